@@ -1,0 +1,167 @@
+"""Key encodings shared by every proof suite: Multikey, did:key and JWK.
+
+Multikey Ed25519 public keys are `z` + base58btc(0xed 0x01 || 32 bytes) and always start with
+`z6Mk`; any other multicodec prefix is refused (EdDSA cryptosuites §2.1.1).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import base58
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from verification.errors import KeyResolutionError
+
+PublicKey = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+
+ED25519_PUB_PREFIX = b"\xed\x01"
+ED25519_PRIV_PREFIX = b"\x80\x26"
+
+
+@dataclass(frozen=True)
+class VerificationMethod:
+    """A public key and who controls it, as a DID document or controller document states it."""
+
+    id: str
+    controller: str
+    type: str
+    public_key: PublicKey
+    # Verification relationships the controller document lists this method under.
+    relationships: frozenset[str] = field(default_factory=lambda: frozenset({"assertionMethod"}))
+
+
+class KeyResolver(Protocol):
+    """Turns a verification method id (DID URL, https URL) into a VerificationMethod.
+
+    MUST raise KeyResolutionError with a precise message when it cannot; MUST NOT fetch anything
+    except through verification.http.
+    """
+
+    def resolve(self, verification_method_id: str) -> VerificationMethod: ...
+
+
+def multibase_b58_decode(value: str) -> bytes:
+    if not value.startswith("z"):
+        raise KeyResolutionError(f"Expected a base58btc multibase value starting with 'z', got {value[:12]!r}.")
+    try:
+        return base58.b58decode(value[1:])
+    except ValueError as exc:
+        raise KeyResolutionError("The multibase value is not valid base58btc.") from exc
+
+
+def multibase_b58_encode(data: bytes) -> str:
+    return "z" + base58.b58encode(data).decode("ascii")
+
+
+def ed25519_public_to_multibase(key: ed25519.Ed25519PublicKey) -> str:
+    return multibase_b58_encode(ED25519_PUB_PREFIX + key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+def ed25519_public_from_multibase(value: str) -> ed25519.Ed25519PublicKey:
+    raw = multibase_b58_decode(value)
+    if raw[:2] != ED25519_PUB_PREFIX:
+        raise KeyResolutionError(
+            f"The key {value[:16]}… is not an Ed25519 Multikey (multicodec prefix {raw[:2].hex() or 'empty'}, expected ed01)."
+        )
+    if len(raw) != 34:
+        raise KeyResolutionError(f"An Ed25519 Multikey holds 32 key bytes, this one holds {len(raw) - 2}.")
+    return ed25519.Ed25519PublicKey.from_public_bytes(raw[2:])
+
+
+def ed25519_private_from_multibase(value: str) -> ed25519.Ed25519PrivateKey:
+    """Accepts the 32-byte seed form (W3C vectors) and the 64-byte seed||public form (1EdTech vector)."""
+    raw = multibase_b58_decode(value)
+    if raw[:2] != ED25519_PRIV_PREFIX or len(raw) not in (34, 66):
+        raise KeyResolutionError("Not an Ed25519 secret Multikey.")
+    return ed25519.Ed25519PrivateKey.from_private_bytes(raw[2:34])
+
+
+def did_key_from_ed25519(key: ed25519.Ed25519PublicKey) -> str:
+    return "did:key:" + ed25519_public_to_multibase(key)
+
+
+def _b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64u_decode(value: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (ValueError, TypeError) as exc:
+        raise KeyResolutionError("A JWK member is not valid base64url.") from exc
+
+
+def public_jwk(key: PublicKey) -> dict[str, str]:
+    """The public JWK of a key (never any private member)."""
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return {"kty": "OKP", "crv": "Ed25519", "x": _b64u(key.public_bytes(Encoding.Raw, PublicFormat.Raw))}
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if not isinstance(key.curve, ec.SECP256R1):
+            raise KeyResolutionError(f"Only P-256 EC keys are supported, not {key.curve.name}.")
+        numbers = key.public_numbers()
+        return {
+            "kty": "EC",
+            "crv": "P-256",
+            "x": _b64u(numbers.x.to_bytes(32, "big")),
+            "y": _b64u(numbers.y.to_bytes(32, "big")),
+        }
+    if isinstance(key, rsa.RSAPublicKey):
+        numbers = key.public_numbers()
+        return {
+            "kty": "RSA",
+            "n": _b64u(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
+            "e": _b64u(numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")),
+        }
+    raise KeyResolutionError(f"Unsupported key type {type(key).__name__}.")
+
+
+def public_key_from_jwk(jwk: object) -> PublicKey:
+    """A public key from a JWK; refuses JWKs that carry private members."""
+    if not isinstance(jwk, dict):
+        raise KeyResolutionError("A JWK must be a JSON object.")
+    if "d" in jwk:
+        raise KeyResolutionError("The JWK contains a private key member ('d'); refusing it.")
+    kty = jwk.get("kty")
+    try:
+        if kty == "OKP" and jwk.get("crv") == "Ed25519":
+            return ed25519.Ed25519PublicKey.from_public_bytes(_b64u_decode(str(jwk["x"])))
+        if kty == "EC" and jwk.get("crv") == "P-256":
+            x = int.from_bytes(_b64u_decode(str(jwk["x"])), "big")
+            y = int.from_bytes(_b64u_decode(str(jwk["y"])), "big")
+            return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+        if kty == "RSA":
+            n = int.from_bytes(_b64u_decode(str(jwk["n"])), "big")
+            e = int.from_bytes(_b64u_decode(str(jwk["e"])), "big")
+            if n.bit_length() < 2048:
+                raise KeyResolutionError(f"RSA keys shorter than 2048 bits are refused (this one has {n.bit_length()}).")
+            return rsa.RSAPublicNumbers(e, n).public_key()
+    except KeyError as exc:
+        raise KeyResolutionError(f"The {kty} JWK is missing the member {exc.args[0]!r}.") from exc
+    except ValueError as exc:
+        raise KeyResolutionError(f"The {kty} JWK does not describe a valid key: {exc}.") from exc
+    raise KeyResolutionError(f"Unsupported JWK (kty={kty!r}, crv={jwk.get('crv')!r}); expected OKP/Ed25519, EC/P-256 or RSA.")
+
+
+class DidKeyResolver:
+    """did:key for Ed25519: the identifier is the key, so resolution needs no network."""
+
+    def resolve(self, verification_method_id: str) -> VerificationMethod:
+        if not verification_method_id.startswith("did:key:"):
+            raise KeyResolutionError(f"{verification_method_id!r} is not a did:key URL.")
+        did, _, fragment = verification_method_id.partition("#")
+        multibase = did[len("did:key:") :]
+        if fragment and fragment != multibase:
+            raise KeyResolutionError("A did:key verification method fragment must repeat the key itself.")
+        key = ed25519_public_from_multibase(multibase)
+        return VerificationMethod(
+            id=f"{did}#{multibase}",
+            controller=did,
+            type="Multikey",
+            public_key=key,
+            relationships=frozenset({"assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"}),
+        )
