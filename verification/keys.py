@@ -33,6 +33,10 @@ class VerificationMethod:
     public_key: PublicKey
     # Verification relationships the controller document lists this method under.
     relationships: frozenset[str] = field(default_factory=lambda: frozenset({"assertionMethod"}))
+    # How the key was obtained: "document" (a DID or controller document listed it), "did:key"
+    # (the identifier is the key) or "fragment" (taken from a `#z6Mk…` URL fragment without
+    # dereferencing the controller document: weaker provenance, reported as a warning).
+    provenance: str = "document"
 
 
 class KeyResolver(Protocol):
@@ -164,4 +168,5 @@ class DidKeyResolver:
             type="Multikey",
             public_key=key,
             relationships=frozenset({"assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"}),
+            provenance="did:key",
         )
