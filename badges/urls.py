@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from badges import views
 
 app_name = "badges"
-urlpatterns: list = []
+urlpatterns = [
+    path("credentials/<uuid:uuid>", views.credential_document, name="credential"),
+    path("issuers/<slug:slug>/status/<str:purpose>/<int:sequence>", views.status_list, name="status-list"),
+]

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from issuer import views
 
 app_name = "issuer"
-urlpatterns: list = []
+urlpatterns = [
+    path("issuers/<slug:slug>/did.json", views.did_json, name="did-json"),
+]

@@ -6,6 +6,8 @@ environment (CI's DATABASE_URL, CELERY_BROKER_URL) wins.
 
 import os
 
+os.environ["DJANGO_ENV_FILE"] = ""
+
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdefghijkl")
 # A fixed Fernet key (urlsafe base64 of 32 bytes) used only by the tests.
 os.environ.setdefault("KEY_ENCRYPTION_KEY", "dGVzdC1rZXktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=")

@@ -1,0 +1,150 @@
+"""Demo data for a first look. Idempotent: running it again changes nothing that exists."""
+
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from badges.models import Achievement, Alignment, Credential, CredentialStatus
+from badges.services import AwardRequest, credential_issue, credential_revoke, credential_suspend
+from issuer.models import Issuer, IssuerMembership, KeyAlgorithm, KeyPurpose, SigningKey
+from issuer.services import issuer_create, signing_key_create
+
+ACHIEVEMENTS: list[dict[str, Any]] = [
+    {
+        "slug": "python-basics",
+        "name": "Python Basics",
+        "description": "Writes, tests and debugs small Python programs using the standard library.",
+        "criteria_narrative": "Complete the eight Python Basics labs and pass the final assessment with at least 70%.",
+        "achievement_type": "Course",
+        "tags": ["python", "programming"],
+        "credits_available": Decimal("3"),
+        "field_of_study": "Computer Science",
+        "human_code": "CS-101",
+        "in_language": "en",
+        "alignments": [
+            {"target_name": "Software development", "target_url": "https://esco.ec.europa.eu/en/classification/skill?uri=http://data.europa.eu/esco/skill/ab8b4b3b-ea5e-4fbb-9a0d-9e8b4bcf6fa0",
+             "target_framework": "ESCO", "target_type": "ceasn:Competency"},
+        ],
+        "result_descriptions": [{"name": "Final assessment", "resultType": "Percent", "valueMin": "0", "valueMax": "100",
+                                 "requiredValue": "70"}],
+    },
+    {
+        "slug": "sql-fundamentals",
+        "name": "SQL Fundamentals",
+        "description": "Designs relational schemas and writes joins, aggregations and window queries.",
+        "criteria_narrative": "Build and query a normalised database for a realistic case study.",
+        "achievement_type": "Course",
+        "tags": ["sql", "databases"],
+        "credits_available": Decimal("3"),
+        "human_code": "CS-140",
+        "in_language": "en",
+        "alignments": [
+            {"target_name": "Query languages", "target_url": "https://example.org/frameworks/data/query-languages",
+             "target_framework": "Data Skills Framework", "target_code": "DSF-2.1", "target_type": "CFItem"},
+        ],
+    },
+    {
+        "slug": "data-visualization",
+        "name": "Data Visualization",
+        "description": "Turns data into honest, readable charts and dashboards.",
+        "criteria_narrative": "Publish a dashboard that answers three questions about an open data set.",
+        "achievement_type": "Badge",
+        "tags": ["visualization"],
+        "credits_available": Decimal("2"),
+        "validity_days": 3 * 365,
+    },
+    {
+        "slug": "data-analyst-certificate",
+        "name": "Data Analyst Certificate",
+        "description": "Awarded to learners who complete the data analysis programme: Python, SQL and visualization.",
+        "criteria_narrative": "Earn Python Basics, SQL Fundamentals and Data Visualization.",
+        "criteria_url": "https://example.org/programmes/data-analyst",
+        "achievement_type": "Certificate",
+        "tags": ["data", "certificate"],
+        "credits_available": Decimal("8"),
+    },
+]
+
+AWARDS = [
+    ("python-basics", "ada@example.com", "Ada Lovelace", None),
+    ("sql-fundamentals", "ada@example.com", "Ada Lovelace", None),
+    ("python-basics", "grace@example.com", "Grace Hopper", "both"),
+    ("data-visualization", "alan@example.com", "Alan Turing", None),
+    ("sql-fundamentals", "mallory@example.com", "Mallory", "revoke"),
+    ("data-visualization", "eve@example.com", "Eve", "suspend"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data: the issuer 'demo', its keys, achievements, a few credentials and an admin user."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password_note = self._admin()
+        with transaction.atomic():
+            issuer = Issuer.objects.filter(slug="demo").first()
+            if issuer is None:
+                issuer = issuer_create(
+                    slug="demo",
+                    name="Demo University",
+                    description="A demonstration issuer of this Open Badges 3.0 platform.",
+                    url="https://example.org/demo-university",
+                    email="badges@example.org",
+                    address_locality="Utrecht",
+                    address_country="Netherlands",
+                    address_country_code="NL",
+                    actor_label="seed_demo",
+                )
+            if not SigningKey.objects.filter(issuer=issuer, purpose=KeyPurpose.JWT).exists():
+                signing_key_create(issuer=issuer, purpose=KeyPurpose.JWT, algorithm=KeyAlgorithm.RSA,
+                                   actor_label="seed_demo")
+            admin = get_user_model().objects.get(username="admin")
+            IssuerMembership.objects.get_or_create(issuer=issuer, user=admin, defaults={"role": "owner"})
+            achievements = {spec["slug"]: self._achievement(issuer, spec) for spec in ACHIEVEMENTS}
+        for slug, email, name, action in AWARDS:
+            fmt = "both" if action == "both" else None
+            credential = credential_issue(
+                request=AwardRequest(achievement=achievements[slug], email=email, name=name, format=fmt,
+                                     idempotency_key=f"seed-demo:{slug}:{email}",
+                                     valid_from=timezone.now() - timedelta(days=30)),
+                source="command",
+                actor_label="seed_demo",
+            )
+            if action == "revoke" and credential.status != CredentialStatus.REVOKED:
+                credential_revoke(credential=credential, reason="Awarded by mistake (demo).", actor_label="seed_demo")
+            if action == "suspend" and credential.status == CredentialStatus.ACTIVE:
+                credential_suspend(credential=credential, reason="Under review (demo).", actor_label="seed_demo")
+        count = Credential.objects.filter(issuer=issuer).count()
+        self.stdout.write(f"Demo issuer 'demo' ({issuer.did}): {len(achievements)} achievements, {count} credentials.")
+        self.stdout.write(f"Admin: {settings.SITE_URL}/admin/  username: admin  {password_note}")
+
+    def _admin(self) -> str:
+        user_model = get_user_model()
+        password_file = Path(settings.BASE_DIR) / "var" / "demo-admin-password"
+        if user_model.objects.filter(username="admin").exists():
+            if password_file.is_file():
+                return f"password: {password_file.read_text().strip()}"
+            return "(password unchanged)"
+        password = secrets.token_urlsafe(12)
+        user_model.objects.create_superuser("admin", "admin@example.org", password)
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        password_file.write_text(password + "\n")
+        password_file.chmod(0o600)
+        return f"password: {password}"
+
+    def _achievement(self, issuer: Issuer, spec: dict[str, Any]) -> Achievement:
+        spec = dict(spec)
+        alignments = spec.pop("alignments", [])
+        achievement, created = Achievement.objects.get_or_create(issuer=issuer, slug=spec.pop("slug"), defaults=spec)
+        if created:
+            achievement.full_clean()
+            for position, alignment in enumerate(alignments):
+                Alignment.objects.create(achievement=achievement, position=position, **alignment)
+        return achievement

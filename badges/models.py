@@ -1,0 +1,210 @@
+"""Achievements (badge classes), the credentials awarded for them, and the status lists we publish."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from issuer.models import Issuer, SigningKey, slug_validator
+
+# OB 3.0 AchievementType enumeration (spec Appendix B); extensions use the `ext:` prefix.
+ACHIEVEMENT_TYPES = [
+    "Achievement", "ApprenticeshipCertificate", "Assessment", "Assignment", "AssociateDegree", "Award", "Badge",
+    "BachelorDegree", "Certificate", "CertificateOfCompletion", "Certification", "CommunityService", "Competency",
+    "Course", "CoCurricular", "Degree", "Diploma", "DoctoralDegree", "Fieldwork", "GeneralEducationDevelopment",
+    "JourneymanCertificate", "LearningProgram", "License", "Membership", "ProfessionalDoctorate",
+    "QualityAssuranceCredential", "MasterCertificate", "MasterDegree", "MicroCredential", "ResearchDoctorate",
+    "SecondarySchoolDiploma",
+]
+ALIGNMENT_TARGET_TYPES = [
+    "ceasn:Competency", "ceterms:Credential", "CFItem", "CFRubric", "CFRubricCriterion", "CFRubricCriterionLevel", "CTDL",
+]
+RESULT_TYPES = [
+    "GradePointAverage", "LetterGrade", "Percent", "PerformanceLevel", "PredictedScore", "RawScore", "Result",
+    "RubricCriterion", "RubricCriterionLevel", "RubricScore", "ScaledScore", "Status",
+]
+
+
+class Achievement(models.Model):
+    """What a badge certifies. Editing it never changes credentials already issued: they embed a copy."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="achievements")
+    slug = models.SlugField(max_length=50, validators=[slug_validator])
+    name = models.CharField(max_length=200)
+    description = models.TextField()
+    criteria_narrative = models.TextField(blank=True, help_text="Markdown: what a learner must do to earn it.")
+    criteria_url = models.URLField(blank=True)
+    image = models.FileField(upload_to="achievements/", blank=True)
+    image_caption = models.CharField(max_length=200, blank=True)
+    achievement_type = models.CharField(max_length=60, default="Badge")
+    tags = models.JSONField(default=list, blank=True)
+    credits_available = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    field_of_study = models.CharField(max_length=200, blank=True)
+    human_code = models.CharField(max_length=60, blank=True)
+    specialization = models.CharField(max_length=200, blank=True)
+    in_language = models.CharField(max_length=35, blank=True, help_text="BCP 47 language tag, e.g. en or fr-CA.")
+    version = models.CharField(max_length=20, default="1")
+    # OB 3.0 ResultDescription list: [{"id", "name", "resultType", "allowedValue", "requiredValue", ...}]
+    result_descriptions = models.JSONField(default=list, blank=True)
+    validity_days = models.PositiveIntegerField(null=True, blank=True, help_text="Default validity after award.")
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["issuer", "slug"], name="achievement_unique_slug_per_issuer")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def public_id(self) -> str:
+        return f"{settings.SITE_URL}/achievements/{self.uuid}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if not (self.criteria_narrative.strip() or self.criteria_url.strip()):
+            errors["criteria_narrative"] = "Give the criteria as a narrative, a URL, or both."
+        if self.achievement_type not in ACHIEVEMENT_TYPES and not _is_extension(self.achievement_type):
+            errors["achievement_type"] = (
+                f"{self.achievement_type!r} is not an OB 3.0 achievement type; use one of the list or 'ext:YourType'."
+            )
+        if not isinstance(self.tags, list) or not all(isinstance(t, str) and t.strip() for t in self.tags):
+            errors["tags"] = "Tags must be a list of non-empty strings."
+        if errors:
+            raise ValidationError(errors)
+
+
+def _is_extension(value: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(r"ext:[A-Za-z0-9.\-_]+", value))
+
+
+class Alignment(models.Model):
+    """An alignment of an achievement to a competency framework entry (OB 3.0 Alignment)."""
+
+    achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="alignments")
+    target_name = models.CharField(max_length=200)
+    target_url = models.URLField()
+    target_description = models.TextField(blank=True)
+    target_framework = models.CharField(max_length=200, blank=True)
+    target_code = models.CharField(max_length=100, blank=True)
+    target_type = models.CharField(max_length=60, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.target_name
+
+    def clean(self) -> None:
+        if self.target_type and self.target_type not in ALIGNMENT_TARGET_TYPES and not _is_extension(self.target_type):
+            raise ValidationError({"target_type": f"{self.target_type!r} is not an OB 3.0 alignment target type."})
+
+
+class CredentialStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    REVOKED = "revoked", "Revoked"
+
+
+class CredentialSource(models.TextChoices):
+    UI = "ui", "Issuer UI"
+    API = "api", "API"
+    BULK = "bulk", "Bulk job"
+    STACKING = "stacking", "Stacking rule"
+    COMMAND = "command", "Command line"
+
+
+class Credential(models.Model):
+    """An award: the signed OpenBadgeCredential exactly as issued, and what we need to manage it."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="credentials")
+    achievement = models.ForeignKey(Achievement, on_delete=models.PROTECT, related_name="credentials")
+    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="+")
+    jwt_signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    # The exact bytes that were signed and handed out, never re-serialized.
+    document = models.TextField()
+    jws = models.TextField(blank=True, help_text="The VC-JWT (compact JWS), when one was produced.")
+    recipient_identity_hash = models.CharField(max_length=80, help_text="sha256$<hex> of email + salt.")
+    recipient_salt = models.CharField(max_length=64)
+    recipient_email = models.EmailField(help_text="Private: used for notifications, never published.")
+    recipient_name = models.CharField(max_length=200, blank=True)
+    evidence = models.JSONField(default=list, blank=True)
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=CredentialStatus.choices, default=CredentialStatus.ACTIVE)
+    status_reason = models.TextField(blank=True)
+    status_sequence = models.PositiveIntegerField(help_text="Which of the issuer's status lists holds this credential.")
+    status_index = models.PositiveIntegerField(help_text="The credential's bit in its status lists.")
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    source = models.CharField(max_length=10, choices=CredentialSource.choices)
+    awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Exactly-once awards: a retried request or re-run bulk row carries the same key.
+            models.UniqueConstraint(fields=["issuer", "idempotency_key"], name="credential_unique_idempotency_key"),
+            models.UniqueConstraint(
+                fields=["issuer", "status_sequence", "status_index"], name="credential_unique_status_slot"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gt=models.F("valid_from")),
+                name="credential_valid_until_after_valid_from",
+            ),
+        ]
+        indexes = [models.Index(fields=["issuer", "status"]), models.Index(fields=["recipient_email"])]
+
+    def __str__(self) -> str:
+        return f"{self.achievement} → {self.recipient_email}"
+
+    @property
+    def public_id(self) -> str:
+        return f"{settings.SITE_URL}/credentials/{self.uuid}"
+
+
+class StatusPurpose(models.TextChoices):
+    REVOCATION = "revocation", "Revocation"
+    SUSPENSION = "suspension", "Suspension"
+
+
+class StatusList(models.Model):
+    """One W3C Bitstring Status List of an issuer (131,072 entries) for one purpose.
+
+    `version` increments with every bit flip; the signed list credential is re-made lazily when
+    it is fetched and `signed_version` is behind, so a bulk revocation re-signs once, not per bit.
+    """
+
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="status_lists")
+    purpose = models.CharField(max_length=12, choices=StatusPurpose.choices)
+    sequence = models.PositiveIntegerField()
+    bits = models.BinaryField()
+    version = models.PositiveIntegerField(default=0)
+    allocated = models.PositiveIntegerField(default=0, help_text="Slots handed out (tracked on the revocation list).")
+    signed_document = models.TextField(blank=True)
+    signed_version = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "purpose", "sequence"], name="statuslist_unique_per_purpose")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer.slug} {self.purpose} #{self.sequence}"
+
+    @property
+    def url(self) -> str:
+        return f"{settings.SITE_URL}/issuers/{self.issuer.slug}/status/{self.purpose}/{self.sequence}"

@@ -1,0 +1,258 @@
+"""Writes of the credential lifecycle: issue, revoke, suspend, unsuspend.
+
+Each runs in one transaction that also writes its AuditEvent; side effects (events for stacking,
+later baking and e-mail) are queued with on_commit so nothing leaves before the data is durable.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from badges import documents
+from badges.events import CredentialEvent, publish_on_commit
+from badges.models import Achievement, Credential, CredentialSource, CredentialStatus, StatusPurpose
+from badges.signing import data_integrity_sign, jwt_sign
+from badges.status_lists import allocate_slots, set_status_bit
+from issuer.models import KeyPurpose
+from issuer.selectors import NoActiveKey, active_signing_key
+from issuer.services import audit_record
+
+FORMATS = {"ldp", "jwt", "both"}
+
+
+class CredentialError(Exception):
+    """A domain rule refused the change. `field` names the input at fault, when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass
+class AwardRequest:
+    """One award, as the UI, the API, a bulk row or a stacking rule asks for it."""
+
+    achievement: Achievement
+    email: str
+    name: str = ""
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    format: str | None = None  # "ldp" (default), "jwt" or "both"; None: the issuer's default
+    idempotency_key: str | None = None
+
+
+def serialize(document: dict[str, Any]) -> str:
+    """The one serialization of a signed document: compact, UTF-8, key order as built."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def _validate(request: AwardRequest, now: datetime) -> tuple[str, datetime, datetime | None, str]:
+    email = documents.normalize_email(request.email)
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise CredentialError(f"{request.email!r} is not a valid e-mail address.", field="email") from exc
+    if request.achievement.archived:
+        raise CredentialError(f"The achievement {request.achievement.name!r} is archived.", field="achievement")
+    valid_from = request.valid_from or now
+    valid_until = request.valid_until
+    if valid_until is None and request.achievement.validity_days:
+        valid_until = valid_from + timedelta(days=request.achievement.validity_days)
+    if valid_until is not None and valid_until <= valid_from:
+        raise CredentialError("valid_until must be later than valid_from.", field="valid_until")
+    if valid_until is not None and valid_until <= now:
+        raise CredentialError("valid_until is in the past: the credential would be expired at once.",
+                              field="valid_until")
+    fmt = request.format or ("both" if request.achievement.issuer.issue_jwt_by_default else "ldp")
+    if fmt not in FORMATS:
+        raise CredentialError(f"Unknown format {fmt!r}; expected ldp, jwt or both.", field="format")
+    url_validator = URLValidator(schemes=["https", "http"])
+    for position, item in enumerate(request.evidence):
+        if item.get("id"):
+            try:
+                url_validator(item["id"])
+            except ValidationError as exc:
+                raise CredentialError(f"Evidence {position + 1}: {item['id']!r} is not a URL.", field="evidence") from exc
+        if not any(item.get(k) for k in ("id", "narrative", "name", "description")):
+            raise CredentialError(f"Evidence {position + 1} needs a URL or a narrative.", field="evidence")
+    return email, valid_from, valid_until, fmt
+
+
+@transaction.atomic
+def credential_issue(
+    *,
+    request: AwardRequest,
+    source: str,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "",
+) -> Credential:
+    """Build, sign and store one OpenBadgeCredential (see docs/credential-format.md).
+
+    Idempotent per (issuer, idempotency_key): the same key returns the credential issued first.
+    """
+    achievement = request.achievement
+    issuer = achievement.issuer
+    if source not in CredentialSource.values:
+        raise CredentialError(f"Unknown source {source!r}.")
+    if request.idempotency_key:
+        existing = Credential.objects.filter(issuer=issuer, idempotency_key=request.idempotency_key).first()
+        if existing is not None:
+            if existing.achievement_id != achievement.pk or existing.recipient_email != documents.normalize_email(
+                request.email
+            ):
+                raise CredentialError(
+                    "This idempotency key was already used for a different award.", field="idempotency_key"
+                )
+            return existing
+    now = timezone.now().replace(microsecond=0)
+    email, valid_from, valid_until, fmt = _validate(request, now)
+    try:
+        di_key = active_signing_key(issuer=issuer, purpose=KeyPurpose.DATA_INTEGRITY)
+        jwt_key = None
+        if fmt in ("jwt", "both"):
+            try:
+                jwt_key = active_signing_key(issuer=issuer, purpose=KeyPurpose.JWT)
+            except NoActiveKey:
+                jwt_key = di_key  # an Ed25519 key signs VC-JWT (EdDSA) as well
+    except NoActiveKey as exc:
+        raise CredentialError(str(exc)) from exc
+
+    (status_list, index), = allocate_slots(issuer, 1)
+    credential_uuid = uuid.uuid4()
+    salt = documents.new_salt()
+    unsigned = documents.build_credential(
+        credential_id=f"{settings.SITE_URL}/credentials/{credential_uuid}",
+        issuer=documents.issuer_profile(issuer),
+        achievement=documents.achievement_document(achievement),
+        identity_hash_value=documents.identity_hash(email, salt),
+        salt=salt,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        evidence=request.evidence,
+        credential_status=documents.status_entry(status_list, index),
+    )
+    document = serialize(data_integrity_sign(di_key, unsigned)) if fmt in ("ldp", "both") else serialize(unsigned)
+    jws = jwt_sign(jwt_key, unsigned) if jwt_key is not None else ""
+    credential = Credential(
+        uuid=credential_uuid,
+        issuer=issuer,
+        achievement=achievement,
+        signing_key=di_key if fmt in ("ldp", "both") else jwt_key,
+        jwt_signing_key=jwt_key,
+        document=document,
+        jws=jws,
+        recipient_identity_hash=documents.identity_hash(email, salt),
+        recipient_salt=salt,
+        recipient_email=email,
+        recipient_name=documents.clean_name(request.name),
+        evidence=request.evidence,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        status_sequence=status_list.sequence,
+        status_index=index,
+        idempotency_key=request.idempotency_key or None,
+        source=source,
+        awarded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    try:
+        with transaction.atomic():
+            credential.save()
+    except IntegrityError as exc:
+        # A concurrent request with the same idempotency key won the race: hand back its credential.
+        if request.idempotency_key:
+            existing = Credential.objects.filter(issuer=issuer, idempotency_key=request.idempotency_key).first()
+            if existing is not None:
+                return existing
+        raise CredentialError("The credential could not be stored; nothing was issued.") from exc
+    audit_record(
+        issuer=issuer,
+        action="credential.issued",
+        obj=credential,
+        actor=actor,
+        actor_label=actor_label,
+        data={"achievement": achievement.slug, "format": fmt, "source": source, "credential": credential.public_id},
+    )
+    publish_on_commit(_event("issued", credential))
+    return credential
+
+
+def _event(kind: str, credential: Credential) -> CredentialEvent:
+    return CredentialEvent(
+        kind=kind,
+        credential_id=credential.pk,
+        issuer_id=credential.issuer_id,
+        achievement_id=credential.achievement_id,
+        recipient_identity=credential.recipient_email,
+    )
+
+
+@transaction.atomic
+def credential_revoke(
+    *, credential: Credential, reason: str, actor: AbstractBaseUser | None = None, actor_label: str = ""
+) -> Credential:
+    """Revoke for good: the revocation bit is set and never cleared (Bitstring Status List semantics)."""
+    reason = reason.strip()
+    if not reason:
+        raise CredentialError("A reason is required to revoke a credential.", field="reason")
+    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    if credential.status == CredentialStatus.REVOKED:
+        raise CredentialError("This credential is already revoked.")
+    set_status_bit(issuer=credential.issuer, purpose=StatusPurpose.REVOCATION,
+                   sequence=credential.status_sequence, index=credential.status_index, value=True)
+    previous = credential.status
+    credential.status = CredentialStatus.REVOKED
+    credential.status_reason = reason
+    credential.save(update_fields=["status", "status_reason", "updated_at"])
+    audit_record(issuer=credential.issuer, action="credential.revoked", obj=credential, actor=actor,
+                 actor_label=actor_label, data={"reason": reason, "previous": previous})
+    publish_on_commit(_event("revoked", credential))
+    return credential
+
+
+@transaction.atomic
+def credential_suspend(
+    *, credential: Credential, reason: str = "", actor: AbstractBaseUser | None = None, actor_label: str = ""
+) -> Credential:
+    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    if credential.status != CredentialStatus.ACTIVE:
+        raise CredentialError(f"Only an active credential can be suspended; this one is {credential.status}.")
+    set_status_bit(issuer=credential.issuer, purpose=StatusPurpose.SUSPENSION,
+                   sequence=credential.status_sequence, index=credential.status_index, value=True)
+    credential.status = CredentialStatus.SUSPENDED
+    credential.status_reason = reason.strip()
+    credential.save(update_fields=["status", "status_reason", "updated_at"])
+    audit_record(issuer=credential.issuer, action="credential.suspended", obj=credential, actor=actor,
+                 actor_label=actor_label, data={"reason": credential.status_reason})
+    publish_on_commit(_event("suspended", credential))
+    return credential
+
+
+@transaction.atomic
+def credential_unsuspend(
+    *, credential: Credential, actor: AbstractBaseUser | None = None, actor_label: str = ""
+) -> Credential:
+    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    if credential.status != CredentialStatus.SUSPENDED:
+        raise CredentialError(f"Only a suspended credential can be reinstated; this one is {credential.status}.")
+    set_status_bit(issuer=credential.issuer, purpose=StatusPurpose.SUSPENSION,
+                   sequence=credential.status_sequence, index=credential.status_index, value=False)
+    credential.status = CredentialStatus.ACTIVE
+    credential.status_reason = ""
+    credential.save(update_fields=["status", "status_reason", "updated_at"])
+    audit_record(issuer=credential.issuer, action="credential.unsuspended", obj=credential, actor=actor,
+                 actor_label=actor_label)
+    publish_on_commit(_event("unsuspended", credential))
+    return credential

@@ -1,0 +1,37 @@
+"""Signers for an issuer's keys, cached per process so a batch decrypts each key once."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from issuer.keystore import decrypt_private_key
+from issuer.models import SigningKey
+from verification.jwt import encode_vc_jwt
+from verification.keys import PrivateKey
+from verification.suites import DataIntegritySigner
+
+
+@lru_cache(maxsize=256)
+def _private_key(key_pk: int, encrypted: bytes) -> PrivateKey:
+    # Keyed on the ciphertext too: a re-encrypted key (KEY_ENCRYPTION_KEY rotation) is a new entry.
+    return decrypt_private_key(encrypted)
+
+
+def private_key_for(key: SigningKey) -> PrivateKey:
+    return _private_key(key.pk, bytes(key.encrypted_private_key))
+
+
+@lru_cache(maxsize=256)
+def _signer(key_pk: int, encrypted: bytes, verification_method: str) -> DataIntegritySigner:
+    return DataIntegritySigner(_private_key(key_pk, encrypted), verification_method)
+
+
+def data_integrity_sign(key: SigningKey, document: dict[str, Any]) -> dict[str, Any]:
+    """The document with an eddsa-rdfc-2022 proof by `key` attached."""
+    return _signer(key.pk, bytes(key.encrypted_private_key), key.verification_method_id).sign(document)
+
+
+def jwt_sign(key: SigningKey, credential: dict[str, Any]) -> str:
+    """The VC-JWT (compact JWS) of `credential`, `kid` pointing at the key in the issuer's DID document."""
+    return encode_vc_jwt(credential, private_key_for(key), kid=key.verification_method_id)

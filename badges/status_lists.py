@@ -1,0 +1,122 @@
+"""The issuer's Bitstring Status Lists: slot allocation, bit flips and the signed list credential."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from badges.documents import VC_V2, xsd_datetime
+from badges.models import Credential, StatusList, StatusPurpose
+from badges.signing import data_integrity_sign
+from issuer.models import Issuer, KeyPurpose
+from issuer.selectors import active_signing_key
+from verification.status import LIST_SIZE, encode_bitstring, set_bit
+
+# Start a new list once this share of slots is taken: random free slots stay cheap to find,
+# and no list ever reveals how many credentials an issuer awarded.
+FILL_LIMIT = int(LIST_SIZE * 0.75)
+LIST_VALIDITY = timedelta(days=1)
+_random = secrets.SystemRandom()
+
+
+def _empty_bits() -> bytes:
+    return bytes(LIST_SIZE // 8)
+
+
+def _lists_for_sequence(issuer: Issuer, sequence: int) -> dict[str, StatusList]:
+    lists = {}
+    for purpose in StatusPurpose.values:
+        lists[purpose], _ = StatusList.objects.get_or_create(
+            issuer=issuer, purpose=purpose, sequence=sequence, defaults={"bits": _empty_bits()}
+        )
+    return lists
+
+
+def allocate_slots(issuer: Issuer, count: int) -> list[tuple[StatusList, int]]:
+    """Reserve `count` random unused indexes; returns (revocation list, index) pairs.
+
+    Must run inside the transaction that creates the credentials: the revocation list row is
+    locked until commit so concurrent awards never pick the same slot (the unique constraint on
+    Credential is the backstop).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("allocate_slots must run inside a transaction")
+    slots: list[tuple[StatusList, int]] = []
+    while len(slots) < count:
+        current = (
+            StatusList.objects.filter(issuer=issuer, purpose=StatusPurpose.REVOCATION).order_by("-sequence").first()
+        )
+        sequence = current.sequence if current else 0
+        if current is None:
+            _lists_for_sequence(issuer, sequence)
+        status_list = StatusList.objects.select_for_update().get(
+            issuer=issuer, purpose=StatusPurpose.REVOCATION, sequence=sequence
+        )
+        if status_list.allocated >= FILL_LIMIT:
+            _lists_for_sequence(issuer, sequence + 1)
+            continue
+        take = min(count - len(slots), FILL_LIMIT - status_list.allocated)
+        taken = {index for lst, index in slots if lst.pk == status_list.pk}
+        chosen: set[int] = set()
+        while len(chosen) < take:
+            # Draw candidates and drop the used ones in one query: at most 75% full, few rounds are needed.
+            candidates = {secrets.randbelow(LIST_SIZE) for _ in range(2 * (take - len(chosen)) + 8)}
+            candidates -= taken | chosen
+            used = set(
+                Credential.objects.filter(
+                    issuer=issuer, status_sequence=sequence, status_index__in=candidates
+                ).values_list("status_index", flat=True)
+            )
+            free = list(candidates - used)
+            chosen.update(_random.sample(free, min(len(free), take - len(chosen))))
+        status_list.allocated += take
+        status_list.save(update_fields=["allocated", "updated_at"])
+        slots.extend((status_list, index) for index in chosen)
+    return slots
+
+
+def set_status_bit(*, issuer: Issuer, purpose: str, sequence: int, index: int, value: bool) -> None:
+    """Flip one bit under a row lock and bump the list version (re-signed lazily on the next fetch)."""
+    status_list = StatusList.objects.select_for_update().get(issuer=issuer, purpose=purpose, sequence=sequence)
+    bits = bytearray(status_list.bits)
+    set_bit(bits, index, value)
+    status_list.bits = bytes(bits)
+    status_list.version += 1
+    status_list.save(update_fields=["bits", "version", "updated_at"])
+
+
+def status_list_document(status_list: StatusList) -> str:
+    """The signed BitstringStatusListCredential, re-signed only when bits changed or it is about to expire."""
+    now = timezone.now()
+    if status_list.signed_document and status_list.signed_version == status_list.version:
+        valid_until = json.loads(status_list.signed_document).get("validUntil", "")
+        if valid_until > xsd_datetime(now + LIST_VALIDITY / 4):
+            return status_list.signed_document
+    with transaction.atomic():
+        locked = StatusList.objects.select_for_update().get(pk=status_list.pk)
+        document: dict[str, Any] = {
+            "@context": [VC_V2],
+            "id": locked.url,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": locked.issuer.did,
+            "validFrom": xsd_datetime(now),
+            "validUntil": xsd_datetime(now + LIST_VALIDITY),
+            "credentialSubject": {
+                "id": f"{locked.url}#list",
+                "type": "BitstringStatusList",
+                "statusPurpose": locked.purpose,
+                "encodedList": encode_bitstring(bytes(locked.bits)),
+            },
+        }
+        key = active_signing_key(issuer=locked.issuer, purpose=KeyPurpose.DATA_INTEGRITY)
+        signed = json.dumps(data_integrity_sign(key, document), ensure_ascii=False, separators=(",", ":"))
+        locked.signed_document = signed
+        locked.signed_version = locked.version
+        locked.save(update_fields=["signed_document", "signed_version", "updated_at"])
+    status_list.signed_document, status_list.signed_version = signed, locked.version
+    return signed

@@ -1,0 +1,74 @@
+"""The verifier wired to this platform: our issuers' DID documents and status lists come from the
+database (no HTTP, no trust in our own web servers' availability); everything else goes through
+the hardened client."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+
+from badges.models import StatusList, StatusPurpose
+from badges.status_lists import status_list_document
+from issuer.selectors import did_document_for_did
+from verification.http import HardenedClient
+from verification.report import Report
+from verification.resolvers import CompositeResolver, DidWebResolver
+from verification.service import verify
+from verification.status import HttpStatusListSource
+
+_STATUS_URL = re.compile(r"^/issuers/(?P<slug>[a-z0-9-]+)/status/(?P<purpose>[a-z]+)/(?P<sequence>\d+)$")
+
+
+def outbound_client() -> HardenedClient:
+    return HardenedClient.from_settings()
+
+
+class PlatformStatusListSource:
+    """Our own lists straight from the database; foreign ones through the hardened client."""
+
+    def __init__(self, client: HardenedClient) -> None:
+        self._remote = HttpStatusListSource(client)
+
+    def get(self, url: str) -> dict[str, Any]:
+        import json
+
+        if url.startswith(settings.SITE_URL + "/"):
+            match = _STATUS_URL.match(url[len(settings.SITE_URL) :])
+            if match and match["purpose"] in StatusPurpose.values:
+                status_list = (
+                    StatusList.objects.select_related("issuer")
+                    .filter(issuer__slug=match["slug"], purpose=match["purpose"], sequence=int(match["sequence"]))
+                    .first()
+                )
+                if status_list is not None:
+                    return json.loads(status_list_document(status_list))
+        return self._remote.get(url)
+
+
+def platform_resolver(client: HardenedClient | None = None) -> CompositeResolver:
+    client = client or outbound_client()
+    return CompositeResolver(did_web=DidWebResolver(client, local_documents=did_document_for_did), client=client)
+
+
+def verify_credential(
+    data: bytes | str | dict[str, Any],
+    *,
+    recipient: str | None = None,
+    now: datetime | None = None,
+    filename: str | None = None,
+    content_type: str | None = None,
+) -> Report:
+    """Verify any Open Badges 3.0 credential (ours or another platform's) and report every check."""
+    client = outbound_client()
+    return verify(
+        data,
+        resolver=platform_resolver(client),
+        status_source=PlatformStatusListSource(client),
+        now=now,
+        recipient=recipient,
+        filename=filename,
+        content_type=content_type,
+    )

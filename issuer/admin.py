@@ -1,0 +1,52 @@
+from django.contrib import admin
+
+from issuer.models import AuditEvent, Issuer, IssuerMembership, SigningKey
+
+
+class MembershipInline(admin.TabularInline):
+    model = IssuerMembership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Issuer)
+class IssuerAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "email", "created_at"]
+    search_fields = ["name", "slug", "email"]
+    inlines = [MembershipInline]
+    readonly_fields = ["did", "created_at", "updated_at"]
+
+    @admin.display(description="DID")
+    def did(self, obj: Issuer) -> str:
+        return obj.did
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(admin.ModelAdmin):
+    """Keys are made and retired by services (rotate_key, the issuer UI); admin only shows them."""
+
+    list_display = ["issuer", "key_id", "purpose", "algorithm", "state", "created_at"]
+    list_filter = ["purpose", "algorithm", "state"]
+    list_select_related = ["issuer"]
+    exclude = ["encrypted_private_key"]
+    readonly_fields = [f.name for f in SigningKey._meta.fields if f.name != "encrypted_private_key"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "issuer", "action", "object_type", "object_id", "actor", "actor_label"]
+    list_filter = ["action"]
+    list_select_related = ["issuer", "actor"]
+    search_fields = ["object_id", "action"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False

@@ -1,0 +1,164 @@
+"""Issuers, their staff, their signing keys and the append-only audit log."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from issuer.dids import did_for_slug
+
+slug_validator = RegexValidator(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$", "Use 1–50 lowercase letters, digits and hyphens.")
+
+
+class Issuer(models.Model):
+    """An organisation that awards badges: the OB 3.0 Profile a credential names as its issuer."""
+
+    slug = models.SlugField(max_length=50, unique=True, validators=[slug_validator])
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    url = models.URLField(blank=True, help_text="The issuer's public website.")
+    email = models.EmailField(blank=True, help_text="Public contact address shown in credentials.")
+    phone = models.CharField(max_length=40, blank=True)
+    image = models.FileField(upload_to="issuers/", blank=True)
+    official = models.CharField(max_length=200, blank=True, help_text="Name of the authorising official, if any.")
+    # Address (OB 3.0 Address class)
+    street_address = models.CharField(max_length=200, blank=True)
+    address_locality = models.CharField(max_length=100, blank=True)
+    address_region = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    address_country = models.CharField(max_length=100, blank=True)
+    address_country_code = models.CharField(max_length=2, blank=True)
+    # OB 3.0 IdentifierEntry list: [{"identifier": "...", "identifierType": "..."}]
+    other_identifiers = models.JSONField(default=list, blank=True)
+    issue_jwt_by_default = models.BooleanField(
+        default=False, help_text="Also produce a VC-JWT for every award unless the award says otherwise."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def did(self) -> str:
+        return did_for_slug(self.slug)
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    EDITOR = "editor", "Editor"
+    AWARDER = "awarder", "Awarder"
+    VIEWER = "viewer", "Viewer"
+
+
+class IssuerMembership(models.Model):
+    """A user's role in one issuer. A user may belong to several issuers."""
+
+    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="issuer_memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "user"], name="membership_one_role_per_issuer")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.issuer} · {self.role}"
+
+
+class KeyPurpose(models.TextChoices):
+    DATA_INTEGRITY = "data_integrity", "Data Integrity (eddsa-rdfc-2022)"
+    JWT = "jwt", "VC-JWT"
+
+
+class KeyAlgorithm(models.TextChoices):
+    ED25519 = "Ed25519", "Ed25519"
+    P256 = "P-256", "ECDSA P-256 (ES256)"
+    RSA = "RSA", "RSA 2048 (RS256)"
+
+
+class KeyState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    RETIRED = "retired", "Retired"
+    COMPROMISED = "compromised", "Compromised"
+
+
+class SigningKey(models.Model):
+    """An issuer's key pair. The private half is stored only encrypted with KEY_ENCRYPTION_KEY.
+
+    Retired keys stay in the DID document so that what they signed keeps verifying; compromised
+    keys are removed from it, so what they signed stops verifying everywhere.
+    """
+
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="signing_keys")
+    key_id = models.CharField(max_length=64, help_text="Fragment of the verification method id in the DID document.")
+    purpose = models.CharField(max_length=20, choices=KeyPurpose.choices)
+    algorithm = models.CharField(max_length=10, choices=KeyAlgorithm.choices)
+    public_jwk = models.JSONField()
+    public_key_multibase = models.CharField(max_length=100, blank=True)
+    encrypted_private_key = models.BinaryField()
+    state = models.CharField(max_length=12, choices=KeyState.choices, default=KeyState.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    compromised_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "key_id"], name="signingkey_unique_key_id"),
+            # The database, not only the service, guarantees a single active key per issuer and purpose.
+            models.UniqueConstraint(
+                fields=["issuer", "purpose"], condition=Q(state="active"), name="signingkey_one_active_per_purpose"
+            ),
+            models.CheckConstraint(
+                condition=~Q(purpose="data_integrity") | Q(algorithm="Ed25519"),
+                name="signingkey_data_integrity_is_ed25519",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer.slug}#{self.key_id} ({self.algorithm}, {self.state})"
+
+    @property
+    def verification_method_id(self) -> str:
+        return f"{self.issuer.did}#{self.key_id}"
+
+    def clean(self) -> None:
+        if self.purpose == KeyPurpose.DATA_INTEGRITY and self.algorithm != KeyAlgorithm.ED25519:
+            raise ValidationError({"algorithm": "Data Integrity keys must be Ed25519 (eddsa-rdfc-2022)."})
+
+
+class AuditEvent(models.Model):
+    """One row per state change, written in the same transaction as the change. Never updated or deleted."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="audit_events", null=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor_label = models.CharField(max_length=200, blank=True, help_text="Who acted when not a user: a command, a task.")
+    action = models.CharField(max_length=60, db_index=True)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValidationError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValidationError("Audit events are append-only.")

@@ -1,0 +1,49 @@
+"""Shared fixtures: users, issuers with real keys, achievements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "ob3"
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user("alice", "alice@example.com", "pw-alice-123456")
+
+
+@pytest.fixture
+def issuer(db, user):
+    from issuer.services import issuer_create
+
+    return issuer_create(slug="uni", name="Test University", owner=user, url="https://uni.example.org",
+                         email="badges@uni.example.org")
+
+
+@pytest.fixture
+def other_issuer(db):
+    from issuer.services import issuer_create
+
+    return issuer_create(slug="other", name="Other Academy")
+
+
+@pytest.fixture
+def achievement(issuer):
+    from badges.models import Achievement, Alignment
+
+    achievement = Achievement.objects.create(
+        issuer=issuer,
+        slug="python-basics",
+        name="Python Basics",
+        description="Writes small Python programs.\nTests them too.",
+        criteria_narrative="Pass the **final** assessment.",
+        achievement_type="Course",
+        tags=["python"],
+        credits_available=3,
+        result_descriptions=[{"name": "Final", "resultType": "Percent", "requiredValue": "70"}],
+    )
+    Alignment.objects.create(achievement=achievement, target_name="Programming", target_url="https://example.org/skills/programming",
+                             target_framework="Example Skills", target_code="P1", target_type="CFItem")
+    return achievement

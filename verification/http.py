@@ -1,0 +1,340 @@
+"""The one outbound HTTP client of the platform (DID documents, controller documents, JWKS, status lists, URLs
+given to the verifier).
+
+Everything a credential names is attacker-chosen, so each fetch is treated as hostile: https only, no
+credentials in URLs, no redirects, a time budget for the whole exchange, a size cap on the body, and no
+connection to non-public addresses. The address check runs on the address the socket is opened to (pinned by
+requests-hardened after resolution), so a DNS answer that changes between a check and the connect (DNS
+rebinding) cannot reach an internal service.
+
+Importable without Django: configuration comes in as constructor arguments; `from_settings()` is the only
+place that reads django.conf.settings.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+import urllib3
+from requests_hardened import Config, HTTPSession
+from requests_hardened.ip_filter import InvalidIPAddress
+from requests_hardened.ip_filter_adapter import IPFilterAdapter
+
+from verification.errors import FetchError
+
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+DEFAULT_USER_AGENT = "openbadges-platform/0.1 (Open Badges 3.0 verifier)"
+MAX_URL_LENGTH = 2048
+_READ_CHUNK = 64 * 1024
+JSON_ACCEPT = "application/json, application/ld+json;q=0.9, */*;q=0.1"
+
+
+@dataclass(frozen=True)
+class FetchedDocument:
+    url: str
+    status: int
+    # Media type only, lower-cased, without parameters ("" when the server sent none).
+    content_type: str
+    body: bytes
+
+
+class _PublicAddressAdapter(IPFilterAdapter):
+    """requests-hardened's filter plus the ranges it lets through.
+
+    Its check relies on `ip.is_private`, which misses IPv6 site-local (fec0::/10) and a few reserved blocks;
+    here the resolved address must also be globally routable and not reserved.
+    """
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # type: ignore[no-untyped-def]
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        address = ipaddress.ip_address(str(host_params["host"]).strip("[]"))
+        if not _is_public(address):
+            raise InvalidIPAddress(address)
+        return host_params, pool_kwargs
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return _is_public(address.ipv4_mapped)
+        if address.is_site_local:
+            return False
+    return not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+class HardenedClient:
+    """GET-only HTTP client for untrusted URLs. Every failure is a FetchError with a sentence a person understands.
+
+    `timeout` is the budget in seconds for the whole exchange (connect, headers and body); `connect_timeout`
+    (default: the budget) bounds the TCP/TLS connect alone. `allow_http` permits plain http (development, set
+    from DEBUG); `allow_private` turns off the non-public address check (tests and an explicit setting only).
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        allow_http: bool = False,
+        allow_private: bool = False,
+        user_agent: str = DEFAULT_USER_AGENT,
+    ) -> None:
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        if max_bytes <= 0:
+            raise ValueError("max_bytes must be positive")
+        self.timeout = float(timeout)
+        self.connect_timeout = min(float(connect_timeout or timeout), self.timeout)
+        self.max_bytes = int(max_bytes)
+        self.allow_http = allow_http
+        self.allow_private = allow_private
+        self.user_agent = user_agent
+
+    @classmethod
+    def from_settings(cls) -> HardenedClient:
+        """The client configured from Django settings (OUTBOUND_HTTP_*; plain http only when DEBUG)."""
+        from django.conf import settings
+
+        return cls(
+            timeout=settings.OUTBOUND_HTTP_TIMEOUT,
+            max_bytes=settings.OUTBOUND_HTTP_MAX_BYTES,
+            allow_private=settings.OUTBOUND_HTTP_ALLOW_PRIVATE,
+            allow_http=bool(settings.DEBUG),
+        )
+
+    @property
+    def allowed_schemes(self) -> tuple[str, ...]:
+        return ("https", "http") if self.allow_http else ("https",)
+
+    def check_url(self, url: object) -> str:
+        """The URL to request (fragment removed) or a FetchError saying why it is refused before any network use."""
+        if not isinstance(url, str) or not url:
+            raise FetchError("The URL to fetch is empty or not a string.", code="fetch_url_refused")
+        if len(url) > MAX_URL_LENGTH:
+            raise FetchError(
+                f"The URL is {len(url)} characters long; at most {MAX_URL_LENGTH} are accepted.",
+                code="fetch_url_refused",
+            )
+        if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+            raise FetchError("The URL contains whitespace or control characters.", code="fetch_url_refused")
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            raise FetchError(f"The URL {url!r} cannot be parsed: {exc}.", code="fetch_url_refused") from exc
+        scheme = parts.scheme.lower()
+        if scheme not in self.allowed_schemes:
+            allowed = " or ".join(self.allowed_schemes)
+            raise FetchError(
+                f"Only {allowed} URLs are fetched, not {scheme or 'scheme-less'} ones ({url}).",
+                code="fetch_url_refused",
+            )
+        if "@" in parts.netloc:
+            # Credentials in a credential-supplied URL would be sent to whoever the URL names.
+            raise FetchError(f"The URL {url} contains user credentials; refused.", code="fetch_url_refused")
+        if not parts.hostname:
+            raise FetchError(f"The URL {url} has no host.", code="fetch_url_refused")
+        if port == 0:
+            raise FetchError(f"The URL {url} names port 0.", code="fetch_url_refused")
+        return urlunsplit((scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+    def get(self, url: str, *, accept: str) -> FetchedDocument:
+        """GET `url`; the body is returned only for a 2xx answer within the time and size limits."""
+        request_url = self.check_url(url)
+        deadline = time.monotonic() + self.timeout
+        try:
+            with self._session() as session:
+                response = session.get(
+                    request_url,
+                    headers={"Accept": accept, "Accept-Encoding": "identity"},
+                    stream=True,
+                    allow_redirects=False,
+                    timeout=urllib3.Timeout(connect=self.connect_timeout, read=self.timeout, total=self.timeout),
+                )
+                with response:
+                    return self._read(request_url, response, deadline)
+        except FetchError:
+            raise
+        except InvalidIPAddress as exc:
+            host = urlsplit(request_url).hostname
+            address = exc.args[0] if exc.args else "?"
+            raise FetchError(
+                f"Refused to fetch {request_url}: the host {host} resolves to {address}, which is not a public "
+                "internet address (private, loopback, link-local, multicast or reserved range).",
+                code="fetch_private_address",
+            ) from exc
+        except requests.exceptions.ConnectTimeout as exc:
+            raise FetchError(
+                f"Timed out after {self.connect_timeout:g} s connecting to {request_url}.", code="fetch_timeout"
+            ) from exc
+        except requests.exceptions.ReadTimeout as exc:
+            raise FetchError(
+                f"Timed out: {request_url} did not answer within {self.timeout:g} s.", code="fetch_timeout"
+            ) from exc
+        except requests.exceptions.SSLError as exc:
+            raise FetchError(f"TLS failed for {request_url}: {_reason(exc)}.") from exc
+        except requests.exceptions.ConnectionError as exc:
+            if _is_read_timeout(exc):
+                raise FetchError(
+                    f"Timed out: {request_url} did not send its body within {self.timeout:g} s.",
+                    code="fetch_timeout",
+                ) from exc
+            raise FetchError(f"Could not connect to {request_url}: {_reason(exc)}.") from exc
+        except requests.exceptions.RequestException as exc:
+            raise FetchError(f"Fetching {request_url} failed: {_reason(exc)}.") from exc
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
+            raise FetchError(
+                f"Timed out: {request_url} did not send its whole body within {self.timeout:g} s.",
+                code="fetch_timeout",
+            ) from exc
+        except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError) as exc:
+            # A hostile server can break the exchange in many ways; each is a failed fetch, never a crash.
+            raise FetchError(f"Fetching {request_url} failed: {_reason(exc)}.") from exc
+
+    def get_json(self, url: str, accept: str = JSON_ACCEPT) -> Any:
+        """GET `url` and parse the body as JSON (any media type: DID documents are often served as text/plain)."""
+        document = self.get(url, accept=accept)
+        return parse_json_body(document)
+
+    def _session(self) -> requests.Session:
+        # A fresh session per fetch: requests sessions are not thread-safe and cookies must not carry over
+        # from one attacker-chosen host to the next.
+        session = HTTPSession(
+            Config(
+                ip_filter_enable=not self.allow_private,
+                ip_filter_allow_loopback_ips=False,
+                never_redirect=True,
+                default_timeout=(self.connect_timeout, self.timeout),
+                user_agent_override=self.user_agent,
+            )
+        )
+        # No proxies, .netrc credentials or CA bundles from the environment: what is fetched must not depend
+        # on (or leak) the process environment.
+        session.trust_env = False
+        if not self.allow_private:
+            session.mount("https://", _PublicAddressAdapter(is_https_proto=True))
+            session.mount("http://", _PublicAddressAdapter(is_https_proto=False))
+        return session
+
+    def _read(self, url: str, response: requests.Response, deadline: float) -> FetchedDocument:
+        status = response.status_code
+        if 300 <= status < 400:
+            location = response.headers.get("Location")
+            where = f" to {location}" if location else " (no Location header)"
+            raise FetchError(
+                f"{url} answered with a redirect (HTTP {status}){where}; redirects are not followed.",
+                code="fetch_redirect",
+            )
+        if not 200 <= status < 300:
+            reason = f" {response.reason}" if response.reason else ""
+            raise FetchError(f"{url} answered HTTP {status}{reason}.", code="fetch_http_status")
+        declared = response.headers.get("Content-Length")
+        if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
+            raise FetchError(self._too_large(url, f"announces {int(declared)} bytes"), code="fetch_too_large")
+
+        body = bytearray()
+        raw = response.raw
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise FetchError(
+                    f"Timed out: {url} did not send its whole body within {self.timeout:g} s.", code="fetch_timeout"
+                )
+            _bound_next_read(raw, remaining)
+            chunk = _read_some(raw)
+            if not chunk:
+                break
+            body += chunk
+            if len(body) > self.max_bytes:
+                raise FetchError(self._too_large(url, "sent more"), code="fetch_too_large")
+        content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        return FetchedDocument(url=url, status=status, content_type=content_type, body=bytes(body))
+
+    def _too_large(self, url: str, what: str) -> str:
+        return f"The response from {url} {what} than the limit of {self.max_bytes} bytes; refused."
+
+
+def parse_json_body(document: FetchedDocument) -> Any:
+    """The JSON value of a fetched body, or a FetchError naming what was received instead."""
+    what = f"the response from {document.url} (content type {document.content_type or 'not given'})"
+    try:
+        text = document.body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FetchError(f"{what[0].upper()}{what[1:]} is not UTF-8 text, so not JSON.", code="fetch_not_json") from exc
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as exc:
+        raise FetchError(f"{what[0].upper()}{what[1:]} is not valid JSON: {exc}.", code="fetch_not_json") from exc
+    except RecursionError as exc:
+        raise FetchError(f"{what[0].upper()}{what[1:]} is nested too deeply.", code="fetch_not_json") from exc
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _bound_next_read(raw: Any, remaining: float) -> None:
+    # The socket timeout is what bounds a single blocking recv; lowering it to what is left of the budget
+    # keeps a server that trickles one byte at a time from stretching the fetch beyond the budget.
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is not None:
+        try:
+            sock.settimeout(max(remaining, 0.001))
+        except OSError:
+            pass
+
+
+def _read_some(raw: Any) -> bytes:
+    # read1 returns what one recv delivers instead of waiting for a full chunk, so the budget is re-checked
+    # between small reads (urllib3 >= 2.3); older urllib3 falls back to bounded reads.
+    read1 = getattr(raw, "read1", None)
+    if read1 is not None:
+        return read1(_READ_CHUNK, decode_content=True) or b""
+    return raw.read(8192, decode_content=True) or b""
+
+
+def _is_read_timeout(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, urllib3.exceptions.ReadTimeoutError | TimeoutError):
+            return True
+        for arg in current.args:
+            if isinstance(arg, urllib3.exceptions.ReadTimeoutError | TimeoutError):
+                return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _reason(exc: BaseException) -> str:
+    # requests wraps urllib3 errors whose text repeats pool internals; the innermost reason reads better.
+    inner: BaseException = exc
+    while True:
+        nested = getattr(inner, "reason", None)
+        if isinstance(nested, BaseException):
+            inner = nested
+            continue
+        if inner.args and isinstance(inner.args[0], BaseException) and inner.args[0] is not inner:
+            inner = inner.args[0]
+            continue
+        break
+    text = str(inner).strip() or type(inner).__name__
+    return text.rstrip(".")
