@@ -102,7 +102,8 @@ def _alignment(alignment: Alignment) -> dict[str, Any]:
     return doc
 
 
-def _number(value: Decimal) -> float | int:
+def _number(value: Decimal | int | float) -> float | int:
+    value = Decimal(str(value))
     return int(value) if value == value.to_integral_value() else float(value)
 
 

@@ -74,8 +74,9 @@ def _validate(request: AwardRequest, now: datetime) -> tuple[str, datetime, date
     if valid_until is not None and valid_until <= valid_from:
         raise CredentialError("valid_until must be later than valid_from.", field="valid_until")
     if valid_until is not None and valid_until <= now:
-        raise CredentialError("valid_until is in the past: the credential would be expired at once.",
-                              field="valid_until")
+        raise CredentialError(
+            "valid_until is in the past: the credential would be expired at once.", field="valid_until"
+        )
     fmt = request.format or ("both" if request.achievement.issuer.issue_jwt_by_default else "ldp")
     if fmt not in FORMATS:
         raise CredentialError(f"Unknown format {fmt!r}; expected ldp, jwt or both.", field="format")
@@ -85,7 +86,9 @@ def _validate(request: AwardRequest, now: datetime) -> tuple[str, datetime, date
             try:
                 url_validator(item["id"])
             except ValidationError as exc:
-                raise CredentialError(f"Evidence {position + 1}: {item['id']!r} is not a URL.", field="evidence") from exc
+                raise CredentialError(
+                    f"Evidence {position + 1}: {item['id']!r} is not a URL.", field="evidence"
+                ) from exc
         if not any(item.get(k) for k in ("id", "narrative", "name", "description")):
             raise CredentialError(f"Evidence {position + 1} needs a URL or a narrative.", field="evidence")
     return email, valid_from, valid_until, fmt
@@ -130,7 +133,7 @@ def credential_issue(
     except NoActiveKey as exc:
         raise CredentialError(str(exc)) from exc
 
-    (status_list, index), = allocate_slots(issuer, 1)
+    ((status_list, index),) = allocate_slots(issuer, 1)
     credential_uuid = uuid.uuid4()
     salt = documents.new_salt()
     unsigned = documents.build_credential(
@@ -210,14 +213,25 @@ def credential_revoke(
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     if credential.status == CredentialStatus.REVOKED:
         raise CredentialError("This credential is already revoked.")
-    set_status_bit(issuer=credential.issuer, purpose=StatusPurpose.REVOCATION,
-                   sequence=credential.status_sequence, index=credential.status_index, value=True)
+    set_status_bit(
+        issuer=credential.issuer,
+        purpose=StatusPurpose.REVOCATION,
+        sequence=credential.status_sequence,
+        index=credential.status_index,
+        value=True,
+    )
     previous = credential.status
     credential.status = CredentialStatus.REVOKED
     credential.status_reason = reason
     credential.save(update_fields=["status", "status_reason", "updated_at"])
-    audit_record(issuer=credential.issuer, action="credential.revoked", obj=credential, actor=actor,
-                 actor_label=actor_label, data={"reason": reason, "previous": previous})
+    audit_record(
+        issuer=credential.issuer,
+        action="credential.revoked",
+        obj=credential,
+        actor=actor,
+        actor_label=actor_label,
+        data={"reason": reason, "previous": previous},
+    )
     publish_on_commit(_event("revoked", credential))
     return credential
 
@@ -229,13 +243,24 @@ def credential_suspend(
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     if credential.status != CredentialStatus.ACTIVE:
         raise CredentialError(f"Only an active credential can be suspended; this one is {credential.status}.")
-    set_status_bit(issuer=credential.issuer, purpose=StatusPurpose.SUSPENSION,
-                   sequence=credential.status_sequence, index=credential.status_index, value=True)
+    set_status_bit(
+        issuer=credential.issuer,
+        purpose=StatusPurpose.SUSPENSION,
+        sequence=credential.status_sequence,
+        index=credential.status_index,
+        value=True,
+    )
     credential.status = CredentialStatus.SUSPENDED
     credential.status_reason = reason.strip()
     credential.save(update_fields=["status", "status_reason", "updated_at"])
-    audit_record(issuer=credential.issuer, action="credential.suspended", obj=credential, actor=actor,
-                 actor_label=actor_label, data={"reason": credential.status_reason})
+    audit_record(
+        issuer=credential.issuer,
+        action="credential.suspended",
+        obj=credential,
+        actor=actor,
+        actor_label=actor_label,
+        data={"reason": credential.status_reason},
+    )
     publish_on_commit(_event("suspended", credential))
     return credential
 
@@ -247,12 +272,18 @@ def credential_unsuspend(
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     if credential.status != CredentialStatus.SUSPENDED:
         raise CredentialError(f"Only a suspended credential can be reinstated; this one is {credential.status}.")
-    set_status_bit(issuer=credential.issuer, purpose=StatusPurpose.SUSPENSION,
-                   sequence=credential.status_sequence, index=credential.status_index, value=False)
+    set_status_bit(
+        issuer=credential.issuer,
+        purpose=StatusPurpose.SUSPENSION,
+        sequence=credential.status_sequence,
+        index=credential.status_index,
+        value=False,
+    )
     credential.status = CredentialStatus.ACTIVE
     credential.status_reason = ""
     credential.save(update_fields=["status", "status_reason", "updated_at"])
-    audit_record(issuer=credential.issuer, action="credential.unsuspended", obj=credential, actor=actor,
-                 actor_label=actor_label)
+    audit_record(
+        issuer=credential.issuer, action="credential.unsuspended", obj=credential, actor=actor, actor_label=actor_label
+    )
     publish_on_commit(_event("unsuspended", credential))
     return credential

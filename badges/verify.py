@@ -48,6 +48,29 @@ class PlatformStatusListSource:
         return self._remote.get(url)
 
 
+def suspension_companion(credential: dict[str, Any]) -> list[dict[str, Any]]:
+    """For a credential naming one of our revocation lists, the suspension list at the same slot (D5)."""
+    entry = credential.get("credentialStatus")
+    if not isinstance(entry, dict) or entry.get("statusPurpose") != StatusPurpose.REVOCATION:
+        return []
+    url = entry.get("statusListCredential")
+    if not isinstance(url, str) or not url.startswith(settings.SITE_URL + "/"):
+        return []
+    match = _STATUS_URL.match(url[len(settings.SITE_URL) :])
+    if not match or match["purpose"] != StatusPurpose.REVOCATION:
+        return []
+    suspension_url = f"{settings.SITE_URL}/issuers/{match['slug']}/status/suspension/{match['sequence']}"
+    return [
+        {
+            "id": f"{suspension_url}#{entry.get('statusListIndex')}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": StatusPurpose.SUSPENSION,
+            "statusListIndex": entry.get("statusListIndex"),
+            "statusListCredential": suspension_url,
+        }
+    ]
+
+
 def platform_resolver(client: HardenedClient | None = None) -> CompositeResolver:
     client = client or outbound_client()
     return CompositeResolver(did_web=DidWebResolver(client, local_documents=did_document_for_did), client=client)
@@ -71,4 +94,5 @@ def verify_credential(
         recipient=recipient,
         filename=filename,
         content_type=content_type,
+        companion_status=suspension_companion,
     )

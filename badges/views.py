@@ -35,8 +35,9 @@ def status_list(request: HttpRequest, slug: str, purpose: str, sequence: int) ->
     """The signed BitstringStatusListCredential, cacheable (ETag + short max-age) by CDNs and verifiers."""
     if purpose not in StatusPurpose.values:
         raise Http404("Unknown status purpose.")
-    lst = get_object_or_404(StatusList.objects.select_related("issuer"), issuer__slug=slug, purpose=purpose,
-                            sequence=sequence)
+    lst = get_object_or_404(
+        StatusList.objects.select_related("issuer"), issuer__slug=slug, purpose=purpose, sequence=sequence
+    )
     body = status_list_document(lst).encode("utf-8")
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:

@@ -47,7 +47,9 @@ if _site.scheme not in ("http", "https") or not _site.hostname:
 if not DEBUG and _site.scheme != "https":
     raise ImproperlyConfigured("SITE_URL must use https outside DEBUG: credential ids and did:web are derived from it.")
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[_site.hostname, "localhost", "127.0.0.1"] if DEBUG else [_site.hostname])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=[_site.hostname, "localhost", "127.0.0.1"] if DEBUG else [_site.hostname]
+)
 CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 
 INSTALLED_APPS = [

@@ -24,9 +24,7 @@ def _fernet(key_setting: str) -> MultiFernet:
 
 
 def encrypt_private_key(key: PrivateKey) -> bytes:
-    der = key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return _fernet(settings.KEY_ENCRYPTION_KEY).encrypt(der)
 
 

@@ -12,7 +12,9 @@ from django.db.models import Q
 
 from issuer.dids import did_for_slug
 
-slug_validator = RegexValidator(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$", "Use 1–50 lowercase letters, digits and hyphens.")
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$", "Use 1–50 lowercase letters, digits and hyphens."
+)
 
 
 class Issuer(models.Model):
@@ -142,7 +144,9 @@ class AuditEvent(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="audit_events", null=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    actor_label = models.CharField(max_length=200, blank=True, help_text="Who acted when not a user: a command, a task.")
+    actor_label = models.CharField(
+        max_length=200, blank=True, help_text="Who acted when not a user: a command, a task."
+    )
     action = models.CharField(max_length=60, db_index=True)
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=64)

@@ -7,7 +7,11 @@ from typing import Any
 from issuer.dids import slug_from_did
 from issuer.models import Issuer, KeyState, SigningKey
 
-DID_CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1", "https://w3id.org/security/jwk/v1"]
+DID_CONTEXT = [
+    "https://www.w3.org/ns/did/v1",
+    "https://w3id.org/security/multikey/v1",
+    "https://w3id.org/security/jwk/v1",
+]
 
 
 class NoActiveKey(Exception):

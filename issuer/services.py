@@ -50,8 +50,13 @@ def issuer_create(
     if owner is not None:
         IssuerMembership.objects.create(issuer=issuer, user=owner, role="owner")
     audit_record(issuer=issuer, action="issuer.created", obj=issuer, actor=owner, actor_label=actor_label)
-    signing_key_create(issuer=issuer, purpose=KeyPurpose.DATA_INTEGRITY, algorithm=KeyAlgorithm.ED25519,
-                       actor=owner, actor_label=actor_label)
+    signing_key_create(
+        issuer=issuer,
+        purpose=KeyPurpose.DATA_INTEGRITY,
+        algorithm=KeyAlgorithm.ED25519,
+        actor=owner,
+        actor_label=actor_label,
+    )
     return issuer
 
 
@@ -101,15 +106,23 @@ def signing_key_create(
         obj=key,
         actor=actor,
         actor_label=actor_label,
-        data={"purpose": purpose, "algorithm": algorithm, "key_id": key.key_id,
-              "retired": [old.key_id for old in previous]},
+        data={
+            "purpose": purpose,
+            "algorithm": algorithm,
+            "key_id": key.key_id,
+            "retired": [old.key_id for old in previous],
+        },
     )
     return key
 
 
 def issuer_key_rotate(
-    *, issuer: Issuer, purpose: str = KeyPurpose.DATA_INTEGRITY, algorithm: str | None = None,
-    actor: AbstractBaseUser | None = None, actor_label: str = "",
+    *,
+    issuer: Issuer,
+    purpose: str = KeyPurpose.DATA_INTEGRITY,
+    algorithm: str | None = None,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "",
 ) -> SigningKey:
     """Replace the active key for `purpose`; the old one stays listed (retired) so its credentials verify."""
     if algorithm is None:
@@ -134,9 +147,16 @@ def signing_key_mark_compromised(
     key.state = KeyState.COMPROMISED
     key.compromised_at = timezone.now()
     key.save(update_fields=["state", "compromised_at"])
-    audit_record(issuer=key.issuer, action="key.compromised", obj=key, actor=actor, actor_label=actor_label,
-                 data={"key_id": key.key_id, "reason": reason})
+    audit_record(
+        issuer=key.issuer,
+        action="key.compromised",
+        obj=key,
+        actor=actor,
+        actor_label=actor_label,
+        data={"key_id": key.key_id, "reason": reason},
+    )
     if was_active:
-        signing_key_create(issuer=key.issuer, purpose=key.purpose, algorithm=key.algorithm, actor=actor,
-                           actor_label=actor_label)
+        signing_key_create(
+            issuer=key.issuer, purpose=key.purpose, algorithm=key.algorithm, actor=actor, actor_label=actor_label
+        )
     return key

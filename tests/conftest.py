@@ -18,8 +18,9 @@ def user(django_user_model):
 def issuer(db, user):
     from issuer.services import issuer_create
 
-    return issuer_create(slug="uni", name="Test University", owner=user, url="https://uni.example.org",
-                         email="badges@uni.example.org")
+    return issuer_create(
+        slug="uni", name="Test University", owner=user, url="https://uni.example.org", email="badges@uni.example.org"
+    )
 
 
 @pytest.fixture
@@ -44,6 +45,12 @@ def achievement(issuer):
         credits_available=3,
         result_descriptions=[{"name": "Final", "resultType": "Percent", "requiredValue": "70"}],
     )
-    Alignment.objects.create(achievement=achievement, target_name="Programming", target_url="https://example.org/skills/programming",
-                             target_framework="Example Skills", target_code="P1", target_type="CFItem")
+    Alignment.objects.create(
+        achievement=achievement,
+        target_name="Programming",
+        target_url="https://example.org/skills/programming",
+        target_framework="Example Skills",
+        target_code="P1",
+        target_type="CFItem",
+    )
     return achievement

@@ -57,8 +57,13 @@ def test_database_refuses_two_active_keys_for_one_purpose(issuer):
     key = SigningKey.objects.get(issuer=issuer)
     with pytest.raises(IntegrityError):
         SigningKey.objects.create(
-            issuer=issuer, key_id="dup", purpose=key.purpose, algorithm="Ed25519", public_jwk={},
-            encrypted_private_key=b"x", state="active",
+            issuer=issuer,
+            key_id="dup",
+            purpose=key.purpose,
+            algorithm="Ed25519",
+            public_jwk={},
+            encrypted_private_key=b"x",
+            state="active",
         )
 
 

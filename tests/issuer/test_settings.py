@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _start(env_overrides: dict[str, str | None]) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "KEY_ENCRYPTION_KEY", "DJANGO_DEBUG")}
-    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "SITE_URL": "https://badges.example.org", "DJANGO_ENV_FILE": ""})
+    env.update(
+        {"DJANGO_SETTINGS_MODULE": "config.settings", "SITE_URL": "https://badges.example.org", "DJANGO_ENV_FILE": ""}
+    )
     for key, value in env_overrides.items():
         if value is None:
             env.pop(key, None)
@@ -20,7 +22,11 @@ def _start(env_overrides: dict[str, str | None]) -> subprocess.CompletedProcess:
             env[key] = value
     return subprocess.run(
         [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); import django; django.setup()"],
-        cwd=ROOT / "tests", env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT / "tests",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

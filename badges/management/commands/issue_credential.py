@@ -26,7 +26,8 @@ class Command(BaseCommand):
         achievement = achievement_for_issuer(issuer=issuer, ref=options["achievement"])
         if achievement is None:
             raise CommandError(
-                f"Issuer {issuer.slug!r} has no achievement {options['achievement']!r} (id, UUID or slug).", returncode=2
+                f"Issuer {issuer.slug!r} has no achievement {options['achievement']!r} (id, UUID or slug).",
+                returncode=2,
             )
         try:
             credential = credential_issue(

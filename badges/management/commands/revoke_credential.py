@@ -26,13 +26,15 @@ class Command(BaseCommand):
             raise CommandError(f"No credential {options['id']!r}.", returncode=2)
         try:
             if options["suspend"]:
-                credential = credential_suspend(credential=credential, reason=options["reason"],
-                                                actor_label="revoke_credential")
+                credential = credential_suspend(
+                    credential=credential, reason=options["reason"], actor_label="revoke_credential"
+                )
             elif options["unsuspend"]:
                 credential = credential_unsuspend(credential=credential, actor_label="revoke_credential")
             else:
                 credential = credential_revoke(
-                    credential=credential, reason=options["reason"] or "Revoked by the issuer.",
+                    credential=credential,
+                    reason=options["reason"] or "Revoked by the issuer.",
                     actor_label="revoke_credential",
                 )
         except CredentialError as exc:

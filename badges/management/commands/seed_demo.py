@@ -30,11 +30,22 @@ ACHIEVEMENTS: list[dict[str, Any]] = [
         "human_code": "CS-101",
         "in_language": "en",
         "alignments": [
-            {"target_name": "Software development", "target_url": "https://esco.ec.europa.eu/en/classification/skill?uri=http://data.europa.eu/esco/skill/ab8b4b3b-ea5e-4fbb-9a0d-9e8b4bcf6fa0",
-             "target_framework": "ESCO", "target_type": "ceasn:Competency"},
+            {
+                "target_name": "Software development",
+                "target_url": "https://esco.ec.europa.eu/en/classification/skill?uri=http://data.europa.eu/esco/skill/ab8b4b3b-ea5e-4fbb-9a0d-9e8b4bcf6fa0",
+                "target_framework": "ESCO",
+                "target_type": "ceasn:Competency",
+            },
         ],
-        "result_descriptions": [{"name": "Final assessment", "resultType": "Percent", "valueMin": "0", "valueMax": "100",
-                                 "requiredValue": "70"}],
+        "result_descriptions": [
+            {
+                "name": "Final assessment",
+                "resultType": "Percent",
+                "valueMin": "0",
+                "valueMax": "100",
+                "requiredValue": "70",
+            }
+        ],
     },
     {
         "slug": "sql-fundamentals",
@@ -47,8 +58,13 @@ ACHIEVEMENTS: list[dict[str, Any]] = [
         "human_code": "CS-140",
         "in_language": "en",
         "alignments": [
-            {"target_name": "Query languages", "target_url": "https://example.org/frameworks/data/query-languages",
-             "target_framework": "Data Skills Framework", "target_code": "DSF-2.1", "target_type": "CFItem"},
+            {
+                "target_name": "Query languages",
+                "target_url": "https://example.org/frameworks/data/query-languages",
+                "target_framework": "Data Skills Framework",
+                "target_code": "DSF-2.1",
+                "target_type": "CFItem",
+            },
         ],
     },
     {
@@ -103,17 +119,23 @@ class Command(BaseCommand):
                     actor_label="seed_demo",
                 )
             if not SigningKey.objects.filter(issuer=issuer, purpose=KeyPurpose.JWT).exists():
-                signing_key_create(issuer=issuer, purpose=KeyPurpose.JWT, algorithm=KeyAlgorithm.RSA,
-                                   actor_label="seed_demo")
+                signing_key_create(
+                    issuer=issuer, purpose=KeyPurpose.JWT, algorithm=KeyAlgorithm.RSA, actor_label="seed_demo"
+                )
             admin = get_user_model().objects.get(username="admin")
             IssuerMembership.objects.get_or_create(issuer=issuer, user=admin, defaults={"role": "owner"})
             achievements = {spec["slug"]: self._achievement(issuer, spec) for spec in ACHIEVEMENTS}
         for slug, email, name, action in AWARDS:
             fmt = "both" if action == "both" else None
             credential = credential_issue(
-                request=AwardRequest(achievement=achievements[slug], email=email, name=name, format=fmt,
-                                     idempotency_key=f"seed-demo:{slug}:{email}",
-                                     valid_from=timezone.now() - timedelta(days=30)),
+                request=AwardRequest(
+                    achievement=achievements[slug],
+                    email=email,
+                    name=name,
+                    format=fmt,
+                    idempotency_key=f"seed-demo:{slug}:{email}",
+                    valid_from=timezone.now() - timedelta(days=30),
+                ),
                 source="command",
                 actor_label="seed_demo",
             )

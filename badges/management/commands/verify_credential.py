@@ -45,7 +45,10 @@ class Command(BaseCommand):
             data = sys.stdin.buffer.read(MAX_INPUT + 1)
             return data, None
         if source.startswith(("https://", "http://")):
-            fetched = outbound_client().get(source, accept="application/vc+ld+json, application/ld+json, application/json, application/jwt, text/plain;q=0.5, image/png;q=0.5, image/svg+xml;q=0.5")
+            fetched = outbound_client().get(
+                source,
+                accept="application/vc+ld+json, application/ld+json, application/json, application/jwt, text/plain;q=0.5, image/png;q=0.5, image/svg+xml;q=0.5",
+            )
             return fetched.body, source.rsplit("/", 1)[-1]
         path = Path(source)
         if not path.is_file():

@@ -1,0 +1,222 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from badges.models import Credential, CredentialStatus
+from issuer.models import Issuer, KeyState, SigningKey
+
+
+def _run(*args, stdin=None, monkeypatch=None):
+    out, err = StringIO(), StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_issue_then_verify_json(achievement, tmp_path, capsys):
+    target = tmp_path / "c.json"
+    _, err = _run(
+        "issue_credential",
+        "--issuer",
+        "uni",
+        "--achievement",
+        "python-basics",
+        "--email",
+        "ada@example.com",
+        "--name",
+        "Ada",
+        "--out",
+        str(target),
+    )
+    credential = Credential.objects.get()
+    assert credential.public_id in err
+    assert json.loads(target.read_text())["id"] == credential.public_id
+    out, _ = _run("verify_credential", str(target), "--json")
+    report = json.loads(out)
+    assert report["valid"] is True
+    assert report["format"] == "ldp"
+    assert set(report) == {"valid", "format", "checks", "credential"}
+    assert {c["id"] for c in report["checks"]} >= {"format", "schema", "proof", "valid_from", "status"}
+    assert report["credential"]["issuer"]["id"] == "did:web:badges.example.test:issuers:uni"
+
+
+def test_issue_jwt_then_verify(achievement, tmp_path):
+    target = tmp_path / "c.jwt"
+    _run(
+        "issue_credential",
+        "--issuer",
+        "uni",
+        "--achievement",
+        str(achievement.pk),
+        "--email",
+        "a@example.com",
+        "--format",
+        "jwt",
+        "--out",
+        str(target),
+    )
+    assert target.read_text().strip().count(".") == 2
+    out, _ = _run("verify_credential", str(target), "--json")
+    assert json.loads(out)["format"] == "jwt"
+    assert json.loads(out)["valid"] is True
+
+
+def test_verify_invalid_exits_1(achievement, tmp_path):
+    _run(
+        "issue_credential",
+        "--issuer",
+        "uni",
+        "--achievement",
+        "python-basics",
+        "--email",
+        "a@example.com",
+        "--out",
+        str(tmp_path / "c.json"),
+    )
+    doc = json.loads((tmp_path / "c.json").read_text())
+    doc["credentialSubject"]["achievement"]["name"] = "Quantum Physics"
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(SystemExit) as exit_:
+        _run("verify_credential", str(tmp_path / "bad.json"))
+    assert exit_.value.code == 1
+
+
+@pytest.mark.parametrize(
+    ("_case", "content"),
+    [
+        ("not json", b"hello world"),
+        ("truncated jws", b"eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJ4In0"),
+        ("deep json", b"[" * 10000 + b"]" * 10000),
+    ],
+)
+def test_verify_unusable_input_exits_2(db, tmp_path, _case, content):
+    path = tmp_path / "input"
+    path.write_bytes(content)
+    with pytest.raises(CommandError) as error:
+        _run("verify_credential", str(path))
+    assert error.value.returncode == 2
+    assert "Traceback" not in str(error.value)
+
+
+def test_unknown_context_is_invalid_and_named(achievement, tmp_path):
+    _run(
+        "issue_credential",
+        "--issuer",
+        "uni",
+        "--achievement",
+        "python-basics",
+        "--email",
+        "a@example.com",
+        "--out",
+        str(tmp_path / "c.json"),
+    )
+    doc = json.loads((tmp_path / "c.json").read_text())
+    doc["@context"].append("https://evil.example/ctx")
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    out = StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("verify_credential", str(tmp_path / "bad.json"), "--json", stdout=out)
+    assert exit_.value.code == 1
+    report = json.loads(out.getvalue())
+    assert any("https://evil.example/ctx" in c["message"] and c["status"] == "failed" for c in report["checks"])
+
+
+def test_issue_bad_input_exits_2_and_writes_nothing(achievement):
+    cases = [
+        ["--issuer", "nobody", "--achievement", "python-basics", "--email", "a@example.com"],
+        ["--issuer", "uni", "--achievement", "nothing", "--email", "a@example.com"],
+        ["--issuer", "uni", "--achievement", "python-basics", "--email", "not-an-email"],
+    ]
+    for args in cases:
+        with pytest.raises(CommandError) as error:
+            _run("issue_credential", *args)
+        assert error.value.returncode == 2
+    assert Credential.objects.count() == 0
+
+
+def test_achievement_of_another_issuer_is_not_found(achievement, other_issuer):
+    with pytest.raises(CommandError, match="has no achievement"):
+        _run("issue_credential", "--issuer", "other", "--achievement", "python-basics", "--email", "a@example.com")
+
+
+def test_revoke_suspend_unsuspend(achievement, tmp_path):
+    _run(
+        "issue_credential",
+        "--issuer",
+        "uni",
+        "--achievement",
+        "python-basics",
+        "--email",
+        "a@example.com",
+        "--out",
+        str(tmp_path / "c.json"),
+    )
+    credential = Credential.objects.get()
+    out, _ = _run("revoke_credential", str(credential.uuid), "--suspend", "--reason", "check")
+    assert out.strip().endswith("suspended")
+    out, _ = _run("revoke_credential", credential.public_id, "--unsuspend")
+    assert out.strip().endswith("active")
+    out, _ = _run("revoke_credential", str(credential.uuid), "--reason", "fraud")
+    credential.refresh_from_db()
+    assert credential.status == CredentialStatus.REVOKED
+    with pytest.raises(CommandError) as error:
+        _run("revoke_credential", str(credential.uuid), "--reason", "again")
+    assert error.value.returncode == 2
+    with pytest.raises(CommandError):
+        _run("revoke_credential", "not-a-uuid")
+
+
+def test_rotate_key_keeps_old_credentials_valid(achievement, tmp_path):
+    _run(
+        "issue_credential",
+        "--issuer",
+        "uni",
+        "--achievement",
+        "python-basics",
+        "--email",
+        "a@example.com",
+        "--out",
+        str(tmp_path / "old.json"),
+    )
+    out, _ = _run("rotate_key", "--issuer", "uni")
+    assert "did:web:badges.example.test:issuers:uni#key-" in out
+    assert SigningKey.objects.filter(issuer__slug="uni", state=KeyState.RETIRED).count() == 1
+    out, _ = _run("verify_credential", str(tmp_path / "old.json"), "--json")
+    assert json.loads(out)["valid"] is True
+    with pytest.raises(CommandError) as error:
+        _run("rotate_key", "--issuer", "nobody")
+    assert error.value.returncode == 2
+
+
+def test_compromised_key_makes_its_credentials_fail(achievement, tmp_path):
+    from issuer.services import signing_key_mark_compromised
+
+    _run(
+        "issue_credential",
+        "--issuer",
+        "uni",
+        "--achievement",
+        "python-basics",
+        "--email",
+        "a@example.com",
+        "--out",
+        str(tmp_path / "c.json"),
+    )
+    signing_key_mark_compromised(key=Credential.objects.get().signing_key)
+    with pytest.raises(SystemExit) as exit_:
+        _run("verify_credential", str(tmp_path / "c.json"))
+    assert exit_.value.code == 1
+
+
+def test_seed_demo_is_idempotent(db):
+    out, _ = _run("seed_demo")
+    assert "Demo issuer 'demo'" in out
+    assert "username: admin" in out
+    counts = (Issuer.objects.count(), Credential.objects.count(), SigningKey.objects.count())
+    _run("seed_demo")
+    assert (Issuer.objects.count(), Credential.objects.count(), SigningKey.objects.count()) == counts
+    assert Credential.objects.filter(status="revoked").count() == 1
+    assert Credential.objects.filter(status="suspended").count() == 1
+    assert Credential.objects.exclude(jws="").count() == 1

@@ -1,0 +1,304 @@
+"""The hardened outbound client against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from verification.errors import FetchError
+from verification.http import HardenedClient
+
+Route = Callable[[BaseHTTPRequestHandler], None]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_GET(self) -> None:
+        self.server.requests.append((self.path, dict(self.headers)))
+        route = self.server.routes.get(self.path)
+        if route is None:
+            self.send_error(404, "Not Found")
+            return
+        try:
+            route(self)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up on purpose (size or time limit)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    routes: dict[str, Route]
+    requests: list[tuple[str, dict[str, str]]]
+
+
+class LocalServer:
+    """A loopback HTTP server whose routes the test sets up; records every request it receives."""
+
+    def __init__(self) -> None:
+        self.httpd = _Server(("127.0.0.1", 0), _Handler)
+        self.httpd.routes = {}
+        self.httpd.requests = []
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    def __enter__(self) -> LocalServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
+
+    @property
+    def requests(self) -> list[tuple[str, dict[str, str]]]:
+        return self.httpd.requests
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def route(self, path: str, handler: Route) -> None:
+        self.httpd.routes[path] = handler
+
+    def body(self, path: str, body: bytes, *, status: int = 200, content_type: str = "application/json") -> None:
+        def send(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+
+        self.route(path, send)
+
+    def json(self, path: str, value: object, *, content_type: str = "application/json") -> None:
+        self.body(path, json.dumps(value).encode(), content_type=content_type)
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as running:
+        yield running
+
+
+def local_client(**overrides: object) -> HardenedClient:
+    options: dict[str, object] = {"allow_http": True, "allow_private": True, "timeout": 2.0}
+    options.update(overrides)
+    return HardenedClient(**options)  # type: ignore[arg-type]
+
+
+def test_fetches_json_with_user_agent_and_accept(server: LocalServer) -> None:
+    server.json("/doc.json", {"id": "x"}, content_type="application/did+json; charset=utf-8")
+    fetched = local_client().get(server.url("/doc.json#fragment"), accept="application/did+json")
+    assert fetched.status == 200
+    assert fetched.content_type == "application/did+json"
+    assert json.loads(fetched.body) == {"id": "x"}
+    path, headers = server.requests[0]
+    assert path == "/doc.json"  # the fragment never leaves the client
+    assert headers["User-Agent"].startswith("openbadges-platform/")
+    assert headers["Accept"] == "application/did+json"
+    assert local_client().get_json(server.url("/doc.json")) == {"id": "x"}
+
+
+def test_declared_content_length_over_limit_is_refused_before_reading(server: LocalServer) -> None:
+    server.body("/big", b"x" * 5000)
+    with pytest.raises(FetchError) as caught:
+        local_client(max_bytes=1000).get(server.url("/big"), accept="*/*")
+    assert caught.value.code == "fetch_too_large"
+    assert "announces 5000 bytes" in caught.value.message
+
+
+def test_streamed_body_over_limit_is_cut_off(server: LocalServer) -> None:
+    def no_length(handler: BaseHTTPRequestHandler) -> None:
+        # HTTP/1.0 without Content-Length: the body ends when the connection closes.
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.end_headers()
+        for _ in range(50):
+            handler.wfile.write(b"y" * 1000)
+
+    server.route("/stream", no_length)
+    with pytest.raises(FetchError) as caught:
+        local_client(max_bytes=10_000).get(server.url("/stream"), accept="*/*")
+    assert caught.value.code == "fetch_too_large"
+    assert "limit of 10000 bytes" in caught.value.message
+
+
+def test_body_within_limit_is_accepted(server: LocalServer) -> None:
+    server.body("/fits", b"z" * 1000)
+    assert len(local_client(max_bytes=1000).get(server.url("/fits"), accept="*/*").body) == 1000
+
+
+def test_redirect_is_refused_and_not_followed(server: LocalServer) -> None:
+    def redirect(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(302)
+        handler.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    server.route("/moved", redirect)
+    with pytest.raises(FetchError) as caught:
+        local_client().get(server.url("/moved"), accept="*/*")
+    assert caught.value.code == "fetch_redirect"
+    assert "HTTP 302" in caught.value.message
+    assert "http://169.254.169.254/latest/meta-data/" in caught.value.message
+    assert [path for path, _ in server.requests] == ["/moved"]
+
+
+def test_non_json_body(server: LocalServer) -> None:
+    server.body("/page", b"<html>hello</html>", content_type="text/html")
+    with pytest.raises(FetchError) as caught:
+        local_client().get_json(server.url("/page"))
+    assert caught.value.code == "fetch_not_json"
+    assert "text/html" in caught.value.message
+    assert "not valid JSON" in caught.value.message
+
+
+def test_json_nan_is_not_json(server: LocalServer) -> None:
+    server.body("/nan", b'{"a": NaN}')
+    with pytest.raises(FetchError, match="NaN is not a JSON value"):
+        local_client().get_json(server.url("/nan"))
+
+
+def test_not_found(server: LocalServer) -> None:
+    with pytest.raises(FetchError) as caught:
+        local_client().get(server.url("/missing"), accept="*/*")
+    assert caught.value.code == "fetch_http_status"
+    assert "HTTP 404" in caught.value.message
+
+
+def test_slow_answer_times_out(server: LocalServer) -> None:
+    def slow(handler: BaseHTTPRequestHandler) -> None:
+        time.sleep(1.5)
+        handler.send_response(200)
+        handler.send_header("Content-Length", "2")
+        handler.end_headers()
+        handler.wfile.write(b"{}")
+
+    server.route("/slow", slow)
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        local_client(timeout=0.5).get(server.url("/slow"), accept="*/*")
+    assert caught.value.code == "fetch_timeout"
+    assert "0.5 s" in caught.value.message
+    assert time.monotonic() - started < 1.2
+
+
+def test_trickling_body_is_cut_at_the_total_budget(server: LocalServer) -> None:
+    def trickle(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "40")
+        handler.end_headers()
+        for _ in range(40):
+            handler.wfile.write(b"x")
+            handler.wfile.flush()
+            time.sleep(0.1)
+
+    server.route("/trickle", trickle)
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        local_client(timeout=0.5).get(server.url("/trickle"), accept="*/*")
+    assert caught.value.code == "fetch_timeout"
+    # Each byte arrives well within the per-read timeout: only the whole-exchange budget stops this.
+    assert time.monotonic() - started < 1.2
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+def test_loopback_is_refused_without_any_request(server: LocalServer, host: str) -> None:
+    client = HardenedClient(allow_http=True, allow_private=False, timeout=1.0)
+    url = server.url("/doc.json").replace("127.0.0.1", host)
+    with pytest.raises(FetchError) as caught:
+        client.get(url, accept="*/*")
+    assert caught.value.code == "fetch_private_address"
+    assert "not a public internet address" in caught.value.message
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",  # cloud metadata
+        "100.64.0.1",  # carrier-grade NAT
+        "0.0.0.0",
+        "224.0.0.1",
+        "240.0.0.1",
+        "::1",
+        "::",
+        "fe80::1",
+        "fec0::1",  # IPv6 site-local: not covered by ip.is_private
+        "fc00::1",
+        "ff02::1",
+        "::ffff:10.0.0.1",
+        "::ffff:127.0.0.1",
+    ],
+)
+def test_non_public_resolution_is_refused_at_connect_time(monkeypatch: pytest.MonkeyPatch, address: str) -> None:
+    # The name resolves to a non-public address only when the client connects (as in DNS rebinding); the
+    # check runs on that very resolution, so no socket is opened.
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sockaddr = (address, 443, 0, 0) if family == socket.AF_INET6 else (address, 443)
+
+    def fake_getaddrinfo(host: str, port: object, *args: object, **kwargs: object) -> list[tuple]:
+        assert host == "issuer.example"
+        return [(family, socket.SOCK_STREAM, 6, "", sockaddr)]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    with pytest.raises(FetchError) as caught:
+        HardenedClient().get("https://issuer.example/.well-known/did.json", accept="*/*")
+    assert caught.value.code == "fetch_private_address"
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("http://issuer.example/did.json", "Only https URLs"),
+        ("ftp://issuer.example/did.json", "Only https URLs"),
+        ("file:///etc/passwd", "Only https URLs"),
+        ("https://user:secret@issuer.example/did.json", "user credentials"),
+        ("https:///did.json", "has no host"),
+        ("https://issuer.example:99999/", "cannot be parsed"),
+        ("https://issuer.example/a b", "whitespace"),
+        ("", "empty"),
+        ("https://issuer.example/" + "a" * 3000, "characters long"),
+    ],
+)
+def test_refused_urls_never_reach_the_network(url: str, fragment: str) -> None:
+    with pytest.raises(FetchError) as caught:
+        HardenedClient().get(url, accept="*/*")
+    assert caught.value.code == "fetch_url_refused"
+    assert fragment in caught.value.message
+
+
+def test_connection_refused_is_a_fetch_error() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(FetchError) as caught:
+        local_client().get(f"http://127.0.0.1:{port}/", accept="*/*")
+    assert caught.value.code == "fetch_failed"
+    assert "Could not connect" in caught.value.message
+
+
+def test_from_settings_follows_debug(settings: object) -> None:
+    settings.DEBUG = False  # type: ignore[attr-defined]
+    settings.OUTBOUND_HTTP_TIMEOUT = 3.0  # type: ignore[attr-defined]
+    settings.OUTBOUND_HTTP_MAX_BYTES = 1234  # type: ignore[attr-defined]
+    settings.OUTBOUND_HTTP_ALLOW_PRIVATE = False  # type: ignore[attr-defined]
+    client = HardenedClient.from_settings()
+    assert (client.timeout, client.max_bytes, client.allow_http, client.allow_private) == (3.0, 1234, False, False)
+    settings.DEBUG = True  # type: ignore[attr-defined]
+    assert HardenedClient.from_settings().allow_http is True

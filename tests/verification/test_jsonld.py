@@ -1,0 +1,207 @@
+"""Offline document loader and safe-mode JSON-LD processing."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from typing import Any
+
+import pytest
+from pyld import jsonld as stock_jsonld
+
+from tests.verification.credentials import open_badge_credential
+from tests.verification.helpers import SHARED
+from verification import jsonld
+from verification.errors import ContextError, InputError, JsonLdError
+
+VC2 = "https://www.w3.org/ns/credentials/v2"
+
+
+def test_bundled_contexts_are_the_reference_files() -> None:
+    bundled = {path.name for path in jsonld.CONTEXT_DIR.iterdir() if path.name != "SOURCES.md"}
+    reference = {path.name for path in (SHARED / "contexts").iterdir()}
+    assert bundled == reference
+    for name in bundled:
+        assert (jsonld.CONTEXT_DIR / name).read_bytes() == (SHARED / "contexts" / name).read_bytes(), name
+
+
+def test_sources_md_lists_every_file_with_its_source_line() -> None:
+    sources = (jsonld.CONTEXT_DIR / "SOURCES.md").read_text(encoding="utf-8")
+    reference_lines = [
+        line
+        for line in (SHARED / "SOURCES.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("- `contexts/")
+    ]
+    assert len(reference_lines) == len(list((SHARED / "contexts").iterdir()))
+    for line in reference_lines:
+        assert line in sources
+    for url, name in jsonld.CONTEXT_FILES.items():
+        assert f"`{url}`" in sources and f"`{name}`" in sources
+
+
+@pytest.mark.parametrize("url", sorted(jsonld.CONTEXT_FILES))
+def test_every_allow_listed_url_loads_tagged_static(url: str) -> None:
+    remote = jsonld.load_document(url)
+    assert remote["documentUrl"] == url
+    assert remote["tag"] == "static"
+    assert isinstance(remote["document"]["@context"], dict)
+    file_bytes = (jsonld.CONTEXT_DIR / jsonld.CONTEXT_FILES[url]).read_bytes()
+    assert remote["document"] == json.loads(file_bytes)
+
+
+def test_context_3_0_3_is_the_current_revision() -> None:
+    name = jsonld.CONTEXT_FILES["https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    digest = hashlib.sha256((jsonld.CONTEXT_DIR / name).read_bytes()).hexdigest()
+    assert digest == "3d34f4d4ef1bce691106e63798beb5e7b862ba841423f5ee1e53ab7ddf3bca84"
+    terms = jsonld.load_context("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json")["@context"]
+    assert "jti" in json.dumps(terms) and "endorsementJwt" in json.dumps(terms)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/context.json",
+        "http://www.w3.org/ns/credentials/v2",  # lookalike: other scheme
+        "https://www.w3.org/ns/credentials/v2/",  # lookalike: trailing slash
+        "https://w3id.org/citizenship/v4rc1",
+        "context.json",
+    ],
+)
+def test_any_other_url_is_refused_naming_it(url: str) -> None:
+    with pytest.raises(ContextError, match=url.replace(".", r"\.")):
+        jsonld.load_document(url)
+    with pytest.raises(ContextError, match=url.replace(".", r"\.")) as caught:
+        jsonld.expand({"@context": [url], "name": "x"})
+    assert caught.value.code == "unknown_context"
+
+
+def test_loaded_documents_cannot_corrupt_the_cache() -> None:
+    url = VC2
+    first = jsonld.load_document(url)["document"]
+    first["@context"]["name"] = "https://evil.example/name"
+    first["@context"].clear()
+    assert jsonld.load_document(url)["document"]["@context"]["name"]
+    assert jsonld.load_context(url) == jsonld.load_context(url)
+    assert jsonld.load_context(url) is not jsonld.load_context(url)
+    # And processing still yields the real mapping.
+    expanded = jsonld.expand({"@context": [url], "id": "urn:x", "name": "n"})
+    assert "https://schema.org/name" in expanded[0]
+
+
+def test_loader_works_with_stock_pyld() -> None:
+    expanded = stock_jsonld.expand(
+        {"@context": [VC2], "id": "urn:x", "name": "n"}, {"documentLoader": jsonld.load_document}
+    )
+    assert expanded[0]["https://schema.org/name"] == [{"@value": "n"}]
+
+
+def test_expand_does_not_touch_the_input() -> None:
+    document = open_badge_credential()
+    before = copy.deepcopy(document)
+    jsonld.expand(document)
+    jsonld.to_rdf(document)
+    assert document == before
+
+
+def test_repeated_processing_is_stable() -> None:
+    document = open_badge_credential()
+    first = jsonld.to_rdf(document)
+    for _ in range(3):
+        assert jsonld.to_rdf(document) == first
+
+
+# ------------------------------------------------------------------------------------------------
+# Safe mode
+
+
+@pytest.mark.parametrize(
+    ("document", "fragment"),
+    [
+        ({"@context": [VC2], "id": "urn:x", "favouriteColour": "red"}, "'favouriteColour'"),
+        ({"@context": [VC2], "id": "urn:x", "type": "CustomType", "name": "n"}, "'CustomType'"),
+        ({"@context": [VC2], "id": "relative/path", "name": "n"}, "'relative/path'"),
+        ({"@context": [VC2], "id": "https://example.org/a b", "name": "n"}, "relative IRI"),
+        ({"@context": [VC2], "id": "urn:x", "@foo": "n"}, "'@foo'"),
+        (
+            {"@context": [{"p": {"@id": "https://example.org/p", "@type": "@id"}}], "@id": "urn:x", "p": "rel"},
+            "'rel'",
+        ),
+        ({"@context": [{"p": "_:blank"}], "@id": "urn:x", "p": "v"}, "blank node"),
+        ({"@context": [VC2], "id": "urn:x", "name": {"@value": "n", "@language": "en us"}}, "language tag"),
+        ({"@context": [VC2], "id": "urn:x", "name": {"@value": "n", "@direction": "rtl"}}, "@direction"),
+        ({"@context": [VC2], "id": "urn:x", "name": {"@value": None}}, "drop"),
+        ({"@context": [VC2], "@graph": ["free-floating"]}, "drop"),
+        ({"@context": [VC2], "id": "urn:x"}, "drop"),
+        ({"@context": [VC2], "id": "urn:x", "name": {"@value": "n", "@type": "notAnIri"}}, "invalid typed value"),
+    ],
+)
+def test_safe_mode_refuses(document: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(JsonLdError, match=fragment) as caught:
+        jsonld.to_rdf(document)
+    assert caught.value.code == "jsonld_error"
+
+
+def test_inline_contexts_are_processed_but_not_cached_across_operations() -> None:
+    document = {"@context": [VC2, {"colour": "https://example.org/colour"}], "id": "urn:x", "colour": "red"}
+    dataset = jsonld.to_rdf(document)
+    assert dataset["@default"][0]["predicate"]["value"] == "https://example.org/colour"
+    assert all(key in jsonld.CONTEXT_FILES for key in jsonld._SHARED_CONTEXT_CACHE)
+
+
+def test_malformed_inline_context_is_a_context_error() -> None:
+    document = {"@context": [{"p": {"@id": "https://example.org/p", "@type": "not absolute"}}], "p": "v"}
+    with pytest.raises(ContextError, match="invalid type mapping"):
+        jsonld.expand(document)
+
+
+def test_protected_terms_cannot_be_redefined() -> None:
+    document = {"@context": [VC2, {"name": "https://evil.example/name"}], "id": "urn:x", "name": "n"}
+    with pytest.raises(ContextError, match="protected"):
+        jsonld.expand(document)
+
+
+# ------------------------------------------------------------------------------------------------
+# Input checks before pyld
+
+
+def nested(depth: int) -> dict[str, Any]:
+    root: dict[str, Any] = {"@context": [VC2], "id": "urn:x"}
+    node = root
+    for _ in range(depth - 1):
+        child: dict[str, Any] = {}
+        node["description"] = child
+        node = child
+    return root
+
+
+def test_nesting_limit() -> None:
+    assert jsonld.check_document(nested(jsonld.MAX_DEPTH))
+    with pytest.raises(InputError, match="nested more than 64"):
+        jsonld.check_document(nested(jsonld.MAX_DEPTH + 1))
+
+
+def test_ten_thousand_levels_never_reach_pyld() -> None:
+    document: dict[str, Any] = {}
+    node = document
+    for _ in range(10_000):
+        node["a"] = [{}]
+        node = node["a"][0]
+    with pytest.raises(InputError) as caught:
+        jsonld.to_rdf(document)
+    assert caught.value.code == "invalid_input"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [float("nan"), float("inf"), b"bytes", {1: "non-string key"}, object(), "\ud800", {"\udfff": 1}],
+)
+def test_non_json_values_are_refused(value: Any) -> None:
+    with pytest.raises(InputError):
+        jsonld.check_document({"@context": [VC2], "name": value})
+
+
+def test_only_objects_are_documents() -> None:
+    for value in (None, [], "x", 1):
+        with pytest.raises(InputError):
+            jsonld.expand(value)

@@ -1,0 +1,96 @@
+"""Embedded proofs (Data Integrity and legacy Linked Data Signatures) for credentials.
+
+    verify_proofs(document, resolver) -> list[ProofResult]   one result per proof entry
+    DataIntegritySigner(private_key, verification_method, created=None).sign(document)
+    create_proof(document, private_key, verification_method, created=None)       eddsa-rdfc-2022
+    create_jcs_proof(document, private_key, verification_method, created=None)   eddsa-jcs-2022
+
+A credential is valid when at least one supported proof verifies; deciding that, and what to do
+with `controller_mismatch` or legacy suites, is the caller's business. The contract of a suite is
+in `verification.suites.base`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from verification.keys import KeyResolver
+from verification.suites.base import (
+    INVALID_INPUT,
+    PROOF_MALFORMED,
+    UNSUPPORTED_PROOF,
+    ProofResult,
+    ProofSuite,
+)
+from verification.suites.ed25519_2018 import Ed25519Signature2018Suite
+from verification.suites.ed25519_2020 import Ed25519Signature2020Suite
+from verification.suites.eddsa_jcs import EddsaJcs2022Suite, create_jcs_proof
+from verification.suites.eddsa_rdfc import DataIntegritySigner, EddsaRdfc2022Suite, create_proof
+
+__all__ = [
+    "SUITES",
+    "DataIntegritySigner",
+    "ProofResult",
+    "ProofSuite",
+    "create_jcs_proof",
+    "create_proof",
+    "find_suite",
+    "verify_proofs",
+]
+
+SUITES: tuple[ProofSuite, ...] = (
+    EddsaRdfc2022Suite(),
+    EddsaJcs2022Suite(),
+    Ed25519Signature2020Suite(),
+    Ed25519Signature2018Suite(),
+)
+
+
+def find_suite(proof: Any) -> ProofSuite | None:
+    """The suite that implements `proof`, or None."""
+    for suite in SUITES:
+        if suite.matches(proof):
+            return suite
+    return None
+
+
+def _describe(proof: dict[str, Any]) -> str:
+    kind = proof.get("type")
+    cryptosuite = proof.get("cryptosuite")
+    label = f"{kind}/{cryptosuite}" if cryptosuite is not None else f"{kind}"
+    return label if len(label) <= 80 else label[:77] + "..."
+
+
+def verify_proofs(document: dict[str, Any], resolver: KeyResolver) -> list[ProofResult]:
+    """One ProofResult per entry of `document["proof"]` (an object or an array), in order.
+
+    No proof gives an empty list. Never raises for any input.
+    """
+    if not isinstance(document, dict):
+        return [ProofResult(False, "unknown", INVALID_INPUT, "The credential is not a JSON object.")]
+    proofs = document.get("proof")
+    if proofs is None:
+        return []
+    entries = proofs if isinstance(proofs, list) else [proofs]
+    results: list[ProofResult] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            results.append(
+                ProofResult(False, "unknown", PROOF_MALFORMED, "A proof entry is not a JSON object.", proof=None)
+            )
+            continue
+        suite = find_suite(entry)
+        if suite is None:
+            results.append(
+                ProofResult(
+                    False,
+                    str(entry.get("cryptosuite") or entry.get("type") or "unknown")[:80],
+                    UNSUPPORTED_PROOF,
+                    f"The proof type {_describe(entry)} is not supported; supported are eddsa-rdfc-2022 "
+                    "(and eddsa-2022), eddsa-jcs-2022, Ed25519Signature2020 and Ed25519Signature2018.",
+                    proof=entry,
+                )
+            )
+            continue
+        results.append(suite.verify_proof(document, entry, resolver))
+    return results
