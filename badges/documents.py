@@ -202,6 +202,7 @@ def build_credential(
     valid_until: datetime | None,
     evidence: list[dict[str, Any]],
     credential_status: dict[str, Any] | None,
+    recipient_name: str = "",
 ) -> dict[str, Any]:
     """The unsigned OpenBadgeCredential. Takes pre-built issuer/achievement parts so a bulk run builds them once."""
     subject: dict[str, Any] = {
@@ -217,6 +218,9 @@ def build_credential(
         ],
         "achievement": achievement,
     }
+    if recipient_name:
+        # Shown by wallets and displayers; the e-mail address itself is only ever published hashed.
+        subject["name"] = recipient_name
     doc: dict[str, Any] = {
         "@context": list(CREDENTIAL_CONTEXT),
         "id": credential_id,

@@ -146,6 +146,7 @@ def credential_issue(
         valid_until=valid_until,
         evidence=request.evidence,
         credential_status=documents.status_entry(status_list, index),
+        recipient_name=documents.clean_name(request.name),
     )
     document = serialize(data_integrity_sign(di_key, unsigned)) if fmt in ("ldp", "both") else serialize(unsigned)
     jws = jwt_sign(jwt_key, unsigned) if jwt_key is not None else ""

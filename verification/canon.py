@@ -68,9 +68,7 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 # str.translate tables: one C-level pass per string, and strings without special characters
 # come back unchanged.
 _LITERAL_ESCAPES: dict[int, str] = {code: f"\\u{code:04X}" for code in (*range(0x20), 0x7F)}
-_LITERAL_ESCAPES.update(
-    {0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
-)
+_LITERAL_ESCAPES.update({0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"})
 _IRI_ESCAPES: dict[int, str] = {code: f"\\u{code:04X}" for code in (*range(0x21), *b'<>"{}|^`\\')}
 
 

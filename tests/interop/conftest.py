@@ -7,6 +7,7 @@ pytest-socket does not reach into them, so they refuse the network themselves (s
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +53,14 @@ def run_interop() -> Callable[[list[dict[str, Any]], dict[str, Any]], InteropRes
     """Runs items through every independent verifier: one node process and one Python process."""
 
     def run(items: list[dict[str, Any]], did_documents: dict[str, Any]) -> InteropResults:
-        try:
-            records = harness.run_node_verifiers(items, did_documents)
-            records += harness.run_openbadgeslib(items, did_documents)
-        except harness.InteropUnavailable as exc:
-            _unavailable(str(exc))
+        # Both families are subprocesses (installed on first use): run them side by side.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            node = pool.submit(harness.run_node_verifiers, items, did_documents)
+            python = pool.submit(harness.run_openbadgeslib, items, did_documents)
+            try:
+                records = node.result() + python.result()
+            except harness.InteropUnavailable as exc:
+                _unavailable(str(exc))
         return InteropResults(records)
 
     return run

@@ -84,3 +84,10 @@ def test_did_json_view(client, issuer):
     assert response["Content-Type"] == "application/did+json"
     assert response.json() == did_document(issuer)
     assert client.get("/issuers/nobody/did.json").status_code == 404
+
+
+def test_home_lists_issuers(client, issuer):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"Test University" in response.content
+    assert issuer.did.encode() in response.content

@@ -112,7 +112,7 @@ def test_a_each_special_character(char: str, escaped: str) -> None:
 def test_a_iris_cannot_inject_n_quads() -> None:
     document = {"@context": [VC2], "id": 'https://example.org/a>"b', "name": "n"}
     assert canonicalize(document) == '<https://example.org/a\\u003E\\u0022b> <https://schema.org/name> "n" .\n'
-    assert "<https://example.org/a>\"b>" in stock_canonicalize(document)
+    assert '<https://example.org/a>"b>' in stock_canonicalize(document)
 
 
 def reference_escape(value: str) -> str:
@@ -207,9 +207,7 @@ def poison_clique(size: int) -> dict[str, Any]:
     so Hash N-Degree Quads explores every permutation (the RDFC-1.0 "dataset poisoning" shape)."""
     return {
         "@context": {"link": {"@id": "https://example.org/link", "@type": "@id"}},
-        "@graph": [
-            {"@id": f"_:n{i}", "link": [f"_:n{j}" for j in range(size) if j != i]} for i in range(size)
-        ],
+        "@graph": [{"@id": f"_:n{i}", "link": [f"_:n{j}" for j in range(size) if j != i]} for i in range(size)],
     }
 
 

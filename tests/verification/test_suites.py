@@ -23,10 +23,10 @@ from verification.keys import (
     ed25519_public_to_multibase,
 )
 from verification.suites import (
+    SUITES,
     DataIntegritySigner,
     ProofResult,
     ProofSuite,
-    SUITES,
     create_jcs_proof,
     create_proof,
     verify_proofs,
@@ -331,10 +331,16 @@ def hostile_documents() -> list[tuple[str, Any, set[str]]]:
         ("not an object", ["proof"], {"invalid_input"}),
         ("proof is a string", {**signed, "proof": "zABC"}, {"proof_malformed"}),
         ("proof entries are junk", {**signed, "proof": [None, 1, [], "x"]}, {"proof_malformed"}),
-        ("proof type is a list", {**signed, "proof": {**signed["proof"], "type": ["DataIntegrityProof"]}},
-         {"unsupported_proof"}),
-        ("unknown cryptosuite", {**signed, "proof": {**signed["proof"], "cryptosuite": "ecdsa-rdfc-2019"}},
-         {"unsupported_proof"}),
+        (
+            "proof type is a list",
+            {**signed, "proof": {**signed["proof"], "type": ["DataIntegrityProof"]}},
+            {"unsupported_proof"},
+        ),
+        (
+            "unknown cryptosuite",
+            {**signed, "proof": {**signed["proof"], "cryptosuite": "ecdsa-rdfc-2019"}},
+            {"unsupported_proof"},
+        ),
         ("unknown context", unknown_context, {"unknown_context"}),
         ("10,000-deep nesting", deep_document, {"invalid_input"}),
         ("dataset poisoning", poisoned, {"canonicalization_limit"}),
@@ -344,7 +350,9 @@ def hostile_documents() -> list[tuple[str, Any, set[str]]]:
     ]
 
 
-@pytest.mark.parametrize(("label", "document", "codes"), hostile_documents(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("label", "document", "codes"), hostile_documents(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_hostile_input_gives_results(label: str, document: Any, codes: set[str]) -> None:
     results = verify_proofs(document, RESOLVER)
     assert results, label

@@ -19,7 +19,9 @@ from tests.verification.helpers import FragmentResolver
 from verification.keys import ed25519_public_to_multibase
 from verification.suites import DataIntegritySigner, verify_proofs
 
-KEY = ed25519.Ed25519PrivateKey.from_private_bytes(bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
+KEY = ed25519.Ed25519PrivateKey.from_private_bytes(
+    bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+)
 VM = f"{ISSUER_ID}#{ed25519_public_to_multibase(KEY.public_key())}"
 SIGNED = DataIntegritySigner(KEY, VM, created="2025-03-01T09:30:00Z").sign(open_badge_credential())
 

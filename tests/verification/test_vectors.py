@@ -129,7 +129,9 @@ def test_eddsa_rdfc_2022_w3c_vector(folder: str, request: pytest.FixtureRequest)
     # The issuer is an https URL, the key a did:key: signed correctly, but not provably by the issuer.
     [result] = verify_proofs(signed, DidKeyResolver())
     assert (result.verified, result.code) == (False, "controller_mismatch")
-    [result] = verify_proofs(signed, ControlledBy(DidKeyResolver(), signed["issuer"]["id"] if folder else signed["issuer"]))
+    [result] = verify_proofs(
+        signed, ControlledBy(DidKeyResolver(), signed["issuer"]["id"] if folder else signed["issuer"])
+    )
     assert (result.verified, result.code, result.suite) == (True, "proof_valid", "eddsa-rdfc-2022")
 
 
@@ -214,8 +216,9 @@ def test_open_badges_30_vector() -> None:
     unsigned = vector["unsignedCredential"]
     options = vector["proofOptions"]
     key = ed25519_private_from_multibase(vector["keyPair"]["secretKeyMultibase"])
-    assert key.private_bytes_raw().hex() + vector["keyPair"]["publicKeyHex"] == (
-        vector["keyPair"]["privateKeyHex_seed_plus_public"]
+    assert (
+        key.private_bytes_raw().hex() + vector["keyPair"]["publicKeyHex"]
+        == (vector["keyPair"]["privateKeyHex_seed_plus_public"])
     )
 
     canon_doc = canonicalize(unsigned)
@@ -230,8 +233,9 @@ def test_open_badges_30_vector() -> None:
     assert signature.hex() == vector["signatureHex"]
     assert multibase_b58_encode(signature) == vector["proofValue"]
 
-    assert create_proof(unsigned, key, options["verificationMethod"], created=options["created"]) == (
-        vector["signedCredential"]
+    assert (
+        create_proof(unsigned, key, options["verificationMethod"], created=options["created"])
+        == (vector["signedCredential"])
     )
     [result] = verify_proofs(vector["signedCredential"], FragmentResolver())
     assert (result.verified, result.code) == (True, "proof_valid")

@@ -103,9 +103,7 @@ def issuer_id(document: Mapping[str, Any]) -> str | None:
 
 
 # XML Schema 1.1 dateTime (timezone optional); ranges checked again with datetime below.
-_DATETIME = re.compile(
-    r"^(-?\d{4,})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))?$"
-)
+_DATETIME = re.compile(r"^(-?\d{4,})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))?$")
 
 
 def check_created(value: Any) -> None:

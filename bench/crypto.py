@@ -1,0 +1,295 @@
+"""Signing and verification throughput of embedded proofs on one core.
+
+    .venv/bin/python bench/crypto.py [--quick] [--cpu N]
+
+Measures, on a realistic ~2.7 KB OpenBadgeCredential (tests/verification/credentials.py):
+
+* eddsa-rdfc-2022 sign with DataIntegritySigner (warm caches: contexts processed, proof
+  configuration canonicalized once per batch) and verify with a did:key resolver;
+* the same two operations on a cold, uncached plain-pyld path (stock `jsonld.normalize`, a loader
+  that does not tag contexts static, proof configuration canonicalized every time), which is what
+  a straightforward implementation does;
+* for each row, the median time per credential over several repeats, credentials per second, and
+  the share of the time spent in canonicalization (the rest is hashing, Ed25519 and bookkeeping).
+
+Everything runs in one thread (one core); `--cpu N` also pins the process to CPU N. Rows are produced by the functions in
+ROW_FACTORIES; `vc_jwt_rows` is the hook for a VC-JWT row (verification/jwt.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: E402
+from pyld import jsonld as stock_jsonld  # noqa: E402
+
+from tests.verification.credentials import open_badge_credential  # noqa: E402
+from verification import canon  # noqa: E402
+from verification.jsonld import CONTEXT_DIR, CONTEXT_FILES  # noqa: E402
+from verification.keys import (  # noqa: E402
+    DidKeyResolver,
+    did_key_from_ed25519,
+    ed25519_public_to_multibase,
+    multibase_b58_decode,
+    multibase_b58_encode,
+)
+from verification.suites import DataIntegritySigner, verify_proofs  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Row:
+    operation: str
+    path: str
+    seconds: float  # median per credential
+    canonicalization_share: float | None  # 0..1, None when not applicable
+
+    @property
+    def per_second(self) -> float:
+        return 1.0 / self.seconds
+
+
+@dataclass(frozen=True)
+class Settings:
+    repeats: int
+    warm_calls: int
+    cold_calls: int
+
+
+class Stopwatch:
+    """Accumulates the time spent inside wrapped calls (the canonicalization share)."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+
+    def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.total += time.perf_counter() - start
+
+        return timed
+
+
+def measure(
+    operation: Callable[[], object], calls: int, repeats: int, stopwatch: Stopwatch | None = None
+) -> tuple[float, float | None]:
+    """(median over `repeats` runs of the mean time per call, median share of `stopwatch` time).
+
+    The share is measured inside the same runs, so machine noise affects both alike.
+    """
+    operation()  # warm-up: imports, first context load
+    samples, shares = [], []
+    for _ in range(repeats):
+        if stopwatch is not None:
+            stopwatch.total = 0.0
+        start = time.perf_counter()
+        for _ in range(calls):
+            operation()
+        elapsed = time.perf_counter() - start
+        samples.append(elapsed / calls)
+        if stopwatch is not None:
+            shares.append(stopwatch.total / elapsed)
+    return statistics.median(samples), (statistics.median(shares) if shares else None)
+
+
+class TimedCanonicalizer:
+    """The installed canonicalizer, timed (installed for the warm rows only)."""
+
+    def __init__(self, inner: canon.Canonicalizer, stopwatch: Stopwatch) -> None:
+        self.name = inner.name
+        self.canonicalize = stopwatch.wrap(inner.canonicalize)
+
+
+# ------------------------------------------------------------------------------------------------
+# Fixtures of the benchmark
+
+KEY = ed25519.Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"bench/crypto.py").digest())
+DID = did_key_from_ed25519(KEY.public_key())
+VM = f"{DID}#{ed25519_public_to_multibase(KEY.public_key())}"
+CREATED = "2025-03-01T09:30:00Z"
+
+
+def credential() -> dict:
+    document = open_badge_credential()
+    document["issuer"]["id"] = DID  # so that the did:key controller is the issuer
+    return document
+
+
+# ------------------------------------------------------------------------------------------------
+# Warm path (the platform's code)
+
+
+def warm_rows(settings: Settings) -> list[Row]:
+    document = credential()
+    signer = DataIntegritySigner(KEY, VM, created=CREATED)
+    signed = signer.sign(document)
+    resolver = DidKeyResolver()
+    assert verify_proofs(signed, resolver)[0].verified
+
+    stopwatch = Stopwatch()
+    previous = canon.set_canonicalizer(TimedCanonicalizer(canon.get_canonicalizer(), stopwatch))
+    try:
+        sign = measure(lambda: signer.sign(document), settings.warm_calls, settings.repeats, stopwatch)
+        verify = measure(lambda: verify_proofs(signed, resolver), settings.warm_calls, settings.repeats, stopwatch)
+    finally:
+        canon.set_canonicalizer(previous)
+    return [
+        Row("sign", "eddsa-rdfc-2022, DataIntegritySigner (warm)", *sign),
+        Row("verify", "eddsa-rdfc-2022, verify_proofs + did:key (warm)", *verify),
+    ]
+
+
+# ------------------------------------------------------------------------------------------------
+# Cold path: plain pyld, nothing cached between credentials
+
+
+def _uncached_loader(url: str, options: dict | None = None) -> dict:
+    # Same bundled files, but without the 'static' tag pyld needs to keep processed contexts.
+    document = json.loads((CONTEXT_DIR / CONTEXT_FILES[url]).read_text(encoding="utf-8"))
+    return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url, "document": document}
+
+
+COLD_STOPWATCH = Stopwatch()
+
+
+@COLD_STOPWATCH.wrap
+def _plain_normalize(document: dict) -> str:
+    return stock_jsonld.normalize(
+        document, {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": _uncached_loader}
+    )
+
+
+def _plain_hash_data(unsecured: dict, options: dict) -> bytes:
+    config = {**options, "@context": unsecured["@context"]}
+    return (
+        hashlib.sha256(_plain_normalize(config).encode()).digest()
+        + hashlib.sha256(_plain_normalize(unsecured).encode()).digest()
+    )
+
+
+def cold_rows(settings: Settings) -> list[Row]:
+    document = credential()
+    options = {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-rdfc-2022",
+        "created": CREATED,
+        "verificationMethod": VM,
+        "proofPurpose": "assertionMethod",
+    }
+
+    def sign() -> dict:
+        unsecured = {key: value for key, value in document.items() if key != "proof"}
+        proof = {**options, "proofValue": multibase_b58_encode(KEY.sign(_plain_hash_data(unsecured, options)))}
+        return {**copy.deepcopy(document), "proof": proof}
+
+    signed = sign()
+
+    def verify() -> bool:
+        proof = dict(signed["proof"])
+        signature = multibase_b58_decode(proof.pop("proofValue"))
+        key = DidKeyResolver().resolve(proof["verificationMethod"]).public_key
+        unsecured = {key: value for key, value in signed.items() if key != "proof"}
+        key.verify(signature, _plain_hash_data(unsecured, proof))  # type: ignore[call-arg,union-attr]
+        return True
+
+    assert verify()
+    sign_row = measure(sign, settings.cold_calls, settings.repeats, COLD_STOPWATCH)
+    verify_row = measure(verify, settings.cold_calls, settings.repeats, COLD_STOPWATCH)
+    return [
+        Row("sign", "plain pyld, no context cache (cold)", *sign_row),
+        Row("verify", "plain pyld, no context cache (cold)", *verify_row),
+    ]
+
+
+# ------------------------------------------------------------------------------------------------
+# VC-JWT hook
+
+
+def vc_jwt_rows(settings: Settings) -> list[Row]:
+    """HOOK: rows for VC-JWT sign/verify (verification/jwt.py) go here.
+
+    Return e.g. [Row("sign", "VC-JWT EdDSA", seconds, None), Row("verify", "VC-JWT EdDSA", ...)]
+    measured with `measure(..., settings.warm_calls, settings.repeats)` on `credential()`.
+    JWT has no canonicalization, so its share is None. Until then this adds no row.
+    """
+    return []
+
+
+ROW_FACTORIES: list[Callable[[Settings], list[Row]]] = [warm_rows, cold_rows, vc_jwt_rows]
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def pin_to_cpu(cpu: int | None) -> str:
+    # Everything runs in one thread, so the figures are per core either way; pinning only keeps
+    # the scheduler from migrating the process (pick an idle CPU on a busy machine).
+    if cpu is None:
+        return "one thread (not pinned)"
+    if not hasattr(os, "sched_setaffinity"):
+        return "one thread (this OS cannot pin)"
+    os.sched_setaffinity(0, {cpu})
+    return f"one thread pinned to CPU {cpu}"
+
+
+def render(rows: list[Row]) -> str:
+    headers = ("operation", "path", "median ms/credential", "credentials/s", "canonicalization")
+    table = [
+        (
+            row.operation,
+            row.path,
+            f"{row.seconds * 1000:.3f}",
+            f"{row.per_second:,.0f}",
+            "-" if row.canonicalization_share is None else f"{row.canonicalization_share:.0%}",
+        )
+        for row in rows
+    ]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *table, strict=True)]
+    aligns = ["<", "<", ">", ">", ">"]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(f"{cell:{align}{width}}" for cell, align, width in zip(cells, aligns, widths, strict=True))
+
+    return "\n".join([line(headers), "  ".join("-" * width for width in widths), *map(line, table)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run, noisier numbers)")
+    parser.add_argument("--cpu", type=int, default=None, help="pin the process to this CPU")
+    args = parser.parse_args(argv)
+    settings = Settings(repeats=3, warm_calls=50, cold_calls=10) if args.quick else Settings(9, 200, 40)
+
+    size = len(json.dumps(credential(), separators=(",", ":")))
+    print(f"credential: OpenBadgeCredential, {size:,} bytes of compact JSON; {pin_to_cpu(args.cpu)}")
+    load = f", load average {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else ""
+    print(f"python {sys.version.split()[0]}, canonicalizer {canon.get_canonicalizer().name}{load}")
+    print(f"{settings.repeats} repeats x {settings.warm_calls} (warm) / {settings.cold_calls} (cold) credentials\n")
+    rows = [row for factory in ROW_FACTORIES for row in factory(settings)]
+    print(render(rows))
+    warm = {row.operation: row for row in rows if "(warm)" in row.path}
+    cold = {row.operation: row for row in rows if "(cold)" in row.path}
+    print()
+    for operation in ("sign", "verify"):
+        if operation in warm and operation in cold:
+            print(f"{operation}: {warm[operation].per_second / cold[operation].per_second:.1f}x the cold path")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
