@@ -248,7 +248,7 @@ def pin_to_cpu(cpu: int | None) -> str:
 
 
 def render(rows: list[Row]) -> str:
-    headers = ("operation", "path", "median ms/credential", "credentials/s", "canonicalization")
+    headers = ("operation", "path", "median ms/credential", "credentials/s", "canonicalization", "hash+sign+rest")
     table = [
         (
             row.operation,
@@ -256,11 +256,12 @@ def render(rows: list[Row]) -> str:
             f"{row.seconds * 1000:.3f}",
             f"{row.per_second:,.0f}",
             "-" if row.canonicalization_share is None else f"{row.canonicalization_share:.0%}",
+            "-" if row.canonicalization_share is None else f"{1 - row.canonicalization_share:.0%}",
         )
         for row in rows
     ]
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *table, strict=True)]
-    aligns = ["<", "<", ">", ">", ">"]
+    aligns = ["<", "<", ">", ">", ">", ">"]
 
     def line(cells: tuple[str, ...]) -> str:
         return "  ".join(f"{cell:{align}{width}}" for cell, align, width in zip(cells, aligns, widths, strict=True))

@@ -24,9 +24,10 @@ corrects pyld's URDNA2015 in four ways:
     counted across all runs for the dataset. A crafted clique of indistinguishable blank nodes
     that makes stock URDNA2015 run for hours is refused with CanonicalizationError in
     milliseconds; ordinary credentials (alignments, results, evidence as blank nodes) have few or
-    no indistinguishable blank nodes and stay far below the limit. Every permutation the
-    algorithm tries for a group of indistinguishable blank nodes recurses at least once, so the
-    cap also bounds the permutations explored.
+    no indistinguishable blank nodes and stay far below the limit. A permutation of a group of
+    indistinguishable blank nodes normally recurses, so the cap also bounds the permutations
+    explored; as a safety net the permutations are counted too (1,000 per allowed deep iteration,
+    plus 10,000), a bound rdf-canonize's accepted inputs do not come near.
 
 Sorting follows the RDFC-1.0 text (Unicode code point order, which is what Python compares).
 """
@@ -134,6 +135,7 @@ class _Rdfc10(URDNA2015):
         self.max_work_factor = max_work_factor
         self.max_deep_iterations: float = 0
         self.remaining_deep_iterations: float = 0
+        self.remaining_permutations: float = 0
 
     # RDFC-1.0 §4.4.3 Canonicalization Algorithm
     def canonicalize(self, dataset: jsonld.Dataset) -> str:
@@ -171,6 +173,7 @@ class _Rdfc10(URDNA2015):
         non_unique_count = sum(len(identifiers) for identifiers in non_unique)
         self.max_deep_iterations = non_unique_count**self.max_work_factor if self.max_work_factor else 0
         self.remaining_deep_iterations = self.max_deep_iterations
+        self.remaining_permutations = 10_000 + 1_000 * self.max_deep_iterations
 
         # 6) Hash N-Degree Quads for the blank nodes that first-degree hashing could not separate.
         for identifiers in non_unique:
@@ -224,13 +227,16 @@ class _Rdfc10(URDNA2015):
         return info["hash"]
 
     # RDFC-1.0 §4.8 Hash N-Degree Quads, counted against the work budget.
+    def _refuse(self) -> CanonicalizationError:
+        return CanonicalizationError(
+            "The credential's RDF data has too many blank nodes that cannot be told apart "
+            f"(more than {self.max_deep_iterations:g} deep iterations of Hash N-Degree Quads); "
+            "it is refused as a possible dataset-poisoning attack."
+        )
+
     def hash_n_degree_quads(self, id_: str, issuer: IdentifierIssuer) -> dict[str, Any]:
         if self.remaining_deep_iterations <= 0:
-            raise CanonicalizationError(
-                "The credential's RDF data has too many blank nodes that cannot be told apart "
-                f"(more than {self.max_deep_iterations:g} deep iterations of Hash N-Degree Quads); "
-                "it is refused as a possible dataset-poisoning attack."
-            )
+            raise self._refuse()
         self.remaining_deep_iterations -= 1
 
         hash_to_related = self.create_hash_to_related(id_, issuer)
@@ -240,6 +246,9 @@ class _Rdfc10(URDNA2015):
             chosen_path = ""
             chosen_issuer = None
             for permutation in permutations(hash_to_related[related_hash]):
+                self.remaining_permutations -= 1
+                if self.remaining_permutations < 0:
+                    raise self._refuse()
                 issuer_copy = _fast_clone(issuer)
                 path = ""
                 recursion_list = []

@@ -47,6 +47,7 @@ __all__ = [
     "CONTEXT_DIR",
     "CONTEXT_FILES",
     "MAX_DEPTH",
+    "MAX_VALUES",
     "Dataset",
     "check_document",
     "expand",
@@ -90,6 +91,9 @@ CONTEXT_FILES: Mapping[str, str] = MappingProxyType(
 # Nesting limit for credentials: real ones stay below 15 (CLR with embedded badges and
 # endorsements reaches about 12).
 MAX_DEPTH = 64
+# JSON values (objects, arrays, scalars) in one document. Canonicalization costs about 10 µs per
+# value, so this caps one document at a few seconds; a CLR with hundreds of badges stays far below.
+MAX_VALUES = 200_000
 
 # An RDF dataset in pyld's shape: graph name ('@default' or an IRI / blank node) -> triples, each
 # triple {'subject': {...}, 'predicate': {...}, 'object': {...}} with 'type' and 'value' keys.
@@ -390,12 +394,12 @@ class _SafeProcessor(_pyld.JsonLdProcessor):
 # Checks before and after expansion
 
 
-def check_document(document: Any, *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
+def check_document(document: Any, *, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES) -> dict[str, Any]:
     """A private copy of `document` after checking it is plain, bounded JSON.
 
     Iterative on purpose: recursion is exactly what a 10,000-deep document is built to break.
-    Raises InputError for nesting deeper than `max_depth`, non-JSON values, non-string keys and
-    non-finite numbers; JsonLdError for keys that look like keywords but are not (pyld would drop
+    Raises InputError for nesting deeper than `max_depth`, more than `max_values` values, non-JSON
+    values, non-string keys, lone surrogates and non-finite numbers; JsonLdError for keys that look like keywords but are not (pyld would drop
     them silently).
     """
     if not isinstance(document, dict):
@@ -403,10 +407,14 @@ def check_document(document: Any, *, max_depth: int = MAX_DEPTH) -> dict[str, An
     root: dict[str, Any] = {}
     # (source container, copy, depth)
     stack: list[tuple[Any, Any, int]] = [(document, root, 1)]
+    values = 1
     while stack:
         source, target, depth = stack.pop()
         if depth > max_depth:
             raise InputError(f"The document is nested more than {max_depth} levels deep.")
+        values += len(source)
+        if values > max_values:
+            raise InputError(f"The document has more than {max_values:,} JSON values; refusing to process it.")
         items = source.items() if isinstance(source, dict) else enumerate(source)
         for key, value in items:
             if isinstance(source, dict):

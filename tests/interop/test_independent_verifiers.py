@@ -25,6 +25,9 @@ from typing import Any
 
 import pytest
 
+# The platform's own credentials are issued through the database (rolled back afterwards).
+pytestmark = pytest.mark.django_db
+
 SHARED = Path("/work/shared/ob3")
 W3C_VECTOR = SHARED / "vectors/w3c-vc-di-eddsa/TestVectors/eddsa-rdfc-2022/signedDataInt.json"
 EDTECH_SAMPLE = SHARED / "samples/1edtech-validator/simple-did-key-method.json"
@@ -263,9 +266,83 @@ def build_local_platform_credentials() -> list[dict[str, Any]]:
     ]
 
 
+def issue_with_the_platform() -> list[dict[str, Any]]:
+    """Credentials made by the real award service (badges.services.credential_issue), both formats,
+    one VC-JWT key of each algorithm, Unicode everywhere. Runs in a transaction that is rolled back."""
+    from django.db import transaction
+
+    from badges.models import Achievement, Alignment
+    from badges.services import AwardRequest, credential_issue
+    from issuer.models import KeyPurpose
+    from issuer.selectors import did_document
+    from issuer.services import issuer_create, signing_key_create
+
+    items: list[dict[str, Any]] = []
+    with transaction.atomic():
+        issuer = issuer_create(
+            slug="interop",
+            name="Université de Münster — 東京 Campus ✅",
+            description="Línea uno.\nZweite Zeile — שלום",
+            url="https://example.org/münster",
+        )
+        achievement = Achievement.objects.create(
+            issuer=issuer,
+            slug="data-ethik",
+            name="Datenethik & Ökonomie — 数据伦理 🎓",
+            description="Évalue les enjeux éthiques des données.\nمرحبا بالعالم",
+            criteria_narrative="Réussir l'examen **final** (≥ 70 %).",
+            achievement_type="MicroCredential",
+            tags=["éthique", "データ"],
+            credits_available=2.5,
+            in_language="de",
+            result_descriptions=[{"name": "Note finale", "resultType": "Percent", "requiredValue": "70"}],
+        )
+        Alignment.objects.create(
+            achievement=achievement,
+            target_name="Éthique des données",
+            target_url="https://example.org/compétences/éthique",
+            target_framework="ESCO",
+            target_code="E-1",
+            target_type="ceasn:Competency",
+        )
+        for algorithm in ("Ed25519", "P-256", "RSA"):
+            signing_key_create(issuer=issuer, purpose=KeyPurpose.JWT, algorithm=algorithm)
+            credential = credential_issue(
+                request=AwardRequest(
+                    achievement=achievement,
+                    email=f"zoë.{algorithm.lower()}@example.org".replace("ë", "e"),
+                    name="Zoë Ångström 李",
+                    format="both",
+                    evidence=[{"id": "https://example.org/work/ü", "narrative": "Projet réalisé ✅"}],
+                ),
+                source="api",
+            )
+            documents = {issuer.did: did_document(issuer)}
+            items.append(
+                {
+                    "name": f"platform ldp ({algorithm} run)",
+                    "format": "ldp",
+                    "credential": json.loads(credential.document),
+                    "did_documents": documents,
+                }
+            )
+            items.append(
+                {
+                    "name": f"platform jwt {algorithm}",
+                    "format": "jwt",
+                    "jws": credential.jws,
+                    "did_documents": documents,
+                }
+            )
+        transaction.set_rollback(True)
+    return items
+
+
 @pytest.fixture(scope="module")
-def platform_credentials() -> list[dict[str, Any]]:
-    return build_local_platform_credentials()
+def platform_credentials(django_db_setup, django_db_blocker) -> list[dict[str, Any]]:
+    with django_db_blocker.unblock():
+        issued = issue_with_the_platform()
+    return build_local_platform_credentials() + issued
 
 
 # ------------------------------------------------------------------------------------------------

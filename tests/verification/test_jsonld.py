@@ -181,6 +181,13 @@ def test_nesting_limit() -> None:
         jsonld.check_document(nested(jsonld.MAX_DEPTH + 1))
 
 
+def test_value_limit() -> None:
+    document = {"@context": [VC2], "id": "urn:x", "description": ["v"] * 100}
+    assert jsonld.check_document(document, max_values=110)
+    with pytest.raises(InputError, match="more than 99 JSON values"):
+        jsonld.check_document(document, max_values=99)
+
+
 def test_ten_thousand_levels_never_reach_pyld() -> None:
     document: dict[str, Any] = {}
     node = document

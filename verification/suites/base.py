@@ -201,7 +201,11 @@ class ProofHashCache:
         self._lock = threading.Lock()
 
     def digest(self, config: Mapping[str, Any], canonicalize: Callable[[Mapping[str, Any]], str]) -> bytes:
-        key = json.dumps(config, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        try:
+            key = json.dumps(config, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            # Not plain JSON: canonicalize() refuses it with a proper InputError; nothing to cache.
+            return hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
         with self._lock:
             cached = self._entries.get(key)
             if cached is not None:
