@@ -142,13 +142,17 @@ def public_key_from_jwk(jwk: object) -> PublicKey:
             n = int.from_bytes(_b64u_decode(str(jwk["n"])), "big")
             e = int.from_bytes(_b64u_decode(str(jwk["e"])), "big")
             if n.bit_length() < 2048:
-                raise KeyResolutionError(f"RSA keys shorter than 2048 bits are refused (this one has {n.bit_length()}).")
+                raise KeyResolutionError(
+                    f"RSA keys shorter than 2048 bits are refused (this one has {n.bit_length()})."
+                )
             return rsa.RSAPublicNumbers(e, n).public_key()
     except KeyError as exc:
         raise KeyResolutionError(f"The {kty} JWK is missing the member {exc.args[0]!r}.") from exc
     except ValueError as exc:
         raise KeyResolutionError(f"The {kty} JWK does not describe a valid key: {exc}.") from exc
-    raise KeyResolutionError(f"Unsupported JWK (kty={kty!r}, crv={jwk.get('crv')!r}); expected OKP/Ed25519, EC/P-256 or RSA.")
+    raise KeyResolutionError(
+        f"Unsupported JWK (kty={kty!r}, crv={jwk.get('crv')!r}); expected OKP/Ed25519, EC/P-256 or RSA."
+    )
 
 
 class DidKeyResolver:
@@ -167,6 +171,8 @@ class DidKeyResolver:
             controller=did,
             type="Multikey",
             public_key=key,
-            relationships=frozenset({"assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"}),
+            relationships=frozenset(
+                {"assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"}
+            ),
             provenance="did:key",
         )
