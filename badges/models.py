@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from issuer.models import Issuer, SigningKey, slug_validator
+from verification.text import clean_text
 
 # OB 3.0 AchievementType enumeration (spec Appendix B); extensions use the `ext:` prefix.
 ACHIEVEMENT_TYPES = [
@@ -108,7 +109,15 @@ class Achievement(models.Model):
     def public_id(self) -> str:
         return f"{settings.SITE_URL}/achievements/{self.uuid}"
 
+    SINGLE_LINE_FIELDS = ("name", "image_caption", "field_of_study", "human_code", "specialization", "in_language")
+    MULTI_LINE_FIELDS = ("description", "criteria_narrative")
+
     def clean(self) -> None:
+        # Text is normalized when it enters (docs/decisions.md D7): no C0 controls or DEL are stored.
+        for name in self.SINGLE_LINE_FIELDS:
+            setattr(self, name, clean_text(getattr(self, name), multiline=False).strip())
+        for name in self.MULTI_LINE_FIELDS:
+            setattr(self, name, clean_text(getattr(self, name), multiline=True).strip())
         errors: dict[str, str] = {}
         if not (self.criteria_narrative.strip() or self.criteria_url.strip()):
             errors["criteria_narrative"] = "Give the criteria as a narrative, a URL, or both."
@@ -147,6 +156,9 @@ class Alignment(models.Model):
         return self.target_name
 
     def clean(self) -> None:
+        for name in ("target_name", "target_framework", "target_code"):
+            setattr(self, name, clean_text(getattr(self, name), multiline=False).strip())
+        self.target_description = clean_text(self.target_description, multiline=True).strip()
         if self.target_type and self.target_type not in ALIGNMENT_TARGET_TYPES and not _is_extension(self.target_type):
             raise ValidationError({"target_type": f"{self.target_type!r} is not an OB 3.0 alignment target type."})
 

@@ -231,27 +231,31 @@ def vc_jwt_rows(settings: Settings) -> list[Row]:
     from verification.jwt import decode_vc_jwt, encode_vc_jwt
     from verification.keys import VerificationMethod
 
-    rows = []
     keys = {
         "EdDSA": KEY,
         "ES256": ec.generate_private_key(ec.SECP256R1()),
         "RS256": rsa.generate_private_key(public_exponent=65537, key_size=2048),
     }
+    rows: list[Row] = []
     for alg, private_key in keys.items():
-        document = credential()
-        kid = f"{DID}#jwt-{alg.lower()}"
-        method = VerificationMethod(id=kid, controller=DID, type="JsonWebKey", public_key=private_key.public_key())
-
-        class Resolver:
-            def resolve(self, verification_method_id: str, method: VerificationMethod = method) -> VerificationMethod:
-                return method
-
-        token = encode_vc_jwt(document, private_key, kid=kid)
-        assert decode_vc_jwt(token, Resolver()).verified
-        sign = measure(lambda: encode_vc_jwt(document, private_key, kid=kid), settings.warm_calls, settings.repeats)
-        verify = measure(lambda: decode_vc_jwt(token, Resolver()), settings.warm_calls, settings.repeats)
-        rows += [Row("sign", f"VC-JWT {alg}", sign[0], None), Row("verify", f"VC-JWT {alg}", verify[0], None)]
+        rows += _jwt_rows(alg, private_key, settings, encode_vc_jwt, decode_vc_jwt, VerificationMethod)
     return rows
+
+
+def _jwt_rows(alg: str, private_key: Any, settings: Settings, encode: Any, decode: Any, method_class: Any) -> list[Row]:
+    document = credential()
+    kid = f"{DID}#jwt-{alg.lower()}"
+    method = method_class(id=kid, controller=DID, type="JsonWebKey", public_key=private_key.public_key())
+
+    class Resolver:
+        def resolve(self, verification_method_id: str) -> Any:
+            return method
+
+    token = encode(document, private_key, kid=kid)
+    assert decode(token, Resolver()).verified
+    sign = measure(lambda: encode(document, private_key, kid=kid), settings.warm_calls, settings.repeats)
+    verify = measure(lambda: decode(token, Resolver()), settings.warm_calls, settings.repeats)
+    return [Row("sign", f"VC-JWT {alg}", sign[0], None), Row("verify", f"VC-JWT {alg}", verify[0], None)]
 
 
 def distinct_rows(settings: Settings) -> list[Row]:

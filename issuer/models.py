@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from issuer.dids import did_for_slug
+from verification.text import clean_text
 
 slug_validator = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$", "Use 1–50 lowercase letters, digits and hyphens."
@@ -52,6 +53,21 @@ class Issuer(models.Model):
     @property
     def did(self) -> str:
         return did_for_slug(self.slug)
+
+    def clean(self) -> None:
+        # Text is normalized when it enters (docs/decisions.md D7): no C0 controls or DEL are stored.
+        for name in (
+            "name",
+            "phone",
+            "official",
+            "street_address",
+            "address_locality",
+            "address_region",
+            "postal_code",
+            "address_country",
+        ):
+            setattr(self, name, clean_text(getattr(self, name), multiline=False).strip())
+        self.description = clean_text(self.description, multiline=True).strip()
 
 
 class Role(models.TextChoices):

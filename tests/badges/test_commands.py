@@ -15,6 +15,16 @@ def _run(*args, stdin=None, monkeypatch=None):
     return out.getvalue(), err.getvalue()
 
 
+def _plain_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def test_issue_then_verify_json(achievement, tmp_path, capsys):
     target = tmp_path / "c.json"
     _, err = _run(
@@ -89,6 +99,10 @@ def test_verify_invalid_exits_1(achievement, tmp_path):
         ("not json", b"hello world"),
         ("truncated jws", b"eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJ4In0"),
         ("deep json", b"[" * 10000 + b"]" * 10000),
+        ("deep json object", b'{"a":' * 10000 + b"1" + b"}" * 10000),
+        ("ten megabytes", b'{"@context": "' + b"x" * (10 * 1024 * 1024) + b'"}'),
+        ("png without a credential", _plain_png()),
+        ("empty", b""),
     ],
 )
 def test_verify_unusable_input_exits_2(db, tmp_path, _case, content):

@@ -109,9 +109,9 @@ def test_bad_input_is_refused_and_writes_nothing(achievement, _case, kwargs, fie
 
 
 def test_control_characters_never_reach_the_signed_document(achievement):
-    achievement.name = "Python\tBasics\x00"
+    achievement.name = "Python\tBasics\x01"
     achievement.description = "Line one\r\nLine\ttwo\x07"
-    achievement.save()
+    achievement.save()  # stored as typed (as an import or the admin could), cleaned when signed
     credential = _issue(achievement, evidence=[{"id": "https://example.org/e", "narrative": "Built\x0ba thing\n"}])
     doc = json.loads(credential.document)
     achievement_doc = doc["credentialSubject"]["achievement"]
@@ -143,3 +143,10 @@ def test_credential_document_view(client, achievement):
     assert response.content.decode() == credential.document
     response = client.get(f"/credentials/{credential.uuid}", HTTP_ACCEPT="application/jwt")
     assert response.content.decode() == credential.jws
+
+
+def test_achievement_clean_normalizes_text_when_it_enters(achievement):
+    achievement.name = "Python\tBasics\x00"
+    achievement.description = "Line one\r\nLine\ttwo\x07"
+    achievement.full_clean()
+    assert (achievement.name, achievement.description) == ("Python Basics", "Line one\nLine two")
