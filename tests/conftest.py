@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "ob3"
+from tests.paths import SHARED  # noqa: E402,F401
 
 
 @pytest.fixture

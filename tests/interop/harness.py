@@ -48,7 +48,6 @@ REPO = HERE.parents[1]
 PACKAGE_JSON = HERE / "package.json"
 PACKAGE_LOCK = HERE / "package-lock.json"
 VERIFY_MJS = HERE / "verify.mjs"
-SHARED_CONTEXTS = Path("/work/shared/ob3/contexts")
 MIN_NODE_MAJOR = 20
 
 # openbadgeslib and everything it pulls in, pinned, for the harness's own virtualenv.
@@ -66,28 +65,6 @@ OPENBADGESLIB_REQUIREMENTS = (
     "pypng==0.20220715.0",
 )
 
-# Context URL -> file of the bundle. verification.jsonld.CONTEXT_FILES is preferred when the
-# platform provides it; this copy serves when it does not (e.g. reading /work/shared/ob3/contexts).
-FALLBACK_CONTEXT_FILES = {
-    "https://www.w3.org/ns/credentials/v2": "credentials-v2.jsonld",
-    "https://www.w3.org/2018/credentials/v1": "credentials-v1.jsonld",
-    "https://www.w3.org/ns/credentials/examples/v2": "credentials-examples-v2.jsonld",
-    "https://www.w3.org/ns/credentials/status/v1": "credentials-status-v1.jsonld",
-    "https://w3id.org/vc/status-list/2021/v1": "status-list-2021-v1.jsonld",
-    "https://w3id.org/security/data-integrity/v1": "data-integrity-v1.jsonld",
-    "https://w3id.org/security/data-integrity/v2": "data-integrity-v2.jsonld",
-    "https://w3id.org/security/suites/ed25519-2020/v1": "ed25519-2020-v1.jsonld",
-    "https://w3id.org/security/multikey/v1": "multikey-v1.jsonld",
-    "https://w3id.org/security/jwk/v1": "jwk-v1.jsonld",
-    "https://www.w3.org/ns/cid/v1": "cid-v1.jsonld",
-    "https://purl.imsglobal.org/spec/ob/v3p0/context.json": "ob-v3p0-context.json",
-    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json": "ob-v3p0-context-3.0.1.json",
-    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json": "ob-v3p0-context-3.0.2.json",
-    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": "ob-v3p0-context-3.0.3.json",
-    "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json": "ob-v3p0-extensions.json",
-    "https://purl.imsglobal.org/spec/clr/v2p0/context.json": "clr-v2p0-context.json",
-    "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json": "clr-v2p0-context-2.0.1.json",
-}
 
 OB3_TYPES = {"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
 
@@ -108,16 +85,15 @@ def cache_root() -> Path:
 
 
 def contexts_dir() -> Path:
-    """The platform's bundle (verification/contexts/) if present, else the shared reference copy."""
-    bundled = REPO / "verification" / "contexts"
-    return bundled if bundled.is_dir() else SHARED_CONTEXTS
+    """The platform's bundle: the verifiers get exactly the contexts the platform signs with."""
+    from verification.jsonld import CONTEXT_DIR
+
+    return CONTEXT_DIR
 
 
 def context_files() -> dict[str, str]:
-    try:
-        from verification.jsonld import CONTEXT_FILES
-    except Exception:  # the platform module is optional here; any import problem means "not available"
-        return dict(FALLBACK_CONTEXT_FILES)
+    from verification.jsonld import CONTEXT_FILES
+
     return dict(CONTEXT_FILES)
 
 

@@ -28,7 +28,8 @@ import pytest
 # The platform's own credentials are issued through the database (rolled back afterwards).
 pytestmark = pytest.mark.django_db
 
-SHARED = Path("/work/shared/ob3")
+from tests.paths import SHARED  # noqa: E402
+
 W3C_VECTOR = SHARED / "vectors/w3c-vc-di-eddsa/TestVectors/eddsa-rdfc-2022/signedDataInt.json"
 EDTECH_SAMPLE = SHARED / "samples/1edtech-validator/simple-did-key-method.json"
 

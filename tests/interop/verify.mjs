@@ -59,7 +59,7 @@ globalThis.fetch = async function offlineFetch(input) {
   });
 };
 
-// Context URL -> file name in the bundle (verification/contexts/ or /work/shared/ob3/contexts).
+// Context URL -> file name in the bundle (verification/contexts/).
 const DEFAULT_CONTEXT_FILES = {
   'https://www.w3.org/ns/credentials/v2': 'credentials-v2.jsonld',
   'https://www.w3.org/2018/credentials/v1': 'credentials-v1.jsonld',

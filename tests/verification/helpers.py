@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+# The project root's sibling `shared/` holds the read-only reference material.
+from tests.paths import SHARED  # noqa: E402
 from verification.errors import KeyResolutionError
 from verification.keys import DidKeyResolver, KeyResolver, VerificationMethod, ed25519_public_from_multibase
 
-# The project root's sibling `shared/` holds the read-only reference material.
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "ob3"
 VECTORS = SHARED / "vectors"
 W3C = VECTORS / "w3c-vc-di-eddsa" / "TestVectors"
 OB30 = VECTORS / "ob30-impl-guide"

@@ -7,15 +7,14 @@ import json
 import re
 import struct
 import zlib
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from tests.paths import SAMPLES  # noqa: E402
 from verification.baking import bake_png, bake_svg, extract_png, extract_svg
 from verification.errors import InputError
 
-SAMPLES = Path("/work/shared/ob3/samples/1edtech-validator")
 COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 NO_CREDENTIAL = "The PNG image contains no Open Badges 3.0 credential (no iTXt chunk 'openbadgecredential')"
 SVG_NS = 'xmlns="http://www.w3.org/2000/svg"'

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 import json
 import time
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from tests.paths import SAMPLES  # noqa: E402
 from verification.baking import bake_png, bake_svg
 from verification.errors import InputError
 from verification.inputs import (
@@ -20,7 +20,6 @@ from verification.inputs import (
     unverified_jws_credential,
 )
 
-SAMPLES = Path("/work/shared/ob3/samples/1edtech-validator")
 SIMPLE = (SAMPLES / "simple.json").read_text(encoding="utf-8")
 TOKEN = (SAMPLES / "simple.jwt").read_text(encoding="utf-8").strip()
 

@@ -17,12 +17,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from tests.paths import SAMPLES  # noqa: E402
 from verification.errors import InputError
 from verification.jwt import JwtVerification, decode_vc_jwt, encode_vc_jwt
 from verification.keys import did_key_from_ed25519, ed25519_public_to_multibase, public_jwk
 from verification.resolvers import CompositeResolver
-
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "ob3" / "samples" / "1edtech-validator"
 
 ISSUER = "did:web:issuer.example"
 OTHER = "did:web:other.example"

@@ -5,11 +5,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.paths import (
+    SAMPLES,  # noqa: E402
+    SHARED,  # noqa: E402
+)
 from verification.schema import (
     SCHEMA_DIR,
     evaluate_schema,
@@ -18,8 +21,7 @@ from verification.schema import (
     validate_profile,
 )
 
-SAMPLES = Path("/work/shared/ob3/samples/1edtech-validator")
-REFERENCE_SCHEMAS = Path("/work/shared/ob3/schemas/1edtech-gh-pages")
+REFERENCE_SCHEMAS = SHARED / "schemas" / "1edtech-gh-pages"
 
 
 def _load(name: str) -> dict[str, Any]:

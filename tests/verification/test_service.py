@@ -11,12 +11,12 @@ import copy
 import hashlib
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from tests.paths import SAMPLES  # noqa: E402
 from verification.baking import bake_png, bake_svg
 from verification.errors import FetchError, InputError
 from verification.jwt import encode_vc_jwt
@@ -27,7 +27,6 @@ from verification.service import identity_matches, verify
 from verification.status import LIST_SIZE, MappingStatusListSource, encode_bitstring, set_bit
 from verification.suites import create_proof
 
-SAMPLES = Path("/work/shared/ob3/samples/1edtech-validator")
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 BSL_URL = (
     "https://raw.githubusercontent.com/1EdTech/digital-credentials-public-validator/refs/heads/main/"

@@ -12,11 +12,11 @@ import gzip
 import json
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.paths import SAMPLES  # noqa: E402
 from verification.errors import FetchError
 from verification.status import (
     LIST_SIZE,
@@ -31,7 +31,6 @@ from verification.status import (
     set_bit,
 )
 
-SAMPLES = Path("/work/shared/ob3/samples/1edtech-validator")
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 LIST_URL = "https://status.example.org/lists/1"
 CREDENTIAL_ID = "urn:uuid:0b9a1f7e-53b2-4a44-9b0a-8a1d3f2c4e51"
