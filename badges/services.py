@@ -203,6 +203,45 @@ def _event(kind: str, credential: Credential) -> CredentialEvent:
     )
 
 
+def _change_status(
+    credential: Credential,
+    *,
+    purpose: str,
+    bit: bool,
+    status: str,
+    reason: str,
+    event: str,
+    actor: AbstractBaseUser | None,
+    actor_label: str,
+    data: dict[str, Any],
+) -> Credential:
+    """Flip the credential's bit in one of its status lists, record the new state and its audit row."""
+    set_status_bit(
+        issuer=credential.issuer,
+        purpose=purpose,
+        sequence=credential.status_sequence,
+        index=credential.status_index,
+        value=bit,
+    )
+    credential.status = status
+    credential.status_reason = reason
+    credential.save(update_fields=["status", "status_reason", "updated_at"])
+    audit_record(
+        issuer=credential.issuer,
+        action=f"credential.{event}",
+        obj=credential,
+        actor=actor,
+        actor_label=actor_label,
+        data=data,
+    )
+    publish_on_commit(_event(event, credential))
+    return credential
+
+
+def _locked(credential: Credential) -> Credential:
+    return Credential.objects.select_for_update().select_related("issuer").get(pk=credential.pk)
+
+
 @transaction.atomic
 def credential_revoke(
     *, credential: Credential, reason: str, actor: AbstractBaseUser | None = None, actor_label: str = ""
@@ -211,80 +250,59 @@ def credential_revoke(
     reason = reason.strip()
     if not reason:
         raise CredentialError("A reason is required to revoke a credential.", field="reason")
-    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    credential = _locked(credential)
     if credential.status == CredentialStatus.REVOKED:
         raise CredentialError("This credential is already revoked.")
-    set_status_bit(
-        issuer=credential.issuer,
+    return _change_status(
+        credential,
         purpose=StatusPurpose.REVOCATION,
-        sequence=credential.status_sequence,
-        index=credential.status_index,
-        value=True,
-    )
-    previous = credential.status
-    credential.status = CredentialStatus.REVOKED
-    credential.status_reason = reason
-    credential.save(update_fields=["status", "status_reason", "updated_at"])
-    audit_record(
-        issuer=credential.issuer,
-        action="credential.revoked",
-        obj=credential,
+        bit=True,
+        status=CredentialStatus.REVOKED,
+        reason=reason,
+        event="revoked",
         actor=actor,
         actor_label=actor_label,
-        data={"reason": reason, "previous": previous},
+        data={"reason": reason, "previous": credential.status},
     )
-    publish_on_commit(_event("revoked", credential))
-    return credential
 
 
 @transaction.atomic
 def credential_suspend(
     *, credential: Credential, reason: str = "", actor: AbstractBaseUser | None = None, actor_label: str = ""
 ) -> Credential:
-    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    """Suspend until reinstated: the suspension list's bit is set (reversible)."""
+    credential = _locked(credential)
     if credential.status != CredentialStatus.ACTIVE:
         raise CredentialError(f"Only an active credential can be suspended; this one is {credential.status}.")
-    set_status_bit(
-        issuer=credential.issuer,
+    return _change_status(
+        credential,
         purpose=StatusPurpose.SUSPENSION,
-        sequence=credential.status_sequence,
-        index=credential.status_index,
-        value=True,
-    )
-    credential.status = CredentialStatus.SUSPENDED
-    credential.status_reason = reason.strip()
-    credential.save(update_fields=["status", "status_reason", "updated_at"])
-    audit_record(
-        issuer=credential.issuer,
-        action="credential.suspended",
-        obj=credential,
+        bit=True,
+        status=CredentialStatus.SUSPENDED,
+        reason=reason.strip(),
+        event="suspended",
         actor=actor,
         actor_label=actor_label,
-        data={"reason": credential.status_reason},
+        data={"reason": reason.strip()},
     )
-    publish_on_commit(_event("suspended", credential))
-    return credential
 
 
 @transaction.atomic
 def credential_unsuspend(
     *, credential: Credential, actor: AbstractBaseUser | None = None, actor_label: str = ""
 ) -> Credential:
-    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    """Reinstate a suspended credential: the suspension bit is cleared."""
+    credential = _locked(credential)
     if credential.status != CredentialStatus.SUSPENDED:
         raise CredentialError(f"Only a suspended credential can be reinstated; this one is {credential.status}.")
-    set_status_bit(
-        issuer=credential.issuer,
+    return _change_status(
+        credential,
         purpose=StatusPurpose.SUSPENSION,
-        sequence=credential.status_sequence,
-        index=credential.status_index,
-        value=False,
+        bit=False,
+        status=CredentialStatus.ACTIVE,
+        reason="",
+        event="unsuspended",
+        actor=actor,
+        actor_label=actor_label,
+        data={},
     )
-    credential.status = CredentialStatus.ACTIVE
-    credential.status_reason = ""
-    credential.save(update_fields=["status", "status_reason", "updated_at"])
-    audit_record(
-        issuer=credential.issuer, action="credential.unsuspended", obj=credential, actor=actor, actor_label=actor_label
-    )
-    publish_on_commit(_event("unsuspended", credential))
-    return credential

@@ -10,7 +10,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from issuer.keystore import encrypt_private_key, generate_private_key
-from issuer.models import AuditEvent, Issuer, IssuerMembership, KeyAlgorithm, KeyPurpose, KeyState, SigningKey
+from issuer.models import (
+    AuditEvent,
+    Issuer,
+    IssuerMembership,
+    KeyAlgorithm,
+    KeyPurpose,
+    KeyState,
+    Role,
+    SigningKey,
+)
 from verification.keys import ed25519_public_to_multibase, public_jwk
 
 
@@ -47,9 +56,9 @@ def issuer_create(
     issuer = Issuer(slug=slug, name=name, **profile)
     issuer.full_clean()
     issuer.save()
-    if owner is not None:
-        IssuerMembership.objects.create(issuer=issuer, user=owner, role="owner")
     audit_record(issuer=issuer, action="issuer.created", obj=issuer, actor=owner, actor_label=actor_label)
+    if owner is not None:
+        membership_set(issuer=issuer, user=owner, role=Role.OWNER, actor=owner, actor_label=actor_label)
     signing_key_create(
         issuer=issuer,
         purpose=KeyPurpose.DATA_INTEGRITY,
@@ -58,6 +67,33 @@ def issuer_create(
         actor_label=actor_label,
     )
     return issuer
+
+
+@transaction.atomic
+def membership_set(
+    *, issuer: Issuer, user: AbstractBaseUser, role: str, actor: AbstractBaseUser | None = None, actor_label: str = ""
+) -> IssuerMembership:
+    """Give `user` the role `role` in `issuer` (adding them to its staff if needed)."""
+    if role not in Role.values:
+        raise IssuerError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.")
+    membership, created = IssuerMembership.objects.select_for_update().get_or_create(
+        issuer=issuer, user=user, defaults={"role": role}
+    )
+    if not created and membership.role == role:
+        return membership
+    previous = None if created else membership.role
+    if not created:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    audit_record(
+        issuer=issuer,
+        action="staff.added" if created else "staff.role_changed",
+        obj=membership,
+        actor=actor,
+        actor_label=actor_label,
+        data={"user": user.get_username(), "role": role, "previous": previous},
+    )
+    return membership
 
 
 def _new_key_id(algorithm: str) -> str:

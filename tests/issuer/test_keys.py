@@ -91,3 +91,20 @@ def test_home_lists_issuers(client, issuer):
     assert response.status_code == 200
     assert b"Test University" in response.content
     assert issuer.did.encode() in response.content
+
+
+def test_membership_changes_are_audited(issuer, django_user_model):
+    from issuer.services import IssuerError, membership_set
+
+    bob = django_user_model.objects.create_user("bob", "bob@example.com", "pw-bob-123456")
+    membership_set(issuer=issuer, user=bob, role="viewer", actor_label="test")
+    membership_set(issuer=issuer, user=bob, role="awarder", actor_label="test")
+    membership_set(issuer=issuer, user=bob, role="awarder", actor_label="test")  # no change, no row
+    actions = list(
+        AuditEvent.objects.filter(issuer=issuer, action__startswith="staff.", data__user="bob")
+        .order_by("id")
+        .values_list("action", "data__role")
+    )
+    assert actions == [("staff.added", "viewer"), ("staff.role_changed", "awarder")]
+    with pytest.raises(IssuerError, match="Unknown role"):
+        membership_set(issuer=issuer, user=bob, role="admin")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from badges.models import Achievement, Alignment, Credential, CredentialStatus
 from badges.services import AwardRequest, credential_issue, credential_revoke, credential_suspend
 from issuer.models import Issuer, IssuerMembership, KeyAlgorithm, KeyPurpose, SigningKey
-from issuer.services import issuer_create, signing_key_create
+from issuer.services import issuer_create, membership_set, signing_key_create
 
 ACHIEVEMENTS: list[dict[str, Any]] = [
     {
@@ -123,7 +123,8 @@ class Command(BaseCommand):
                     issuer=issuer, purpose=KeyPurpose.JWT, algorithm=KeyAlgorithm.RSA, actor_label="seed_demo"
                 )
             admin = get_user_model().objects.get(username="admin")
-            IssuerMembership.objects.get_or_create(issuer=issuer, user=admin, defaults={"role": "owner"})
+            if not IssuerMembership.objects.filter(issuer=issuer, user=admin).exists():
+                membership_set(issuer=issuer, user=admin, role="owner", actor_label="seed_demo")
             achievements = {spec["slug"]: self._achievement(issuer, spec) for spec in ACHIEVEMENTS}
         for slug, email, name, action in AWARDS:
             fmt = "both" if action == "both" else None
