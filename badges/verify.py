@@ -48,6 +48,25 @@ class PlatformStatusListSource:
         return self._remote.get(url)
 
 
+CREDENTIAL_ACCEPT = (
+    "application/vc+ld+json, application/ld+json;q=0.9, application/json;q=0.9, application/jwt;q=0.8, "
+    "text/plain;q=0.5, image/png;q=0.5, image/svg+xml;q=0.5"
+)
+
+
+def fetch_credential(url: str) -> tuple[bytes, str]:
+    """The bytes behind a credential URL: ours straight from the database, others via the hardened client."""
+    from badges.selectors import credential_by_ref
+
+    prefix = f"{settings.SITE_URL}/credentials/"
+    if url.startswith(prefix):
+        credential = credential_by_ref(url)
+        if credential is not None:
+            return credential.document.encode("utf-8"), f"credential-{credential.uuid}.json"
+    fetched = outbound_client().get(url, accept=CREDENTIAL_ACCEPT)
+    return fetched.body, url.rsplit("/", 1)[-1]
+
+
 def suspension_companion(credential: dict[str, Any]) -> list[dict[str, Any]]:
     """For a credential naming one of our revocation lists, the suspension list at the same slot (D5)."""
     entry = credential.get("credentialStatus")

@@ -234,3 +234,17 @@ def test_seed_demo_is_idempotent(db):
     assert Credential.objects.filter(status="revoked").count() == 1
     assert Credential.objects.filter(status="suspended").count() == 1
     assert Credential.objects.exclude(jws="").count() == 1
+
+
+def test_verify_our_own_url_reads_the_database(achievement, tmp_path):
+    _run("issue_credential", "--issuer", "uni", "--achievement", "python-basics", "--email", "a@example.com")
+    credential = Credential.objects.get()
+    out, _ = _run("verify_credential", credential.public_id, "--json")  # no network: pytest-socket would refuse it
+    assert json.loads(out)["valid"] is True
+
+
+def test_verify_foreign_private_url_is_refused(db):
+    with pytest.raises(CommandError) as error:
+        _run("verify_credential", "https://10.0.0.1/credential.json")
+    assert error.value.returncode == 2
+    assert "not a public internet address" in str(error.value)

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from badges.verify import outbound_client, verify_credential
+from badges.verify import fetch_credential, verify_credential
 from verification.errors import InputError, VerificationError
 
 MAX_INPUT = 10 * 1024 * 1024
@@ -45,11 +45,7 @@ class Command(BaseCommand):
             data = sys.stdin.buffer.read(MAX_INPUT + 1)
             return data, None
         if source.startswith(("https://", "http://")):
-            fetched = outbound_client().get(
-                source,
-                accept="application/vc+ld+json, application/ld+json, application/json, application/jwt, text/plain;q=0.5, image/png;q=0.5, image/svg+xml;q=0.5",
-            )
-            return fetched.body, source.rsplit("/", 1)[-1]
+            return fetch_credential(source)
         path = Path(source)
         if not path.is_file():
             raise CommandError(f"No such file: {source}", returncode=2)
