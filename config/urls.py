@@ -6,6 +6,7 @@ from config.views import home
 urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("", include("issuer.urls")),
     path("", include("badges.urls")),
 ]

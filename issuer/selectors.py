@@ -2,16 +2,61 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
 from issuer.dids import slug_from_did
-from issuer.models import Issuer, KeyState, SigningKey
+from issuer.models import AuditEvent, Issuer, KeyState, SigningKey
 
 DID_CONTEXT = [
     "https://www.w3.org/ns/did/v1",
     "https://w3id.org/security/multikey/v1",
     "https://w3id.org/security/jwk/v1",
 ]
+
+
+def dashboard_figures(issuer: Issuer, *, months: int = 12) -> dict[str, Any]:
+    """Counts, awards per month for the last `months` months (oldest first) and recent activity."""
+    from badges.models import Credential, CredentialStatus
+
+    now = timezone.now()
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    credentials = Credential.objects.filter(issuer=issuer)
+    counts = credentials.aggregate(
+        awarded=Count("pk"),
+        active=Count("pk", filter=Q(status=CredentialStatus.ACTIVE)),
+        revoked=Count("pk", filter=Q(status=CredentialStatus.REVOKED)),
+        suspended=Count("pk", filter=Q(status=CredentialStatus.SUSPENDED)),
+        this_month=Count("pk", filter=Q(created_at__gte=month_start)),
+    )
+    starts = []
+    cursor = month_start
+    for _ in range(months):
+        starts.append(cursor)
+        cursor = (cursor - timedelta(days=1)).replace(day=1)
+    starts.reverse()
+    per_month = dict(
+        credentials.filter(created_at__gte=starts[0])
+        .annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    series = [{"month": start, "count": per_month.get(start, 0)} for start in starts]
+    peak = max((point["count"] for point in series), default=0) or 1
+    for index, point in enumerate(series):  # bar geometry for a 100-unit-wide slot per month, 110 high
+        point["height"] = round(100 * point["count"] / peak)
+        point["x"] = index * 100 + 5
+        point["y"] = 110 - point["height"]
+    return {
+        "counts": counts,
+        "series": series,
+        "recent": AuditEvent.objects.filter(issuer=issuer).select_related("actor")[:15],
+    }
 
 
 class NoActiveKey(Exception):

@@ -1,0 +1,23 @@
+"""Sign in with a username or an e-mail address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
+
+
+class UsernameOrEmailBackend(ModelBackend):
+    """Accepts the username, or the e-mail address when exactly one active account has it."""
+
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> AbstractBaseUser | None:
+        if username and "@" in username:
+            users = list(get_user_model().objects.filter(email__iexact=username.strip(), is_active=True)[:2])
+            if len(users) == 1:
+                username = users[0].get_username()
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -1,0 +1,28 @@
+"""The issuer's own pages (staff only): the issuer picker and the dashboard."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
+
+from issuer.models import Issuer
+from issuer.permissions import Action, issuer_required, issuers_of
+from issuer.selectors import dashboard_figures
+
+
+@require_safe
+@login_required
+def manage_index(request: HttpRequest) -> HttpResponse:
+    """The issuers the user is staff of; straight to the dashboard when there is only one."""
+    issuers = issuers_of(request.user)
+    if len(issuers) == 1:
+        return redirect("issuer:dashboard", issuers[0].slug)
+    return render(request, "issuer/manage_index.html", {"issuers": issuers})
+
+
+@require_safe
+@issuer_required(Action.VIEW)
+def dashboard(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+    return render(request, "issuer/dashboard.html", {"nav": "dashboard", **dashboard_figures(issuer)})
