@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from issuer.models import Issuer, SigningKey, slug_validator
-from verification.text import clean_text
+from issuer.models import Issuer, NormalizedTextMixin, SigningKey, slug_validator
 
 # OB 3.0 AchievementType enumeration (spec Appendix B); extensions use the `ext:` prefix.
 ACHIEVEMENT_TYPES = [
@@ -71,7 +70,7 @@ RESULT_TYPES = [
 ]
 
 
-class Achievement(models.Model):
+class Achievement(NormalizedTextMixin, models.Model):
     """What a badge certifies. Editing it never changes credentials already issued: they embed a copy."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -113,11 +112,6 @@ class Achievement(models.Model):
     MULTI_LINE_FIELDS = ("description", "criteria_narrative")
 
     def clean(self) -> None:
-        # Text is normalized when it enters (docs/decisions.md D7): no C0 controls or DEL are stored.
-        for name in self.SINGLE_LINE_FIELDS:
-            setattr(self, name, clean_text(getattr(self, name), multiline=False).strip())
-        for name in self.MULTI_LINE_FIELDS:
-            setattr(self, name, clean_text(getattr(self, name), multiline=True).strip())
         errors: dict[str, str] = {}
         if not (self.criteria_narrative.strip() or self.criteria_url.strip()):
             errors["criteria_narrative"] = "Give the criteria as a narrative, a URL, or both."
@@ -137,7 +131,7 @@ def _is_extension(value: str) -> bool:
     return bool(re.fullmatch(r"ext:[A-Za-z0-9.\-_]+", value))
 
 
-class Alignment(models.Model):
+class Alignment(NormalizedTextMixin, models.Model):
     """An alignment of an achievement to a competency framework entry (OB 3.0 Alignment)."""
 
     achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="alignments")
@@ -155,10 +149,10 @@ class Alignment(models.Model):
     def __str__(self) -> str:
         return self.target_name
 
+    SINGLE_LINE_FIELDS = ("target_name", "target_framework", "target_code")
+    MULTI_LINE_FIELDS = ("target_description",)
+
     def clean(self) -> None:
-        for name in ("target_name", "target_framework", "target_code"):
-            setattr(self, name, clean_text(getattr(self, name), multiline=False).strip())
-        self.target_description = clean_text(self.target_description, multiline=True).strip()
         if self.target_type and self.target_type not in ALIGNMENT_TARGET_TYPES and not _is_extension(self.target_type):
             raise ValidationError({"target_type": f"{self.target_type!r} is not an OB 3.0 alignment target type."})
 
@@ -202,6 +196,9 @@ class Credential(models.Model):
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     source = models.CharField(max_length=10, choices=CredentialSource.choices)
     awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    # Delivery of the award e-mail to the learner: when it went out, or why the last attempt failed.
+    notified_at = models.DateTimeField(null=True, blank=True)
+    notification_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -101,10 +101,13 @@ def credential_issue(
     source: str,
     actor: AbstractBaseUser | None = None,
     actor_label: str = "",
+    notify: bool = True,
 ) -> Credential:
     """Build, sign and store one OpenBadgeCredential (see docs/credential-format.md).
 
     Idempotent per (issuer, idempotency_key): the same key returns the credential issued first.
+    With `notify`, the learner's award e-mail is queued once the award has committed; a repeated
+    key returns early and sends nothing again.
     """
     achievement = request.achievement
     issuer = achievement.issuer
@@ -190,7 +193,17 @@ def credential_issue(
         data={"achievement": achievement.slug, "format": fmt, "source": source, "credential": credential.public_id},
     )
     publish_on_commit(_event("issued", credential))
+    if notify:
+        _email_on_commit(credential.pk)
     return credential
+
+
+def _email_on_commit(credential_id: int) -> None:
+    # Imported here so that services never import tasks at module level (tasks import services).
+    from badges.tasks import send_award_email
+
+    # robust: the award has committed by then; an unreachable broker is logged, it must not fail the request.
+    transaction.on_commit(lambda: send_award_email.delay(credential_id), robust=True)
 
 
 def _event(kind: str, credential: Credential) -> CredentialEvent:

@@ -1,33 +1,102 @@
-"""Public documents: credentials as issued and the issuers' status lists."""
+"""Public documents: credentials as issued (and their page for people) and the issuers' status lists."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from badges.models import Credential, StatusList, StatusPurpose
 from badges.status_lists import status_list_document
+from badges.views_awards import award_state
+
+# What /credentials/<uuid> can answer, in the order that breaks ties (`*/*` and no Accept get the JSON).
+JSON_TYPES = ("application/vc+ld+json", "application/ld+json", "application/json")
+JWT_TYPE = "application/jwt"
+HTML_TYPE = "text/html"
+FORMAT_PARAM = {"json": JSON_TYPES[0], "jwt": JWT_TYPE}
 
 
 @require_safe
 def credential_document(request: HttpRequest, uuid: str) -> HttpResponse:
-    """The credential exactly as signed; `Accept: application/jwt` gets the VC-JWT when one exists."""
-    credential = get_object_or_404(Credential.objects.only("document", "jws", "uuid"), uuid=uuid)
-    accept = request.headers.get("Accept", "")
-    if "application/jwt" in accept and credential.jws:
-        response = HttpResponse(credential.jws, content_type="application/jwt")
-        filename = f"credential-{credential.uuid}.jwt"
+    """One URL, three representations: the credential exactly as signed (JSON), its VC-JWT when one
+    exists, or a page for people. `?format=json|jwt` picks one explicitly, as a download."""
+    credential = get_object_or_404(Credential.objects.select_related("issuer", "achievement"), uuid=uuid)
+    requested = request.GET.get("format", "")
+    if requested:
+        if requested not in FORMAT_PARAM:
+            return HttpResponse(
+                "Unknown format: use ?format=json or ?format=jwt.", status=400, content_type="text/plain; charset=utf-8"
+            )
+        chosen = FORMAT_PARAM[requested]
+    else:
+        # A browser prefers text/html over JSON; an unknown or unmatched Accept gets the JSON document.
+        chosen = request.get_preferred_type([*JSON_TYPES, JWT_TYPE, HTML_TYPE]) or JSON_TYPES[0]
+    if chosen == HTML_TYPE:
+        response = credential_public_page(request, credential)
+    elif chosen == JWT_TYPE:
+        if not credential.jws:
+            response = HttpResponse(
+                "This credential was issued without a VC-JWT; ask for application/vc+ld+json (or ?format=json).",
+                status=406,
+                content_type="text/plain; charset=utf-8",
+            )
+        else:
+            response = HttpResponse(credential.jws, content_type=JWT_TYPE)
+            _disposition(response, f"credential-{credential.uuid}.jwt", download=bool(requested))
     else:
         response = HttpResponse(credential.document.encode("utf-8"), content_type="application/vc+ld+json")
-        filename = f"credential-{credential.uuid}.json"
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Access-Control-Allow-Origin"] = "*"
+        _disposition(response, f"credential-{credential.uuid}.json", download=bool(requested))
+    if chosen != HTML_TYPE:
+        response["Access-Control-Allow-Origin"] = "*"
     patch_vary_headers(response, ["Accept"])
     return response
+
+
+def _disposition(response: HttpResponse, filename: str, *, download: bool) -> None:
+    response["Content-Disposition"] = f'{"attachment" if download else "inline"}; filename="{filename}"'
+
+
+_IMAGE_SCHEMES = ("https://", "http://", "data:image/")
+PUBLIC_STATES = {
+    "active": ("Valid", "This credential is valid."),
+    "pending": ("Not yet valid", "This credential becomes valid on the date below."),
+    "expired": ("Expired", "This credential has expired."),
+    "suspended": ("Suspended", "The issuer has suspended this credential for now."),
+    "revoked": ("Revoked", "The issuer has revoked this credential: it is no longer valid."),
+}
+
+
+def credential_public_page(request: HttpRequest, credential: Credential) -> HttpResponse:
+    """The page for people. What was awarded comes from the signed document (the achievement may have
+    been edited since); the status comes from the database, so it changes as soon as the issuer acts."""
+    document = json.loads(credential.document)
+    subject = document.get("credentialSubject") or {}
+    achievement = subject.get("achievement") or {}
+    issuer = document.get("issuer") or {}
+    image = achievement.get("image")
+    image_url = image.get("id") if isinstance(image, dict) else image
+    state = award_state(credential)
+    label, explanation = PUBLIC_STATES[state]
+    context = {
+        "credential": credential,
+        "name": achievement.get("name") or credential.achievement.name,
+        "description": achievement.get("description", ""),
+        "criteria": (achievement.get("criteria") or {}).get("narrative", ""),
+        "criteria_url": (achievement.get("criteria") or {}).get("id", ""),
+        "image_url": image_url if isinstance(image_url, str) and image_url.startswith(_IMAGE_SCHEMES) else "",
+        "image_caption": image.get("caption", "") if isinstance(image, dict) else "",
+        "issuer_name": issuer.get("name") if isinstance(issuer, dict) else credential.issuer.name,
+        "issuer_url": issuer.get("url", "") if isinstance(issuer, dict) else "",
+        "state": state,
+        "state_label": label,
+        "state_explanation": explanation,
+    }
+    return render(request, "badges/credential_public.html", context)
 
 
 @require_safe

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from issuer.dids import did_for_slug
 from verification.text import clean_text
@@ -18,7 +21,24 @@ slug_validator = RegexValidator(
 )
 
 
-class Issuer(models.Model):
+class NormalizedTextMixin:
+    """Text is normalized when it enters (docs/decisions.md D7): no C0 controls or DEL are stored.
+
+    Runs before field validation, so a value of only spaces or control characters counts as blank.
+    """
+
+    SINGLE_LINE_FIELDS: tuple[str, ...] = ()
+    MULTI_LINE_FIELDS: tuple[str, ...] = ()
+
+    def clean_fields(self, exclude: object = None) -> None:
+        for name in self.SINGLE_LINE_FIELDS:
+            setattr(self, name, clean_text(getattr(self, name), multiline=False).strip())
+        for name in self.MULTI_LINE_FIELDS:
+            setattr(self, name, clean_text(getattr(self, name), multiline=True).strip())
+        super().clean_fields(exclude=exclude)  # type: ignore[misc]
+
+
+class Issuer(NormalizedTextMixin, models.Model):
     """An organisation that awards badges: the OB 3.0 Profile a credential names as its issuer."""
 
     slug = models.SlugField(max_length=50, unique=True, validators=[slug_validator])
@@ -54,20 +74,17 @@ class Issuer(models.Model):
     def did(self) -> str:
         return did_for_slug(self.slug)
 
-    def clean(self) -> None:
-        # Text is normalized when it enters (docs/decisions.md D7): no C0 controls or DEL are stored.
-        for name in (
-            "name",
-            "phone",
-            "official",
-            "street_address",
-            "address_locality",
-            "address_region",
-            "postal_code",
-            "address_country",
-        ):
-            setattr(self, name, clean_text(getattr(self, name), multiline=False).strip())
-        self.description = clean_text(self.description, multiline=True).strip()
+    SINGLE_LINE_FIELDS = (
+        "name",
+        "phone",
+        "official",
+        "street_address",
+        "address_locality",
+        "address_region",
+        "postal_code",
+        "address_country",
+    )
+    MULTI_LINE_FIELDS = ("description",)
 
 
 class Role(models.TextChoices):
@@ -182,3 +199,78 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValidationError("Audit events are append-only.")
+
+
+# OB 3.0 IdentifierTypeEnum. The enumeration is extensible: other types are written `ext:<name>`.
+IDENTIFIER_TYPES = (
+    "name",
+    "sourcedId",
+    "systemId",
+    "productId",
+    "userName",
+    "accountId",
+    "emailAddress",
+    "nationalIdentityNumber",
+    "isbn",
+    "issn",
+    "lisSourcedId",
+    "oneRosterSourcedId",
+    "sisSourcedId",
+    "ltiContextId",
+    "ltiDeploymentId",
+    "ltiToolId",
+    "ltiPlatformId",
+    "ltiUserId",
+    "identifier",
+)
+IDENTIFIER_EXTENSION = RegexValidator(
+    r"^ext:[A-Za-z0-9._-]+$", "Write a custom identifier type as ext: followed by letters, digits, dots, - or _."
+)
+
+
+class Invitation(models.Model):
+    """An e-mailed offer to join an issuer's staff with a role.
+
+    Only a SHA-256 of the token is stored: the link in the e-mail is the one place the token exists,
+    so a copy of the database cannot be used to accept pending invitations.
+    """
+
+    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open invitation per address and issuer; the service closes an expired one before inviting again.
+            models.UniqueConstraint(
+                fields=["issuer", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.issuer} ({self.role})"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None

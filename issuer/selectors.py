@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import base64
+import hashlib
+import json
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from issuer.dids import slug_from_did
-from issuer.models import AuditEvent, Issuer, KeyState, SigningKey
+from issuer.models import AuditEvent, Invitation, Issuer, KeyState, SigningKey
 
 DID_CONTEXT = [
     "https://www.w3.org/ns/did/v1",
@@ -98,3 +101,66 @@ def did_document_for_did(did: str) -> dict[str, Any] | None:
         return None
     issuer = Issuer.objects.filter(slug=slug).first()
     return did_document(issuer) if issuer else None
+
+
+# RFC 7638 §3.2: the thumbprint covers only the required members of each key type (RFC 8037 §2 for OKP).
+_THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
+
+
+def jwk_thumbprint(jwk: dict[str, Any]) -> str:
+    """The RFC 7638 JWK thumbprint (SHA-256, base64url without padding): the key's fingerprint."""
+    members = _THUMBPRINT_MEMBERS.get(jwk.get("kty", ""))
+    if members is None:
+        raise ValueError(f"Unsupported key type {jwk.get('kty')!r}.")
+    canonical = json.dumps({name: jwk[name] for name in members}, separators=(",", ":"), sort_keys=True)
+    digest = hashlib.sha256(canonical.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def issuer_keys(issuer: Issuer) -> list[SigningKey]:
+    """All of the issuer's keys, newest first, each with `thumbprint` set."""
+    keys = list(SigningKey.objects.filter(issuer=issuer).select_related("issuer").order_by("-created_at", "-pk"))
+    for key in keys:
+        key.thumbprint = jwk_thumbprint(key.public_jwk)  # type: ignore[attr-defined]
+    return keys
+
+
+def credentials_signed_with(key: SigningKey) -> int:
+    """How many credentials carry a signature by `key` (Data Integrity proof or VC-JWT)."""
+    from badges.models import Credential
+
+    return Credential.objects.filter(Q(signing_key=key) | Q(jwt_signing_key=key)).count()
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    return Invitation.objects.select_related("issuer").filter(token_hash=Invitation.hash_token(token)).first()
+
+
+def pending_invitations(issuer: Issuer) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(issuer=issuer, accepted_at__isnull=True, revoked_at__isnull=True).select_related(
+        "invited_by"
+    )
+
+
+AUDIT_ACTION_PREFIXES = {
+    "credential.": "Credentials",
+    "key.": "Keys",
+    "staff.": "Staff",
+    "issuer.": "Issuer profile",
+    "achievement.": "Achievements",
+}
+
+
+def audit_events(
+    issuer: Issuer, *, action_prefix: str = "", since: date | None = None, until: date | None = None
+) -> QuerySet[AuditEvent]:
+    """The issuer's audit log, newest first; `since` and `until` are whole days (inclusive) in the site's time zone."""
+    events = AuditEvent.objects.filter(issuer=issuer).select_related("actor")
+    if action_prefix:
+        events = events.filter(action__startswith=action_prefix)
+    zone = timezone.get_current_timezone()
+    if since is not None:
+        events = events.filter(created_at__gte=datetime.combine(since, time.min, tzinfo=zone))
+    if until is not None:
+        events = events.filter(created_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone))
+    return events

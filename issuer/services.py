@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
+from issuer.images import ImageError, check_image
 from issuer.keystore import encrypt_private_key, generate_private_key
 from issuer.models import (
+    IDENTIFIER_EXTENSION,
+    IDENTIFIER_TYPES,
     AuditEvent,
+    Invitation,
     Issuer,
     IssuerMembership,
     KeyAlgorithm,
@@ -21,6 +33,7 @@ from issuer.models import (
     SigningKey,
 )
 from verification.keys import ed25519_public_to_multibase, public_jwk
+from verification.text import clean_text
 
 
 class IssuerError(Exception):
@@ -76,11 +89,14 @@ def membership_set(
     """Give `user` the role `role` in `issuer` (adding them to its staff if needed)."""
     if role not in Role.values:
         raise IssuerError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.")
+    Issuer.objects.select_for_update().get(pk=issuer.pk)  # one staff change at a time: the last-owner rule
     membership, created = IssuerMembership.objects.select_for_update().get_or_create(
         issuer=issuer, user=user, defaults={"role": role}
     )
     if not created and membership.role == role:
         return membership
+    if not created and membership.role == Role.OWNER:
+        _ensure_another_owner(membership, change="demote")
     previous = None if created else membership.role
     if not created:
         membership.role = role
@@ -196,3 +212,300 @@ def signing_key_mark_compromised(
             issuer=key.issuer, purpose=key.purpose, algorithm=key.algorithm, actor=actor, actor_label=actor_label
         )
     return key
+
+
+def _ensure_another_owner(membership: IssuerMembership, *, change: str) -> None:
+    """An issuer always keeps an owner: only owners manage keys and staff, so without one it is stuck.
+
+    Callers hold the issuer row lock, so two owners cannot demote or remove each other at once.
+    """
+    others = IssuerMembership.objects.filter(issuer_id=membership.issuer_id, role=Role.OWNER).exclude(pk=membership.pk)
+    if not others.exists():
+        raise IssuerError(
+            f"{membership.user.get_username()} is the last owner of this issuer and cannot be {change}d. "
+            "Make someone else an owner first."
+        )
+
+
+# Profile fields an owner may change (the OB 3.0 Profile of the issuer); the slug is its identity and is not one.
+PROFILE_FIELDS = frozenset(
+    {
+        "name",
+        "description",
+        "url",
+        "email",
+        "phone",
+        "official",
+        "street_address",
+        "address_locality",
+        "address_region",
+        "postal_code",
+        "address_country",
+        "address_country_code",
+        "other_identifiers",
+        "issue_jwt_by_default",
+        "image",
+    }
+)
+
+
+def _clean_identifiers(entries: Any) -> list[dict[str, str]]:
+    """OB 3.0 IdentifierEntry rows: a non-empty identifier and an IdentifierTypeEnum value (or `ext:…`)."""
+    if not isinstance(entries, list):
+        raise ValidationError({"other_identifiers": "Other identifiers must be a list."})
+    cleaned = []
+    for number, entry in enumerate(entries, start=1):
+        identifier = clean_text(str(entry.get("identifier", "")), multiline=False).strip()
+        identifier_type = str(entry.get("identifierType", "")).strip()
+        if not identifier:
+            raise ValidationError({"other_identifiers": f"Identifier {number} is empty."})
+        if identifier_type not in IDENTIFIER_TYPES:
+            try:
+                IDENTIFIER_EXTENSION(identifier_type)
+            except ValidationError as exc:
+                raise ValidationError(
+                    {"other_identifiers": f"Identifier {number}: {identifier_type!r} is not an identifier type."}
+                ) from exc
+        cleaned.append({"identifier": identifier, "identifierType": identifier_type})
+    return cleaned
+
+
+@transaction.atomic
+def issuer_update(
+    *, issuer: Issuer, actor: AbstractBaseUser | None = None, actor_label: str = "", **fields: Any
+) -> Issuer:
+    """Change the issuer's profile. Only credentials issued from now on carry the new values.
+
+    `image`: None (or absent) keeps the logo, a file replaces it (PNG or SVG, checked by content),
+    "" or False removes it. A replaced logo file is kept: credentials issued earlier link to it.
+    Audited as `issuer.updated` with the names of the fields that changed; no change, no row.
+    """
+    unknown = set(fields) - PROFILE_FIELDS
+    if unknown:
+        raise IssuerError(f"Not profile fields: {', '.join(sorted(unknown))}.")
+    image = fields.pop("image", None)
+    if "other_identifiers" in fields:
+        fields["other_identifiers"] = _clean_identifiers(fields["other_identifiers"])
+    issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
+    before = {name: getattr(issuer, name) for name in fields}
+    for name, value in fields.items():
+        setattr(issuer, name, value)
+    issuer.full_clean()  # also normalizes text (docs/decisions.md D7)
+    changed = [name for name in fields if getattr(issuer, name) != before[name]]
+    if image:
+        try:
+            kind = check_image(image, size=getattr(image, "size", None))
+        except ImageError as exc:
+            raise ValidationError({"image": exc.messages}) from exc
+        issuer.image.save(f"{issuer.slug}-{secrets.token_hex(6)}.{kind}", image, save=False)
+        changed.append("image")
+    elif image is not None and issuer.image:
+        issuer.image = ""  # type: ignore[assignment]
+        changed.append("image")
+    if not changed:
+        return issuer
+    issuer.save()
+    audit_record(
+        issuer=issuer,
+        action="issuer.updated",
+        obj=issuer,
+        actor=actor,
+        actor_label=actor_label,
+        data={"changed": sorted(changed)},
+    )
+    return issuer
+
+
+INVITATION_VALIDITY = timedelta(days=7)
+
+
+def _mail_on_commit(*, to: str, subject: str, template: str, context: dict[str, Any]) -> None:
+    """Send after the change is committed; a mail failure is logged and does not undo the change."""
+    body = render_to_string(template, {"site_url": settings.SITE_URL, **context})
+    transaction.on_commit(lambda: send_mail(subject, body, None, [to]), robust=True)
+
+
+@transaction.atomic
+def staff_invite(
+    *, issuer: Issuer, email: str, role: str, actor: AbstractBaseUser | None = None, actor_label: str = ""
+) -> IssuerMembership | Invitation:
+    """Add the person with that e-mail address to the staff, or invite them if they have no account.
+
+    An existing account (exactly one active user with the address) becomes staff at once and gets a
+    notice. Otherwise an Invitation valid for 7 days is created and its link e-mailed; the token is
+    in the link only. An expired invitation to the same address is closed and replaced.
+    """
+    email = email.strip().lower()
+    validate_email(email)
+    if role not in Role.values:
+        raise IssuerError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.")
+    issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
+    role_label = Role(role).label
+    users = list(get_user_model().objects.filter(email__iexact=email, is_active=True)[:2])
+    if len(users) == 1:
+        user = users[0]
+        if IssuerMembership.objects.filter(issuer=issuer, user=user).exists():
+            raise IssuerError(f"{email} is already on the staff of {issuer.name}; change their role in the list.")
+        membership = membership_set(issuer=issuer, user=user, role=role, actor=actor, actor_label=actor_label)
+        _mail_on_commit(
+            to=user.email,
+            subject=f"You are now on the staff of {issuer.name}",
+            template="emails/staff_added.txt",
+            context={
+                "issuer": issuer,
+                "user": user,
+                "role": role_label,
+                "link": f"{settings.SITE_URL}{reverse('issuer:manage-index')}",
+            },
+        )
+        return membership
+    now = timezone.now()
+    pending = (
+        Invitation.objects.select_for_update()
+        .filter(issuer=issuer, email=email, accepted_at__isnull=True, revoked_at__isnull=True)
+        .first()
+    )
+    if pending is not None and not pending.is_expired(now):
+        raise IssuerError(
+            f"{email} already has a pending invitation (until {pending.expires_at:%Y-%m-%d %H:%M} UTC). "
+            "Revoke it to send a new one."
+        )
+    if pending is not None:
+        pending.revoked_at = now
+        pending.save(update_fields=["revoked_at"])
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        issuer=issuer,
+        email=email,
+        role=role,
+        token_hash=Invitation.hash_token(token),
+        invited_by=actor if actor is not None and actor.is_authenticated else None,
+        created_at=now,
+        expires_at=now + INVITATION_VALIDITY,
+    )
+    audit_record(
+        issuer=issuer,
+        action="staff.invited",
+        obj=invitation,
+        actor=actor,
+        actor_label=actor_label,
+        data={"email": email, "role": role, "replaces": pending.pk if pending else None},
+    )
+    _mail_on_commit(
+        to=email,
+        subject=f"Invitation to join {issuer.name}",
+        template="emails/staff_invitation.txt",
+        context={
+            "issuer": issuer,
+            "role": role_label,
+            "invitation": invitation,
+            "link": f"{settings.SITE_URL}{reverse('issuer:invitation-accept', args=[token])}",
+        },
+    )
+    return invitation
+
+
+class InvitationUnusable(IssuerError):
+    """The invitation link cannot be used. `reason` is one of unknown, expired, accepted, revoked."""
+
+    MESSAGES = {
+        "unknown": "This invitation link is not valid. Check that you opened the whole link from the e-mail.",
+        "expired": "This invitation has expired. Ask the person who invited you to send a new one.",
+        "accepted": "This invitation has already been accepted.",
+        "revoked": "This invitation was withdrawn. Ask the person who invited you if you still need access.",
+    }
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(self.MESSAGES[reason])
+        self.reason = reason
+
+
+def invitation_check(invitation: Invitation | None) -> Invitation:
+    """The invitation if it can still be accepted; raises InvitationUnusable saying why not."""
+    if invitation is None:
+        raise InvitationUnusable("unknown")
+    if invitation.accepted_at is not None:
+        raise InvitationUnusable("accepted")
+    if invitation.revoked_at is not None:
+        raise InvitationUnusable("revoked")
+    if invitation.is_expired():
+        raise InvitationUnusable("expired")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *, token: str, user: AbstractBaseUser | None = None, username: str = "", password: str = ""
+) -> IssuerMembership:
+    """Join the issuer's staff through an invitation: as `user` (whose e-mail must be the invited
+    address), or as a new account `username`/`password` with the invited address.
+
+    Someone who is already staff keeps their role: an invitation never changes an existing role.
+    """
+    invitation = invitation_check(
+        Invitation.objects.select_for_update()
+        .select_related("issuer")
+        .filter(token_hash=Invitation.hash_token(token))
+        .first()
+    )
+    if user is None:
+        if not username or not password:
+            raise IssuerError("Choose a username and a password.")
+        user = get_user_model().objects.create_user(username=username, email=invitation.email, password=password)
+    elif (getattr(user, "email", "") or "").lower() != invitation.email:
+        raise IssuerError(
+            f"This invitation was sent to {invitation.email}; sign in with the account that has that address."
+        )
+    issuer = invitation.issuer
+    membership = IssuerMembership.objects.filter(issuer=issuer, user=user).first()
+    if membership is None:
+        membership = membership_set(issuer=issuer, user=user, role=invitation.role, actor=user)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user  # type: ignore[assignment]
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(
+        issuer=issuer,
+        action="staff.invitation_accepted",
+        obj=invitation,
+        actor=user,
+        data={"email": invitation.email, "user": user.get_username(), "role": membership.role},
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: AbstractBaseUser | None = None, actor_label: str = "") -> None:
+    """Withdraw a pending invitation: its link stops working."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise IssuerError(f"The invitation to {invitation.email} is no longer pending.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        issuer=invitation.issuer,
+        action="staff.invitation_revoked",
+        obj=invitation,
+        actor=actor,
+        actor_label=actor_label,
+        data={"email": invitation.email, "role": invitation.role},
+    )
+
+
+@transaction.atomic
+def membership_remove(
+    *, membership: IssuerMembership, actor: AbstractBaseUser | None = None, actor_label: str = ""
+) -> None:
+    """Take a user off the issuer's staff. The last owner cannot be removed."""
+    Issuer.objects.select_for_update().get(pk=membership.issuer_id)
+    membership = IssuerMembership.objects.select_for_update().select_related("user", "issuer").get(pk=membership.pk)
+    if membership.role == Role.OWNER:
+        _ensure_another_owner(membership, change="remove")
+    audit_record(
+        issuer=membership.issuer,
+        action="staff.removed",
+        obj=membership,
+        actor=actor,
+        actor_label=actor_label,
+        data={"user": membership.user.get_username(), "role": membership.role},
+    )
+    membership.delete()

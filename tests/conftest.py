@@ -7,6 +7,12 @@ import pytest
 from tests.paths import SHARED  # noqa: E402,F401
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is right for production and far too slow for hundreds of test users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user("alice", "alice@example.com", "pw-alice-123456")

@@ -150,3 +150,12 @@ def test_achievement_clean_normalizes_text_when_it_enters(achievement):
     achievement.description = "Line one\r\nLine\ttwo\x07"
     achievement.full_clean()
     assert (achievement.name, achievement.description) == ("Python Basics", "Line one\nLine two")
+
+
+def test_a_name_of_only_spaces_and_controls_is_blank(achievement):
+    from django.core.exceptions import ValidationError
+
+    achievement.name = " \t\x00 "
+    with pytest.raises(ValidationError) as error:
+        achievement.full_clean()
+    assert "name" in error.value.message_dict

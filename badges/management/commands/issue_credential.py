@@ -36,6 +36,7 @@ class Command(BaseCommand):
                 ),
                 source="command",
                 actor_label="issue_credential",
+                notify=False,
             )
         except CredentialError as exc:
             raise CommandError(exc.message, returncode=2) from exc

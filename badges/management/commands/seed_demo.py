@@ -139,6 +139,7 @@ class Command(BaseCommand):
                 ),
                 source="command",
                 actor_label="seed_demo",
+                notify=False,
             )
             if action == "revoke" and credential.status != CredentialStatus.REVOKED:
                 credential_revoke(credential=credential, reason="Awarded by mistake (demo).", actor_label="seed_demo")

@@ -1,0 +1,293 @@
+"""Forms of the issuer's award pages: award one credential, change its status, filter the list."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from badges.models import Achievement, Credential, CredentialSource, CredentialStatus
+from badges.services import AwardRequest, CredentialError
+from issuer.models import Issuer
+
+FORMAT_CHOICES = [
+    ("ldp", "Data Integrity (recommended: verifiable everywhere, embedded proof)"),
+    ("jwt", "VC-JWT only"),
+    ("both", "Both: Data Integrity and VC-JWT"),
+]
+DATETIME_WIDGET_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def new_idempotency_key() -> str:
+    """A fresh key for one rendering of the award form: submitting it twice issues once."""
+    return secrets.token_urlsafe(24)
+
+
+class _DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format=DATETIME_WIDGET_FORMAT)
+
+
+class AchievementChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Achievement) -> str:  # type: ignore[override]
+        if obj.validity_days:
+            return f"{obj.name} (valid {obj.validity_days} days)"
+        return obj.name
+
+
+class AwardForm(forms.Form):
+    """One award. The achievement list holds only this issuer's achievements that are not archived."""
+
+    achievement = AchievementChoiceField(
+        queryset=Achievement.objects.none(),
+        empty_label="Choose an achievement",
+        error_messages={
+            "required": "Choose the achievement to award.",
+            "invalid_choice": "Choose one of this issuer's current achievements.",
+        },
+    )
+    email = forms.EmailField(
+        label="Recipient e-mail",
+        max_length=254,
+        error_messages={
+            "required": "Enter the learner's e-mail address.",
+            "invalid": "Enter a valid e-mail address, like name@example.org.",
+        },
+        help_text="The learner is e-mailed a link to the credential. The address is never published: "
+        "the credential holds only a salted hash of it.",
+    )
+    name = forms.CharField(
+        label="Recipient name",
+        required=False,
+        max_length=200,
+        help_text="Optional. Shown in the credential and on its public page.",
+    )
+    evidence_url = forms.URLField(
+        label="Evidence URL",
+        required=False,
+        assume_scheme="https",
+        max_length=2000,
+        error_messages={"invalid": "Enter a full web address, like https://example.org/portfolio."},
+        help_text="Optional. A public page showing the learner's work.",
+    )
+    evidence_narrative = forms.CharField(
+        label="Evidence narrative",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Optional. What the learner did to earn it.",
+    )
+    valid_from = forms.DateTimeField(
+        label="Valid from",
+        required=False,
+        widget=_DateTimeInput(),
+        error_messages={"invalid": "Enter a date and time, like 2030-01-31 09:00."},
+        help_text="Optional, in UTC. Empty: from now.",
+    )
+    valid_until = forms.DateTimeField(
+        label="Valid until",
+        required=False,
+        widget=_DateTimeInput(),
+        error_messages={"invalid": "Enter a date and time, like 2030-01-31 09:00."},
+        help_text="Optional, in UTC. Empty: the achievement's default validity, or no expiry if it has none.",
+    )
+    format = forms.ChoiceField(
+        label="Format",
+        choices=FORMAT_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a format.", "invalid_choice": "Choose one of the formats listed."},
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    # CredentialError.field -> the form field where the message belongs (None: above the form).
+    SERVICE_FIELDS: dict[str, str | None] = {
+        "achievement": "achievement",
+        "email": "email",
+        "name": "name",
+        "valid_from": "valid_from",
+        "valid_until": "valid_until",
+        "format": "format",
+        "evidence": "evidence_url",
+    }
+
+    def __init__(self, *args: Any, issuer: Issuer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.issuer = issuer
+        self.fields["achievement"].queryset = Achievement.objects.filter(issuer=issuer, archived=False)
+        self.fields["format"].initial = "both" if issuer.issue_jwt_by_default else "ldp"
+        if not self.is_bound:
+            self.fields["idempotency_key"].initial = new_idempotency_key()
+        elif not self.data.get("idempotency_key"):
+            # A submission without a key still gets one, so that its re-rendered form is protected too.
+            self.data = self.data.copy()
+            self.data["idempotency_key"] = new_idempotency_key()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        valid_from: datetime | None = cleaned.get("valid_from")
+        valid_until: datetime | None = cleaned.get("valid_until")
+        if valid_until is not None:
+            if valid_from is not None and valid_until <= valid_from:
+                self.add_error("valid_until", "Valid until must be later than valid from.")
+            elif valid_until <= timezone.now():
+                self.add_error("valid_until", "This date has passed: the credential would be expired at once.")
+        return cleaned
+
+    def award_request(self) -> AwardRequest:
+        data = self.cleaned_data
+        evidence: list[dict[str, Any]] = []
+        if data["evidence_url"] or data["evidence_narrative"].strip():
+            item = {"id": data["evidence_url"], "narrative": data["evidence_narrative"].strip()}
+            evidence.append({key: value for key, value in item.items() if value})
+        return AwardRequest(
+            achievement=data["achievement"],
+            email=data["email"],
+            name=data["name"],
+            evidence=evidence,
+            valid_from=data["valid_from"],
+            valid_until=data["valid_until"],
+            format=data["format"],
+            idempotency_key=data["idempotency_key"] or None,
+        )
+
+    def add_service_error(self, error: CredentialError) -> None:
+        """Show a refusal of the service next to the input it concerns."""
+        field = self.SERVICE_FIELDS.get(error.field or "")
+        if error.field == "idempotency_key":
+            # The form was already used for a different award (e.g. resubmitted after going back and
+            # changing it): nothing was issued now; a fresh key lets the user submit the new award.
+            data = self.data.copy()
+            data["idempotency_key"] = new_idempotency_key()
+            self.data = data
+            self.add_error(
+                None,
+                "This form was already used to award a credential, so nothing was issued now. "
+                "Check the values below and submit again to make a new award.",
+            )
+            return
+        self.add_error(field, error.message)
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give a reason for revoking: it is kept in the audit trail."},
+        help_text="Required. Kept with the credential and in the audit trail; not shown on the public page.",
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give a reason for revoking: it is kept in the audit trail.")
+        return reason
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional. Kept with the credential and in the audit trail; not shown on the public page.",
+    )
+
+
+class BulkSelectionForm(forms.Form):
+    """The credentials ticked in the list (by UUID), limited to this issuer's."""
+
+    MAX_SELECTED = 200
+
+    selected = forms.ModelMultipleChoiceField(
+        queryset=Credential.objects.none(),
+        to_field_name="uuid",
+        error_messages={
+            "required": "Select at least one award to revoke.",
+            "invalid_choice": "One of the selected awards does not exist here.",
+            "invalid_pk_value": "One of the selected awards does not exist here.",
+        },
+    )
+
+    def __init__(self, *args: Any, issuer: Issuer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["selected"].queryset = Credential.objects.filter(issuer=issuer).select_related("achievement")
+
+    def clean_selected(self) -> QuerySet[Credential]:
+        selected = self.cleaned_data["selected"]
+        if len(selected) > self.MAX_SELECTED:
+            raise forms.ValidationError(f"Select at most {self.MAX_SELECTED} awards at a time.")
+        return selected
+
+
+class BulkRevokeForm(BulkSelectionForm, RevokeForm):
+    """The confirmation of a bulk revocation: the selection again, with one reason for all."""
+
+
+STATE_CHOICES = [
+    ("", "Any status"),
+    ("active", "Active"),
+    ("suspended", "Suspended"),
+    ("revoked", "Revoked"),
+    ("expired", "Expired"),
+]
+
+
+class AwardFilterForm(forms.Form):
+    """Search and filters of the award list. Invalid values are reported and ignored; the others still apply."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+        help_text="Recipient e-mail or name.",
+    )
+    status = forms.ChoiceField(label="Status", required=False, choices=STATE_CHOICES)
+    achievement = forms.ModelChoiceField(
+        label="Achievement",
+        required=False,
+        queryset=Achievement.objects.none(),
+        empty_label="All achievements",
+        error_messages={"invalid_choice": "That achievement is not one of this issuer's."},
+    )
+    source = forms.ChoiceField(label="Source", required=False, choices=[("", "Any source"), *CredentialSource.choices])
+    since = forms.DateField(
+        label="Issued since",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a date, like 2030-01-31."},
+    )
+
+    def __init__(self, *args: Any, issuer: Issuer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["achievement"].queryset = Achievement.objects.filter(issuer=issuer)
+
+    def filter(self, queryset: QuerySet[Credential], *, now: datetime) -> QuerySet[Credential]:
+        """Apply every valid filter. Expired is computed (valid_until has passed), never stored; a revoked
+        or suspended credential counts as revoked or suspended, whatever its dates."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        if query := (data.get("q") or "").strip():
+            queryset = queryset.filter(Q(recipient_email__icontains=query) | Q(recipient_name__icontains=query))
+        expired = Q(status=CredentialStatus.ACTIVE, valid_until__lt=now)
+        match data.get("status"):
+            case "active":
+                queryset = queryset.filter(status=CredentialStatus.ACTIVE).exclude(expired)
+            case "expired":
+                queryset = queryset.filter(expired)
+            case "suspended" | "revoked" as status:
+                queryset = queryset.filter(status=status)
+        if data.get("achievement") is not None:
+            queryset = queryset.filter(achievement=data["achievement"])
+        if data.get("source"):
+            queryset = queryset.filter(source=data["source"])
+        if data.get("since") is not None:
+            queryset = queryset.filter(created_at__date__gte=data["since"])
+        return queryset

@@ -1,0 +1,31 @@
+"""Background work of the credential lifecycle: thin tasks that take ids and call a service."""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+
+from badges.models import Credential
+from badges.notifications import TRANSIENT_ERRORS, award_email_send
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    max_retries=3,
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+)
+def send_award_email(self: Task, credential_id: int) -> None:
+    """E-mail the learner about an award. Safe to run twice: the service skips a notified credential.
+
+    Transient mail failures are retried with backoff up to 3 times; the service records every failure
+    on the credential. Run in-process (no broker), a failure is recorded without retrying, so the
+    request that made the award is never held up or broken by the mail server.
+    """
+    credential = Credential.objects.select_related("issuer", "achievement").filter(pk=credential_id).first()
+    if credential is None:
+        return
+    will_retry = not self.request.is_eager and self.request.retries < self.max_retries
+    award_email_send(credential=credential, raise_transient=will_retry)

@@ -1,0 +1,367 @@
+"""The issuer's award pages: award one credential, list and inspect awards, revoke, suspend, reinstate.
+
+Views are thin: a form validates, a service in `badges.services` writes, the view redirects with a
+message. Every credential is looked up within the issuer of the URL, so another issuer's UUID is a 404.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from badges.forms_awards import AwardFilterForm, AwardForm, BulkRevokeForm, BulkSelectionForm, RevokeForm, SuspendForm
+from badges.models import Credential, CredentialSource, CredentialStatus
+from badges.services import (
+    CredentialError,
+    credential_issue,
+    credential_revoke,
+    credential_suspend,
+    credential_unsuspend,
+)
+from issuer.models import AuditEvent, Issuer
+from issuer.permissions import Action, issuer_required
+
+PAGE_SIZE = 25
+
+STATE_LABELS = {
+    "active": "Active",
+    "pending": "Not yet valid",
+    "expired": "Expired",
+    "suspended": "Suspended",
+    "revoked": "Revoked",
+}
+
+
+def award_state(credential: Credential, *, now: datetime | None = None) -> str:
+    """What a reader is told about a credential, from the database: revoked and suspended come first
+    (they are decisions), then the dates (expired, not yet valid), else active."""
+    if credential.status == CredentialStatus.REVOKED:
+        return "revoked"
+    if credential.status == CredentialStatus.SUSPENDED:
+        return "suspended"
+    now = now or timezone.now()
+    if credential.valid_until is not None and credential.valid_until < now:
+        return "expired"
+    if credential.valid_from > now:
+        return "pending"
+    return "active"
+
+
+def credential_formats(credential: Credential) -> list[str]:
+    """The formats the credential was issued in: Data Integrity (an embedded proof) and/or VC-JWT."""
+    formats = []
+    if "proof" in json.loads(credential.document):
+        formats.append("Data Integrity")
+    if credential.jws:
+        formats.append("VC-JWT")
+    return formats
+
+
+def _credential(issuer: Issuer, uuid: Any) -> Credential:
+    return get_object_or_404(Credential.objects.select_related("issuer", "achievement"), issuer=issuer, uuid=uuid)
+
+
+def _detail(issuer: Issuer, credential: Credential) -> HttpResponse:
+    return redirect("badges:award-detail", issuer.slug, credential.uuid)
+
+
+@require_http_methods(["GET", "POST"])
+@issuer_required(Action.AWARD)
+def award_create(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+    if request.method == "POST":
+        form = AwardForm(request.POST, issuer=issuer)
+        if form.is_valid():
+            try:
+                credential = credential_issue(
+                    request=form.award_request(), source=CredentialSource.UI, actor=request.user
+                )
+            except CredentialError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(
+                    request,
+                    f"Awarded {credential.achievement.name} to {credential.recipient_email}. "
+                    "The learner is being e-mailed a link to it.",
+                )
+                return _detail(issuer, credential)
+    else:
+        initial = {}
+        if (ref := request.GET.get("achievement", "")).isdigit():
+            initial["achievement"] = int(ref)
+        form = AwardForm(initial=initial, issuer=issuer)
+    return render(request, "badges/award_form.html", {"nav": "awards", "form": form})
+
+
+@require_safe
+@issuer_required(Action.VIEW)
+def award_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+    """All awards of the issuer, or of one achievement (`?achievement=`), searchable and filtered."""
+    now = timezone.now()
+    filters = AwardFilterForm(request.GET or None, issuer=issuer)
+    queryset = filters.filter(Credential.objects.filter(issuer=issuer).select_related("achievement"), now=now)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "credential": credential,
+            "state": (state := award_state(credential, now=now)),
+            "state_label": STATE_LABELS[state],
+            "formats": credential_formats(credential),
+        }
+        for credential in page
+    ]
+    achievement = filters.cleaned_data.get("achievement") if filters.is_bound else None
+    return render(
+        request,
+        "badges/award_list.html",
+        {"nav": "awards", "filters": filters, "page": page, "rows": rows, "achievement": achievement},
+    )
+
+
+@require_safe
+@issuer_required(Action.VIEW)
+def award_detail(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+    credential = _credential(issuer, uuid)
+    state = award_state(credential)
+    audit = AuditEvent.objects.filter(
+        issuer=issuer, object_type="credential", object_id=str(credential.pk)
+    ).select_related("actor")
+    context = {
+        "nav": "awards",
+        "credential": credential,
+        "state": state,
+        "state_label": STATE_LABELS[state],
+        "formats": credential_formats(credential),
+        # For reading only; the download link serves the exact signed bytes.
+        "document_pretty": json.dumps(json.loads(credential.document), indent=2, ensure_ascii=False),
+        "audit": audit,
+    }
+    return render(request, "badges/award_detail.html", context)
+
+
+@dataclass(frozen=True)
+class _StatusChange:
+    """One of the three single-credential status changes: its page texts and its rule."""
+
+    verb: str
+    title: str
+    explanation: str
+    button: str
+    button_class: str
+    allowed_from: tuple[str, ...]
+    done: str
+    participle: str
+
+
+REVOKE = _StatusChange(
+    verb="revoke",
+    title="Revoke this award",
+    explanation="Revoking is permanent: the credential will fail verification everywhere from now on. "
+    "It cannot be undone; to pause a credential, suspend it instead.",
+    button="Revoke for good",
+    button_class="danger",
+    allowed_from=(CredentialStatus.ACTIVE, CredentialStatus.SUSPENDED),
+    done="The credential is revoked.",
+    participle="revoked",
+)
+SUSPEND = _StatusChange(
+    verb="suspend",
+    title="Suspend this award",
+    explanation="While suspended, our verifier reports the credential as suspended. You can reinstate it later.",
+    button="Suspend",
+    button_class="danger",
+    allowed_from=(CredentialStatus.ACTIVE,),
+    done="The credential is suspended.",
+    participle="suspended",
+)
+UNSUSPEND = _StatusChange(
+    verb="unsuspend",
+    title="Reinstate this award",
+    explanation="The credential becomes active again and verifies as before.",
+    button="Reinstate",
+    button_class="",
+    allowed_from=(CredentialStatus.SUSPENDED,),
+    done="The credential is active again.",
+    participle="reinstated",
+)
+
+
+def _status_change_page(
+    request: HttpRequest, issuer: Issuer, credential: Credential, change: _StatusChange, form: Any
+) -> HttpResponse:
+    state = award_state(credential)
+    context = {
+        "nav": "awards",
+        "credential": credential,
+        "state": state,
+        "state_label": STATE_LABELS[state],
+        "change": change,
+        "allowed": credential.status in change.allowed_from,
+        "form": form,
+    }
+    return render(request, "badges/award_confirm.html", context)
+
+
+def _apply(
+    request: HttpRequest,
+    issuer: Issuer,
+    credential: Credential,
+    change: _StatusChange,
+    form: Any,
+    write: Callable[[], Credential],
+) -> HttpResponse:
+    """Run a status change's service; a refusal shows next to its field or as a message on the detail page."""
+    try:
+        write()
+    except CredentialError as exc:
+        if form is not None and exc.field in form.fields:
+            form.add_error(exc.field, exc.message)
+            return _status_change_page(request, issuer, credential, change, form)
+        messages.error(request, exc.message)
+        return _detail(issuer, credential)
+    messages.success(request, change.done)
+    return _detail(issuer, credential)
+
+
+@require_http_methods(["GET", "POST"])
+@issuer_required(Action.AWARD)
+def award_revoke(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+    credential = _credential(issuer, uuid)
+    form = RevokeForm(request.POST) if request.method == "POST" else RevokeForm()
+    if request.method == "POST" and form.is_valid():
+        return _apply(
+            request,
+            issuer,
+            credential,
+            REVOKE,
+            form,
+            lambda: credential_revoke(credential=credential, reason=form.cleaned_data["reason"], actor=request.user),
+        )
+    return _status_change_page(request, issuer, credential, REVOKE, form)
+
+
+@require_http_methods(["GET", "POST"])
+@issuer_required(Action.AWARD)
+def award_suspend(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+    credential = _credential(issuer, uuid)
+    form = SuspendForm(request.POST) if request.method == "POST" else SuspendForm()
+    if request.method == "POST" and form.is_valid():
+        return _apply(
+            request,
+            issuer,
+            credential,
+            SUSPEND,
+            form,
+            lambda: credential_suspend(credential=credential, reason=form.cleaned_data["reason"], actor=request.user),
+        )
+    return _status_change_page(request, issuer, credential, SUSPEND, form)
+
+
+@require_http_methods(["GET", "POST"])
+@issuer_required(Action.AWARD)
+def award_unsuspend(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+    credential = _credential(issuer, uuid)
+    if request.method == "POST":
+        return _apply(
+            request,
+            issuer,
+            credential,
+            UNSUSPEND,
+            None,
+            lambda: credential_unsuspend(credential=credential, actor=request.user),
+        )
+    return _status_change_page(request, issuer, credential, UNSUSPEND, None)
+
+
+@transaction.atomic
+def _revoke_all(
+    *, issuer: Issuer, credentials: list[Credential], reason: str, actor: AbstractBaseUser
+) -> tuple[list[Credential], list[Credential]]:
+    """Revoke every credential given, in one transaction: all of them or, on any refusal, none.
+
+    The rows are locked first, so "already revoked" is decided on their current state; those are
+    skipped and returned separately.
+    """
+    locked = list(
+        Credential.objects.select_for_update()
+        .filter(issuer=issuer, pk__in=[credential.pk for credential in credentials])
+        .order_by("pk")
+    )
+    revoked: list[Credential] = []
+    skipped: list[Credential] = []
+    for credential in locked:
+        if credential.status == CredentialStatus.REVOKED:
+            skipped.append(credential)
+        else:
+            revoked.append(credential_revoke(credential=credential, reason=reason, actor=actor))
+    return revoked, skipped
+
+
+def _list_url(issuer: Issuer, back: str) -> str:
+    """Back to the list the selection was made in (its filters and page), never elsewhere."""
+    url = reverse("badges:award-list", args=[issuer.slug])
+    if back.startswith(url) and "//" not in back and "\\" not in back:
+        return back
+    return url
+
+
+@require_POST
+@issuer_required(Action.AWARD)
+def award_bulk_revoke(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+    """From the list: the ticked awards → a confirmation listing them with one reason → revoke all."""
+    back = _list_url(issuer, request.POST.get("back", ""))
+    if "confirm" not in request.POST:
+        selection = BulkSelectionForm(request.POST, issuer=issuer)
+        if not selection.is_valid():
+            for error in selection.errors.get("selected", []):
+                messages.error(request, error)
+            return redirect(back)
+        form = BulkRevokeForm(issuer=issuer, initial={"selected": [c.uuid for c in selection.cleaned_data["selected"]]})
+        return _bulk_page(request, form, list(selection.cleaned_data["selected"]), back)
+
+    form = BulkRevokeForm(request.POST, issuer=issuer)
+    valid = form.is_valid()
+    selected = list(form.cleaned_data.get("selected", []))
+    if not selected:
+        for error in form.errors.get("selected", []):
+            messages.error(request, error)
+        return redirect(back)
+    if valid:
+        try:
+            revoked, skipped = _revoke_all(
+                issuer=issuer, credentials=selected, reason=form.cleaned_data["reason"], actor=request.user
+            )
+        except CredentialError as exc:
+            form.add_error(None, f"Nothing was revoked: {exc.message}")
+        else:
+            text = f"Revoked {len(revoked)} award{'s' if len(revoked) != 1 else ''}."
+            if skipped:
+                text += (
+                    f" Skipped {len(skipped)} already revoked: " + ", ".join(c.recipient_email for c in skipped) + "."
+                )
+            messages.success(request, text)
+            return redirect(back)
+    return _bulk_page(request, form, selected, back)
+
+
+def _bulk_page(request: HttpRequest, form: BulkRevokeForm, selected: list[Credential], back: str) -> HttpResponse:
+    now = timezone.now()
+    rows = [
+        {"credential": c, "state": (state := award_state(c, now=now)), "state_label": STATE_LABELS[state]}
+        for c in selected
+    ]
+    to_revoke = sum(1 for c in selected if c.status != CredentialStatus.REVOKED)
+    context = {"nav": "awards", "form": form, "rows": rows, "to_revoke": to_revoke, "back": back}
+    return render(request, "badges/award_bulk_revoke.html", context)

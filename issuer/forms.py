@@ -1,0 +1,228 @@
+"""Forms of the issuer settings pages: they check input and say what is wrong; services make the changes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
+
+from issuer.images import ImageError, check_image
+from issuer.models import IDENTIFIER_EXTENSION, IDENTIFIER_TYPES, Issuer, KeyAlgorithm, KeyPurpose, Role
+from issuer.selectors import AUDIT_ACTION_PREFIXES
+
+# Form field names that are also Issuer fields, in the order the page shows them.
+PROFILE_FORM_FIELDS = (
+    "name",
+    "description",
+    "url",
+    "email",
+    "phone",
+    "official",
+    "street_address",
+    "address_locality",
+    "address_region",
+    "postal_code",
+    "address_country",
+    "address_country_code",
+    "issue_jwt_by_default",
+)
+ADDRESS_FIELDS = PROFILE_FORM_FIELDS[6:12]
+COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(max_length=200, help_text="As it appears on every credential.")
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    url = forms.URLField(
+        required=False, label="Website", assume_scheme="https", help_text="The issuer's public website."
+    )
+    email = forms.EmailField(
+        required=False, label="Contact e-mail", help_text="Public: shown in credentials and on the issuer page."
+    )
+    phone = forms.CharField(required=False, max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
+    official = forms.CharField(
+        required=False, max_length=200, label="Authorising official", help_text="Name of the official, if any."
+    )
+    street_address = forms.CharField(required=False, max_length=200, label="Street address")
+    address_locality = forms.CharField(required=False, max_length=100, label="City or locality")
+    address_region = forms.CharField(required=False, max_length=100, label="Region or state")
+    postal_code = forms.CharField(required=False, max_length=20, label="Postal code")
+    address_country = forms.CharField(required=False, max_length=100, label="Country")
+    address_country_code = forms.CharField(
+        required=False,
+        max_length=2,
+        label="Country code",
+        help_text="Two letters (ISO 3166-1), for example GB or DE.",
+    )
+    issue_jwt_by_default = forms.BooleanField(
+        required=False,
+        label="Also issue every award as a VC-JWT",
+        help_text="Unless an award asks for a format, it is then issued in both formats.",
+    )
+    image = forms.FileField(
+        required=False,
+        label="Logo",
+        help_text="PNG (at most 4096×4096 pixels) or SVG without scripts or links to other files; 1 MB at most.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/svg+xml"}),
+    )
+
+    @classmethod
+    def initial_for(cls, issuer: Issuer) -> dict[str, Any]:
+        return {name: getattr(issuer, name) for name in (*PROFILE_FORM_FIELDS, "image")}
+
+    def clean_address_country_code(self) -> str:
+        value = self.cleaned_data["address_country_code"].strip().upper()
+        if value and not COUNTRY_CODE.fullmatch(value):
+            raise ValidationError("Enter the two-letter country code, for example GB or DE.")
+        return value
+
+    def clean_image(self) -> Any:
+        image = self.cleaned_data.get("image")
+        if image and hasattr(image, "content_type"):  # a new upload (not the stored file, not "clear")
+            try:
+                check_image(image, size=image.size)
+            except ImageError as exc:
+                raise ValidationError(exc.messages) from exc
+        return image
+
+
+class IdentifierForm(forms.Form):
+    """One OB 3.0 IdentifierEntry; a row left empty is ignored."""
+
+    identifier = forms.CharField(required=False, max_length=200)
+    identifier_type = forms.CharField(
+        required=False,
+        max_length=60,
+        label="Type",
+        widget=forms.TextInput(attrs={"list": "identifier-types", "autocomplete": "off"}),
+    )
+
+    def clean_identifier_type(self) -> str:
+        value = self.cleaned_data["identifier_type"].strip()
+        if value and value not in IDENTIFIER_TYPES:
+            try:
+                IDENTIFIER_EXTENSION(value)
+            except ValidationError as exc:
+                raise ValidationError(
+                    f"“{value}” is not an identifier type. Pick one from the list, or write a custom type as "
+                    "ext:YourType."
+                ) from exc
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        identifier = (cleaned.get("identifier") or "").strip()
+        identifier_type = cleaned.get("identifier_type") or ""
+        if identifier and not identifier_type and "identifier_type" not in self.errors:
+            self.add_error("identifier_type", "Choose the type of this identifier.")
+        if identifier_type and not identifier:
+            self.add_error("identifier", "Enter the identifier, or clear its type to drop the row.")
+        return cleaned
+
+
+class BaseIdentifierFormSet(forms.BaseFormSet):
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove this identifier"
+
+    def entries(self) -> list[dict[str, str]]:
+        """The rows kept, as stored on the issuer (`identifier`, `identifierType`)."""
+        return [
+            {
+                "identifier": form.cleaned_data["identifier"].strip(),
+                "identifierType": form.cleaned_data["identifier_type"],
+            }
+            for form in self.forms
+            if form.cleaned_data.get("identifier") and not form.cleaned_data.get("DELETE")
+        ]
+
+
+IdentifierFormSet = forms.formset_factory(
+    IdentifierForm, formset=BaseIdentifierFormSet, extra=2, can_delete=True, max_num=50, validate_max=True
+)
+
+
+def identifier_initial(issuer: Issuer) -> list[dict[str, str]]:
+    return [
+        {"identifier": entry.get("identifier", ""), "identifier_type": entry.get("identifierType", "")}
+        for entry in issuer.other_identifiers or []
+    ]
+
+
+class RotateKeyForm(forms.Form):
+    purpose = forms.ChoiceField(choices=KeyPurpose.choices, initial=KeyPurpose.DATA_INTEGRITY)
+    algorithm = forms.ChoiceField(
+        choices=KeyAlgorithm.choices,
+        initial=KeyAlgorithm.ED25519,
+        help_text="Data Integrity keys are always Ed25519. VC-JWT keys may be Ed25519, P-256 or RSA.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("purpose") == KeyPurpose.DATA_INTEGRITY and cleaned.get("algorithm", KeyAlgorithm.ED25519) != (
+            KeyAlgorithm.ED25519
+        ):
+            self.add_error("algorithm", "Data Integrity keys must be Ed25519 (eddsa-rdfc-2022); choose Ed25519.")
+        return cleaned
+
+
+class CompromiseKeyForm(forms.Form):
+    confirm_key_id = forms.CharField(max_length=64, label="Type the key id to confirm")
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What happened. Kept in the audit log.",
+    )
+
+    def __init__(self, *args: Any, key_id: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.key_id = key_id
+        self.fields["confirm_key_id"].help_text = f"Type {key_id} exactly."
+        self.fields["confirm_key_id"].widget.attrs.update(autocomplete="off", spellcheck="false")
+
+    def clean_confirm_key_id(self) -> str:
+        value = self.cleaned_data["confirm_key_id"].strip()
+        if value != self.key_id:
+            raise ValidationError(f"This is not the key id. Type {self.key_id} exactly to confirm.")
+        return value
+
+    def clean_reason(self) -> str:
+        value = self.cleaned_data["reason"].strip()
+        if not value:
+            raise ValidationError("Say why the key is compromised.")
+        return value
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class NewAccountForm(UserCreationForm):
+    """An invitee without an account chooses a username and a password; the e-mail is the invited one."""
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username",)
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(
+        required=False, label="Kind", choices=[("", "Everything"), *AUDIT_ACTION_PREFIXES.items()]
+    )
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end date is before the start date.")
+        return cleaned
