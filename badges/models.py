@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from issuer.models import Issuer, NormalizedTextMixin, SigningKey, slug_validator
 
@@ -223,6 +226,30 @@ class Credential(models.Model):
     @property
     def public_id(self) -> str:
         return f"{settings.SITE_URL}/credentials/{self.uuid}"
+
+    def state(self, *, now: datetime | None = None) -> str:
+        """What a reader is told, from the database: revoked and suspended first (they are decisions),
+        then the dates (expired, pending = not yet valid), else active."""
+        if self.status == CredentialStatus.REVOKED:
+            return "revoked"
+        if self.status == CredentialStatus.SUSPENDED:
+            return "suspended"
+        now = now or timezone.now()
+        if self.valid_until is not None and self.valid_until < now:
+            return "expired"
+        if self.valid_from > now:
+            return "pending"
+        return "active"
+
+    @property
+    def formats(self) -> list[str]:
+        """The formats it was issued in: Data Integrity (an embedded proof) and/or VC-JWT."""
+        formats = []
+        if '"proof":' in self.document and "proof" in json.loads(self.document):
+            formats.append("Data Integrity")
+        if self.jws:
+            formats.append("VC-JWT")
+        return formats
 
 
 class StatusPurpose(models.TextChoices):

@@ -24,7 +24,7 @@ from badges.events import CredentialEvent, publish_on_commit
 from badges.models import Achievement, Credential, CredentialSource, CredentialStatus, StatusPurpose
 from badges.signing import data_integrity_sign, jwt_sign
 from badges.status_lists import allocate_slots, set_status_bit
-from issuer.models import KeyPurpose
+from issuer.models import Issuer, KeyPurpose
 from issuer.selectors import NoActiveKey, active_signing_key
 from issuer.services import audit_record
 
@@ -277,6 +277,37 @@ def credential_revoke(
         actor_label=actor_label,
         data={"reason": reason, "previous": credential.status},
     )
+
+
+@transaction.atomic
+def credential_revoke_many(
+    *,
+    issuer: Issuer,
+    credentials: list[Credential],
+    reason: str,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "",
+) -> tuple[list[Credential], list[Credential]]:
+    """Revoke every credential given, in one transaction: all of them or, on any refusal, none.
+
+    The rows are locked first (in primary-key order, so concurrent bulk revocations cannot deadlock),
+    so "already revoked" is decided on their current state; those are skipped and returned separately.
+    """
+    locked = list(
+        Credential.objects.select_for_update()
+        .filter(issuer=issuer, pk__in=[credential.pk for credential in credentials])
+        .order_by("pk")
+    )
+    revoked: list[Credential] = []
+    skipped: list[Credential] = []
+    for credential in locked:
+        if credential.status == CredentialStatus.REVOKED:
+            skipped.append(credential)
+        else:
+            revoked.append(
+                credential_revoke(credential=credential, reason=reason, actor=actor, actor_label=actor_label)
+            )
+    return revoked, skipped
 
 
 @transaction.atomic

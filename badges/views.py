@@ -12,7 +12,6 @@ from django.views.decorators.http import require_safe
 
 from badges.models import Credential, StatusList, StatusPurpose
 from badges.status_lists import status_list_document
-from badges.views_awards import award_state
 
 # What /credentials/<uuid> can answer, in the order that breaks ties (`*/*` and no Accept get the JSON).
 JSON_TYPES = ("application/vc+ld+json", "application/ld+json", "application/json")
@@ -80,7 +79,7 @@ def credential_public_page(request: HttpRequest, credential: Credential) -> Http
     issuer = document.get("issuer") or {}
     image = achievement.get("image")
     image_url = image.get("id") if isinstance(image, dict) else image
-    state = award_state(credential)
+    state = credential.state()
     label, explanation = PUBLIC_STATES[state]
     context = {
         "credential": credential,

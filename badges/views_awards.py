@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -28,6 +26,7 @@ from badges.services import (
     CredentialError,
     credential_issue,
     credential_revoke,
+    credential_revoke_many,
     credential_suspend,
     credential_unsuspend,
 )
@@ -43,31 +42,6 @@ STATE_LABELS = {
     "suspended": "Suspended",
     "revoked": "Revoked",
 }
-
-
-def award_state(credential: Credential, *, now: datetime | None = None) -> str:
-    """What a reader is told about a credential, from the database: revoked and suspended come first
-    (they are decisions), then the dates (expired, not yet valid), else active."""
-    if credential.status == CredentialStatus.REVOKED:
-        return "revoked"
-    if credential.status == CredentialStatus.SUSPENDED:
-        return "suspended"
-    now = now or timezone.now()
-    if credential.valid_until is not None and credential.valid_until < now:
-        return "expired"
-    if credential.valid_from > now:
-        return "pending"
-    return "active"
-
-
-def credential_formats(credential: Credential) -> list[str]:
-    """The formats the credential was issued in: Data Integrity (an embedded proof) and/or VC-JWT."""
-    formats = []
-    if "proof" in json.loads(credential.document):
-        formats.append("Data Integrity")
-    if credential.jws:
-        formats.append("VC-JWT")
-    return formats
 
 
 def _credential(issuer: Issuer, uuid: Any) -> Credential:
@@ -116,9 +90,9 @@ def award_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
     rows = [
         {
             "credential": credential,
-            "state": (state := award_state(credential, now=now)),
+            "state": (state := credential.state(now=now)),
             "state_label": STATE_LABELS[state],
-            "formats": credential_formats(credential),
+            "formats": credential.formats,
         }
         for credential in page
     ]
@@ -134,7 +108,7 @@ def award_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
 @issuer_required(Action.VIEW)
 def award_detail(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     credential = _credential(issuer, uuid)
-    state = award_state(credential)
+    state = credential.state()
     audit = AuditEvent.objects.filter(
         issuer=issuer, object_type="credential", object_id=str(credential.pk)
     ).select_related("actor")
@@ -143,7 +117,7 @@ def award_detail(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpRespons
         "credential": credential,
         "state": state,
         "state_label": STATE_LABELS[state],
-        "formats": credential_formats(credential),
+        "formats": credential.formats,
         # For reading only; the download link serves the exact signed bytes.
         "document_pretty": json.dumps(json.loads(credential.document), indent=2, ensure_ascii=False),
         "audit": audit,
@@ -201,7 +175,7 @@ UNSUSPEND = _StatusChange(
 def _status_change_page(
     request: HttpRequest, issuer: Issuer, credential: Credential, change: _StatusChange, form: Any
 ) -> HttpResponse:
-    state = award_state(credential)
+    state = credential.state()
     context = {
         "nav": "awards",
         "credential": credential,
@@ -286,29 +260,6 @@ def award_unsuspend(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResp
 
 
 @transaction.atomic
-def _revoke_all(
-    *, issuer: Issuer, credentials: list[Credential], reason: str, actor: AbstractBaseUser
-) -> tuple[list[Credential], list[Credential]]:
-    """Revoke every credential given, in one transaction: all of them or, on any refusal, none.
-
-    The rows are locked first, so "already revoked" is decided on their current state; those are
-    skipped and returned separately.
-    """
-    locked = list(
-        Credential.objects.select_for_update()
-        .filter(issuer=issuer, pk__in=[credential.pk for credential in credentials])
-        .order_by("pk")
-    )
-    revoked: list[Credential] = []
-    skipped: list[Credential] = []
-    for credential in locked:
-        if credential.status == CredentialStatus.REVOKED:
-            skipped.append(credential)
-        else:
-            revoked.append(credential_revoke(credential=credential, reason=reason, actor=actor))
-    return revoked, skipped
-
-
 def _list_url(issuer: Issuer, back: str) -> str:
     """Back to the list the selection was made in (its filters and page), never elsewhere."""
     url = reverse("badges:award-list", args=[issuer.slug])
@@ -340,7 +291,7 @@ def award_bulk_revoke(request: HttpRequest, issuer: Issuer) -> HttpResponse:
         return redirect(back)
     if valid:
         try:
-            revoked, skipped = _revoke_all(
+            revoked, skipped = credential_revoke_many(
                 issuer=issuer, credentials=selected, reason=form.cleaned_data["reason"], actor=request.user
             )
         except CredentialError as exc:
@@ -359,8 +310,7 @@ def award_bulk_revoke(request: HttpRequest, issuer: Issuer) -> HttpResponse:
 def _bulk_page(request: HttpRequest, form: BulkRevokeForm, selected: list[Credential], back: str) -> HttpResponse:
     now = timezone.now()
     rows = [
-        {"credential": c, "state": (state := award_state(c, now=now)), "state_label": STATE_LABELS[state]}
-        for c in selected
+        {"credential": c, "state": (state := c.state(now=now)), "state_label": STATE_LABELS[state]} for c in selected
     ]
     to_revoke = sum(1 for c in selected if c.status != CredentialStatus.REVOKED)
     context = {"nav": "awards", "form": form, "rows": rows, "to_revoke": to_revoke, "back": back}

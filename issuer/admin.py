@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from issuer.models import AuditEvent, Issuer, IssuerMembership, SigningKey
+from issuer.models import AuditEvent, Invitation, Issuer, IssuerMembership, SigningKey
 
 
 class MembershipInline(admin.TabularInline):
@@ -49,4 +49,19 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are made and accepted in the issuer UI; admin only lists them (the token is never stored)."""
+
+    list_display = ["email", "issuer", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["role"]
+    list_select_related = ["issuer"]
+    search_fields = ["email", "issuer__slug"]
+    exclude = ["token_hash"]
+    readonly_fields = [f.name for f in Invitation._meta.fields if f.name != "token_hash"]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
         return False
