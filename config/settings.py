@@ -198,6 +198,9 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
+# Where `seed_demo` keeps the demo admin's generated password (local development only).
+DEMO_ADMIN_PASSWORD_FILE = env.str("DEMO_ADMIN_PASSWORD_FILE", default=str(BASE_DIR / "var" / "demo-admin-password"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,6 +2,7 @@ import json
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -224,8 +225,12 @@ def test_compromised_key_makes_its_credentials_fail(achievement, tmp_path):
     assert exit_.value.code == 1
 
 
-def test_seed_demo_is_idempotent(db):
+def test_seed_demo_is_idempotent(db, settings, tmp_path):
+    settings.DEMO_ADMIN_PASSWORD_FILE = str(tmp_path / "password")
     out, _ = _run("seed_demo")
+    password = (tmp_path / "password").read_text().strip()
+    assert f"password: {password}" in out
+    assert get_user_model().objects.get(username="admin").check_password(password)
     assert "Demo issuer 'demo'" in out
     assert "username: admin" in out
     counts = (Issuer.objects.count(), Credential.objects.count(), SigningKey.objects.count())

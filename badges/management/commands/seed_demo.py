@@ -151,7 +151,7 @@ class Command(BaseCommand):
 
     def _admin(self) -> str:
         user_model = get_user_model()
-        password_file = Path(settings.BASE_DIR) / "var" / "demo-admin-password"
+        password_file = Path(settings.DEMO_ADMIN_PASSWORD_FILE)
         if user_model.objects.filter(username="admin").exists():
             if password_file.is_file():
                 return f"password: {password_file.read_text().strip()}"
@@ -161,7 +161,7 @@ class Command(BaseCommand):
         password_file.parent.mkdir(parents=True, exist_ok=True)
         password_file.write_text(password + "\n")
         password_file.chmod(0o600)
-        return f"password: {password}"
+        return f"password: {password} (kept in {password_file})"
 
     def _achievement(self, issuer: Issuer, spec: dict[str, Any]) -> Achievement:
         spec = dict(spec)
