@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from badges.markdown import render_markdown
 from badges.models import Credential, StatusList, StatusPurpose
 from badges.status_lists import status_list_document
 
@@ -85,7 +86,8 @@ def credential_public_page(request: HttpRequest, credential: Credential) -> Http
         "credential": credential,
         "name": achievement.get("name") or credential.achievement.name,
         "description": achievement.get("description", ""),
-        "criteria": (achievement.get("criteria") or {}).get("narrative", ""),
+        # The narrative is Markdown (OB 3.0); rendered and sanitized like on the issuer's pages.
+        "criteria": render_markdown((achievement.get("criteria") or {}).get("narrative", "")),
         "criteria_url": (achievement.get("criteria") or {}).get("id", ""),
         "image_url": image_url if isinstance(image_url, str) and image_url.startswith(_IMAGE_SCHEMES) else "",
         "image_caption": image.get("caption", "") if isinstance(image, dict) else "",

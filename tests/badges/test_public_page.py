@@ -34,7 +34,7 @@ def test_browser_gets_the_page(client, achievement):
     assert "Accept" in response["Vary"]
     assert '<h1 id="credential-title">Python Basics</h1>' in html
     assert "Writes small Python programs.<br>Tests them too." in html
-    assert "Pass the **final** assessment." in html
+    assert "Pass the <strong>final</strong> assessment." in html
     assert "<strong>Lea Rner</strong>" in html
     assert '<a href="https://uni.example.org" rel="nofollow noopener">Test University</a>' in html
     assert "lea@example.com" not in html
@@ -142,3 +142,14 @@ def test_unknown_format_is_400(client, achievement):
 
 def test_unknown_credential_is_404(client, db):
     assert client.get("/credentials/00000000-0000-4000-8000-000000000000", HTTP_ACCEPT=BROWSER).status_code == 404
+
+
+def test_public_page_renders_criteria_markdown_sanitized(client, achievement):
+    from badges.services import AwardRequest, credential_issue
+
+    achievement.criteria_narrative = "Pass the **final** exam.\n\n<script>alert(1)</script>"
+    achievement.save()
+    credential = credential_issue(request=AwardRequest(achievement=achievement, email="l@example.com"), source="ui")
+    html = client.get(f"/credentials/{credential.uuid}", HTTP_ACCEPT="text/html").content.decode()
+    assert "<strong>final</strong>" in html
+    assert "<script>alert(1)</script>" not in html
