@@ -300,6 +300,15 @@ class ResultDescriptionForm(_QuietMixin, forms.Form):
     required_value = forms.CharField(label="Required value", max_length=100, required=False)
     value_min = forms.CharField(label="Minimum", max_length=100, required=False)
     value_max = forms.CharField(label="Maximum", max_length=100, required=False)
+    # Not edited here (it points at a rubric level), but carried through so saving never drops it.
+    required_level = forms.CharField(required=False, widget=forms.HiddenInput, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # An extension type (ext:…) set through the API stays selectable instead of failing validation.
+        current = self.data.get(self.add_prefix("result_type")) if self.is_bound else self.initial.get("result_type")
+        if current and current not in RESULT_TYPES and is_extension_type(str(current)):
+            self.fields["result_type"].choices = [*self.fields["result_type"].choices, (current, current)]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -315,7 +324,12 @@ class ResultDescriptionForm(_QuietMixin, forms.Form):
         item: dict[str, Any] = {"name": data["name"], "resultType": data["result_type"]}
         if data.get("result_id"):
             item["id"] = data["result_id"]
-        for field, key in (("required_value", "requiredValue"), ("value_min", "valueMin"), ("value_max", "valueMax")):
+        for field, key in (
+            ("required_value", "requiredValue"),
+            ("value_min", "valueMin"),
+            ("value_max", "valueMax"),
+            ("required_level", "requiredLevel"),
+        ):
             if data.get(field):
                 item[key] = data[field]
         if allowed:
@@ -332,6 +346,7 @@ class ResultDescriptionForm(_QuietMixin, forms.Form):
             "required_value": item.get("requiredValue", ""),
             "value_min": item.get("valueMin", ""),
             "value_max": item.get("valueMax", ""),
+            "required_level": item.get("requiredLevel", ""),
         }
 
 

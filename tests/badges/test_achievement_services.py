@@ -346,3 +346,20 @@ def test_archive_and_unarchive_are_recorded_once(achievement, user):
         "achievement.unarchived",
     ]
     assert list(achievement_search(issuer=achievement.issuer)) == [achievement]
+
+
+def test_result_form_round_trip_keeps_required_level_and_extension_types():
+    from badges.forms_achievements import ResultDescriptionForm
+
+    item = {
+        "id": "https://example.org/results/1",
+        "name": "Rubric",
+        "resultType": "ext:Portfolio",
+        "requiredLevel": "https://example.org/rubric/levels/3",
+    }
+    initial = ResultDescriptionForm.initial_for(item)
+    shown = ResultDescriptionForm(initial=initial)
+    assert ("ext:Portfolio", "ext:Portfolio") in shown.fields["result_type"].choices
+    submitted = ResultDescriptionForm(data={k: v for k, v in initial.items()})
+    assert submitted.is_valid(), submitted.errors
+    assert submitted.service_data() == item
