@@ -202,6 +202,9 @@ class Credential(models.Model):
     # Delivery of the award e-mail to the learner: when it went out, or why the last attempt failed.
     notified_at = models.DateTimeField(null=True, blank=True)
     notification_error = models.TextField(blank=True)
+    # The badge image with this credential baked in (OB 3.0 §5.3), made once after issuance (badges.baking).
+    baked_png = models.FileField(upload_to="baked/", blank=True)
+    baked_svg = models.FileField(upload_to="baked/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -193,6 +193,7 @@ def credential_issue(
         data={"achievement": achievement.slug, "format": fmt, "source": source, "credential": credential.public_id},
     )
     publish_on_commit(_event("issued", credential))
+    _bake_on_commit(credential.pk)
     if notify:
         _email_on_commit(credential.pk)
     return credential
@@ -204,6 +205,13 @@ def _email_on_commit(credential_id: int) -> None:
 
     # robust: the award has committed by then; an unreachable broker is logged, it must not fail the request.
     transaction.on_commit(lambda: send_award_email.delay(credential_id), robust=True)
+
+
+def _bake_on_commit(credential_id: int) -> None:
+    # Same pattern as the e-mail: the baked images are made once the award is durable, never in the request.
+    from badges.tasks import bake_credential
+
+    transaction.on_commit(lambda: bake_credential.delay(credential_id), robust=True)
 
 
 def _event(kind: str, credential: Credential) -> CredentialEvent:

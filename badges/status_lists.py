@@ -90,8 +90,11 @@ def set_status_bit(*, issuer: Issuer, purpose: str, sequence: int, index: int, v
     status_list.save(update_fields=["bits", "version", "updated_at"])
 
 
-def status_list_document(status_list: StatusList) -> str:
-    """The signed BitstringStatusListCredential, re-signed only when bits changed or it is about to expire."""
+def status_list_document(status_list: StatusList, *, save: bool = True) -> str:
+    """The signed BitstringStatusListCredential, re-signed only when bits changed or it is about to expire.
+
+    `save=False` (verification) signs a stale list in memory without storing it.
+    """
     now = timezone.now()
     if status_list.signed_document and status_list.signed_version == status_list.version:
         valid_until = json.loads(status_list.signed_document).get("validUntil", "")
@@ -115,6 +118,8 @@ def status_list_document(status_list: StatusList) -> str:
         }
         key = active_signing_key(issuer=locked.issuer, purpose=KeyPurpose.DATA_INTEGRITY)
         signed = json.dumps(data_integrity_sign(key, document), ensure_ascii=False, separators=(",", ":"))
+        if not save:
+            return signed
         locked.signed_document = signed
         locked.signed_version = locked.version
         locked.save(update_fields=["signed_document", "signed_version", "updated_at"])

@@ -29,3 +29,15 @@ def send_award_email(self: Task, credential_id: int) -> None:
         return
     will_retry = not self.request.is_eager and self.request.retries < self.max_retries
     award_email_send(credential=credential, raise_transient=will_retry)
+
+
+@shared_task(acks_late=True)
+def bake_credential(credential_id: int) -> None:
+    """Bake the credential's PNG and SVG badge once (see badges.baking). Safe to run twice: the service
+    skips a credential already baked."""
+    from badges.baking import credential_bake
+
+    credential = Credential.objects.select_related("achievement").filter(pk=credential_id).first()
+    if credential is None:
+        return
+    credential_bake(credential=credential)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from badges.markdown import render_markdown
 from badges.models import Credential, StatusList, StatusPurpose
+from badges.sharing import linkedin_add_url, mailto_url, qr_svg
 from badges.status_lists import status_list_document
 
 # What /credentials/<uuid> can answer, in the order that breaks ties (`*/*` and no Accept get the JSON).
@@ -19,6 +22,8 @@ JSON_TYPES = ("application/vc+ld+json", "application/ld+json", "application/json
 JWT_TYPE = "application/jwt"
 HTML_TYPE = "text/html"
 FORMAT_PARAM = {"json": JSON_TYPES[0], "jwt": JWT_TYPE}
+# The baked badges, stored once after issuance (badges.baking): downloads only, never negotiated.
+BAKED_FORMATS = {"png": ("baked_png", "image/png"), "svg": ("baked_svg", "image/svg+xml")}
 
 
 @require_safe
@@ -27,10 +32,14 @@ def credential_document(request: HttpRequest, uuid: str) -> HttpResponse:
     exists, or a page for people. `?format=json|jwt` picks one explicitly, as a download."""
     credential = get_object_or_404(Credential.objects.select_related("issuer", "achievement"), uuid=uuid)
     requested = request.GET.get("format", "")
+    if requested in BAKED_FORMATS:
+        return baked_download(credential, requested)
     if requested:
         if requested not in FORMAT_PARAM:
             return HttpResponse(
-                "Unknown format: use ?format=json or ?format=jwt.", status=400, content_type="text/plain; charset=utf-8"
+                "Unknown format: use ?format=json, jwt, png or svg.",
+                status=400,
+                content_type="text/plain; charset=utf-8",
             )
         chosen = FORMAT_PARAM[requested]
     else:
@@ -57,6 +66,32 @@ def credential_document(request: HttpRequest, uuid: str) -> HttpResponse:
     return response
 
 
+def baked_download(credential: Credential, fmt: str) -> HttpResponse:
+    """The stored baked PNG or SVG; 404 with a sentence when it has not been made yet."""
+    field_name, content_type = BAKED_FORMATS[fmt]
+    stored = getattr(credential, field_name)
+    content = b""
+    if stored:
+        try:
+            with stored.open("rb") as handle:
+                content = handle.read()
+        except OSError:
+            content = b""
+    if not content:
+        return HttpResponse(
+            f"The baked {fmt.upper()} badge of this credential is not ready yet; try again in a minute, "
+            "or download the credential as JSON (?format=json).",
+            status=404,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(content, content_type=content_type)
+    _disposition(response, f"credential-{credential.uuid}.{fmt}", download=True)
+    # An SVG is a document: opened directly it must not run anything (it was checked on upload, too).
+    response["Content-Security-Policy"] = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 def _disposition(response: HttpResponse, filename: str, *, download: bool) -> None:
     response["Content-Disposition"] = f'{"attachment" if download else "inline"}; filename="{filename}"'
 
@@ -80,24 +115,85 @@ def credential_public_page(request: HttpRequest, credential: Credential) -> Http
     issuer = document.get("issuer") or {}
     image = achievement.get("image")
     image_url = image.get("id") if isinstance(image, dict) else image
+    image_url = image_url if isinstance(image_url, str) and image_url.startswith(_IMAGE_SCHEMES) else ""
     state = credential.state()
     label, explanation = PUBLIC_STATES[state]
+    name = achievement.get("name") or credential.achievement.name
+    description = achievement.get("description", "")
+    issuer_name = (issuer.get("name") if isinstance(issuer, dict) else "") or credential.issuer.name
+    page_url = credential.public_id
+    baked = bool(credential.baked_png and credential.baked_svg)
+    # Shown and shared: the achievement's own image, else the baked default badge once it exists.
+    display_image = image_url or (f"{page_url}?format=png" if credential.baked_png else "")
+    share_text = f"{name}, awarded by {issuer_name}"
     context = {
         "credential": credential,
-        "name": achievement.get("name") or credential.achievement.name,
-        "description": achievement.get("description", ""),
+        "name": name,
+        "description": description,
         # The narrative is Markdown (OB 3.0); rendered and sanitized like on the issuer's pages.
         "criteria": render_markdown((achievement.get("criteria") or {}).get("narrative", "")),
         "criteria_url": (achievement.get("criteria") or {}).get("id", ""),
-        "image_url": image_url if isinstance(image_url, str) and image_url.startswith(_IMAGE_SCHEMES) else "",
+        "image_url": display_image,
         "image_caption": image.get("caption", "") if isinstance(image, dict) else "",
-        "issuer_name": issuer.get("name") if isinstance(issuer, dict) else credential.issuer.name,
+        "og_image": display_image if display_image.startswith(("https://", "http://")) else "",
+        "issuer_name": issuer_name,
         "issuer_url": issuer.get("url", "") if isinstance(issuer, dict) else "",
+        "alignments": _alignments(achievement.get("alignment")),
+        "evidence": _evidence(document.get("evidence")),
         "state": state,
         "state_label": label,
         "state_explanation": explanation,
+        "page_url": page_url,
+        "baked": baked,
+        "linkedin_url": linkedin_add_url(
+            name=name,
+            organization=issuer_name,
+            issued=credential.valid_from,
+            expires=credential.valid_until,
+            url=page_url,
+            certificate_id=str(credential.uuid),
+        ),
+        "mailto_url": mailto_url(subject=share_text, body=f"{share_text}:\n{page_url}"),
+        "qr_svg": mark_safe(qr_svg(page_url, title=f"QR code of {page_url}")),  # noqa: S308 - generated by segno
     }
     return render(request, "badges/credential_public.html", context)
+
+
+def _alignments(value: Any) -> list[dict[str, str]]:
+    """The signed alignments, links kept only when they are web URLs."""
+    out = []
+    for item in value if isinstance(value, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("targetName"), str):
+            continue
+        url = item.get("targetUrl")
+        out.append(
+            {
+                "name": item["targetName"],
+                "url": url if isinstance(url, str) and url.startswith(("https://", "http://")) else "",
+                "framework": str(item.get("targetFramework") or ""),
+                "code": str(item.get("targetCode") or ""),
+                "description": str(item.get("targetDescription") or ""),
+            }
+        )
+    return out
+
+
+def _evidence(value: Any) -> list[dict[str, Any]]:
+    """The signed evidence: a link when its id is a web URL, the narrative rendered from Markdown."""
+    out = []
+    for item in value if isinstance(value, list) else []:
+        if not isinstance(item, dict):
+            continue
+        url = item.get("id")
+        entry = {
+            "url": url if isinstance(url, str) and url.startswith(("https://", "http://")) else "",
+            "name": str(item.get("name") or ""),
+            "description": str(item.get("description") or ""),
+            "narrative": render_markdown(item["narrative"]) if isinstance(item.get("narrative"), str) else "",
+        }
+        if any(entry.values()):
+            out.append(entry)
+    return out
 
 
 @require_safe

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "verification",
     "issuer",
     "badges",
+    "learners",
     "stacking",
 ]
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("issuer.urls")),
     path("", include("badges.urls")),
+    path("", include("learners.urls")),
 ]

@@ -1,0 +1,156 @@
+"""POST /api/v1/verify: the public verifier for programs. The body is the credential (JSON, a compact JWS, or a
+multipart upload of a file or baked image); the answer is exactly `Report.to_dict()` (docs/verification.md).
+
+Open to anyone (no account, no cookies, so no CSRF), rate-limited per client address. Errors share one shape:
+`{"type", "title", "detail", "status"}` with a stable `type` URI under SITE_URL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import QueryDict
+from rest_framework import exceptions, status
+from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView, exception_handler
+
+from badges.verify import verify_credential
+from verification.errors import VerificationError
+from verification.inputs import MAX_INPUT_BYTES
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+PROBLEM_TYPE = "application/problem+json"
+# status code -> (slug of the error type URI, title)
+PROBLEMS: dict[int, tuple[str, str]] = {
+    400: ("invalid-input", "The input is not a usable credential"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    413: ("payload-too-large", "The request body is too large"),
+    415: ("unsupported-media-type", "Unsupported content type"),
+    429: ("rate-limited", "Too many requests"),
+}
+
+
+def problem_type(slug: str) -> str:
+    return f"{settings.SITE_URL}/errors/{slug}"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = f"The request body is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB."
+    default_code = "payload_too_large"
+
+
+class InvalidInput(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_input"
+
+
+class VerifyRateThrottle(SimpleRateThrottle):
+    """Per client address, signed in or not (the API uses no authentication). The rate lives here so that no
+    setting is needed; REMOTE_ADDR is the address unless NUM_PROXIES tells DRF to read X-Forwarded-For."""
+
+    scope = "verify"
+    rate = "60/minute"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class RawCredentialParser(BaseParser):
+    """The body as bytes, at most MAX_INPUT_BYTES, for the verifier's own content detection."""
+
+    media_type = "*/*"  # replaced per subclass
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> dict[str, Any]:
+        body = stream.read(MAX_INPUT_BYTES + 1) if stream is not None else b""
+        if len(body) > MAX_INPUT_BYTES:
+            raise PayloadTooLarge()
+        return {"body": body, "content_type": self.media_type}
+
+
+class JsonCredentialParser(RawCredentialParser):
+    media_type = "application/json"
+
+
+class LdJsonCredentialParser(RawCredentialParser):
+    media_type = "application/ld+json"
+
+
+class VcLdJsonCredentialParser(RawCredentialParser):
+    media_type = "application/vc+ld+json"
+
+
+class JwtCredentialParser(RawCredentialParser):
+    media_type = "application/jwt"
+
+
+class TextCredentialParser(RawCredentialParser):
+    media_type = "text/plain"
+
+
+class VerifyApi(APIView):
+    """Verify one credential; 200 with the report whether or not it is valid, 4xx when it cannot be checked."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [VerifyRateThrottle]
+    parser_classes = [
+        JsonCredentialParser,
+        LdJsonCredentialParser,
+        VcLdJsonCredentialParser,
+        JwtCredentialParser,
+        TextCredentialParser,
+        MultiPartParser,
+    ]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if declared.isdigit() and int(declared) > MAX_INPUT_BYTES:
+            raise PayloadTooLarge()
+
+    def post(self, request: Request) -> Response:
+        data = request.data
+        if not isinstance(data, QueryDict) and "body" in data:
+            body, filename, content_type = data["body"], None, data["content_type"]
+        elif not isinstance(data, QueryDict):
+            raise InvalidInput("The request body is empty; send the credential as the body.")
+        else:
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise InvalidInput("A multipart request needs the credential in a field named 'file'.")
+            if upload.size > MAX_FILE_BYTES:
+                raise PayloadTooLarge(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+            body, filename, content_type = upload.read(MAX_FILE_BYTES + 1), upload.name, upload.content_type
+        recipient = request.query_params.get("recipient") or None
+        try:
+            report = verify_credential(body, recipient=recipient, filename=filename, content_type=content_type)
+        except VerificationError as exc:
+            raise InvalidInput(exc.message) from exc
+        return Response(report.to_dict())
+
+    def get_exception_handler(self) -> Any:
+        return problem_exception_handler
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler (it sets Retry-After on 429), then the body rewritten into the one error shape."""
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    slug, title = PROBLEMS.get(response.status_code, ("request-error", "The request cannot be handled"))
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    response.data = {
+        "type": problem_type(slug),
+        "title": title,
+        "detail": str(detail),
+        "status": response.status_code,
+    }
+    response.content_type = PROBLEM_TYPE
+    return response

@@ -1,0 +1,33 @@
+"""Public pages of issuers and achievements: what an issuer awards, for anyone following a badge's links."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from badges.markdown import render_markdown
+from badges.models import Achievement
+from issuer.models import Issuer
+
+
+@require_safe
+def issuer_public(request: HttpRequest, slug: str) -> HttpResponse:
+    """The issuer's profile and the achievements it currently awards (archived ones are not listed)."""
+    issuer = get_object_or_404(Issuer, slug=slug)
+    achievements = Achievement.objects.filter(issuer=issuer, archived=False).order_by("name")
+    return render(request, "public/issuer.html", {"profile": issuer, "achievements": achievements})
+
+
+@require_safe
+def achievement_public(request: HttpRequest, uuid: str) -> HttpResponse:
+    """The achievement as it stands now; its id (`public_id`) is embedded in every credential awarded for it,
+    so an archived achievement still has its page, marked as no longer awarded."""
+    achievement = get_object_or_404(Achievement.objects.select_related("issuer"), uuid=uuid)
+    context = {
+        "achievement": achievement,
+        "issuer": achievement.issuer,
+        "criteria": render_markdown(achievement.criteria_narrative),
+        "alignments": list(achievement.alignments.all()),
+    }
+    return render(request, "public/achievement.html", context)

@@ -1,0 +1,188 @@
+"""Writes for learners: sign-in links, their use, what the public profile shows, and whether it is on.
+
+Learner actions change no issuer state, so they write no audit rows; each is idempotent instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from badges.documents import normalize_email
+from badges.models import Credential
+from learners import selectors
+from learners.models import LearnerCredentialVisibility, LearnerProfile, SignInToken
+
+SIGN_IN_LINK_VALIDITY = timedelta(minutes=30)
+RATE_LIMIT_WINDOW_SECONDS = 60 * 60
+MAIL_TIMEOUT_SECONDS = 10
+# Counted per request, whether or not the address is known: the limit must not reveal which addresses are.
+RATE_LIMIT_PER_EMAIL = 5
+RATE_LIMIT_PER_IP = 20
+
+
+class LearnerError(Exception):
+    """A learner request that cannot be done; the message is for the learner."""
+
+
+class SignInRateLimited(LearnerError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Too many sign-in links were asked for from here or for this address. Please wait an hour and try again."
+        )
+
+
+class SignInLinkUnusable(LearnerError):
+    """The sign-in link cannot be used. `reason` is one of unknown, used, expired."""
+
+    MESSAGES = {
+        "unknown": "This sign-in link is not valid. Check that you opened the whole link from the e-mail.",
+        "used": "This sign-in link has already been used. Ask for a new one.",
+        "expired": "This sign-in link has expired. Ask for a new one.",
+    }
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(self.MESSAGES[reason])
+        self.reason = reason
+
+
+def _rate_limit_hit(key: str, limit: int) -> bool:
+    """Count one request under `key` for the window; True when it goes over `limit`."""
+    # add() starts the window only if it is not running; incr() is atomic on Redis and locmem.
+    cache.add(key, 0, timeout=RATE_LIMIT_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(key, 1, timeout=RATE_LIMIT_WINDOW_SECONDS)
+        count = 1
+    return count > limit
+
+
+def _digest(value: str) -> str:
+    # Cache keys never hold an address or an IP in clear.
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def learner_sign_in_request(*, email: str, ip_address: str = "", now: datetime | None = None) -> bool:
+    """Ask for a sign-in link for `email`. Returns whether one was e-mailed (never to be shown to the caller).
+
+    A link is created and e-mailed only when at least one credential was awarded to the address; the
+    caller must answer the same either way. Raises SignInRateLimited over the per-address or per-IP
+    limit, and ValidationError for a malformed address.
+    """
+    email = normalize_email(email)
+    validate_email(email)
+    over_email = _rate_limit_hit(f"learners:signin:email:{_digest(email)}", RATE_LIMIT_PER_EMAIL)
+    over_ip = bool(ip_address) and _rate_limit_hit(f"learners:signin:ip:{_digest(ip_address)}", RATE_LIMIT_PER_IP)
+    if over_email or over_ip:
+        raise SignInRateLimited()
+    if not selectors.credential_exists_for_email(email=email):
+        return False
+    now = now or timezone.now()
+    token = secrets.token_urlsafe(32)
+    SignInToken.objects.create(
+        email=email, token_hash=SignInToken.hash_token(token), created_at=now, expires_at=now + SIGN_IN_LINK_VALIDITY
+    )
+    message = _sign_in_message(email=email, token=token)
+    # After commit: the link must exist before anyone can open it. `robust`: a mail failure is logged and
+    # the answer stays the same, so a failing server cannot reveal which addresses are known either.
+    transaction.on_commit(message.send, robust=True)
+    return True
+
+
+def _sign_in_message(*, email: str, token: str) -> EmailMultiAlternatives:
+    context = {
+        "link": f"{settings.SITE_URL}{reverse('learners:sign-in', args=[token])}",
+        "minutes": int(SIGN_IN_LINK_VALIDITY.total_seconds() // 60),
+        "site_url": settings.SITE_URL,
+    }
+    message = EmailMultiAlternatives(
+        subject="Your sign-in link",
+        body=render_to_string("emails/learner_sign_in.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(render_to_string("emails/learner_sign_in.html", context), "text/html")
+    # Sent from the request that asked for it, so an unresponsive mail server must not hold it for long.
+    message.connection = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or MAIL_TIMEOUT_SECONDS)
+    return message
+
+
+def sign_in_token_check(*, token: str, now: datetime | None = None) -> SignInToken:
+    """The token's record if it can still be used; raises SignInLinkUnusable saying why not. Uses nothing."""
+    record = SignInToken.objects.filter(token_hash=SignInToken.hash_token(token)).first()
+    return _usable(record, now=now)
+
+
+def _usable(record: SignInToken | None, *, now: datetime | None) -> SignInToken:
+    if record is None:
+        raise SignInLinkUnusable("unknown")
+    if record.used_at is not None:
+        raise SignInLinkUnusable("used")
+    if record.is_expired(now):
+        raise SignInLinkUnusable("expired")
+    return record
+
+
+@transaction.atomic
+def sign_in_token_use(*, token: str, now: datetime | None = None) -> LearnerProfile:
+    """Use a sign-in link once: mark it used and return the learner's profile, creating it on first sign-in.
+
+    The row is locked, so two clicks racing on the same link sign in once; the second is refused as used.
+    """
+    token_hash = SignInToken.hash_token(token)
+    record = _usable(SignInToken.objects.select_for_update().filter(token_hash=token_hash).first(), now=now)
+    now = now or timezone.now()
+    record.used_at = now
+    record.save(update_fields=["used_at"])
+    return learner_profile_get_or_create(email=record.email, now=now)
+
+
+@transaction.atomic
+def learner_profile_get_or_create(*, email: str, now: datetime | None = None) -> LearnerProfile:
+    email = normalize_email(email)
+    profile = LearnerProfile.objects.filter(email=email).first()
+    if profile is not None:
+        return profile
+    try:
+        with transaction.atomic():
+            return LearnerProfile.objects.create(
+                email=email, slug=secrets.token_urlsafe(16), created_at=now or timezone.now()
+            )
+    except IntegrityError:  # created concurrently by another sign-in of the same address
+        return LearnerProfile.objects.get(email=email)
+
+
+@transaction.atomic
+def credential_visibility_set(*, profile: LearnerProfile, credential: Credential, shown: bool) -> bool:
+    """Show or hide one of the learner's credentials on their public profile. Idempotent; returns `shown`.
+
+    Only the learner's own credentials (awarded to the profile's address) can be shown.
+    """
+    if credential.recipient_email != profile.email:
+        raise LearnerError("That credential was not awarded to you.")
+    if shown:
+        LearnerCredentialVisibility.objects.get_or_create(profile=profile, credential=credential)
+    else:
+        LearnerCredentialVisibility.objects.filter(profile=profile, credential=credential).delete()
+    return shown
+
+
+@transaction.atomic
+def learner_profile_publish_set(*, profile: LearnerProfile, public: bool) -> LearnerProfile:
+    """Turn the public profile on or off. Idempotent."""
+    LearnerProfile.objects.filter(pk=profile.pk).update(is_public=public)
+    profile.is_public = public
+    return profile
