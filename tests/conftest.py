@@ -14,6 +14,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Uploaded and baked files of a test go to its own folder, never into the project's var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate-limit counters live in the cache; each test starts with none spent.
     from django.core.cache import cache

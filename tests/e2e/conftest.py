@@ -76,3 +76,9 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _site_is_the_live_server(settings, live_server):
+    # Ids, image URLs and e-mailed links derive from SITE_URL: point it at the server the browser talks to.
+    settings.SITE_URL = live_server.url
