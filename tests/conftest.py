@@ -20,11 +20,15 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Rate-limit counters live in the cache; each test starts with none spent.
-    from django.core.cache import cache
+def _own_cache_namespace(settings):
+    # Rate-limit counters live in the cache, which CI shares between test processes (Redis): each test gets
+    # a key prefix of its own, so it starts with nothing spent and never sees another test's counters.
+    import copy
+    import uuid
 
-    cache.clear()
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
 
 
 @pytest.fixture

@@ -6,20 +6,11 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 
 from badges.models import Achievement
 from badges.services import AwardRequest, credential_issue
 
 LINK = re.compile(r"/me/sign-in/([A-Za-z0-9_\-]+)/")
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    # Rate-limit counters live in the cache; each test starts with none.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -19,11 +18,9 @@ ERRORS = "https://badges.example.test/errors/"
 
 
 @pytest.fixture(autouse=True)
-def _offline_and_fresh_throttle(monkeypatch):
+def _offline(monkeypatch):
+    # Throttle counters start fresh in every test: tests/conftest.py gives each its own cache namespace.
     monkeypatch.setattr(badges.verify, "outbound_client", OfflineClient)
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def api(client, body, content_type, **query):
