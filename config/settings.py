@@ -182,7 +182,7 @@ REST_FRAMEWORK = {
 
 # Outbound HTTP (DID documents, status lists, verify-by-URL) goes through verification.http only.
 OUTBOUND_HTTP_TIMEOUT = env.float("OUTBOUND_HTTP_TIMEOUT", default=5.0)
-OUTBOUND_HTTP_MAX_BYTES = env.int("OUTBOUND_HTTP_MAX_BYTES", default=2 * 1024 * 1024)
+OUTBOUND_HTTP_MAX_BYTES = env.int("OUTBOUND_HTTP_MAX_BYTES", default=1024 * 1024)
 OUTBOUND_HTTP_ALLOW_PRIVATE = env.bool("OUTBOUND_HTTP_ALLOW_PRIVATE", default=False)
 
 SESSION_COOKIE_HTTPONLY = True

@@ -238,3 +238,17 @@ def test_open_graph_image_is_the_badge_image(client, achievement):
     og_image = _meta(html, "property", "og:image")
     assert og_image == f"{settings.SITE_URL}{achievement.image.url}"
     assert og_image.startswith("https://badges.example.test/media/achievements/")
+
+
+def test_the_page_carries_a_live_verification_panel(client, achievement):
+    from badges.services import AwardRequest, credential_issue, credential_revoke
+
+    credential = credential_issue(request=AwardRequest(achievement=achievement, email="l@example.com"), source="ui")
+    page = client.get(f"/credentials/{credential.uuid}", HTTP_ACCEPT="text/html")
+    assert page.context["verification"]["valid"] is True
+    assert {c["id"]: c["status"] for c in page.context["verification"]["checks"]}["proof"] == "passed"
+    credential_revoke(credential=credential, reason="test")
+    page = client.get(f"/credentials/{credential.uuid}", HTTP_ACCEPT="text/html")
+    assert page.context["verification"]["valid"] is False
+    assert {c["id"]: c["status"] for c in page.context["verification"]["checks"]}["status"] == "failed"
+    assert "✗ Not valid" in page.content.decode()
