@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -271,12 +272,15 @@ def issue_with_the_platform() -> list[dict[str, Any]]:
     """Credentials made by the real award service (badges.services.credential_issue), both formats,
     one VC-JWT key of each algorithm, Unicode everywhere. Runs in a transaction that is rolled back."""
     from django.db import transaction
+    from django.test import override_settings
 
+    from badges.baking import credential_bake
     from badges.models import Achievement, Alignment
     from badges.services import AwardRequest, credential_issue
     from issuer.models import KeyPurpose
     from issuer.selectors import did_document
     from issuer.services import issuer_create, signing_key_create
+    from verification.baking import extract_png, extract_svg
 
     items: list[dict[str, Any]] = []
     with transaction.atomic():
@@ -335,6 +339,20 @@ def issue_with_the_platform() -> list[dict[str, Any]]:
                     "did_documents": documents,
                 }
             )
+            # What a learner downloads: the baked badges must carry a credential that verifies everywhere.
+            with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+                credential_bake(credential=credential)
+                png = extract_png(credential.baked_png.read())
+                svg = extract_svg(credential.baked_svg.read())
+            for kind, payload in (("png", png), ("svg", svg)):
+                items.append(
+                    {
+                        "name": f"platform baked {kind} ({algorithm} run)",
+                        "format": "ldp",
+                        "credential": json.loads(payload),
+                        "did_documents": documents,
+                    }
+                )
         transaction.set_rollback(True)
     return items
 
