@@ -12,23 +12,10 @@ from django.core.exceptions import ValidationError
 from issuer.images import ImageError, check_image
 from issuer.models import IDENTIFIER_EXTENSION, IDENTIFIER_TYPES, Issuer, KeyAlgorithm, KeyPurpose, Role
 from issuer.selectors import AUDIT_ACTION_PREFIXES
+from issuer.services import PROFILE_PLAIN_FIELDS
 
 # Form field names that are also Issuer fields, in the order the page shows them.
-PROFILE_FORM_FIELDS = (
-    "name",
-    "description",
-    "url",
-    "email",
-    "phone",
-    "official",
-    "street_address",
-    "address_locality",
-    "address_region",
-    "postal_code",
-    "address_country",
-    "address_country_code",
-    "issue_jwt_by_default",
-)
+PROFILE_FORM_FIELDS = PROFILE_PLAIN_FIELDS
 ADDRESS_FIELDS = PROFILE_FORM_FIELDS[6:12]
 COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 

@@ -228,25 +228,23 @@ def _ensure_another_owner(membership: IssuerMembership, *, change: str) -> None:
 
 
 # Profile fields an owner may change (the OB 3.0 Profile of the issuer); the slug is its identity and is not one.
-PROFILE_FIELDS = frozenset(
-    {
-        "name",
-        "description",
-        "url",
-        "email",
-        "phone",
-        "official",
-        "street_address",
-        "address_locality",
-        "address_region",
-        "postal_code",
-        "address_country",
-        "address_country_code",
-        "other_identifiers",
-        "issue_jwt_by_default",
-        "image",
-    }
+# The plain fields in the order the profile page shows them, then the structured ones.
+PROFILE_PLAIN_FIELDS = (
+    "name",
+    "description",
+    "url",
+    "email",
+    "phone",
+    "official",
+    "street_address",
+    "address_locality",
+    "address_region",
+    "postal_code",
+    "address_country",
+    "address_country_code",
+    "issue_jwt_by_default",
 )
+PROFILE_FIELDS = frozenset({*PROFILE_PLAIN_FIELDS, "other_identifiers", "image"})
 
 
 def _clean_identifiers(entries: Any) -> list[dict[str, str]]:
