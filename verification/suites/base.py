@@ -38,6 +38,7 @@ import hashlib
 import json
 import re
 import threading
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -223,7 +224,7 @@ def sha256(text: str | bytes) -> bytes:
     return hashlib.sha256(text.encode("utf-8") if isinstance(text, str) else text).digest()
 
 
-class Ed25519ProofSuite:
+class Ed25519ProofSuite(ABC):
     """Template for the Ed25519 suites: checks, key, hashes, signature, controller, in that order.
 
     Subclasses provide `matches`, `suite_name`, `signature`, `hash_data` and may override
@@ -232,17 +233,17 @@ class Ed25519ProofSuite:
 
     name = "ed25519"
 
-    def matches(self, proof: dict[str, Any]) -> bool:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def matches(self, proof: dict[str, Any]) -> bool: ...
 
     def suite_name(self, proof: Mapping[str, Any]) -> str:
         return self.name
 
-    def signature(self, proof: Mapping[str, Any]) -> bytes:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def signature(self, proof: Mapping[str, Any]) -> bytes: ...
 
-    def hash_data(self, document: Mapping[str, Any], proof: Mapping[str, Any]) -> bytes:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def hash_data(self, document: Mapping[str, Any], proof: Mapping[str, Any]) -> bytes: ...
 
     def signing_input(self, proof: Mapping[str, Any], hash_data: bytes) -> bytes:
         return hash_data
