@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -100,28 +100,32 @@ def status_list_document(status_list: StatusList, *, save: bool = True) -> str:
         valid_until = json.loads(status_list.signed_document).get("validUntil", "")
         if valid_until > xsd_datetime(now + LIST_VALIDITY / 4):
             return status_list.signed_document
+    if not save:
+        return _signed_list(StatusList.objects.select_related("issuer").get(pk=status_list.pk), now)
     with transaction.atomic():
-        locked = StatusList.objects.select_for_update().get(pk=status_list.pk)
-        document: dict[str, Any] = {
-            "@context": [VC_V2],
-            "id": locked.url,
-            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-            "issuer": locked.issuer.did,
-            "validFrom": xsd_datetime(now),
-            "validUntil": xsd_datetime(now + LIST_VALIDITY),
-            "credentialSubject": {
-                "id": f"{locked.url}#list",
-                "type": "BitstringStatusList",
-                "statusPurpose": locked.purpose,
-                "encodedList": encode_bitstring(bytes(locked.bits)),
-            },
-        }
-        key = active_signing_key(issuer=locked.issuer, purpose=KeyPurpose.DATA_INTEGRITY)
-        signed = json.dumps(data_integrity_sign(key, document), ensure_ascii=False, separators=(",", ":"))
-        if not save:
-            return signed
+        locked = StatusList.objects.select_for_update(of=("self",)).select_related("issuer").get(pk=status_list.pk)
+        signed = _signed_list(locked, now)
         locked.signed_document = signed
         locked.signed_version = locked.version
         locked.save(update_fields=["signed_document", "signed_version", "updated_at"])
     status_list.signed_document, status_list.signed_version = signed, locked.version
     return signed
+
+
+def _signed_list(status_list: StatusList, now: datetime) -> str:
+    document: dict[str, Any] = {
+        "@context": [VC_V2],
+        "id": status_list.url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": status_list.issuer.did,
+        "validFrom": xsd_datetime(now),
+        "validUntil": xsd_datetime(now + LIST_VALIDITY),
+        "credentialSubject": {
+            "id": f"{status_list.url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": status_list.purpose,
+            "encodedList": encode_bitstring(bytes(status_list.bits)),
+        },
+    }
+    key = active_signing_key(issuer=status_list.issuer, purpose=KeyPurpose.DATA_INTEGRITY)
+    return json.dumps(data_integrity_sign(key, document), ensure_ascii=False, separators=(",", ":"))
