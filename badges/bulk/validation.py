@@ -1,0 +1,281 @@
+"""Checking every row of a parsed bulk-award file against the issuer's achievements and earlier awards.
+
+The result is a preview: rows that would be awarded and rows that would not, each with its reasons in plain words.
+Nothing is written. The database is read in a constant number of queries per 1,000 rows, never per row, so a
+file of 100,000 rows is checked in seconds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db.models import Q
+from django.utils import timezone
+
+from badges import documents
+from badges.bulk.parsing import ParsedFile
+from badges.models import Achievement, Credential, CredentialStatus
+from issuer.models import Issuer
+
+BATCH_SIZE = 1_000
+KEY_MAX_LENGTH = Credential._meta.get_field("idempotency_key").max_length
+NAME_MAX_LENGTH = Credential._meta.get_field("recipient_name").max_length
+EXTERNAL_ID_PREFIX = "bulk:ext:"
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+@dataclass
+class ValidRow:
+    line: int
+    email: str  # normalized
+    name: str
+    achievement: Achievement
+    evidence: list[dict[str, Any]]
+    valid_until: datetime | None
+    external_id: str
+    idempotency_key: str
+
+
+@dataclass
+class InvalidRow:
+    line: int
+    reasons: list[str]
+
+    def describe(self) -> str:
+        """One line for the uploader, e.g. "line 7: 'bob@' is not a valid e-mail address"."""
+        return f"line {self.line}: " + "; ".join(self.reasons)
+
+
+@dataclass
+class Preview:
+    total: int
+    valid: list[ValidRow] = field(default_factory=list)
+    invalid: list[InvalidRow] = field(default_factory=list)
+
+
+def idempotency_key_for(*, external_id: str, achievement: Achievement, email: str) -> str:
+    """The key a bulk row is awarded under: re-running the same file never awards twice."""
+    if external_id:
+        return f"{EXTERNAL_ID_PREFIX}{external_id}"
+    return f"bulk:{achievement.pk}:{email}"
+
+
+def validate_rows(
+    *, issuer: Issuer, parsed: ParsedFile, achievement: Achievement | None = None, now: datetime | None = None
+) -> Preview:
+    """Check every row. With `achievement`, rows may leave the achievement blank (or must name that one);
+    without it, every row names its own achievement by id, UUID or slug."""
+    now = now or timezone.now()
+    if achievement is not None and achievement.issuer_id != issuer.pk:
+        raise ValueError("The achievement belongs to another issuer.")
+    if achievement is None and "achievement" not in parsed.columns:
+        raise ValueError("The file has no 'achievement' column; choose the achievement to award.")
+    refs = {row.values.get("achievement", "") for row in parsed.rows} - {""}
+    achievements = _achievements_by_ref(issuer=issuer, refs=refs)
+
+    candidates: list[ValidRow] = []
+    reasons_by_line: dict[int, list[str]] = {}
+    first_line: dict[tuple[str, ...], int] = {}
+    for row in parsed.rows:
+        reasons = list(row.errors)
+        values = row.values
+        email, email_ok = _email(values.get("email", ""), reasons)
+        chosen = _achievement(values.get("achievement", ""), achievement, achievements, reasons)
+        name = values.get("name", "")
+        if len(name) > NAME_MAX_LENGTH:
+            reasons.append(f"name is longer than {NAME_MAX_LENGTH} characters")
+        evidence = _evidence(values.get("evidence_url", ""), values.get("evidence_narrative", ""), reasons)
+        valid_until = _valid_until(values.get("valid_until", ""), now, reasons)
+        external_id = values.get("external_id", "")
+
+        # Duplicates are found among all rows, valid or not: fixing line 3 must not make line 9 a second award.
+        identity: tuple[str, ...] | None = None
+        if external_id:
+            identity = ("ext", external_id)
+        elif email_ok and chosen is not None:
+            identity = ("award", str(chosen.pk), email)
+        if identity is not None:
+            if identity in first_line:
+                reasons.append(f"duplicate of line {first_line[identity]} in this file")
+            else:
+                first_line[identity] = row.line
+
+        key = ""
+        if chosen is not None and email_ok:
+            key = idempotency_key_for(external_id=external_id, achievement=chosen, email=email)
+            if len(key) > KEY_MAX_LENGTH:
+                reasons.append(
+                    "external_id is too long" if external_id else "e-mail address is too long for a bulk award"
+                )
+        if reasons:
+            reasons_by_line[row.line] = reasons
+            continue
+        assert chosen is not None
+        candidates.append(
+            ValidRow(
+                line=row.line,
+                email=email,
+                name=name,
+                achievement=chosen,
+                evidence=evidence,
+                valid_until=valid_until,
+                external_id=external_id,
+                idempotency_key=key,
+            )
+        )
+
+    awarded = _already_awarded(issuer=issuer, rows=candidates, now=now)
+    preview = Preview(total=len(parsed.rows))
+    for candidate in candidates:
+        public_id = awarded.get(candidate.line)
+        if public_id:
+            reasons_by_line[candidate.line] = [f"already awarded (credential {public_id})"]
+        else:
+            preview.valid.append(candidate)
+    preview.invalid = [InvalidRow(line=line, reasons=reasons) for line, reasons in sorted(reasons_by_line.items())]
+    return preview
+
+
+def _batches(items: Iterable[Any]) -> Iterator[list[Any]]:
+    items = list(items)
+    for start in range(0, len(items), BATCH_SIZE):
+        yield items[start : start + BATCH_SIZE]
+
+
+def _achievements_by_ref(*, issuer: Issuer, refs: set[str]) -> dict[str, Achievement]:
+    """Resolve references as `selectors.achievement_for_issuer` does (a number: id first, then slug; a UUID: uuid
+    only; else slug), in a few queries for any number of distinct references."""
+    numbers = {int(ref) for ref in refs if ref.isdigit()}
+    uuids = set()
+    slugs = set()
+    for ref in refs:
+        try:
+            uuids.add(uuid.UUID(ref))
+        except ValueError:
+            slugs.add(ref)
+    by_pk: dict[int, Achievement] = {}
+    by_uuid: dict[uuid.UUID, Achievement] = {}
+    by_slug: dict[str, Achievement] = {}
+    lookups = [("pk__in", list(numbers)), ("uuid__in", list(uuids)), ("slug__in", list(slugs))]
+    for lookup, values in lookups:
+        for batch in _batches(values):
+            for found in Achievement.objects.filter(issuer=issuer, **{lookup: batch}):
+                by_pk[found.pk] = by_uuid[found.uuid] = by_slug[found.slug] = found
+    resolved: dict[str, Achievement] = {}
+    for ref in refs:
+        found = by_pk.get(int(ref)) if ref.isdigit() else None
+        if found is None:
+            try:
+                found = by_uuid.get(uuid.UUID(ref))
+            except ValueError:
+                found = by_slug.get(ref)
+        if found is not None:
+            resolved[ref] = found
+    return resolved
+
+
+def _email(raw: str, reasons: list[str]) -> tuple[str, bool]:
+    if not raw:
+        reasons.append("the e-mail address is missing")
+        return "", False
+    email = documents.normalize_email(raw)
+    try:
+        validate_email(email)
+    except ValidationError:
+        reasons.append(f"{raw!r} is not a valid e-mail address")
+        return email, False
+    return email, True
+
+
+def _achievement(
+    ref: str, given: Achievement | None, achievements: dict[str, Achievement], reasons: list[str]
+) -> Achievement | None:
+    if given is not None:
+        if ref and achievements.get(ref) != given:
+            reasons.append(f"achievement {ref!r} does not match the chosen achievement {given.slug!r}")
+            return None
+        found = given
+    elif not ref:
+        reasons.append("the achievement is missing")
+        return None
+    else:
+        found = achievements.get(ref)
+        if found is None:
+            reasons.append(f"unknown achievement {ref!r}")
+            return None
+    if found.archived:
+        reasons.append(f"achievement {found.slug!r} is archived")
+        return None
+    return found
+
+
+def _evidence(url: str, narrative: str, reasons: list[str]) -> list[dict[str, Any]]:
+    item: dict[str, Any] = {}
+    if url:
+        try:
+            _url_validator(url)
+        except ValidationError:
+            reasons.append(f"evidence URL {url!r} is not an http(s) URL")
+        else:
+            item["id"] = url
+    if narrative:
+        item["narrative"] = narrative
+    return [item] if item else []
+
+
+def _valid_until(raw: str, now: datetime, reasons: list[str]) -> datetime | None:
+    """An ISO 8601 date (valid to the end of that day, UTC) or date-time (UTC when no offset is given)."""
+    if not raw:
+        return None
+    try:
+        value = datetime.combine(date.fromisoformat(raw), time.max, tzinfo=UTC)
+    except ValueError:
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            reasons.append(f"valid_until {raw!r} is not an ISO 8601 date or date-time")
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+    if value <= now:
+        reasons.append(f"valid_until {raw} is in the past")
+        return None
+    return value
+
+
+def _already_awarded(*, issuer: Issuer, rows: list[ValidRow], now: datetime) -> dict[int, str]:
+    """Line → public id of an earlier credential that makes the row a repeat: the same idempotency key, or (rows
+    without external_id) an active, unexpired credential of the same achievement to the same address."""
+    found: dict[int, str] = {}
+    by_key = {row.idempotency_key: row.line for row in rows}
+    for batch in _batches(by_key):
+        existing = Credential.objects.filter(issuer=issuer, idempotency_key__in=batch)
+        for key, credential_uuid in existing.values_list("idempotency_key", "uuid"):
+            found[by_key[key]] = _public_id(credential_uuid)
+    by_award = {(row.achievement.pk, row.email): row.line for row in rows if not row.external_id}
+    emails = sorted({email for _, email in by_award})
+    achievement_ids = sorted({pk for pk, _ in by_award})
+    for batch in _batches(emails):
+        existing = Credential.objects.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=now),
+            issuer=issuer,
+            status=CredentialStatus.ACTIVE,
+            achievement_id__in=achievement_ids,
+            recipient_email__in=batch,
+        )
+        for achievement_id, email, credential_uuid in existing.values_list("achievement_id", "recipient_email", "uuid"):
+            line = by_award.get((achievement_id, email))
+            if line is not None:
+                found.setdefault(line, _public_id(credential_uuid))
+    return found
+
+
+def _public_id(credential_uuid: uuid.UUID) -> str:
+    return f"{settings.SITE_URL}/credentials/{credential_uuid}"
