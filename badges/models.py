@@ -288,3 +288,70 @@ class StatusList(models.Model):
     @property
     def url(self) -> str:
         return f"{settings.SITE_URL}/issuers/{self.issuer.slug}/status/{self.purpose}/{self.sequence}"
+
+
+class BulkJobStatus(models.TextChoices):
+    VALIDATED = "validated", "Validated"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    CANCELLED = "cancelled", "Cancelled"
+    FINISHED = "finished", "Finished"
+    FAILED = "failed", "Failed"
+
+
+class BulkRowStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ISSUED = "issued", "Issued"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed"
+
+
+class BulkJob(models.Model):
+    """One uploaded file of awards: its valid rows are stored as BulkRow and issued in chunks (badges.bulk.jobs)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="bulk_jobs")
+    # Null when every row names its own achievement.
+    achievement = models.ForeignKey(Achievement, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    source_name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=BulkJobStatus.choices, default=BulkJobStatus.VALIDATED)
+    total_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0, help_text="Rows issued, or found already issued.")
+    failed_rows = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result_file = models.FileField(upload_to="bulk/", blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source_name or 'bulk job'} ({self.status})"
+
+
+class BulkRow(models.Model):
+    """One valid row of a bulk job, and what became of it."""
+
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField()
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    achievement = models.ForeignKey(Achievement, on_delete=models.PROTECT, related_name="+")
+    evidence = models.JSONField(default=list, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=BulkRowStatus.choices, default=BulkRowStatus.PENDING)
+    credential = models.ForeignKey(Credential, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["job", "status"])]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.email} ({self.status})"

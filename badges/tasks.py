@@ -41,3 +41,23 @@ def bake_credential(credential_id: int) -> None:
     if credential is None:
         return
     credential_bake(credential=credential)
+
+
+@shared_task(bind=True, acks_late=True)
+def process_bulk_job(self: Task, job_id: int) -> None:
+    """Issue one chunk of a bulk job, then enqueue the next, so no task runs long and a pause takes effect
+    between chunks. Safe to run twice: each row is claimed and committed with its award (badges.bulk.jobs).
+    In-process (no broker) it loops here instead, since a nested `.delay()` would recurse once per chunk."""
+    from badges.bulk.jobs import bulk_job_finish, bulk_job_process_chunk
+    from badges.models import BulkJob, BulkJobStatus
+
+    while True:
+        status = BulkJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
+        if status not in (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING):
+            return
+        if bulk_job_process_chunk(job_id=job_id) == 0:
+            bulk_job_finish(job_id=job_id)
+            return
+        if not self.request.is_eager:
+            process_bulk_job.delay(job_id)
+            return

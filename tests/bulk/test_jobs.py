@@ -1,0 +1,224 @@
+"""Bulk jobs: stored rows, chunked issuance, counters, the result file, re-delivery, pause and cancel."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from badges.bulk.jobs import (
+    BulkJobError,
+    bulk_job_cancel,
+    bulk_job_create,
+    bulk_job_pause,
+    bulk_job_process_chunk,
+    bulk_job_start,
+)
+from badges.bulk.parsing import BulkFileError
+from badges.models import BulkJob, BulkJobStatus, BulkRowStatus, Credential
+from badges.tasks import process_bulk_job
+from badges.verify import verify_credential
+from issuer.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _csv(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _rows(count: int) -> bytes:
+    return _csv("email,name,external id", *(f"l{n}@example.org,Learner {n},S-{n}" for n in range(count)))
+
+
+def _create(issuer, achievement, data, filename="awards.csv"):
+    return bulk_job_create(issuer=issuer, data=data, filename=filename, achievement=achievement, actor_label="test")
+
+
+def _run(job):
+    # The task as a worker runs it, in this process (apply() is eager whatever the broker settings).
+    process_bulk_job.apply(args=(job.pk,))
+    job.refresh_from_db()
+    return job
+
+
+def _statuses(job):
+    return list(job.rows.order_by("line").values_list("line", "status"))
+
+
+MIXED = _csv(
+    "email,name,external id",
+    "ada@example.org,Ada,S-1",
+    "not-an-address,Bob,S-2",
+    "cy@example.org,Cy,S-3",
+    ",Dee,S-4",
+)
+
+
+def test_create_stores_only_valid_rows(issuer, achievement, user):
+    # when
+    job, preview = bulk_job_create(issuer=issuer, data=MIXED, filename="mixed.csv", achievement=achievement, actor=user)
+
+    # then
+    assert [row.line for row in preview.invalid] == [3, 5]
+    assert (job.status, job.total_rows, job.valid_rows, job.done_rows, job.failed_rows) == ("validated", 4, 2, 0, 0)
+    assert (job.source_name, job.created_by, job.achievement) == ("mixed.csv", user, achievement)
+    rows = list(job.rows.order_by("line"))
+    assert [(r.line, r.email, r.name, r.idempotency_key, r.status) for r in rows] == [
+        (2, "ada@example.org", "Ada", "bulk:ext:S-1", "pending"),
+        (4, "cy@example.org", "Cy", "bulk:ext:S-3", "pending"),
+    ]
+    assert AuditEvent.objects.filter(action="bulk.created", object_id=str(job.pk)).count() == 1
+    assert Credential.objects.count() == 0
+
+
+def test_create_refuses_an_unusable_file(issuer, achievement):
+    with pytest.raises(BulkFileError, match="The file is empty."):
+        _create(issuer, achievement, b"")
+    with pytest.raises(BulkFileError, match="no 'achievement' column"):
+        _create(issuer, None, _csv("email", "a@example.org"))
+    assert BulkJob.objects.count() == 0
+
+
+def test_started_job_issues_every_valid_row(issuer, achievement):
+    # given
+    job, _ = _create(issuer, achievement, MIXED)
+
+    # when
+    bulk_job_start(job=job, actor_label="test")
+    job = _run(job)
+
+    # then
+    assert (job.status, job.valid_rows, job.done_rows, job.failed_rows) == ("finished", 2, 2, 0)
+    assert job.started_at is not None and job.finished_at is not None
+    credentials = {c.idempotency_key: c for c in Credential.objects.filter(issuer=issuer)}
+    assert sorted(credentials) == ["bulk:ext:S-1", "bulk:ext:S-3"]
+    ada = credentials["bulk:ext:S-1"]
+    assert (ada.recipient_email, ada.recipient_name, ada.source) == ("ada@example.org", "Ada", "bulk")
+    assert verify_credential(ada.document).valid
+    assert _statuses(job) == [(2, "issued"), (4, "issued")]
+    cy = credentials["bulk:ext:S-3"]
+    assert job.result_file.read().decode() == (
+        f"line,status,credential,error\n2,issued,{ada.public_id},\n4,issued,{cy.public_id},\n"
+    )
+    assert job.result_file.name == f"bulk/{job.uuid}.csv"
+    assert AuditEvent.objects.filter(action="bulk.finished", object_id=str(job.pk)).count() == 1
+
+
+def test_a_finished_job_issues_nothing_more(issuer, achievement):
+    job, _ = _create(issuer, achievement, MIXED)
+    bulk_job_start(job=job)
+    _run(job)
+
+    assert bulk_job_process_chunk(job_id=job.pk) == 0
+    _run(job)
+
+    assert Credential.objects.count() == 2
+    job.refresh_from_db()
+    assert (job.status, job.done_rows) == ("finished", 2)
+
+
+def test_the_same_file_twice_is_all_already_awarded(issuer, achievement):
+    first, _ = _create(issuer, achievement, MIXED)
+    bulk_job_start(job=first)
+    _run(first)
+
+    second, preview = _create(issuer, achievement, MIXED)
+
+    assert preview.valid == []
+    assert {row.line: row.reasons[0].split(" (")[0] for row in preview.invalid} == {
+        2: "already awarded",
+        3: "'not-an-address' is not a valid e-mail address",
+        4: "already awarded",
+        5: "the e-mail address is missing",
+    }
+    assert (second.valid_rows, second.rows.count()) == (0, 0)
+    with pytest.raises(BulkJobError, match="no valid rows"):
+        bulk_job_start(job=second)
+
+
+def test_a_redelivered_row_issues_no_duplicate(issuer, achievement):
+    # given: a job whose first chunk committed, then a row looks pending again (a crash between award and row)
+    job, _ = _create(issuer, achievement, _rows(3))
+    bulk_job_start(job=job)
+    assert bulk_job_process_chunk(job_id=job.pk, size=2) == 2
+    job.rows.filter(line=2).update(status=BulkRowStatus.PENDING, credential=None)
+    BulkJob.objects.filter(pk=job.pk).update(done_rows=1)
+
+    # when
+    job = _run(job)
+
+    # then: the key hands back the first credential
+    assert Credential.objects.count() == 3
+    assert _statuses(job) == [(2, "skipped"), (3, "issued"), (4, "issued")]
+    assert (job.status, job.done_rows, job.failed_rows) == ("finished", 3, 0)
+    row = job.rows.get(line=2)
+    assert row.credential == Credential.objects.get(idempotency_key="bulk:ext:S-0")
+    assert f"2,skipped,{row.credential.public_id},already issued\n" in job.result_file.read().decode()
+
+
+def test_a_row_that_fails_at_issue_time_is_recorded(issuer, achievement):
+    job, _ = _create(issuer, achievement, _rows(2))
+    achievement.archived = True
+    achievement.save(update_fields=["archived"])
+
+    bulk_job_start(job=job)
+    job = _run(job)
+
+    assert (job.status, job.done_rows, job.failed_rows) == ("finished", 0, 2)
+    assert set(job.rows.values_list("status", "error")) == {("failed", "The achievement 'Python Basics' is archived.")}
+    assert Credential.objects.count() == 0
+
+
+def test_pause_stops_between_chunks_and_start_resumes(issuer, achievement):
+    job, _ = _create(issuer, achievement, _rows(5))
+    bulk_job_start(job=job)
+    bulk_job_process_chunk(job_id=job.pk, size=2)
+
+    bulk_job_pause(job=job)
+    job = _run(job)
+
+    assert bulk_job_process_chunk(job_id=job.pk) == 0
+    assert (job.status, job.done_rows, Credential.objects.count()) == ("paused", 2, 2)
+    assert [s for _, s in _statuses(job)] == ["issued", "issued", "pending", "pending", "pending"]
+
+    bulk_job_start(job=job)
+    job = _run(job)
+    assert (job.status, job.done_rows, Credential.objects.count()) == ("finished", 5, 5)
+
+
+def test_cancel_leaves_pending_rows_unissued(issuer, achievement):
+    job, _ = _create(issuer, achievement, _rows(4))
+    bulk_job_start(job=job)
+    bulk_job_process_chunk(job_id=job.pk, size=1)
+
+    bulk_job_cancel(job=job)
+    job = _run(job)
+
+    assert bulk_job_process_chunk(job_id=job.pk) == 0
+    assert (job.status, job.done_rows, Credential.objects.count()) == ("cancelled", 1, 1)
+    assert [s for _, s in _statuses(job)] == ["issued", "pending", "pending", "pending"]
+    assert not job.result_file
+    for change in (bulk_job_start, bulk_job_pause, bulk_job_cancel):
+        with pytest.raises(BulkJobError, match="A cancelled job cannot be"):
+            change(job=job)
+
+
+def test_a_job_cannot_be_paused_before_it_starts(issuer, achievement):
+    job, _ = _create(issuer, achievement, _rows(1))
+    with pytest.raises(BulkJobError, match="A validated job cannot be paused."):
+        bulk_job_pause(job=job)
+
+
+def test_a_thousand_rows_complete(issuer, achievement):
+    job, _ = _create(issuer, achievement, _rows(1_000))
+    bulk_job_start(job=job)
+
+    job = _run(job)
+
+    assert (job.status, job.valid_rows, job.done_rows, job.failed_rows) == ("finished", 1_000, 1_000, 0)
+    assert Credential.objects.filter(issuer=issuer, source="bulk").count() == 1_000
+    assert job.rows.exclude(status=BulkRowStatus.ISSUED).count() == 0
+    result = job.result_file.read().decode().splitlines()
+    assert len(result) == 1_001
+    assert result[1].startswith(f"2,issued,{settings.SITE_URL}/credentials/")
+    assert BulkJobStatus.FINISHED == job.status
