@@ -10,7 +10,7 @@ corrects pyld's URDNA2015 in four ways:
 
 (a) Literal escaping follows RDFC-1.0 / RDF 1.2 canonical N-Quads: `"` `\\` LF CR TAB BS FF are
     written as ECHAR (`\\"` `\\\\` `\\n` `\\r` `\\t` `\\b` `\\f`), every other character in
-    U+0000..U+001F and U+007F as UCHAR `\\uXXXX` with upper-case hex, everything else as itself.
+    U+0000..U+001F and U+007F as UCHAR (`\\u` and four upper-case hex digits), everything else as itself.
     Stock pyld escapes only `\\ \\t \\n \\r "` and writes the other control characters raw, so a
     credential containing e.g. a form feed hashes differently than in rdf-canonize (JavaScript)
     and every other conforming implementation. IRIs are escaped like rdf-canonize does (UCHAR for
