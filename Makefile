@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench bench-bulk clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -34,6 +34,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/crypto.py
+
+# Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL; defaults: the local servers). BENCH_ARGS="--rows 100000"
+bench-bulk: $(STAMP)
+	$(PY) bench/bulk.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

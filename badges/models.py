@@ -301,6 +301,7 @@ class BulkJobStatus(models.TextChoices):
 
 
 class BulkRowStatus(models.TextChoices):
+    INVALID = "invalid", "Invalid"  # refused by validation; kept so the preview and the result list every line
     PENDING = "pending", "Pending"
     ISSUED = "issued", "Issued"
     SKIPPED = "skipped", "Skipped"
@@ -324,7 +325,16 @@ class BulkJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Rate and time left are measured from the last start or resume, not across a pause.
+    run_started_at = models.DateTimeField(null=True, blank=True)
+    run_started_rows = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last chunk committed.")
     result_file = models.FileField(upload_to="bulk/", blank=True)
+    uploader_notified_at = models.DateTimeField(null=True, blank=True)
+    undo_requested_at = models.DateTimeField(null=True, blank=True)
+    undo_reason = models.CharField(max_length=500, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    revoked_rows = models.PositiveIntegerField(default=0, help_text="Credentials revoked by the undo.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -334,24 +344,25 @@ class BulkJob(models.Model):
 
 
 class BulkRow(models.Model):
-    """One valid row of a bulk job, and what became of it."""
+    """One row of a bulk job's file, and what became of it. Invalid rows keep their line and reasons only."""
 
     job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="rows")
     line = models.PositiveIntegerField()
-    email = models.EmailField()
+    email = models.EmailField(blank=True)
     name = models.CharField(max_length=200, blank=True)
-    achievement = models.ForeignKey(Achievement, on_delete=models.PROTECT, related_name="+")
+    achievement = models.ForeignKey(Achievement, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     evidence = models.JSONField(default=list, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=200, blank=True)
-    idempotency_key = models.CharField(max_length=200)
+    idempotency_key = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=BulkRowStatus.choices, default=BulkRowStatus.PENDING)
     credential = models.ForeignKey(Credential, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
     error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["job", "status"])]
+        # Chunks claim a job's pending rows in id order: the index serves the filter and the order together.
+        indexes = [models.Index(fields=["job", "status", "id"], name="bulkrow_job_status_id")]
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.email} ({self.status})"

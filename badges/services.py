@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,10 +24,10 @@ from badges import documents
 from badges.events import CredentialEvent, publish_on_commit
 from badges.models import Achievement, Credential, CredentialSource, CredentialStatus, StatusPurpose
 from badges.signing import data_integrity_sign, jwt_sign
-from badges.status_lists import allocate_slots, set_status_bit
+from badges.status_lists import allocate_slots, set_status_bit, set_status_bits
 from issuer.models import Issuer, KeyPurpose
 from issuer.selectors import NoActiveKey, active_signing_key
-from issuer.services import audit_record
+from issuer.services import audit_record, audit_record_many
 
 FORMATS = {"ldp", "jwt", "both"}
 
@@ -94,6 +95,105 @@ def _validate(request: AwardRequest, now: datetime) -> tuple[str, datetime, date
     return email, valid_from, valid_until, fmt
 
 
+@dataclass
+class _Signing:
+    """What every award of one issuer in one batch shares: its keys and its documents built once."""
+
+    issuer: Issuer
+    di_key: Any
+    jwt_key: Any
+    issuer_profile: dict[str, Any]
+    achievement_documents: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, issuer: Issuer, formats: set[str]) -> _Signing:
+        try:
+            di_key = active_signing_key(issuer=issuer, purpose=KeyPurpose.DATA_INTEGRITY)
+            jwt_key = None
+            if formats & {"jwt", "both"}:
+                try:
+                    jwt_key = active_signing_key(issuer=issuer, purpose=KeyPurpose.JWT)
+                except NoActiveKey:
+                    jwt_key = di_key  # an Ed25519 key signs VC-JWT (EdDSA) as well
+        except NoActiveKey as exc:
+            raise CredentialError(str(exc)) from exc
+        return cls(issuer=issuer, di_key=di_key, jwt_key=jwt_key, issuer_profile=documents.issuer_profile(issuer))
+
+    def achievement_document(self, achievement: Achievement) -> dict[str, Any]:
+        if achievement.pk not in self.achievement_documents:
+            self.achievement_documents[achievement.pk] = documents.achievement_document(achievement)
+        return self.achievement_documents[achievement.pk]
+
+
+def _existing(issuer: Issuer, request: AwardRequest, existing: Credential | None) -> Credential | None:
+    """The credential issued earlier under the request's idempotency key, or None; a key reused for another
+    award is refused."""
+    if existing is None:
+        return None
+    if existing.achievement_id != request.achievement.pk or existing.recipient_email != documents.normalize_email(
+        request.email
+    ):
+        raise CredentialError("This idempotency key was already used for a different award.", field="idempotency_key")
+    return existing
+
+
+def _build(
+    *,
+    request: AwardRequest,
+    checked: tuple[str, datetime, datetime | None, str],
+    signing: _Signing,
+    slot: tuple[Any, int],
+    source: str,
+    actor: AbstractBaseUser | None,
+) -> Credential:
+    """Build and sign one credential (not saved)."""
+    email, valid_from, valid_until, fmt = checked
+    status_list, index = slot
+    credential_uuid = uuid.uuid4()
+    salt = documents.new_salt()
+    name = documents.clean_name(request.name)
+    unsigned = documents.build_credential(
+        credential_id=f"{settings.SITE_URL}/credentials/{credential_uuid}",
+        issuer=signing.issuer_profile,
+        achievement=signing.achievement_document(request.achievement),
+        identity_hash_value=documents.identity_hash(email, salt),
+        salt=salt,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        evidence=request.evidence,
+        credential_status=documents.status_entry(status_list, index),
+        recipient_name=name,
+    )
+    with_proof = fmt in ("ldp", "both")
+    jwt_key = signing.jwt_key if fmt in ("jwt", "both") else None
+    document = serialize(data_integrity_sign(signing.di_key, unsigned)) if with_proof else serialize(unsigned)
+    return Credential(
+        uuid=credential_uuid,
+        issuer=signing.issuer,
+        achievement=request.achievement,
+        signing_key=signing.di_key if with_proof else jwt_key,
+        jwt_signing_key=jwt_key,
+        document=document,
+        jws=jwt_sign(jwt_key, unsigned) if jwt_key is not None else "",
+        recipient_identity_hash=documents.identity_hash(email, salt),
+        recipient_salt=salt,
+        recipient_email=email,
+        recipient_name=name,
+        evidence=request.evidence,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        status_sequence=status_list.sequence,
+        status_index=index,
+        idempotency_key=request.idempotency_key or None,
+        source=source,
+        awarded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+def _format_of(request: AwardRequest) -> str:
+    return request.format or ("both" if request.achievement.issuer.issue_jwt_by_default else "ldp")
+
+
 @transaction.atomic
 def credential_issue(
     *,
@@ -109,71 +209,18 @@ def credential_issue(
     With `notify`, the learner's award e-mail is queued once the award has committed; a repeated
     key returns early and sends nothing again.
     """
-    achievement = request.achievement
-    issuer = achievement.issuer
+    issuer = request.achievement.issuer
     if source not in CredentialSource.values:
         raise CredentialError(f"Unknown source {source!r}.")
     if request.idempotency_key:
-        existing = Credential.objects.filter(issuer=issuer, idempotency_key=request.idempotency_key).first()
+        found = Credential.objects.filter(issuer=issuer, idempotency_key=request.idempotency_key).first()
+        existing = _existing(issuer, request, found)
         if existing is not None:
-            if existing.achievement_id != achievement.pk or existing.recipient_email != documents.normalize_email(
-                request.email
-            ):
-                raise CredentialError(
-                    "This idempotency key was already used for a different award.", field="idempotency_key"
-                )
             return existing
-    now = timezone.now().replace(microsecond=0)
-    email, valid_from, valid_until, fmt = _validate(request, now)
-    try:
-        di_key = active_signing_key(issuer=issuer, purpose=KeyPurpose.DATA_INTEGRITY)
-        jwt_key = None
-        if fmt in ("jwt", "both"):
-            try:
-                jwt_key = active_signing_key(issuer=issuer, purpose=KeyPurpose.JWT)
-            except NoActiveKey:
-                jwt_key = di_key  # an Ed25519 key signs VC-JWT (EdDSA) as well
-    except NoActiveKey as exc:
-        raise CredentialError(str(exc)) from exc
-
-    ((status_list, index),) = allocate_slots(issuer, 1)
-    credential_uuid = uuid.uuid4()
-    salt = documents.new_salt()
-    unsigned = documents.build_credential(
-        credential_id=f"{settings.SITE_URL}/credentials/{credential_uuid}",
-        issuer=documents.issuer_profile(issuer),
-        achievement=documents.achievement_document(achievement),
-        identity_hash_value=documents.identity_hash(email, salt),
-        salt=salt,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        evidence=request.evidence,
-        credential_status=documents.status_entry(status_list, index),
-        recipient_name=documents.clean_name(request.name),
-    )
-    document = serialize(data_integrity_sign(di_key, unsigned)) if fmt in ("ldp", "both") else serialize(unsigned)
-    jws = jwt_sign(jwt_key, unsigned) if jwt_key is not None else ""
-    credential = Credential(
-        uuid=credential_uuid,
-        issuer=issuer,
-        achievement=achievement,
-        signing_key=di_key if fmt in ("ldp", "both") else jwt_key,
-        jwt_signing_key=jwt_key,
-        document=document,
-        jws=jws,
-        recipient_identity_hash=documents.identity_hash(email, salt),
-        recipient_salt=salt,
-        recipient_email=email,
-        recipient_name=documents.clean_name(request.name),
-        evidence=request.evidence,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        status_sequence=status_list.sequence,
-        status_index=index,
-        idempotency_key=request.idempotency_key or None,
-        source=source,
-        awarded_by=actor if actor is not None and actor.is_authenticated else None,
-    )
+    checked = _validate(request, timezone.now().replace(microsecond=0))
+    signing = _Signing.load(issuer, {checked[3]})
+    ((slot),) = allocate_slots(issuer, 1)
+    credential = _build(request=request, checked=checked, signing=signing, slot=slot, source=source, actor=actor)
     try:
         with transaction.atomic():
             credential.save()
@@ -190,28 +237,129 @@ def credential_issue(
         obj=credential,
         actor=actor,
         actor_label=actor_label,
-        data={"achievement": achievement.slug, "format": fmt, "source": source, "credential": credential.public_id},
+        data={
+            "achievement": request.achievement.slug,
+            "format": checked[3],
+            "source": source,
+            "credential": credential.public_id,
+        },
     )
-    publish_on_commit(_event("issued", credential))
-    _bake_on_commit(credential.pk)
-    if notify:
-        _email_on_commit(credential.pk)
+    publish_on_commit([_event("issued", credential)])
+    _after_award_on_commit([credential.pk], notify=notify)
     return credential
 
 
-def _email_on_commit(credential_id: int) -> None:
+@dataclass
+class IssueOutcome:
+    """What became of one request of a batch: a new credential, one issued earlier, or the refusal."""
+
+    credential: Credential | None = None
+    existed: bool = False
+    error: CredentialError | None = None
+
+
+def credential_issue_many(
+    *,
+    issuer: Issuer,
+    requests: list[AwardRequest],
+    source: str,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "",
+    notify: bool = True,
+) -> list[IssueOutcome]:
+    """Issue a batch of awards of one issuer in the caller's transaction, with bulk inserts.
+
+    Each request gets exactly what `credential_issue` would give it — the same documents, idempotency, audit row
+    and event — but the keys, the issuer profile and each achievement's document are loaded once, the status
+    slots are allocated together, and the credentials and audit rows are inserted in a few statements.
+    Outcomes come back in the order of the requests. If a concurrent award took one of the idempotency keys
+    meanwhile, the batch falls back to one award at a time (each in a savepoint), so the result is the same.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("credential_issue_many must run inside a transaction")
+    if source not in CredentialSource.values:
+        raise CredentialError(f"Unknown source {source!r}.")
+    outcomes = [IssueOutcome() for _ in requests]
+    if any(request.achievement.issuer_id != issuer.pk for request in requests):
+        raise CredentialError("Every award of a batch must be of the same issuer.")
+    keys = [request.idempotency_key for request in requests if request.idempotency_key]
+    found = {c.idempotency_key: c for c in Credential.objects.filter(issuer=issuer, idempotency_key__in=keys)}
+    now = timezone.now().replace(microsecond=0)
+    todo: list[tuple[int, tuple[str, datetime, datetime | None, str]]] = []
+    for position, request in enumerate(requests):
+        try:
+            existing = _existing(issuer, request, found.get(request.idempotency_key or ""))
+            if existing is not None:
+                outcomes[position] = IssueOutcome(credential=existing, existed=True)
+                continue
+            todo.append((position, _validate(request, now)))
+        except CredentialError as exc:
+            outcomes[position] = IssueOutcome(error=exc)
+    if not todo:
+        return outcomes
+    try:
+        signing = _Signing.load(issuer, {checked[3] for _, checked in todo})
+    except CredentialError as exc:
+        for position, _ in todo:
+            outcomes[position] = IssueOutcome(error=exc)
+        return outcomes
+    slots = allocate_slots(issuer, len(todo))
+    built = [
+        _build(request=requests[position], checked=checked, signing=signing, slot=slot, source=source, actor=actor)
+        for (position, checked), slot in zip(todo, slots, strict=True)
+    ]
+    try:
+        with transaction.atomic():
+            Credential.objects.bulk_create(built)
+    except IntegrityError:
+        # Rare: another award used one of the keys since we looked. One at a time, each decides for itself.
+        for position, _ in todo:
+            try:
+                with transaction.atomic():
+                    credential = credential_issue(
+                        request=requests[position], source=source, actor=actor, actor_label=actor_label, notify=notify
+                    )
+                outcomes[position] = IssueOutcome(credential=credential)
+            except CredentialError as exc:
+                outcomes[position] = IssueOutcome(error=exc)
+        return outcomes
+    audit_record_many(
+        issuer=issuer,
+        action="credential.issued",
+        items=[
+            (
+                credential,
+                {
+                    "achievement": credential.achievement.slug,
+                    "format": checked[3],
+                    "source": source,
+                    "credential": credential.public_id,
+                },
+            )
+            for credential, (_, checked) in zip(built, todo, strict=True)
+        ],
+        actor=actor,
+        actor_label=actor_label,
+    )
+    for credential, (position, _) in zip(built, todo, strict=True):
+        outcomes[position] = IssueOutcome(credential=credential)
+    publish_on_commit([_event("issued", credential) for credential in built])
+    _after_award_on_commit([credential.pk for credential in built], notify=notify)
+    return outcomes
+
+
+def _after_award_on_commit(credential_ids: list[int], *, notify: bool) -> None:
+    """Once the awards are durable: bake their images and (with `notify`) e-mail the learners, on their queues.
+
+    `robust`: the awards have committed by then; an unreachable broker is logged, it must not fail the request.
+    """
     # Imported here so that services never import tasks at module level (tasks import services).
-    from badges.tasks import send_award_email
+    from badges.tasks import bake_credentials, send_award_emails
 
-    # robust: the award has committed by then; an unreachable broker is logged, it must not fail the request.
-    transaction.on_commit(lambda: send_award_email.delay(credential_id), robust=True)
-
-
-def _bake_on_commit(credential_id: int) -> None:
-    # Same pattern as the e-mail: the baked images are made once the award is durable, never in the request.
-    from badges.tasks import bake_credential
-
-    transaction.on_commit(lambda: bake_credential.delay(credential_id), robust=True)
+    ids = list(credential_ids)
+    transaction.on_commit(lambda: bake_credentials.delay(ids), robust=True)
+    if notify:
+        transaction.on_commit(lambda: send_award_emails.delay(ids), robust=True)
 
 
 def _event(kind: str, credential: Credential) -> CredentialEvent:
@@ -255,7 +403,7 @@ def _change_status(
         actor_label=actor_label,
         data=data,
     )
-    publish_on_commit(_event(event, credential))
+    publish_on_commit([_event(event, credential)])
     return credential
 
 
@@ -300,21 +448,41 @@ def credential_revoke_many(
 
     The rows are locked first (in primary-key order, so concurrent bulk revocations cannot deadlock),
     so "already revoked" is decided on their current state; those are skipped and returned separately.
+    Each status list is written once however many of its bits flip; each credential gets its audit row
+    and its event, as `credential_revoke` gives them.
     """
+    reason = reason.strip()
+    if not reason:
+        raise CredentialError("A reason is required to revoke a credential.", field="reason")
     locked = list(
         Credential.objects.select_for_update()
         .filter(issuer=issuer, pk__in=[credential.pk for credential in credentials])
         .order_by("pk")
     )
-    revoked: list[Credential] = []
-    skipped: list[Credential] = []
-    for credential in locked:
-        if credential.status == CredentialStatus.REVOKED:
-            skipped.append(credential)
-        else:
-            revoked.append(
-                credential_revoke(credential=credential, reason=reason, actor=actor, actor_label=actor_label)
-            )
+    skipped = [credential for credential in locked if credential.status == CredentialStatus.REVOKED]
+    revoked = [credential for credential in locked if credential.status != CredentialStatus.REVOKED]
+    if not revoked:
+        return revoked, skipped
+    by_sequence: dict[int, list[int]] = defaultdict(list)
+    for credential in revoked:
+        by_sequence[credential.status_sequence].append(credential.status_index)
+    for sequence, indexes in sorted(by_sequence.items()):
+        set_status_bits(issuer=issuer, purpose=StatusPurpose.REVOCATION, sequence=sequence, indexes=indexes, value=True)
+    previous = {credential.pk: credential.status for credential in revoked}
+    now = timezone.now()
+    Credential.objects.filter(pk__in=list(previous)).update(
+        status=CredentialStatus.REVOKED, status_reason=reason, updated_at=now
+    )
+    for credential in revoked:
+        credential.status, credential.status_reason, credential.updated_at = CredentialStatus.REVOKED, reason, now
+    audit_record_many(
+        issuer=issuer,
+        action="credential.revoked",
+        items=[(credential, {"reason": reason, "previous": previous[credential.pk]}) for credential in revoked],
+        actor=actor,
+        actor_label=actor_label,
+    )
+    publish_on_commit([_event("revoked", credential) for credential in revoked])
     return revoked, skipped
 
 

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from badges.documents import VC_V2, xsd_datetime
@@ -42,34 +42,24 @@ def allocate_slots(issuer: Issuer, count: int) -> list[tuple[StatusList, int]]:
 
     Must run inside the transaction that creates the credentials: the revocation list row is
     locked until commit so concurrent awards never pick the same slot (the unique constraint on
-    Credential is the backstop).
+    Credential is the backstop). A list locked by another transaction (a bulk chunk signing its
+    credentials) is skipped, not waited for: concurrent writers each fill a list of their own, and
+    a new list is opened only when every open one is busy or full.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("allocate_slots must run inside a transaction")
     slots: list[tuple[StatusList, int]] = []
     while len(slots) < count:
-        current = (
-            StatusList.objects.filter(issuer=issuer, purpose=StatusPurpose.REVOCATION).order_by("-sequence").first()
-        )
-        sequence = current.sequence if current else 0
-        if current is None:
-            _lists_for_sequence(issuer, sequence)
-        status_list = StatusList.objects.select_for_update().get(
-            issuer=issuer, purpose=StatusPurpose.REVOCATION, sequence=sequence
-        )
-        if status_list.allocated >= FILL_LIMIT:
-            _lists_for_sequence(issuer, sequence + 1)
-            continue
+        status_list = _open_list(issuer)
         take = min(count - len(slots), FILL_LIMIT - status_list.allocated)
-        taken = {index for lst, index in slots if lst.pk == status_list.pk}
         chosen: set[int] = set()
         while len(chosen) < take:
             # Draw candidates and drop the used ones in one query: at most 75% full, few rounds are needed.
             candidates = {secrets.randbelow(LIST_SIZE) for _ in range(2 * (take - len(chosen)) + 8)}
-            candidates -= taken | chosen
+            candidates -= chosen
             used = set(
                 Credential.objects.filter(
-                    issuer=issuer, status_sequence=sequence, status_index__in=candidates
+                    issuer=issuer, status_sequence=status_list.sequence, status_index__in=candidates
                 ).values_list("status_index", flat=True)
             )
             free = list(candidates - used)
@@ -80,11 +70,46 @@ def allocate_slots(issuer: Issuer, count: int) -> list[tuple[StatusList, int]]:
     return slots
 
 
+def _open_list(issuer: Issuer) -> StatusList:
+    """A revocation list with free slots, locked by this transaction: the first one not locked by another."""
+    open_lists = StatusList.objects.filter(
+        issuer=issuer, purpose=StatusPurpose.REVOCATION, allocated__lt=FILL_LIMIT
+    ).order_by("sequence")
+    if transaction.get_connection().features.has_select_for_update_skip_locked:
+        open_lists = open_lists.select_for_update(skip_locked=True)
+    else:
+        open_lists = open_lists.select_for_update()
+    status_list = open_lists.first()
+    while status_list is None:
+        # Every list is full or busy: open the next sequence (its three purposes together). Two writers racing
+        # for the same sequence meet on the unique constraint; the loser sees it locked and tries the next one.
+        last = (
+            StatusList.objects.filter(issuer=issuer, purpose=StatusPurpose.REVOCATION)
+            .order_by("-sequence")
+            .values_list("sequence", flat=True)
+            .first()
+        )
+        sequence = 0 if last is None else last + 1
+        try:
+            with transaction.atomic():
+                _lists_for_sequence(issuer, sequence)
+        except IntegrityError:
+            continue
+        status_list = open_lists.filter(sequence=sequence).first()
+    return status_list
+
+
 def set_status_bit(*, issuer: Issuer, purpose: str, sequence: int, index: int, value: bool) -> None:
     """Flip one bit under a row lock and bump the list version (re-signed lazily on the next fetch)."""
+    set_status_bits(issuer=issuer, purpose=purpose, sequence=sequence, indexes=[index], value=value)
+
+
+def set_status_bits(*, issuer: Issuer, purpose: str, sequence: int, indexes: list[int], value: bool) -> None:
+    """Flip many bits of one list in one write, under a row lock; the version moves once."""
     status_list = StatusList.objects.select_for_update().get(issuer=issuer, purpose=purpose, sequence=sequence)
     bits = bytearray(status_list.bits)
-    set_bit(bits, index, value)
+    for index in indexes:
+        set_bit(bits, index, value)
     status_list.bits = bytes(bits)
     status_list.version += 1
     status_list.save(update_fields=["bits", "version", "updated_at"])

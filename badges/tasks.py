@@ -1,11 +1,23 @@
-"""Background work of the credential lifecycle: thin tasks that take ids and call a service."""
+"""Background work of the credential lifecycle: thin tasks that take ids and call a service.
+
+Queues (config.celery.route_task): award e-mails on `<default>.email` (rate-limited, so an SMTP relay's limit is
+respected however large a bulk job), baking on `<default>.baking`, bulk chunks on `<default>.bulk`, so a cohort
+of 100,000 never delays a single award's e-mail behind it and each kind can get its own workers.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import Task, shared_task
+from celery.signals import worker_ready
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from badges.models import Credential
 from badges.notifications import TRANSIENT_ERRORS, award_email_send
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 @shared_task(
@@ -16,6 +28,7 @@ from badges.notifications import TRANSIENT_ERRORS, award_email_send
     retry_backoff=30,
     retry_backoff_max=600,
     retry_jitter=True,
+    rate_limit=settings.AWARD_EMAIL_RATE_LIMIT,
 )
 def send_award_email(self: Task, credential_id: int) -> None:
     """E-mail the learner about an award. Safe to run twice: the service skips a notified credential.
@@ -32,32 +45,73 @@ def send_award_email(self: Task, credential_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def send_award_emails(credential_ids: list[int]) -> None:
+    """One message per award batch on the e-mail queue, fanned out there into one rate-limited, retried task per
+    learner, so the bulk path pays for one enqueue per chunk."""
+    for credential_id in credential_ids:
+        send_award_email.delay(credential_id)
+
+
+@shared_task(acks_late=True)
 def bake_credential(credential_id: int) -> None:
     """Bake the credential's PNG and SVG badge once (see badges.baking). Safe to run twice: the service
     skips a credential already baked."""
+    bake_credentials([credential_id])
+
+
+@shared_task(acks_late=True)
+def bake_credentials(credential_ids: list[int]) -> None:
+    """Bake a batch of credentials (a bulk chunk, or one award). Safe to run twice, like `bake_credential`."""
     from badges.baking import credential_bake
 
-    credential = Credential.objects.select_related("achievement").filter(pk=credential_id).first()
-    if credential is None:
-        return
-    credential_bake(credential=credential)
+    credentials = Credential.objects.select_related("achievement").filter(pk__in=credential_ids).order_by("pk")
+    for credential in credentials.iterator(chunk_size=100):
+        credential_bake(credential=credential)
 
 
-@shared_task(bind=True, acks_late=True)
+@shared_task(bind=True, acks_late=True, autoretry_for=DATABASE_ERRORS, max_retries=5, retry_backoff=5)
 def process_bulk_job(self: Task, job_id: int) -> None:
     """Issue one chunk of a bulk job, then enqueue the next, so no task runs long and a pause takes effect
-    between chunks. Safe to run twice: each row is claimed and committed with its award (badges.bulk.jobs).
+    between chunks. Several of these chains run side by side on one job (settings.BULK_PARALLEL_CHUNKS); each
+    claims its own rows. Safe to run twice: a chunk commits its rows with their credentials (badges.bulk.jobs).
     In-process (no broker) it loops here instead, since a nested `.delay()` would recurse once per chunk."""
-    from badges.bulk.jobs import bulk_job_finish, bulk_job_process_chunk
-    from badges.models import BulkJob, BulkJobStatus
+    from badges.bulk.jobs import bulk_job_finish, bulk_job_process_chunk, bulk_job_running
 
-    while True:
-        status = BulkJob.objects.filter(pk=job_id).values_list("status", flat=True).first()
-        if status not in (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING):
-            return
+    while bulk_job_running(job_id):
         if bulk_job_process_chunk(job_id=job_id) == 0:
             bulk_job_finish(job_id=job_id)
             return
         if not self.request.is_eager:
             process_bulk_job.delay(job_id)
             return
+
+
+@shared_task(acks_late=True, autoretry_for=DATABASE_ERRORS, max_retries=5, retry_backoff=5)
+def undo_bulk_job(job_id: int) -> None:
+    """Revoke what a bulk job issued, a batch per transaction; safe to run twice (revoked ones are skipped)."""
+    from badges.bulk.jobs import bulk_job_undo_run
+
+    bulk_job_undo_run(job_id=job_id)
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, max_retries=3, retry_backoff=30)
+def send_bulk_job_report(job_id: int) -> None:
+    """E-mail the uploader the totals of a finished job. Safe to run twice: sent once per job."""
+    from badges.bulk.jobs import bulk_job_report_send
+
+    bulk_job_report_send(job_id=job_id)
+
+
+@shared_task
+def resume_bulk_jobs(only_stale: bool = True) -> int:
+    """Restart the chains of jobs left running by a worker that died (its unacknowledged message comes back only
+    after the broker's visibility timeout). Beat runs it every minute for jobs without a chunk for
+    BULK_STALE_SECONDS; a starting worker runs it for every active job."""
+    from badges.bulk.jobs import bulk_jobs_resume
+
+    return bulk_jobs_resume(stale_after=timedelta(seconds=settings.BULK_STALE_SECONDS) if only_stale else None)
+
+
+@worker_ready.connect
+def _resume_on_worker_start(sender: object = None, **kwargs: object) -> None:
+    resume_bulk_jobs.delay(only_stale=False)

@@ -1,11 +1,23 @@
 """The Celery application. Without CELERY_BROKER_URL tasks run in-process (see settings)."""
 
 import os
+from typing import Any
 
 from celery import Celery
+
+from config.queues import TASK_QUEUE_KIND
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def route_task(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any) -> dict[str, str] | None:
+    """`<default queue>.<kind>` for the tasks listed in config.queues; read at send time, so a process that changes
+    its default queue (the worker tests do) routes with it."""
+    kind = TASK_QUEUE_KIND.get(name)
+    if kind is None:
+        return None
+    return {"queue": f"{app.conf.task_default_queue}.{kind}"}

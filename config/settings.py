@@ -12,6 +12,9 @@ from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
+
+from config.queues import QUEUE_KINDS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -173,6 +176,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# E-mail, baking and bulk chunks have queues of their own, named after the default one (config.celery.route_task);
+# a worker started without -Q consumes them all.
+CELERY_TASK_QUEUES = [
+    Queue(name) for name in (CELERY_TASK_DEFAULT_QUEUE, *(f"{CELERY_TASK_DEFAULT_QUEUE}.{k}" for k in QUEUE_KINDS))
+]
+CELERY_TASK_ROUTES = ["config.celery.route_task"]
+CELERY_BEAT_SCHEDULE = {
+    "resume-bulk-jobs": {"task": "badges.tasks.resume_bulk_jobs", "schedule": 60.0},
+}
+# Per worker process: the relay's limit divided by the number of e-mail workers. Celery's syntax: "10/s", "300/m".
+AWARD_EMAIL_RATE_LIMIT = env.str("AWARD_EMAIL_RATE_LIMIT", default="10/s") or None  # empty: no limit
+# Bulk jobs: rows per chunk (one transaction each), chunk chains run side by side per job, and how long a running
+# job may go without a committed chunk before the periodic check restarts its chains.
+BULK_CHUNK_SIZE = env.int("BULK_CHUNK_SIZE", default=200)
+BULK_PARALLEL_CHUNKS = env.int("BULK_PARALLEL_CHUNKS", default=2)
+BULK_STALE_SECONDS = env.int("BULK_STALE_SECONDS", default=300)
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -61,6 +61,33 @@ def audit_record(
     )
 
 
+def audit_record_many(
+    *,
+    issuer: Issuer | None,
+    action: str,
+    items: list[tuple[Any, dict[str, Any]]],
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "",
+) -> None:
+    """Append one audit row per (object, data) pair in one insert: the same rows `audit_record` writes."""
+    user = actor if actor is not None and actor.is_authenticated else None
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                issuer=issuer,
+                actor=user,
+                actor_label=actor_label,
+                action=action,
+                object_type=type(obj).__name__.lower(),
+                object_id=str(obj.pk),
+                data=data,
+            )
+            for obj, data in items
+        ],
+        batch_size=1_000,
+    )
+
+
 @transaction.atomic
 def issuer_create(
     *, slug: str, name: str, owner: AbstractBaseUser | None = None, actor_label: str = "", **profile: Any

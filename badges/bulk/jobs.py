@@ -1,33 +1,45 @@
-"""Bulk jobs: an uploaded file's valid rows stored once, then issued in chunks by a background task.
+"""Bulk jobs: every row of an uploaded file stored once, the valid ones issued in chunks by background tasks.
 
-Each award is its own transaction, together with its row's new status and the job's counters, so a chunk that is
-retried or delivered twice finds the row done; a row left pending by a crash is issued under the same idempotency
-key, which hands back the credential issued first instead of a second one.
+A chunk is one transaction: its rows are claimed under row locks (rows another chunk holds are skipped), their
+credentials are signed and bulk-inserted, and the rows, the job's counters and the audit rows are written with
+them. A chunk that crashes leaves nothing behind and its rows are claimed again; a chunk delivered twice finds
+its rows done. The idempotency key of every row is unique per issuer in the database, so no row can be issued
+twice whatever happens to the workers (see docs/decisions.md, D19).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from badges.bulk.parsing import BulkFileError, parse_upload
 from badges.bulk.validation import Preview, validate_rows
-from badges.models import Achievement, BulkJob, BulkJobStatus, BulkRow, BulkRowStatus, Credential
-from badges.services import AwardRequest, CredentialError, credential_issue
+from badges.models import Achievement, BulkJob, BulkJobStatus, BulkRow, BulkRowStatus, Credential, CredentialStatus
+from badges.services import AwardRequest, CredentialError, IssueOutcome, credential_issue_many, credential_revoke_many
 from issuer.models import Issuer
 from issuer.services import audit_record
 
-CHUNK_SIZE = 200
+logger = logging.getLogger(__name__)
+
 RESULT_COLUMNS = ["line", "status", "credential", "error"]
 ACTIVE_STATUSES = (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING)
 ENDED_STATUSES = (BulkJobStatus.CANCELLED, BulkJobStatus.FINISHED, BulkJobStatus.FAILED)
+UNDO_BATCH = 1_000
+EMAIL_FIELD_LENGTH = BulkRow._meta.get_field("email").max_length
 
 
 class BulkJobError(Exception):
@@ -58,9 +70,8 @@ def bulk_job_create(
     actor: AbstractBaseUser | None = None,
     actor_label: str = "",
 ) -> tuple[BulkJob, Preview]:
-    """Read and check the upload; store its valid rows as a job waiting to be started.
-
-    Raises BulkFileError when the file as a whole cannot be used."""
+    """Read and check the upload; store its rows (valid ones pending, invalid ones with their reasons) as a job
+    waiting to be confirmed. Raises BulkFileError when the file as a whole cannot be used."""
     parsed = parse_upload(data, filename=filename)
     try:
         preview = validate_rows(issuer=issuer, parsed=parsed, achievement=achievement)
@@ -74,23 +85,33 @@ def bulk_job_create(
         total_rows=preview.total,
         valid_rows=len(preview.valid),
     )
-    BulkRow.objects.bulk_create(
-        [
-            BulkRow(
-                job=job,
-                line=row.line,
-                email=row.email,
-                name=row.name,
-                achievement=row.achievement,
-                evidence=row.evidence,
-                valid_until=row.valid_until,
-                external_id=row.external_id,
-                idempotency_key=row.idempotency_key,
-            )
-            for row in preview.valid
-        ],
-        batch_size=1_000,
-    )
+    raw_emails = {row.line: row.values.get("email", "") for row in parsed.rows}
+    rows = [
+        BulkRow(
+            job=job,
+            line=row.line,
+            email=row.email,
+            name=row.name,
+            achievement=row.achievement,
+            evidence=row.evidence,
+            valid_until=row.valid_until,
+            external_id=row.external_id,
+            idempotency_key=row.idempotency_key,
+        )
+        for row in preview.valid
+    ]
+    rows += [
+        BulkRow(
+            job=job,
+            line=row.line,
+            email=raw_emails.get(row.line, "")[:EMAIL_FIELD_LENGTH],
+            status=BulkRowStatus.INVALID,
+            error="; ".join(row.reasons),
+        )
+        for row in preview.invalid
+    ]
+    rows.sort(key=lambda row: row.line)
+    BulkRow.objects.bulk_create(rows, batch_size=1_000)
     _audit(
         job,
         "bulk.created",
@@ -105,27 +126,37 @@ def bulk_job_create(
 
 @transaction.atomic
 def bulk_job_start(*, job: BulkJob, actor: AbstractBaseUser | None = None, actor_label: str = "") -> BulkJob:
-    """Queue a validated or paused job; the task is enqueued once this commits."""
-    from badges.tasks import process_bulk_job  # tasks import services, never the other way at module level
-
+    """Confirm a validated job or resume a paused one; its chunk tasks are enqueued once this commits."""
     job = _locked(job.pk)
     if job.status not in (BulkJobStatus.VALIDATED, BulkJobStatus.PAUSED):
         raise BulkJobError(f"A {job.status} job cannot be started.")
     if job.valid_rows == 0:
         raise BulkJobError("The job has no valid rows to issue.")
     resumed = job.status == BulkJobStatus.PAUSED
+    now = timezone.now()
     job.status = BulkJobStatus.QUEUED
-    job.started_at = job.started_at or timezone.now()
-    job.save(update_fields=["status", "started_at"])
+    job.started_at = job.started_at or now
+    job.run_started_at = now
+    job.run_started_rows = job.done_rows + job.failed_rows
+    job.save(update_fields=["status", "started_at", "run_started_at", "run_started_rows"])
     _audit(job, "bulk.resumed" if resumed else "bulk.started", actor=actor, actor_label=actor_label)
     job_id = job.pk
-    transaction.on_commit(lambda: process_bulk_job.delay(job_id))
+    transaction.on_commit(lambda: _enqueue_chains(job_id))
     return job
+
+
+def _enqueue_chains(job_id: int) -> None:
+    from badges.tasks import process_bulk_job  # tasks import services, never the other way at module level
+
+    # In-process a single call runs the whole job; with a broker, chains run side by side on the workers.
+    chains = 1 if settings.CELERY_TASK_ALWAYS_EAGER else max(1, settings.BULK_PARALLEL_CHUNKS)
+    for _ in range(chains):
+        process_bulk_job.delay(job_id)
 
 
 @transaction.atomic
 def bulk_job_pause(*, job: BulkJob, actor: AbstractBaseUser | None = None, actor_label: str = "") -> BulkJob:
-    """Stop after the current chunk; `bulk_job_start` resumes."""
+    """Stop after the chunks in progress; `bulk_job_start` resumes."""
     job = _locked(job.pk)
     if job.status not in ACTIVE_STATUSES:
         raise BulkJobError(f"A {job.status} job cannot be paused.")
@@ -143,15 +174,34 @@ def bulk_job_cancel(*, job: BulkJob, actor: AbstractBaseUser | None = None, acto
         raise BulkJobError(f"A {job.status} job cannot be cancelled.")
     job.status = BulkJobStatus.CANCELLED
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "finished_at"])
+    fields = ["status", "finished_at"]
+    if job.done_rows or job.failed_rows:  # something was issued: the issuer needs the list
+        _save_results(job)
+        fields.append("result_file")
+    job.save(update_fields=fields)
     _audit(job, "bulk.cancelled", actor=actor, actor_label=actor_label, done=job.done_rows, failed=job.failed_rows)
     return job
 
 
-def bulk_job_process_chunk(*, job_id: int, size: int = CHUNK_SIZE) -> int:
-    """Issue up to `size` pending rows of a queued or running job, in line order; returns how many were handled.
+def bulk_job_running(job_id: int) -> bool:
+    return BulkJob.objects.filter(pk=job_id, status__in=ACTIVE_STATUSES).exists()
 
-    Not one transaction on purpose: every row commits with its award, so work done survives a crash mid-chunk."""
+
+def bulk_job_process_chunk(*, job_id: int, size: int | None = None) -> int:
+    """Issue up to `size` pending rows of a queued or running job in one transaction; returns how many rows it
+    handled (0: nothing left that another chunk is not already holding)."""
+    size = size or settings.BULK_CHUNK_SIZE
+    try:
+        return _process_chunk(job_id=job_id, size=size)
+    except _JobStopped:
+        return 0  # paused or cancelled while the chunk was signing: rolled back, its rows stay pending
+
+
+class _JobStopped(Exception):
+    pass
+
+
+def _process_chunk(*, job_id: int, size: int) -> int:
     with transaction.atomic():
         job = _locked(job_id)
         if job.status == BulkJobStatus.QUEUED:
@@ -159,75 +209,292 @@ def bulk_job_process_chunk(*, job_id: int, size: int = CHUNK_SIZE) -> int:
             job.save(update_fields=["status"])
         if job.status != BulkJobStatus.RUNNING:
             return 0
-    # Read the chunk once (achievements shared between rows); each row is then claimed again under lock.
-    candidates = list(
-        BulkRow.objects.filter(job_id=job_id, status=BulkRowStatus.PENDING)
-        .select_related("achievement__issuer")
-        .order_by("pk")[:size]
-    )
-    achievements: dict[int, Achievement] = {}
-    processed = 0
-    for row in candidates:
-        row.achievement = achievements.setdefault(row.achievement_id, row.achievement)
-        if _process_row(job=job, row=row):
-            processed += 1
-    return processed
-
-
-def _process_row(*, job: BulkJob, row: BulkRow) -> bool:
     with transaction.atomic():
-        claim = BulkRow.objects.filter(pk=row.pk, status=BulkRowStatus.PENDING)
+        claim = BulkRow.objects.filter(job_id=job_id, status=BulkRowStatus.PENDING).order_by("pk")
         if connection.features.has_select_for_update_skip_locked:
-            # Another worker holding this row is issuing it: leave it to that worker.
-            claim = claim.select_for_update(skip_locked=True)
-        if not claim.values_list("pk", flat=True):
-            return False
-        existed = Credential.objects.filter(issuer_id=job.issuer_id, idempotency_key=row.idempotency_key).exists()
+            # Rows another chunk holds are being issued by it: take the next ones instead of waiting.
+            claim = claim.select_for_update(skip_locked=True, of=("self",))
+        rows = list(claim[:size])
+        if not rows:
+            return 0
+        achievements = Achievement.objects.select_related("issuer").in_bulk({row.achievement_id for row in rows})
+        requests = [
+            AwardRequest(
+                achievement=achievements[row.achievement_id],
+                email=row.email,
+                name=row.name,
+                evidence=row.evidence,
+                valid_until=row.valid_until,
+                idempotency_key=row.idempotency_key,
+            )
+            for row in rows
+        ]
         try:
-            credential = credential_issue(
-                request=AwardRequest(
-                    achievement=row.achievement,
-                    email=row.email,
-                    name=row.name,
-                    evidence=row.evidence,
-                    valid_until=row.valid_until,
-                    idempotency_key=row.idempotency_key,
-                ),
+            outcomes = credential_issue_many(
+                issuer=job.issuer,
+                requests=requests,
                 source="bulk",
                 actor=job.created_by,
                 actor_label=f"bulk job {job.uuid}",
                 notify=True,
             )
         except CredentialError as exc:
-            row.status = BulkRowStatus.FAILED
-            row.error = exc.message
-            counter = "failed_rows"
-        else:
-            row.status = BulkRowStatus.SKIPPED if existed else BulkRowStatus.ISSUED
-            row.credential = credential
-            row.error = "already issued" if existed else ""
-            counter = "done_rows"
-        row.save(update_fields=["status", "credential", "error"])
-        BulkJob.objects.filter(pk=job.pk).update(**{counter: F(counter) + 1})
-    return True
+            outcomes = [IssueOutcome(error=exc) for _ in rows]
+        done = failed = 0
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if outcome.error is not None:
+                row.status, row.credential, row.error = BulkRowStatus.FAILED, None, outcome.error.message
+                failed += 1
+            elif outcome.existed:
+                row.status, row.credential, row.error = BulkRowStatus.SKIPPED, outcome.credential, "already issued"
+                done += 1
+            else:
+                row.status, row.credential, row.error = BulkRowStatus.ISSUED, outcome.credential, ""
+                done += 1
+        _store_outcomes(rows)
+        # Last statement before commit: concurrent chunks queue on the job row only for the commit itself. A job
+        # paused or cancelled meanwhile gets nothing from this chunk (the result CSV of a cancel stays exact).
+        running = BulkJob.objects.filter(pk=job_id, status=BulkJobStatus.RUNNING).update(
+            done_rows=F("done_rows") + done, failed_rows=F("failed_rows") + failed, heartbeat_at=timezone.now()
+        )
+        if not running:
+            raise _JobStopped
+    return len(rows)
+
+
+def _store_outcomes(rows: list[BulkRow]) -> None:
+    """Write each row's status, credential and error in one statement.
+
+    Django's bulk_update builds a CASE per column and row, which costs more than signing the chunk did on
+    PostgreSQL; an UPDATE ... FROM (VALUES ...) is what it means. Other databases keep bulk_update."""
+    if connection.vendor != "postgresql":
+        BulkRow.objects.bulk_update(rows, ["status", "credential", "error"])
+        return
+    table = BulkRow._meta.db_table
+    cast = "::bigint"
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    params: list[Any] = []
+    for row in rows:
+        params += [row.pk, row.status, row.credential.pk if row.credential is not None else None, row.error]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = v.status, credential_id = v.credential_id{cast}, error = v.error "  # noqa: S608 - table name from the model, values as parameters
+            f"FROM (VALUES {values}) AS v(id, status, credential_id, error) WHERE {table}.id = v.id{cast}",
+            params,
+        )
 
 
 @transaction.atomic
 def bulk_job_finish(*, job_id: int) -> BulkJob:
-    """Close a running job with no pending rows: write the result CSV and mark it finished. Otherwise a no-op."""
+    """Close a running job with no pending rows: write the result CSV, mark it finished and e-mail the uploader.
+    Otherwise (rows still pending, or held by another chunk) a no-op: the chunk holding them finishes it."""
     job = _locked(job_id)
     if job.status != BulkJobStatus.RUNNING or job.rows.filter(status=BulkRowStatus.PENDING).exists():
         return job
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(RESULT_COLUMNS)
-    rows = job.rows.select_related("credential").order_by("line", "pk")
-    for row in rows.iterator(chunk_size=1_000):
-        public_id = row.credential.public_id if row.credential is not None else ""
-        writer.writerow([row.line, row.status, public_id, row.error])
-    job.result_file.save(f"{job.uuid}.csv", ContentFile(buffer.getvalue().encode("utf-8")), save=False)
+    _save_results(job)
     job.status = BulkJobStatus.FINISHED
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at", "result_file"])
     _audit(job, "bulk.finished", done=job.done_rows, failed=job.failed_rows, valid=job.valid_rows)
+    if job.created_by_id is not None:
+        from badges.tasks import send_bulk_job_report
+
+        transaction.on_commit(lambda: send_bulk_job_report.delay(job_id), robust=True)
     return job
+
+
+def _save_results(job: BulkJob) -> None:
+    """The result CSV: one line per row of the file, in file order (line, status, credential URL, error)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(RESULT_COLUMNS)
+    rows = job.rows.order_by("line", "pk").values_list("line", "status", "credential__uuid", "error")
+    for line, status, credential_uuid, error in rows.iterator(chunk_size=2_000):
+        url = f"{settings.SITE_URL}/credentials/{credential_uuid}" if credential_uuid else ""
+        writer.writerow([line, status, url, error])
+    job.result_file.save(f"{job.uuid}.csv", ContentFile(buffer.getvalue().encode("utf-8")), save=False)
+
+
+@dataclass
+class BulkProgress:
+    """A job's figures as the progress bar and the API show them."""
+
+    status: str
+    status_label: str
+    total: int
+    valid: int
+    invalid: int
+    done: int
+    failed: int
+    pending: int
+    handled: int
+    percent: float
+    rate: float | None  # rows per second since the last start or resume
+    eta_seconds: int | None
+    started_at: str | None
+    finished_at: str | None
+    result_ready: bool
+    undo: str  # "none", "requested" or "done"
+    revoked: int
+    can_start: bool
+    can_pause: bool
+    can_resume: bool
+    can_cancel: bool
+    can_undo: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def bulk_job_progress(job: BulkJob, *, now: datetime | None = None) -> BulkProgress:
+    now = now or timezone.now()
+    handled = job.done_rows + job.failed_rows
+    pending = max(job.valid_rows - handled, 0)
+    rate = eta = None
+    if job.run_started_at is not None and handled > job.run_started_rows:
+        until = job.finished_at if job.status in ENDED_STATUSES and job.finished_at else now
+        elapsed = max((until - job.run_started_at).total_seconds(), 1e-3)
+        rate = round((handled - job.run_started_rows) / elapsed, 1)
+        if job.status in ACTIVE_STATUSES and rate > 0:
+            eta = round(pending / rate)
+    undo = "done" if job.undone_at else ("requested" if job.undo_requested_at else "none")
+    return BulkProgress(
+        status=job.status,
+        status_label=job.get_status_display(),
+        total=job.total_rows,
+        valid=job.valid_rows,
+        invalid=job.total_rows - job.valid_rows,
+        done=job.done_rows,
+        failed=job.failed_rows,
+        pending=pending,
+        handled=handled,
+        percent=round(100 * handled / job.valid_rows, 1) if job.valid_rows else (100.0 if job.finished_at else 0.0),
+        rate=rate,
+        eta_seconds=eta,
+        started_at=_iso(job.started_at),
+        finished_at=_iso(job.finished_at),
+        result_ready=bool(job.result_file),
+        undo=undo,
+        revoked=job.revoked_rows,
+        can_start=job.status == BulkJobStatus.VALIDATED and job.valid_rows > 0,
+        can_pause=job.status in ACTIVE_STATUSES,
+        can_resume=job.status == BulkJobStatus.PAUSED,
+        can_cancel=job.status not in ENDED_STATUSES,
+        can_undo=_undo_refusal(job) is None,
+    )
+
+
+def _undo_refusal(job: BulkJob) -> str | None:
+    if job.status not in (BulkJobStatus.FINISHED, BulkJobStatus.CANCELLED):
+        return f"A {job.status} job cannot be undone; pause and cancel it first."
+    if job.undo_requested_at is not None:
+        return "This job has already been undone."
+    if not job.rows.filter(status=BulkRowStatus.ISSUED).exists():
+        return "This job issued no credential; there is nothing to undo."
+    return None
+
+
+@transaction.atomic
+def bulk_job_undo(
+    *, job: BulkJob, reason: str, actor: AbstractBaseUser | None = None, actor_label: str = ""
+) -> BulkJob:
+    """Revoke everything the job issued (rows found already issued elsewhere are left alone), in the background."""
+    reason = reason.strip()
+    if not reason:
+        raise BulkJobError("A reason is required to undo a bulk job; it is shown on every revoked credential.")
+    job = _locked(job.pk)
+    refusal = _undo_refusal(job)
+    if refusal is not None:
+        raise BulkJobError(refusal)
+    job.undo_requested_at = timezone.now()
+    job.undo_reason = reason[:500]
+    job.save(update_fields=["undo_requested_at", "undo_reason"])
+    _audit(job, "bulk.undo_requested", actor=actor, actor_label=actor_label, reason=job.undo_reason)
+    from badges.tasks import undo_bulk_job
+
+    job_id = job.pk
+    transaction.on_commit(lambda: undo_bulk_job.delay(job_id))
+    return job
+
+
+def bulk_job_undo_run(*, job_id: int, batch: int = UNDO_BATCH) -> BulkJob:
+    """Revoke the job's issued credentials, `batch` per transaction; safe to run again after a crash."""
+    job = BulkJob.objects.select_related("issuer", "created_by").get(pk=job_id)
+    if job.undo_requested_at is None or job.undone_at is not None:
+        return job
+    label = f"undo of bulk job {job.uuid}"
+    last_pk = 0
+    while True:
+        ids = list(
+            BulkRow.objects.filter(job=job, status=BulkRowStatus.ISSUED, credential__isnull=False, pk__gt=last_pk)
+            .order_by("pk")
+            .values_list("pk", "credential_id")[:batch]
+        )
+        if not ids:
+            break
+        last_pk = ids[-1][0]
+        with transaction.atomic():
+            credentials = list(
+                Credential.objects.filter(pk__in=[cid for _, cid in ids]).exclude(status=CredentialStatus.REVOKED)
+            )
+            revoked, _ = credential_revoke_many(
+                issuer=job.issuer,
+                credentials=credentials,
+                reason=job.undo_reason,
+                actor=job.created_by,
+                actor_label=label,
+            )
+            BulkJob.objects.filter(pk=job.pk).update(revoked_rows=F("revoked_rows") + len(revoked))
+    with transaction.atomic():
+        job = _locked(job_id)
+        job.undone_at = timezone.now()
+        job.save(update_fields=["undone_at"])
+        _audit(job, "bulk.undone", actor_label=label, revoked=job.revoked_rows)
+    return job
+
+
+def bulk_job_report_send(*, job_id: int) -> None:
+    """E-mail the uploader the job's totals and where to find the results; once per job."""
+    with transaction.atomic():
+        job = _locked(job_id)
+        user = job.created_by
+        if job.uploader_notified_at is not None or user is None or not user.email:
+            return
+        job.uploader_notified_at = timezone.now()
+        job.save(update_fields=["uploader_notified_at"])
+    page = reverse("badges:bulk-detail", args=[job.issuer.slug, job.uuid])
+    context = {"job": job, "progress": bulk_job_progress(job), "page_url": f"{settings.SITE_URL}{page}"}
+    subject = " ".join(f"Bulk awards finished: {job.source_name or job.uuid}".split())
+    try:
+        EmailMessage(
+            subject=subject,
+            body=render_to_string("emails/bulk_finished.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[user.email],
+            headers={"Auto-Submitted": "auto-generated"},
+        ).send()
+    except Exception:
+        # Let the task retry a transient failure: the mark is cleared so that the retry sends.
+        BulkJob.objects.filter(pk=job_id).update(uploader_notified_at=None)
+        raise
+
+
+def bulk_jobs_resume(*, stale_after: timedelta | None = None) -> int:
+    """Enqueue chunk chains again for queued or running jobs; returns how many jobs.
+
+    With `stale_after`, only jobs whose last chunk committed longer ago than that (or never) — the periodic check.
+    Without, every active job (a worker just started: the one it replaces may have died mid-chunk). An extra chain
+    on a healthy job costs nothing but a query: chunks never share rows."""
+    jobs = BulkJob.objects.filter(status__in=ACTIVE_STATUSES)
+    if stale_after is not None:
+        cutoff = timezone.now() - stale_after
+        jobs = jobs.filter(heartbeat_at__lt=cutoff) | jobs.filter(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    job_ids = list(jobs.values_list("pk", flat=True))
+    for job_id in job_ids:
+        logger.info("Resuming bulk job %s", job_id)
+        _enqueue_chains(job_id)
+    return len(job_ids)

@@ -54,7 +54,7 @@ MIXED = _csv(
 )
 
 
-def test_create_stores_only_valid_rows(issuer, achievement, user):
+def test_create_stores_every_row_invalid_ones_with_their_reasons(issuer, achievement, user):
     # when
     job, preview = bulk_job_create(issuer=issuer, data=MIXED, filename="mixed.csv", achievement=achievement, actor=user)
 
@@ -65,7 +65,13 @@ def test_create_stores_only_valid_rows(issuer, achievement, user):
     rows = list(job.rows.order_by("line"))
     assert [(r.line, r.email, r.name, r.idempotency_key, r.status) for r in rows] == [
         (2, "ada@example.org", "Ada", "bulk:ext:S-1", "pending"),
+        (3, "not-an-address", "", "", "invalid"),
         (4, "cy@example.org", "Cy", "bulk:ext:S-3", "pending"),
+        (5, "", "", "", "invalid"),
+    ]
+    assert [r.error for r in rows if r.status == "invalid"] == [
+        "'not-an-address' is not a valid e-mail address",
+        "the e-mail address is missing",
     ]
     assert AuditEvent.objects.filter(action="bulk.created", object_id=str(job.pk)).count() == 1
     assert Credential.objects.count() == 0
@@ -95,10 +101,14 @@ def test_started_job_issues_every_valid_row(issuer, achievement):
     ada = credentials["bulk:ext:S-1"]
     assert (ada.recipient_email, ada.recipient_name, ada.source) == ("ada@example.org", "Ada", "bulk")
     assert verify_credential(ada.document).valid
-    assert _statuses(job) == [(2, "issued"), (4, "issued")]
+    assert _statuses(job) == [(2, "issued"), (3, "invalid"), (4, "issued"), (5, "invalid")]
     cy = credentials["bulk:ext:S-3"]
     assert job.result_file.read().decode() == (
-        f"line,status,credential,error\n2,issued,{ada.public_id},\n4,issued,{cy.public_id},\n"
+        "line,status,credential,error\n"
+        f"2,issued,{ada.public_id},\n"
+        "3,invalid,,'not-an-address' is not a valid e-mail address\n"
+        f"4,issued,{cy.public_id},\n"
+        "5,invalid,,the e-mail address is missing\n"
     )
     assert job.result_file.name == f"bulk/{job.uuid}.csv"
     assert AuditEvent.objects.filter(action="bulk.finished", object_id=str(job.pk)).count() == 1
@@ -131,7 +141,7 @@ def test_the_same_file_twice_is_all_already_awarded(issuer, achievement):
         4: "already awarded",
         5: "the e-mail address is missing",
     }
-    assert (second.valid_rows, second.rows.count()) == (0, 0)
+    assert (second.valid_rows, second.rows.exclude(status="invalid").count()) == (0, 0)
     with pytest.raises(BulkJobError, match="no valid rows"):
         bulk_job_start(job=second)
 
@@ -197,7 +207,12 @@ def test_cancel_leaves_pending_rows_unissued(issuer, achievement):
     assert bulk_job_process_chunk(job_id=job.pk) == 0
     assert (job.status, job.done_rows, Credential.objects.count()) == ("cancelled", 1, 1)
     assert [s for _, s in _statuses(job)] == ["issued", "pending", "pending", "pending"]
-    assert not job.result_file
+    assert job.result_file.read().decode().splitlines()[1:] == [
+        f"2,issued,{job.rows.get(line=2).credential.public_id},",
+        "3,pending,,",
+        "4,pending,,",
+        "5,pending,,",
+    ]
     for change in (bulk_job_start, bulk_job_pause, bulk_job_cancel):
         with pytest.raises(BulkJobError, match="A cancelled job cannot be"):
             change(job=job)

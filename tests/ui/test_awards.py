@@ -559,24 +559,21 @@ def test_bulk_revoke_is_all_or_nothing(client_as, achievement, monkeypatch):
     versions = dict(StatusList.objects.values_list("pk", "version"))
     import badges.services
 
-    real = badges.services.set_status_bit
     calls = []
 
-    def fail_on_second(**kwargs):
-        # The status-list store refuses the second write: the first must be rolled back with it.
-        calls.append(kwargs["index"])
-        if len(calls) == 2:
-            raise CredentialError("The status list could not be updated.")
-        real(**kwargs)
+    def fail_at_the_audit(**kwargs):
+        # The last write of the revocation fails: the status list and the credentials must be rolled back with it.
+        calls.append(len(kwargs["items"]))
+        raise CredentialError("The status list could not be updated.")
 
-    monkeypatch.setattr(badges.services, "set_status_bit", fail_on_second)
+    monkeypatch.setattr(badges.services, "audit_record_many", fail_at_the_audit)
     response = client_as("owner").post(
         "/manage/uni/awards/revoke/",
         {"selected": [str(c.uuid) for c in credentials], "reason": "Cohort cancelled", "confirm": "1"},
     )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == ["Nothing was revoked: The status list could not be updated."]
-    assert len(calls) == 2
+    assert calls == [3]
     assert Credential.objects.filter(status=CredentialStatus.REVOKED).count() == 0
     assert AuditEvent.objects.filter(action="credential.revoked").count() == 0
     assert dict(StatusList.objects.values_list("pk", "version")) == versions

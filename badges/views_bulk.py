@@ -1,0 +1,276 @@
+"""The issuer's bulk-award pages: upload a file, check its preview, confirm, follow the progress, pause, resume or
+cancel, download the results, undo.
+
+Views are thin: the services in `badges.bulk.jobs` decide what is allowed and write; a refusal (BulkJobError) comes
+back as a message on the job's page. Every job is looked up within the issuer of the URL, so another issuer's UUID
+is a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from badges.bulk.jobs import (
+    BulkJobError,
+    bulk_job_cancel,
+    bulk_job_create,
+    bulk_job_pause,
+    bulk_job_progress,
+    bulk_job_start,
+    bulk_job_undo,
+)
+from badges.bulk.parsing import MAX_BYTES, BulkFileError
+from badges.forms_bulk import TOO_LARGE, BulkUndoForm, BulkUploadForm
+from badges.models import BulkJob, BulkJobStatus, BulkRow, BulkRowStatus
+from issuer.models import Issuer
+from issuer.permissions import Action, issuer_required
+
+PAGE_SIZE = 25
+ROWS_PER_PAGE = 100
+TEMPLATE_CSV = settings.BASE_DIR / "templates" / "badges" / "bulk_template.csv"
+# The form's own fields (achievement, CSRF token) around the file; a larger request is refused unread.
+MAX_REQUEST_BYTES = MAX_BYTES + 64 * 1024
+IN_PROGRESS = (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING, BulkJobStatus.PAUSED)
+
+
+def _job(issuer: Issuer, uuid: Any) -> BulkJob:
+    return get_object_or_404(
+        BulkJob.objects.select_related("issuer", "achievement", "created_by"), issuer=issuer, uuid=uuid
+    )
+
+
+def _detail(issuer: Issuer, job: BulkJob) -> HttpResponse:
+    return redirect("badges:bulk-detail", issuer.slug, job.uuid)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{pluralize(count)}"
+
+
+def duration_text(seconds: int | None) -> str:
+    """ "about 3 min left"-style wording for an ETA; the progress script words it the same way."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"about {max(seconds, 1)} s left"
+    if seconds < 3600:
+        return f"about {round(seconds / 60)} min left"
+    hours, rest = divmod(seconds, 3600)
+    return f"about {hours} h {round(rest / 60)} min left"
+
+
+def progress_text(progress: dict[str, Any]) -> str:
+    """ "X of N rows done, F failed, R rows/s, about T left": the figures under the progress bar."""
+    parts = [f"{progress['handled']:,} of {progress['valid']:,} rows done", f"{progress['failed']:,} failed"]
+    if progress["rate"] is not None:
+        parts.append(f"{progress['rate']:.1f} rows/s")
+    if eta := duration_text(progress["eta_seconds"]):
+        parts.append(eta)
+    return ", ".join(parts)
+
+
+def _percent(job: BulkJob) -> int:
+    if not job.valid_rows:
+        return 100 if job.status == BulkJobStatus.FINISHED else 0
+    return min(100, (job.done_rows + job.failed_rows) * 100 // job.valid_rows)
+
+
+@require_safe
+@issuer_required(Action.VIEW)
+def bulk_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+    """The issuer's bulk jobs, newest first."""
+    queryset = BulkJob.objects.filter(issuer=issuer).select_related("created_by", "achievement")
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"job": job, "percent": _percent(job), "invalid": job.total_rows - job.valid_rows} for job in page]
+    return render(request, "badges/bulk/list.html", {"nav": "bulk", "page": page, "rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@issuer_required(Action.AWARD)
+def bulk_create(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+    """GET: the upload form. POST: check the file and store it as a job waiting for confirmation, then show its
+    preview; a file that cannot be used as a whole is refused (400) and nothing is stored."""
+    if request.method != "POST":
+        return _upload_page(request, BulkUploadForm(issuer=issuer))
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+        # Refused before the body is parsed: nothing of a huge upload is read or written to disk.
+        return _upload_page(request, BulkUploadForm(issuer=issuer), status=400, error=TOO_LARGE)
+    form = BulkUploadForm(request.POST, request.FILES, issuer=issuer)
+    if not form.is_valid():
+        return _upload_page(request, form, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        job, preview = bulk_job_create(
+            issuer=issuer,
+            data=upload.read(MAX_BYTES + 1),
+            filename=upload.name or "",
+            achievement=form.cleaned_data["achievement"],
+            actor=request.user,
+        )
+    except BulkFileError as exc:
+        form.add_error("file", str(exc))
+        return _upload_page(request, form, status=400)
+    text = f"Checked {_plural(preview.total, 'row')}: {len(preview.valid):,} can be issued"
+    if preview.invalid:
+        text += f", {len(preview.invalid):,} cannot (listed below)"
+    messages.success(request, text + ". Nothing is issued until you confirm.")
+    return _detail(issuer, job)
+
+
+def _upload_page(request: HttpRequest, form: BulkUploadForm, *, status: int = 200, error: str = "") -> HttpResponse:
+    context = {"nav": "bulk", "form": form, "error": error}
+    return render(request, "badges/bulk/create.html", context, status=status)
+
+
+@require_safe
+@issuer_required(Action.VIEW)
+def bulk_template(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+    response = HttpResponse(TEMPLATE_CSV.read_bytes(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="bulk-awards-template.csv"'
+    return response
+
+
+@require_safe
+@issuer_required(Action.VIEW)
+def bulk_detail(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+    return _detail_page(request, issuer, _job(issuer, uuid))
+
+
+def _issued_count(job: BulkJob) -> int:
+    """The credentials this job issued itself (not those found already issued): what an undo revokes."""
+    return job.rows.filter(status=BulkRowStatus.ISSUED, credential__isnull=False).count()
+
+
+def _detail_page(
+    request: HttpRequest, issuer: Issuer, job: BulkJob, *, undo_form: BulkUndoForm | None = None, status: int = 200
+) -> HttpResponse:
+    progress = bulk_job_progress(job).as_dict()
+    # The rows that will not be (or were not) issued, with their reasons; only invalid ones before the start.
+    problem_statuses = [BulkRowStatus.INVALID]
+    if job.status != BulkJobStatus.VALIDATED:
+        problem_statuses.append(BulkRowStatus.FAILED)
+    problems = BulkRow.objects.filter(job=job, status__in=problem_statuses).order_by("line", "pk")
+    page = Paginator(problems.only("line", "status", "error"), ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    issued = _issued_count(job) if job.status not in (BulkJobStatus.VALIDATED, *IN_PROGRESS) else 0
+    if undo_form is None and progress["can_undo"]:
+        undo_form = BulkUndoForm(count=issued)
+    context = {
+        "nav": "bulk",
+        "job": job,
+        "progress": progress,
+        "progress_text": progress_text(progress),
+        "in_progress": job.status in IN_PROGRESS,
+        "page": page,
+        "issued": issued,
+        "undo_form": undo_form,
+    }
+    return render(request, "badges/bulk/detail.html", context, status=status)
+
+
+@require_safe
+@issuer_required(Action.VIEW)
+def bulk_progress(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+    response = JsonResponse(bulk_job_progress(_job(issuer, uuid)).as_dict())
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+@issuer_required(Action.VIEW)
+def bulk_results(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+    job = _job(issuer, uuid)
+    if not job.result_file or not job.result_file.storage.exists(job.result_file.name):
+        raise Http404("The results of this job are not ready.")
+    return FileResponse(
+        job.result_file.open("rb"),
+        as_attachment=True,
+        filename=f"bulk-{job.uuid}-results.csv",
+        content_type="text/csv; charset=utf-8",
+    )
+
+
+def _act(request: HttpRequest, issuer: Issuer, uuid: Any, change: Callable[[BulkJob], str]) -> HttpResponse:
+    """Run one state change; a refusal is shown as a message on the job's page and changes nothing."""
+    job = _job(issuer, uuid)
+    try:
+        text = change(job)
+    except BulkJobError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, text)
+    return _detail(issuer, job)
+
+
+@require_POST
+@issuer_required(Action.AWARD)
+def bulk_start(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+    """Confirm a validated job (issue its rows) or resume a paused one."""
+
+    def start(job: BulkJob) -> str:
+        resumed = job.status == BulkJobStatus.PAUSED
+        job = bulk_job_start(job=job, actor=request.user)
+        job.refresh_from_db()
+        if job.status == BulkJobStatus.FINISHED:
+            # Without a broker the job ran in this request: say what happened, not what will.
+            text = f"Finished: {job.done_rows:,} of {_plural(job.valid_rows, 'row')} done"
+            return text + (f", {job.failed_rows:,} failed." if job.failed_rows else ".")
+        if resumed:
+            return "Resumed: the remaining rows are being issued."
+        return f"Started: {_plural(job.valid_rows, 'credential')} are being issued and e-mailed."
+
+    return _act(request, issuer, uuid, start)
+
+
+@require_POST
+@issuer_required(Action.AWARD)
+def bulk_pause(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+    def pause(job: BulkJob) -> str:
+        bulk_job_pause(job=job, actor=request.user)
+        return "Paused: rows being issued now finish, then nothing more until you resume."
+
+    return _act(request, issuer, uuid, pause)
+
+
+@require_POST
+@issuer_required(Action.AWARD)
+def bulk_cancel(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+    """Discard a preview, or stop a job for good."""
+
+    def cancel(job: BulkJob) -> str:
+        discarded = job.status == BulkJobStatus.VALIDATED
+        job = bulk_job_cancel(job=job, actor=request.user)
+        if discarded:
+            return "Discarded: nothing was issued."
+        return f"Cancelled: {_plural(job.done_rows, 'row')} were done; the others will not be issued."
+
+    return _act(request, issuer, uuid, cancel)
+
+
+@require_POST
+@issuer_required(Action.AWARD)
+def bulk_undo(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+    """Revoke everything the job issued, with one reason; the form asks for an explicit acknowledgement."""
+    job = _job(issuer, uuid)
+    form = BulkUndoForm(request.POST, count=_issued_count(job))
+    if not form.is_valid():
+        if not bulk_job_progress(job).can_undo:
+            messages.error(request, "This job cannot be undone.")
+            return _detail(issuer, job)
+        return _detail_page(request, issuer, job, undo_form=form, status=400)
+    try:
+        job = bulk_job_undo(job=job, reason=form.cleaned_data["reason"], actor=request.user)
+    except BulkJobError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Undo requested: the credentials of this job are being revoked.")
+    return _detail(issuer, job)

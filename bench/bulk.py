@@ -1,0 +1,243 @@
+"""Bulk issuance throughput against PostgreSQL + Redis with real Celery workers.
+
+    .venv/bin/python bench/bulk.py [--rows 10000] [--workers 2] [--side-queues]
+
+What it does, in a database of its own (`<name>_bench_bulk`, dropped and created on every run):
+
+1. creates an issuer (Ed25519 key) and an achievement, writes a CSV of N learners with external ids;
+2. times reading and validating the file into a job (`bulk_job_create`, as the upload does);
+3. starts `--workers` `celery worker --pool solo` processes (one process each) on the bulk queue, confirms the job
+   (`bulk_job_start`) and times it until every row is issued: signing (eddsa-rdfc-2022), inserting the
+   credentials, their rows and audit rows, chunk by chunk;
+4. checks the result: exactly N credentials, N distinct idempotency keys, no row left pending.
+
+Baking and the learners' e-mails are queued per chunk on their own queues (`.baking`, `.email`), which
+production gives their own workers; by default no worker consumes them here, so the figure is issuance alone.
+`--side-queues` makes the same workers consume them too, and reports how long the whole backlog took.
+Services: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres, the server to create the bench
+database on) and REDIS_URL (default redis://127.0.0.1:6379/0; the broker uses database 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import platform
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _bench_database(server_url: str) -> str:
+    """Drop and create the bench database next to the one in `server_url`; return its URL."""
+    import psycopg
+
+    parts = urlsplit(server_url)
+    base = parts.path.lstrip("/") or "postgres"
+    name = f"{base}_bench_bulk"
+    admin = urlunsplit(
+        (
+            parts.scheme.replace("postgres", "postgresql", 1) if parts.scheme == "postgres" else parts.scheme,
+            parts.netloc,
+            "/postgres",
+            "",
+            "",
+        )
+    )
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+
+
+def _environment(args: argparse.Namespace, media: Path) -> dict[str, str]:
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    broker = urlunsplit(urlsplit(redis_url)._replace(path="/5"))
+    return {
+        "DJANGO_ENV_FILE": "",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SITE_URL": "https://badges.example.org",
+        "ALLOWED_HOSTS": "badges.example.org",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "KEY_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "DATABASE_URL": _bench_database(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")),
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": broker,
+        "CELERY_TASK_DEFAULT_QUEUE": f"bench-{uuid.uuid4().hex[:8]}",
+        "EMAIL_URL": "dummymail://",
+        "MEDIA_ROOT": str(media),
+        "BULK_PARALLEL_CHUNKS": str(args.workers),
+        "BULK_CHUNK_SIZE": str(args.chunk),
+        "AWARD_EMAIL_RATE_LIMIT": "",  # the dummy backend has no relay limit to respect
+    }
+
+
+def _start_workers(count: int, queues: list[str], env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    workers = []
+    for number in range(count):
+        workers.append(
+            subprocess.Popen(  # noqa: S603 - our own worker, fixed arguments
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool",
+                    "solo",
+                    "-Q",
+                    ",".join(queues),
+                    "-n",
+                    f"{env['CELERY_TASK_DEFAULT_QUEUE']}-{number}@localhost",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "--loglevel",
+                    "WARNING",
+                ],
+                cwd=ROOT,
+                env=env,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,  # the banner; warnings and errors still reach stderr
+            )
+        )
+    return workers
+
+
+def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
+    for process in workers:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in workers:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--chunk", type=int, default=200, help="rows per chunk (BULK_CHUNK_SIZE)")
+    parser.add_argument("--side-queues", action="store_true", help="the workers also bake and send the e-mails")
+    args = parser.parse_args()
+
+    media = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-bulk-media-{os.getpid()}"
+    env = _environment(args, media)
+    os.environ.update(env)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from badges.bulk.jobs import bulk_job_create, bulk_job_start
+    from badges.models import Achievement, BulkJobStatus, BulkRowStatus, Credential
+    from config.celery import app
+    from issuer.services import issuer_create
+
+    call_command("migrate", verbosity=0)
+    issuer = issuer_create(slug="bench", name="Bench University", actor_label="bench")
+    achievement = Achievement.objects.create(
+        issuer=issuer,
+        slug="python-basics",
+        name="Python Basics",
+        description="Writes small Python programs.",
+        criteria_narrative="Passed the final assessment.",
+    )
+    lines = ["email,name,external_id"]
+    lines += [f"learner{n}@example.org,Learner Number {n},S-{n:07d}" for n in range(args.rows)]
+    data = ("\n".join(lines) + "\n").encode()
+
+    started = time.perf_counter()
+    job, preview = bulk_job_create(
+        issuer=issuer, data=data, filename="cohort.csv", achievement=achievement, actor_label="bench"
+    )
+    validated = time.perf_counter() - started
+    assert len(preview.valid) == args.rows, preview.invalid[:3]
+
+    default = env["CELERY_TASK_DEFAULT_QUEUE"]
+    queues = [default, f"{default}.bulk"] + ([f"{default}.baking", f"{default}.email"] if args.side_queues else [])
+    workers = _start_workers(args.workers, queues, env)
+    try:
+        hostnames = [f"{default}-{n}@localhost" for n in range(args.workers)]
+        deadline = time.monotonic() + 60
+        while len(app.control.ping(destination=hostnames, timeout=1)) < args.workers:
+            if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
+                sys.exit("the Celery workers did not start")
+        started = time.perf_counter()
+        bulk_job_start(job=job, actor_label="bench")
+        last = -1
+        while True:
+            job.refresh_from_db()
+            handled = job.done_rows + job.failed_rows
+            if handled != last:
+                print(f"\r  {handled:>7}/{args.rows} rows", end="", file=sys.stderr, flush=True)
+                last = handled
+            if job.status not in (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING):
+                break
+            time.sleep(0.2)
+        issued_in = time.perf_counter() - started
+        print(file=sys.stderr)
+        side = None
+        if args.side_queues:
+            remaining = Credential.objects.filter(baked_png="")
+            while remaining.exists() or Credential.objects.filter(notified_at__isnull=True).exists():
+                time.sleep(0.5)
+            side = time.perf_counter() - started
+    finally:
+        _stop(workers)
+        with app.connection_for_write() as conn:
+            for queue in (default, *(f"{default}.{k}" for k in ("bulk", "baking", "email"))):
+                conn.default_channel.queue_delete(queue)
+
+    credentials = Credential.objects.filter(issuer=issuer).count()
+    keys = Credential.objects.filter(issuer=issuer).values("idempotency_key").distinct().count()
+    pending = job.rows.filter(status=BulkRowStatus.PENDING).count()
+    assert job.status == BulkJobStatus.FINISHED, job.status
+    assert credentials == keys == args.rows and pending == 0, (credentials, keys, pending)
+    lists = job.issuer.status_lists.filter(purpose="revocation").count()
+
+    print(
+        f"machine: {_cpu_model()}, {os.cpu_count()} CPUs; "
+        f"PostgreSQL {connection.pg_version // 10000}; {args.workers} worker processes (solo pool); "
+        f"chunk {args.chunk} rows"
+    )
+    print(f"rows: {args.rows:,}; read + validated in {validated:.1f} s ({args.rows / validated:,.0f} rows/s)")
+    print(
+        f"issued in {issued_in:.1f} s: {args.rows / issued_in:,.0f} rows/s "
+        f"(signed, stored, audited; {credentials:,} credentials, {lists} revocation lists)"
+    )
+    if side is not None:
+        print(
+            f"with baking and e-mail on the same workers, everything done in {side:.1f} s "
+            f"({args.rows / side:,.0f} rows/s)"
+        )
+
+
+if __name__ == "__main__":
+    main()

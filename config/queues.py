@@ -1,0 +1,12 @@
+"""The kinds of background work that get a queue of their own, and which tasks go where."""
+
+QUEUE_KINDS = ("email", "baking", "bulk")
+TASK_QUEUE_KIND = {
+    "badges.tasks.send_award_email": "email",
+    "badges.tasks.send_award_emails": "email",
+    "badges.tasks.send_bulk_job_report": "email",
+    "badges.tasks.bake_credential": "baking",
+    "badges.tasks.bake_credentials": "baking",
+    "badges.tasks.process_bulk_job": "bulk",
+    "badges.tasks.undo_bulk_job": "bulk",
+}

@@ -1,0 +1,90 @@
+"""Concurrent writers on PostgreSQL: slot allocation never waits on a list another transaction holds, and two
+chunks of one job never take the same rows. Runs where row locks exist (CI's service pass, PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+
+from badges.bulk.jobs import bulk_job_create, bulk_job_process_chunk
+from badges.models import BulkJob, Credential, StatusList
+from badges.status_lists import allocate_slots
+
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL (CI's service pass)"),
+]
+
+
+def _in_thread(target):
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            target()
+        except BaseException as exc:  # noqa: BLE001 - reported to the test below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+def test_a_second_writer_takes_another_list_instead_of_waiting(transactional_db, issuer):
+    # given: the issuer's first lists exist (a writer creating a list makes the others wait for its commit once)
+    with transaction.atomic():
+        allocate_slots(issuer, 1)
+    holding = threading.Event()
+    release = threading.Event()
+    held: list[int] = []
+
+    def first_writer():
+        with transaction.atomic():
+            ((status_list, _),) = allocate_slots(issuer, 1)
+            held.append(status_list.sequence)
+            holding.set()
+            assert release.wait(30)
+
+    thread, errors = _in_thread(first_writer)
+    assert holding.wait(30)
+    try:
+        # when: another transaction allocates while the first still holds its list
+        with transaction.atomic():
+            slots = allocate_slots(issuer, 5)
+    finally:
+        release.set()
+        thread.join(30)
+
+    # then: it was not blocked, and it took its slots from a list of its own
+    assert not errors
+    assert {status_list.sequence for status_list, _ in slots} == {held[0] + 1}
+    assert StatusList.objects.filter(issuer=issuer, purpose="revocation").count() == 2
+
+
+def test_two_chunks_at_once_share_no_row(transactional_db, issuer, achievement):
+    lines = ["email,external_id", *(f"l{n}@example.org,S-{n}" for n in range(60))]
+    job, _ = bulk_job_create(
+        issuer=issuer, data=("\n".join(lines) + "\n").encode(), filename="c.csv", achievement=achievement
+    )
+    BulkJob.objects.filter(pk=job.pk).update(status="running")
+    barrier = threading.Barrier(2)
+    handled: list[int] = []
+
+    def chunk():
+        barrier.wait(30)
+        while count := bulk_job_process_chunk(job_id=job.pk, size=20):
+            handled.append(count)
+
+    threads = [_in_thread(chunk) for _ in range(2)]
+    for thread, errors in threads:
+        thread.join(120)
+        assert not errors
+
+    job.refresh_from_db()
+    assert sum(handled) == 60 == job.done_rows
+    assert Credential.objects.filter(issuer=issuer).count() == 60
+    assert set(job.rows.values_list("status", flat=True)) == {"issued"}
