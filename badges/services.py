@@ -266,6 +266,7 @@ def credential_issue_many(
     actor: AbstractBaseUser | None = None,
     actor_label: str = "",
     notify: bool = True,
+    bake: bool = True,
 ) -> list[IssueOutcome]:
     """Issue a batch of awards of one issuer in the caller's transaction, with bulk inserts.
 
@@ -274,6 +275,7 @@ def credential_issue_many(
     slots are allocated together, and the credentials and audit rows are inserted in a few statements.
     Outcomes come back in the order of the requests. If a concurrent award took one of the idempotency keys
     meanwhile, the batch falls back to one award at a time (each in a savepoint), so the result is the same.
+    Without `bake`, the baked images are made on their first download instead (bulk jobs, D16).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("credential_issue_many must run inside a transaction")
@@ -344,12 +346,13 @@ def credential_issue_many(
     for credential, (position, _) in zip(built, todo, strict=True):
         outcomes[position] = IssueOutcome(credential=credential)
     publish_on_commit([_event("issued", credential) for credential in built])
-    _after_award_on_commit([credential.pk for credential in built], notify=notify)
+    _after_award_on_commit([credential.pk for credential in built], notify=notify, bake=bake)
     return outcomes
 
 
-def _after_award_on_commit(credential_ids: list[int], *, notify: bool) -> None:
-    """Once the awards are durable: bake their images and (with `notify`) e-mail the learners, on their queues.
+def _after_award_on_commit(credential_ids: list[int], *, notify: bool, bake: bool = True) -> None:
+    """Once the awards are durable: bake their images (with `bake`) and e-mail the learners (with `notify`), on
+    their queues.
 
     `robust`: the awards have committed by then; an unreachable broker is logged, it must not fail the request.
     """
@@ -357,7 +360,8 @@ def _after_award_on_commit(credential_ids: list[int], *, notify: bool) -> None:
     from badges.tasks import bake_credentials, send_award_emails
 
     ids = list(credential_ids)
-    transaction.on_commit(lambda: bake_credentials.delay(ids), robust=True)
+    if bake:
+        transaction.on_commit(lambda: bake_credentials.delay(ids), robust=True)
     if notify:
         transaction.on_commit(lambda: send_award_emails.delay(ids), robust=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from badges.baking import BakingError, credential_bake
 from badges.markdown import render_markdown
 from badges.models import Credential, StatusList, StatusPurpose
 from badges.sharing import linkedin_add_url, mailto_url, qr_svg
@@ -19,12 +21,14 @@ from badges.status_lists import status_list_document
 from badges.verify import verify_credential
 from badges.views_verify import check_rows, verdict_reason
 
+logger = logging.getLogger(__name__)
+
 # What /credentials/<uuid> can answer, in the order that breaks ties (`*/*` and no Accept get the JSON).
 JSON_TYPES = ("application/vc+ld+json", "application/ld+json", "application/json")
 JWT_TYPE = "application/jwt"
 HTML_TYPE = "text/html"
 FORMAT_PARAM = {"json": JSON_TYPES[0], "jwt": JWT_TYPE}
-# The baked badges, stored once after issuance (badges.baking): downloads only, never negotiated.
+# The baked badges, stored once after issuance or on first download (badges.baking): downloads only, never negotiated.
 BAKED_FORMATS = {"png": ("baked_png", "image/png"), "svg": ("baked_svg", "image/svg+xml")}
 
 
@@ -69,8 +73,14 @@ def credential_document(request: HttpRequest, uuid: str) -> HttpResponse:
 
 
 def baked_download(credential: Credential, fmt: str) -> HttpResponse:
-    """The stored baked PNG or SVG; 404 with a sentence when it has not been made yet."""
+    """The baked PNG or SVG, made and stored on the first request when no task has made it yet (bulk awards
+    are baked on demand, D16); 404 with a sentence when it cannot be made."""
     field_name, content_type = BAKED_FORMATS[fmt]
+    if not (credential.baked_png and credential.baked_svg):
+        try:
+            credential = credential_bake(credential=credential)
+        except (BakingError, OSError):
+            logger.exception("Baking credential %s on demand failed", credential.pk)
     stored = getattr(credential, field_name)
     content = b""
     if stored:
@@ -81,7 +91,7 @@ def baked_download(credential: Credential, fmt: str) -> HttpResponse:
             content = b""
     if not content:
         return HttpResponse(
-            f"The baked {fmt.upper()} badge of this credential is not ready yet; try again in a minute, "
+            f"The baked {fmt.upper()} badge of this credential cannot be made right now; try again later, "
             "or download the credential as JSON (?format=json).",
             status=404,
             content_type="text/plain; charset=utf-8",
@@ -135,9 +145,8 @@ def credential_public_page(request: HttpRequest, credential: Credential) -> Http
     description = achievement.get("description", "")
     issuer_name = (issuer.get("name") if isinstance(issuer, dict) else "") or credential.issuer.name
     page_url = credential.public_id
-    baked = bool(credential.baked_png and credential.baked_svg)
-    # Shown and shared: the achievement's own image, else the baked default badge once it exists.
-    display_image = image_url or (f"{page_url}?format=png" if credential.baked_png else "")
+    # Shown and shared: the achievement's own image, else the baked default badge.
+    display_image = image_url or f"{page_url}?format=png"
     share_text = f"{name}, awarded by {issuer_name}"
     context = {
         "credential": credential,
@@ -157,7 +166,6 @@ def credential_public_page(request: HttpRequest, credential: Credential) -> Http
         "state_label": label,
         "state_explanation": explanation,
         "page_url": page_url,
-        "baked": baked,
         "linkedin_url": linkedin_add_url(
             name=name,
             organization=issuer_name,

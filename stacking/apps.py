@@ -6,3 +6,9 @@ class StackingConfig(AppConfig):
 
     name = "stacking"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from badges.events import subscribe
+        from stacking.listeners import on_credential_events
+
+        subscribe(on_credential_events)

@@ -237,6 +237,7 @@ def _process_chunk(*, job_id: int, size: int) -> int:
                 actor=job.created_by,
                 actor_label=f"bulk job {job.uuid}",
                 notify=True,
+                bake=False,  # baked on first download: most of a cohort's images are never fetched (D16)
             )
         except CredentialError as exc:
             outcomes = [IssueOutcome(error=exc) for _ in rows]

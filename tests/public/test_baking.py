@@ -181,9 +181,30 @@ def test_baked_downloads(client, achievement, fmt, content_type):
 
 
 @pytest.mark.parametrize("fmt", ["png", "svg"])
-def test_download_before_baking_is_404(client, achievement, fmt):
+def test_a_credential_not_baked_yet_is_baked_on_the_first_download(client, achievement, fmt):
     credential = _issue(achievement)
+    assert not credential.baked_png  # no task has run (bulk awards are never baked ahead)
+
     response = client.get(f"/credentials/{credential.uuid}?format={fmt}")
+
+    assert response.status_code == 200
+    extract = extract_png if fmt == "png" else extract_svg
+    assert extract(response.content) == credential.document
+    credential.refresh_from_db()
+    stored = (credential.baked_png.name, credential.baked_svg.name)
+    assert all(stored)
+    client.get(f"/credentials/{credential.uuid}?format={fmt}")
+    credential.refresh_from_db()
+    assert (credential.baked_png.name, credential.baked_svg.name) == stored  # baked once
+
+
+def test_a_download_that_cannot_be_baked_is_404_with_a_sentence(client, achievement, settings, tmp_path):
+    credential = _issue(achievement)
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    settings.MEDIA_ROOT = blocker / "media"  # the storage cannot write there
+
+    response = client.get(f"/credentials/{credential.uuid}?format=png")
     assert response.status_code == 404
     assert response["Content-Type"] == "text/plain; charset=utf-8"
-    assert f"The baked {fmt.upper()} badge of this credential is not ready yet" in response.content.decode()
+    assert "The baked PNG badge of this credential cannot be made right now" in response.content.decode()
