@@ -21,10 +21,7 @@ database on) and REDIS_URL (default redis://127.0.0.1:6379/0; the broker uses da
 from __future__ import annotations
 
 import argparse
-import base64
 import os
-import platform
-import secrets
 import signal
 import subprocess
 import sys
@@ -35,48 +32,18 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-
-def _bench_database(server_url: str) -> str:
-    """Drop and create the bench database next to the one in `server_url`; return its URL."""
-    import psycopg
-
-    parts = urlsplit(server_url)
-    base = parts.path.lstrip("/") or "postgres"
-    name = f"{base}_bench_bulk"
-    admin = urlunsplit(
-        (
-            parts.scheme.replace("postgres", "postgresql", 1) if parts.scheme == "postgres" else parts.scheme,
-            parts.netloc,
-            "/postgres",
-            "",
-            "",
-        )
-    )
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+import benchdb  # noqa: E402
 
 
 def _environment(args: argparse.Namespace, media: Path) -> dict[str, str]:
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    broker = urlunsplit(urlsplit(redis_url)._replace(path="/5"))
     return {
-        "DJANGO_ENV_FILE": "",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "SITE_URL": "https://badges.example.org",
-        "ALLOWED_HOSTS": "badges.example.org",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "KEY_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        "DATABASE_URL": _bench_database(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")),
+        **benchdb.environment("bench_bulk", media),
         "REDIS_URL": redis_url,
-        "CELERY_BROKER_URL": broker,
+        "CELERY_BROKER_URL": urlunsplit(urlsplit(redis_url)._replace(path="/5")),
         "CELERY_TASK_DEFAULT_QUEUE": f"bench-{uuid.uuid4().hex[:8]}",
-        "EMAIL_URL": "dummymail://",
-        "MEDIA_ROOT": str(media),
         "BULK_PARALLEL_CHUNKS": str(args.workers),
         "BULK_CHUNK_SIZE": str(args.chunk),
         "AWARD_EMAIL_RATE_LIMIT": "",  # the dummy backend has no relay limit to respect
@@ -125,16 +92,6 @@ def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
 
 
 def main() -> None:
@@ -223,7 +180,7 @@ def main() -> None:
     lists = job.issuer.status_lists.filter(purpose="revocation").count()
 
     print(
-        f"machine: {_cpu_model()}, {os.cpu_count()} CPUs; "
+        f"machine: {benchdb.cpu_model()}, {os.cpu_count()} CPUs; "
         f"PostgreSQL {connection.pg_version // 10000}; {args.workers} worker processes (solo pool); "
         f"chunk {args.chunk} rows"
     )

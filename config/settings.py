@@ -63,12 +63,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "accounts",
     "verification",
     "issuer",
     "badges",
     "learners",
     "stacking",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +186,7 @@ CELERY_TASK_QUEUES = [
 CELERY_TASK_ROUTES = ["config.celery.route_task"]
 CELERY_BEAT_SCHEDULE = {
     "resume-bulk-jobs": {"task": "badges.tasks.resume_bulk_jobs", "schedule": 60.0},
+    "stacking-expired-components": {"task": "stacking.tasks.sweep_expired_components", "schedule": 3600.0},
 }
 # Per worker process: the relay's limit divided by the number of e-mail workers. Celery's syntax: "10/s", "300/m".
 AWARD_EMAIL_RATE_LIMIT = env.str("AWARD_EMAIL_RATE_LIMIT", default="10/s") or None  # empty: no limit
@@ -195,8 +198,24 @@ BULK_STALE_SECONDS = env.int("BULK_STALE_SECONDS", default=300)
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Integrators send `Authorization: Bearer obp_...` (api.authentication); the session serves the browser.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# Requests per token (or signed-in user) of the integrator API, in DRF's syntax: "600/minute", "20/second".
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Open Badges platform API",
+    "DESCRIPTION": "The integrator REST API (docs/api.md) and the public verifier (docs/api-verify.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Outbound HTTP (DID documents, status lists, verify-by-URL) goes through verification.http only.

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from config.views import home
 
@@ -10,4 +11,6 @@ urlpatterns = [
     path("", include("issuer.urls")),
     path("", include("badges.urls")),
     path("", include("learners.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/", include("api.urls")),
 ]

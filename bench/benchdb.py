@@ -1,0 +1,54 @@
+"""What the service benchmarks share: a PostgreSQL database of their own, dropped and created on every run, and
+the environment that points Django at it."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+
+def fresh_database(server_url: str, suffix: str) -> str:
+    """Drop and create `<database>_<suffix>` next to the one in `server_url`; return its URL."""
+    import psycopg
+
+    parts = urlsplit(server_url)
+    name = f"{parts.path.lstrip('/') or 'postgres'}_{suffix}"
+    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+
+
+def environment(suffix: str, media: Path) -> dict[str, str]:
+    """Production-like settings on a fresh database; secrets generated for this run only."""
+    return {
+        "DJANGO_ENV_FILE": "",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SITE_URL": "https://badges.example.org",
+        "ALLOWED_HOSTS": "badges.example.org",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "KEY_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "DATABASE_URL": fresh_database(
+            os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"), suffix
+        ),
+        "EMAIL_URL": "dummymail://",
+        "MEDIA_ROOT": str(media),
+    }
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.machine()
