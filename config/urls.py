@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("issuer.urls")),
     path("", include("badges.urls")),
     path("", include("learners.urls")),
+    path("", include("stacking.urls_public")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include("api.urls")),
+    path("", include("api.urls_ui")),
 ]

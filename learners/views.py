@@ -24,6 +24,7 @@ from badges.models import Credential
 from learners import selectors, services
 from learners.forms import OnOffForm, SignInRequestForm
 from learners.models import LearnerProfile
+from stacking import selectors as stacking_selectors
 
 LEARNER_SESSION_KEY = "learner_email"
 SENT_MESSAGE = (
@@ -108,7 +109,24 @@ def collection(request: HttpRequest, profile: LearnerProfile) -> HttpResponse:
             "email": profile.email,
             "profile_url": f"{settings.SITE_URL}{reverse('learners:profile', args=[profile.slug])}",
             "shown_count": sum(1 for row in rows if row.shown and row.state != "revoked"),
+            "qualifications": stacking_selectors.learner_overview(profile.email),
         },
+    )
+
+
+@never_cache
+@require_GET
+@learner_required
+def qualification(request: HttpRequest, profile: LearnerProfile, uuid: str) -> HttpResponse:
+    """Where the learner stands with one qualification. Only for a learner holding one of its components:
+    anyone else gets "not found", whether or not it exists."""
+    found = stacking_selectors.qualification_for_learner(uuid, profile.email)
+    if found is None:
+        raise Http404("No such qualification in your credentials.")
+    return render(
+        request,
+        "learners/qualification.html",
+        {"email": profile.email, "standing": stacking_selectors.learner_progress(found, profile.email)},
     )
 
 

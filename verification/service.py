@@ -37,6 +37,10 @@ VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 OB_CONTEXT = re.compile(r"^https://purl\.imsglobal\.org/spec/ob/v3p0/context(-3\.\d\.\d)?\.json$")
 OB_CURRENT_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+CLR_CONTEXT = re.compile(r"^https://purl\.imsglobal\.org/spec/clr/v2p0/context(-2\.\d\.\d)?\.json$")
+CLR_TYPE = "ClrCredential"
+# A CLR bundles credentials that are each verified in full; a document cannot make us do unbounded work.
+MAX_EMBEDDED = 100
 OB_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 EXTENSION_TYPES = ("1EdTechJsonSchemaValidator2019", "1EdTechRevocationList", "1EdTechCredentialRefresh")
 BADGE_TYPES = ("OpenBadgeCredential", "AchievementCredential", "EndorsementCredential")
@@ -134,6 +138,8 @@ def _verify_parsed(parsed: ParsedInput, ctx: _Context, *, recipient: str | None,
     refresh = credential.get("refreshService")
     if refresh is not None:
         checks.append(_refresh_check(refresh))
+    if CLR_TYPE in _types(credential) and not endorsement:
+        checks.append(_guard("embedded", lambda: _embedded_check(credential, ctx)))
     endorsement_reports: list[Report] = []
     if not endorsement:
         checks.append(_guard("endorsements", lambda: _endorsement_check(credential, ctx, endorsement_reports)))
@@ -211,6 +217,9 @@ def _context_check(credential: dict[str, Any], *, endorsement: bool) -> Check:
         )
     elif first != VC_V2:
         problems.append(f"the first @context item must be {VC_V2} (or the VCDM 1.1 context), not {first!r}")
+    types = _types(credential)
+    if CLR_TYPE in types and not endorsement:
+        return _clr_context_check(contexts, types, problems)
     ob_positions = [index for index, item in enumerate(contexts) if isinstance(item, str) and OB_CONTEXT.match(item)]
     if not ob_positions:
         problems.append(
@@ -230,7 +239,6 @@ def _context_check(credential: dict[str, Any], *, endorsement: bool) -> Check:
             "(https://purl.imsglobal.org/spec/ob/v3p0/extensions.json)"
         )
 
-    types = _types(credential)
     if "VerifiableCredential" not in types:
         problems.append("its type does not include VerifiableCredential")
     wanted = ("EndorsementCredential",) if endorsement else BADGE_TYPES
@@ -245,6 +253,17 @@ def _context_check(credential: dict[str, Any], *, endorsement: bool) -> Check:
     if notes:
         return Check("context", WARNING, f"{badge_type}, but " + "; ".join(notes) + ".", "context_warning")
     return Check("context", PASSED, f"{badge_type} with the VCDM 2.0 and Open Badges 3.0 contexts.", "context_valid")
+
+
+def _clr_context_check(contexts: list[Any], types: list[Any], problems: list[str]) -> Check:
+    """A CLR 2.0 ClrCredential: the VCDM 2.0 context first and the CLR 2.0 context, which defines its terms."""
+    if not any(isinstance(item, str) and CLR_CONTEXT.match(item) for item in contexts):
+        problems.append("the CLR 2.0 context (https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json) is missing")
+    if "VerifiableCredential" not in types:
+        problems.append("its type does not include VerifiableCredential")
+    if problems:
+        return Check("context", FAILED, "Not a CLR 2.0 credential: " + "; ".join(problems) + ".", "context_invalid")
+    return Check("context", PASSED, "ClrCredential with the VCDM 2.0 and CLR 2.0 contexts.", "context_valid")
 
 
 def _schema_checks(credential: dict[str, Any]) -> list[Check]:
@@ -565,6 +584,41 @@ def _endorsement_check(credential: dict[str, Any], ctx: _Context, reports: list[
         return Check("endorsements", WARNING, _sentence(text[:1].upper() + text[1:]), "endorsement_invalid")
     plural = "s" if checked != 1 else ""
     return Check("endorsements", PASSED, f"{checked} endorsement{plural} verified.", "endorsements_valid")
+
+
+def _embedded_check(credential: dict[str, Any], ctx: _Context) -> Check:
+    """Each credential a CLR bundles, verified on its own in full: the CLR is valid only if every one is."""
+    subject = credential.get("credentialSubject")
+    items = subject.get("verifiableCredential") if isinstance(subject, dict) else None
+    if items is None:
+        return Check("embedded", SKIPPED, "The CLR bundles no credentials.", "none")
+    items = items if isinstance(items, list) else [items]
+    problems: list[str] = []
+    for number, item in enumerate(items[:MAX_EMBEDDED], start=1):
+        label = f"credential {number}"
+        try:
+            if isinstance(item, dict):
+                parsed = ParsedInput(kind="json", credential=credential_from_object(item), jws=None, raw_text="")
+            elif isinstance(item, str):
+                parsed = parse_input(item)
+            else:
+                problems.append(f"{label} is neither an object nor a compact JWS")
+                continue
+            report = _verify_parsed(parsed, ctx, recipient=None, endorsement=False)
+        except VerificationError as exc:
+            problems.append(f"{label} cannot be read: {exc.message}")
+            continue
+        if not report.valid:
+            name = report.summary.get("achievement", {}).get("name") or "unnamed"
+            failed = ", ".join(check.id for check in report.failures)
+            problems.append(f"{label} ({name}) failed ({failed})")
+    if len(items) > MAX_EMBEDDED:
+        problems.append(f"only the first {MAX_EMBEDDED} of {len(items)} credentials can be checked")
+    if problems:
+        text = "; ".join(problems)
+        return Check("embedded", FAILED, _sentence(text[:1].upper() + text[1:]), "embedded_invalid")
+    plural = "s" if len(items) != 1 else ""
+    return Check("embedded", PASSED, f"All {len(items)} bundled credential{plural} verify.", "embedded_valid")
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """Demo data for a first look. Idempotent: running it again changes nothing that exists."""
 
+from __future__ import annotations
+
 import secrets
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,6 +18,9 @@ from badges.models import Achievement, Alignment, Credential, CredentialStatus
 from badges.services import AwardRequest, credential_issue, credential_revoke, credential_suspend
 from issuer.models import Issuer, IssuerMembership, KeyAlgorithm, KeyPurpose, SigningKey
 from issuer.services import issuer_create, membership_set, signing_key_create
+
+if TYPE_CHECKING:
+    from stacking.models import Qualification
 
 ACHIEVEMENTS: list[dict[str, Any]] = [
     {
@@ -78,10 +83,31 @@ ACHIEVEMENTS: list[dict[str, Any]] = [
         "validity_days": 3 * 365,
     },
     {
+        "slug": "dashboard-design",
+        "name": "Dashboard Design",
+        "description": "Designs dashboards that decision makers read at a glance.",
+        "criteria_narrative": "Redesign an existing dashboard and test it with three of its readers.",
+        "achievement_type": "Badge",
+        "tags": ["visualization", "dashboards"],
+        "credits_available": Decimal("2"),
+    },
+    {
+        "slug": "data-storytelling",
+        "name": "Data Storytelling",
+        "description": "Explains a finding with data: one message, the right chart, a clear narrative.",
+        "criteria_narrative": "Present a data story to a non-specialist audience and answer their questions.",
+        "achievement_type": "Badge",
+        "tags": ["visualization", "communication"],
+        "credits_available": Decimal("2"),
+    },
+    {
         "slug": "data-analyst-certificate",
         "name": "Data Analyst Certificate",
         "description": "Awarded to learners who complete the data analysis programme: Python, SQL and visualization.",
-        "criteria_narrative": "Earn Python Basics, SQL Fundamentals and Data Visualization.",
+        "criteria_narrative": (
+            "Earn Python Basics and SQL Fundamentals, and at least two of Data Visualization, Dashboard Design "
+            "and Data Storytelling. Awarded automatically once the last one is earned."
+        ),
         "criteria_url": "https://example.org/programmes/data-analyst",
         "achievement_type": "Certificate",
         "tags": ["data", "certificate"],
@@ -96,7 +122,23 @@ AWARDS = [
     ("data-visualization", "alan@example.com", "Alan Turing", None),
     ("sql-fundamentals", "mallory@example.com", "Mallory", "revoke"),
     ("data-visualization", "eve@example.com", "Eve", "suspend"),
+    # The Data Analyst Certificate (QUALIFICATION): Ada completes it, Katherine is one badge short (SQL).
+    ("data-visualization", "ada@example.com", "Ada Lovelace", None),
+    ("dashboard-design", "ada@example.com", "Ada Lovelace", None),
+    ("python-basics", "katherine@example.com", "Katherine Johnson", None),
+    ("data-visualization", "katherine@example.com", "Katherine Johnson", None),
+    ("data-storytelling", "katherine@example.com", "Katherine Johnson", None),
 ]
+
+# The stacked target and its nested rule: all of Python Basics, SQL Fundamentals; at least 2 of the three
+# visualization badges. Created before the awards, so the stacked credential comes from the real event path.
+QUALIFICATION = {
+    "target": "data-analyst-certificate",
+    "all": ["python-basics", "sql-fundamentals"],
+    "at_least": (2, ["data-visualization", "dashboard-design", "data-storytelling"]),
+}
+COMPLETED_LEARNER = "ada@example.com"
+ONE_SHORT_LEARNER = "katherine@example.com"
 
 
 class Command(BaseCommand):
@@ -126,6 +168,7 @@ class Command(BaseCommand):
             if not IssuerMembership.objects.filter(issuer=issuer, user=admin).exists():
                 membership_set(issuer=issuer, user=admin, role="owner", actor_label="seed_demo")
             achievements = {spec["slug"]: self._achievement(issuer, spec) for spec in ACHIEVEMENTS}
+            qualification = self._qualification(issuer, achievements)
         for slug, email, name, action in AWARDS:
             fmt = "both" if action == "both" else None
             credential = credential_issue(
@@ -148,6 +191,7 @@ class Command(BaseCommand):
         count = Credential.objects.filter(issuer=issuer).count()
         self.stdout.write(f"Demo issuer 'demo' ({issuer.did}): {len(achievements)} achievements, {count} credentials.")
         self.stdout.write(f"Admin: {settings.SITE_URL}/admin/  username: admin  {password_note}")
+        self._report_stacking(qualification)
 
     def _admin(self) -> str:
         user_model = get_user_model()
@@ -172,3 +216,45 @@ class Command(BaseCommand):
             for position, alignment in enumerate(alignments):
                 Alignment.objects.create(achievement=achievement, position=position, **alignment)
         return achievement
+
+    def _qualification(self, issuer: Issuer, achievements: dict[str, Achievement]) -> Qualification:
+        # badges knows nothing of stacking at import time (badges/events.py); the demo data may use it.
+        from stacking.models import Qualification
+        from stacking.services import qualification_save
+
+        target = achievements[QUALIFICATION["target"]]
+        existing = Qualification.objects.filter(achievement=target).first()
+        if existing is not None:
+            return existing
+
+        def leaf(slug: str) -> dict[str, str]:
+            return {"kind": "achievement", "achievement": str(achievements[slug].uuid)}
+
+        n, options = QUALIFICATION["at_least"]
+        rule = {
+            "kind": "all",
+            "children": [
+                *(leaf(slug) for slug in QUALIFICATION["all"]),
+                {"kind": "at_least", "n": n, "children": [leaf(slug) for slug in options]},
+            ],
+        }
+        return qualification_save(issuer=issuer, achievement=target, rule=rule, actor_label="seed_demo")
+
+    def _report_stacking(self, qualification: Qualification) -> None:
+        from stacking.models import StackedAward
+        from stacking.selectors import learner_progress
+
+        name = qualification.achievement.name
+        self.stdout.write(f"Qualification: {name} = {qualification.summary}.")
+        award = StackedAward.objects.filter(
+            qualification=qualification, recipient_email=COMPLETED_LEARNER, credential__isnull=False
+        ).first()
+        if award is not None and award.credential is not None:
+            self.stdout.write(f"  {COMPLETED_LEARNER} completed it: {award.credential.public_id}")
+        else:
+            self.stdout.write(f"  {COMPLETED_LEARNER} completed it; the stacked credential is issued by the worker.")
+        missing = ", ".join(m.achievement.name for m in learner_progress(qualification, ONE_SHORT_LEARNER).needed)
+        self.stdout.write(
+            f"  {ONE_SHORT_LEARNER} is one badge short, missing: {missing}. "
+            f"Sign in as them at {settings.SITE_URL}/me/ (the link is e-mailed; by default printed on the console)."
+        )

@@ -1,0 +1,258 @@
+"""Reads of stacking for the public credential page and the learner's pages.
+
+Public reads (`qualifications_counting`, `stacked_components`) show only what the issuer publishes anyway: the
+rules and the evidence of a signed credential. Learner reads take the signed-in learner's e-mail and never reveal
+anything about other learners.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from badges.models import Achievement, Credential, CredentialSource
+from stacking import rules
+from stacking.models import Qualification, QualificationComponent, StackedAward
+from stacking.services import Progress, component_achievements, qualification_progress
+
+
+def qualifications_counting(achievement: Achievement) -> QuerySet[Qualification]:
+    """The active qualifications whose rule mentions `achievement`."""
+    mentioning = QualificationComponent.objects.filter(achievement=achievement).values("qualification_id")
+    return Qualification.objects.filter(active=True, pk__in=mentioning).select_related("achievement", "issuer")
+
+
+def is_stacked(credential: Credential) -> bool:
+    return credential.source == CredentialSource.STACKING
+
+
+def stacked_components(credential: Credential) -> list[Credential]:
+    """The credentials a stacked credential was awarded for, in the order its signed evidence lists them.
+
+    Read from the evidence the credential carries (its own signed claim), not from the learner's current
+    standing, so an older stacked credential still names what it was awarded for. Only our credentials of the
+    same learner count; anything else in the evidence is ignored."""
+    if not is_stacked(credential):
+        return []
+    prefix = f"{settings.SITE_URL}/credentials/"
+    order: list[uuid_module.UUID] = []
+    for item in credential.evidence if isinstance(credential.evidence, list) else []:
+        ref = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(ref, str) or not ref.startswith(prefix):
+            continue
+        try:
+            found = uuid_module.UUID(ref[len(prefix) :])
+        except ValueError:
+            continue
+        if found not in order:
+            order.append(found)
+    by_uuid = {
+        c.uuid: c
+        for c in Credential.objects.filter(uuid__in=order, recipient_email=credential.recipient_email).select_related(
+            "achievement", "issuer"
+        )
+    }
+    return [by_uuid[u] for u in order if u in by_uuid]
+
+
+def qualifications_for_learner(email: str) -> list[Qualification]:
+    """Active qualifications whose rule mentions an achievement the learner holds a credential of (any state:
+    a revoked or expired one still tells the learner where they stand), plus those already awarded to them."""
+    held = Credential.objects.filter(recipient_email=email).values("achievement_id")
+    mentioning = QualificationComponent.objects.filter(achievement_id__in=held).values("qualification_id")
+    return list(Qualification.objects.filter(active=True, pk__in=mentioning).select_related("achievement", "issuer"))
+
+
+def qualification_for_learner(ref: str | uuid_module.UUID, email: str) -> Qualification | None:
+    """The active qualification `ref` when the learner holds a credential of one of its components; else None
+    (a stranger learns nothing, not even whether the qualification exists)."""
+    try:
+        wanted = ref if isinstance(ref, uuid_module.UUID) else uuid_module.UUID(str(ref))
+    except ValueError:
+        return None
+    for qualification in qualifications_for_learner(email):
+        if qualification.uuid == wanted:
+            return qualification
+    return None
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    """One node of the explanation, in tree order: ✓/✗, its text, its depth, and for a leaf the achievement and
+    the credential that counts."""
+
+    depth: int
+    satisfied: bool
+    text: str
+    achievement: Achievement | None = None
+    credential: Credential | None = None
+    optional: bool = False  # a missing leaf whose group is already met
+
+
+@dataclass(frozen=True)
+class Missing:
+    achievement: Achievement
+    needed: bool  # False: its group is met without it
+    not_counting: list[Credential] = field(default_factory=list)  # the learner's credentials of it that do not count
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing to do next, in words ("Earn SQL.", "Complete 1 more of: Tableau, Looker."), with the
+    achievements it names, whose public pages say how to earn them."""
+
+    text: str
+    achievements: list[Achievement]
+
+
+@dataclass(frozen=True)
+class LearnerProgress:
+    qualification: Qualification
+    progress: Progress
+    satisfied: bool
+    rows: list[TreeRow]
+    held: list[tuple[Achievement, Credential]]
+    missing: list[Missing]
+    steps: list[Step]
+    window_note: str  # "every component held, but not within the window", when that is why
+    stacked: Credential | None
+    lost_reason: str
+
+    @property
+    def needed(self) -> list[Missing]:
+        return [m for m in self.missing if m.needed]
+
+    @property
+    def optional(self) -> list[Missing]:
+        return [m for m in self.missing if not m.needed]
+
+
+def learner_progress(qualification: Qualification, email: str, *, now: datetime | None = None) -> LearnerProgress:
+    """Where the learner stands with one qualification, from their own credentials only."""
+    now = now or timezone.now()
+    progress = qualification_progress(qualification, email, now=now)
+    achievements = component_achievements(qualification)
+    outcome = progress.outcome
+    results: list[tuple[rules.NodeResult, int, bool]] = []
+    _flatten(outcome.result, 0, False, results)
+    counted_ids = {r.evidence[0] for r, _, _ in results if isinstance(r.node, rules.Leaf) and r.satisfied}
+    counted = Credential.objects.select_related("achievement", "issuer").in_bulk(list(counted_ids))
+    not_counting: dict[str, list[Credential]] = {}
+    for credential in Credential.objects.filter(
+        recipient_email=email, achievement__in=list(achievements.values())
+    ).select_related("achievement"):
+        if credential.pk not in counted_ids:
+            not_counting.setdefault(str(credential.achievement.uuid), []).append(credential)
+
+    # A leaf may appear twice in a rule; it is needed while any of its places is open in a group not yet met.
+    needed_refs = {
+        r.node.achievement for r, _, met in results if isinstance(r.node, rules.Leaf) and not r.satisfied and not met
+    }
+    rows: list[TreeRow] = []
+    held: list[tuple[Achievement, Credential]] = []
+    missing: list[Missing] = []
+    seen: set[str] = set()
+    for (result, depth, met_above), line in zip(results, progress.lines, strict=True):
+        text = line.strip()[2:]  # without the ✓/✗ mark, which the page shows on its own
+        node = result.node
+        if not isinstance(node, rules.Leaf):
+            rows.append(TreeRow(depth=depth, satisfied=result.satisfied, text=text))
+            continue
+        achievement = achievements.get(node.achievement)
+        credential = counted.get(result.evidence[0]) if result.satisfied else None
+        optional = not result.satisfied and met_above
+        rows.append(TreeRow(depth, result.satisfied, text, achievement, credential, optional))
+        if achievement is None or node.achievement in seen:
+            continue
+        seen.add(node.achievement)
+        if credential is not None:
+            held.append((achievement, credential))
+        else:
+            missing.append(
+                Missing(achievement, node.achievement in needed_refs, not_counting.get(node.achievement, []))
+            )
+    window_note = ""
+    if not outcome.satisfied and outcome.result.satisfied and qualification.window_days:
+        window_note = (
+            "You hold every component the rule needs, but not all earned within "
+            f"{qualification.window_days} days of the first one."
+        )
+    award = (
+        StackedAward.objects.filter(qualification=qualification, recipient_email=email)
+        .select_related("credential")
+        .first()
+    )
+    stacked = award.credential if award is not None else None
+    return LearnerProgress(
+        qualification=qualification,
+        progress=progress,
+        satisfied=outcome.satisfied,
+        rows=rows,
+        held=held,
+        missing=missing,
+        steps=[] if outcome.satisfied else _steps(outcome.result, achievements, progress.names),
+        window_note=window_note,
+        stacked=stacked,
+        lost_reason=award.lost_reason if award is not None else "",
+    )
+
+
+def _flatten(
+    result: rules.NodeResult, depth: int, met_above: bool, out: list[tuple[rules.NodeResult, int, bool]]
+) -> None:
+    """Pre-order, like rules.explain, with whether a group above (or this group) is already met."""
+    out.append((result, depth, met_above))
+    for child in result.children:
+        _flatten(child, depth + 1, met_above or result.satisfied, out)
+
+
+def _steps(result: rules.NodeResult, achievements: dict[str, Achievement], names: dict[str, str]) -> list[Step]:
+    """What would satisfy an unmet node, in words: "Earn SQL", "Earn 1 more of: Tableau, Looker"."""
+    node = result.node
+    if result.satisfied:
+        return []
+    if isinstance(node, rules.Leaf):
+        achievement = achievements.get(node.achievement)
+        return [
+            Step(f"Earn {names.get(node.achievement, 'an unknown achievement')}.", [achievement] if achievement else [])
+        ]
+    open_children = [child for child in result.children if not child.satisfied]
+    if node.kind == "all":
+        return [step for child in open_children for step in _steps(child, achievements, names)]
+    if node.kind == "credits":
+        short = (node.credits or Decimal(0)) - result.credits_held
+        options = [achievements[c.node.achievement] for c in open_children if c.node.achievement in achievements]
+        listed = ", ".join(f"{a.name} ({_credits(a)})" for a in options)
+        return [Step(f"Earn {rules.format_credits(short)} more credits from: {listed}.", options)]
+    need = (1 if node.kind == "any" else node.n or 0) - result.held_count
+    texts = [
+        names.get(c.node.achievement, "an unknown achievement")
+        if isinstance(c.node, rules.Leaf)
+        else f"({rules.summary(c.node, names)})"
+        for c in open_children
+    ]
+    leaves = [
+        achievements[c.node.achievement]
+        for c in open_children
+        if isinstance(c.node, rules.Leaf) and c.node.achievement in achievements
+    ]
+    if len(open_children) == need:
+        # No choice left: every open member is needed.
+        return [step for child in open_children for step in _steps(child, achievements, names)]
+    return [Step(f"Complete {need} more of: {', '.join(texts)}.", leaves)]
+
+
+def _credits(achievement: Achievement) -> str:
+    value = achievement.credits_available
+    return f"{rules.format_credits(value)} credits" if value is not None else "no credits"
+
+
+def learner_overview(email: str) -> list[LearnerProgress]:
+    """Every qualification the learner has started, with where they stand: the collection page's list."""
+    return [learner_progress(q, email) for q in qualifications_for_learner(email)]
