@@ -1,6 +1,6 @@
 """The kinds of background work that get a queue of their own, and which tasks go where."""
 
-QUEUE_KINDS = ("email", "baking", "bulk")
+QUEUE_KINDS = ("email", "baking", "bulk", "webhooks")
 TASK_QUEUE_KIND = {
     "badges.tasks.send_award_email": "email",
     "badges.tasks.send_award_emails": "email",
@@ -9,4 +9,8 @@ TASK_QUEUE_KIND = {
     "badges.tasks.bake_credentials": "baking",
     "badges.tasks.process_bulk_job": "bulk",
     "badges.tasks.undo_bulk_job": "bulk",
+    # Outbound HTTP to issuers' servers: a slow receiver must never hold up awards or e-mail.
+    "webhooks.tasks.deliver_webhooks": "webhooks",
+    "webhooks.tasks.deliver_webhook": "webhooks",
+    "webhooks.tasks.deliver_due_webhooks": "webhooks",
 }

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "learners",
     "stacking",
     "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +188,7 @@ CELERY_TASK_ROUTES = ["config.celery.route_task"]
 CELERY_BEAT_SCHEDULE = {
     "resume-bulk-jobs": {"task": "badges.tasks.resume_bulk_jobs", "schedule": 60.0},
     "stacking-expired-components": {"task": "stacking.tasks.sweep_expired_components", "schedule": 3600.0},
+    "webhooks-due": {"task": "webhooks.tasks.deliver_due_webhooks", "schedule": 60.0},
 }
 # Per worker process: the relay's limit divided by the number of e-mail workers. Celery's syntax: "10/s", "300/m".
 AWARD_EMAIL_RATE_LIMIT = env.str("AWARD_EMAIL_RATE_LIMIT", default="10/s") or None  # empty: no limit
@@ -245,4 +247,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Tasks run in-process (no broker) would log a "Task … succeeded" line per award, e-mail and bake.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {},
 }

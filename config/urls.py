@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("learners.urls")),
     path("", include("stacking.urls_public")),
     path("", include("stacking.urls")),
+    path("", include("webhooks.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include("api.urls")),
     path("", include("api.urls_ui")),

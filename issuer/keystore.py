@@ -41,6 +41,20 @@ def decrypt_private_key(token: bytes) -> PrivateKey:
     return key
 
 
+def encrypt_text(text: str) -> bytes:
+    """Any other secret at rest (webhook secrets), with the same keys as the signing keys."""
+    return _fernet(settings.KEY_ENCRYPTION_KEY).encrypt(text.encode("utf-8"))
+
+
+def decrypt_text(token: bytes) -> str:
+    try:
+        return _fernet(settings.KEY_ENCRYPTION_KEY).decrypt(bytes(token)).decode("utf-8")
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(
+            "A stored secret cannot be decrypted with KEY_ENCRYPTION_KEY: the key setting changed without rotation."
+        ) from exc
+
+
 def generate_private_key(algorithm: str) -> PrivateKey:
     if algorithm == "Ed25519":
         return ed25519.Ed25519PrivateKey.generate()

@@ -1,5 +1,5 @@
 """The one outbound HTTP client of the platform (DID documents, controller documents, JWKS, status lists, URLs
-given to the verifier).
+given to the verifier, and the POSTs of webhook deliveries).
 
 Everything a credential names is attacker-chosen, so each fetch is treated as hostile: https only, no
 credentials in URLs, no redirects, a time budget for the whole exchange, a size cap on the body, and no
@@ -17,6 +17,8 @@ import http.client
 import ipaddress
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -35,6 +37,17 @@ DEFAULT_USER_AGENT = "openbadges-platform/0.1 (Open Badges 3.0 verifier)"
 MAX_URL_LENGTH = 2048
 _READ_CHUNK = 64 * 1024
 JSON_ACCEPT = "application/json, application/ld+json;q=0.9, */*;q=0.1"
+
+
+@dataclass(frozen=True)
+class PostedResponse:
+    """The answer to a POST, whatever its status: at most the client's `max_bytes` of its body."""
+
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+    truncated: bool  # the body was longer than max_bytes; the rest was not read
 
 
 @dataclass(frozen=True)
@@ -79,7 +92,7 @@ def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 
 class HardenedClient:
-    """GET-only HTTP client for untrusted URLs. Every failure is a FetchError with a sentence a person understands.
+    """HTTP client for untrusted URLs (GET, and POST for webhooks). Every failure is a FetchError with a sentence a person understands.
 
     `timeout` is the budget in seconds for the whole exchange (connect, headers and body); `connect_timeout`
     (default: the budget) bounds the TCP/TLS connect alone. `allow_http` permits plain http (development, set
@@ -159,17 +172,48 @@ class HardenedClient:
         """GET `url`; the body is returned only for a 2xx answer within the time and size limits."""
         request_url = self.check_url(url)
         deadline = time.monotonic() + self.timeout
-        try:
-            with self._session() as session:
-                response = session.get(
-                    request_url,
-                    headers={"Accept": accept, "Accept-Encoding": "identity"},
-                    stream=True,
-                    allow_redirects=False,
-                    timeout=urllib3.Timeout(connect=self.connect_timeout, read=self.timeout, total=self.timeout),
+        with self._translated_errors(request_url), self._session() as session:
+            response = session.get(
+                request_url,
+                headers={"Accept": accept, "Accept-Encoding": "identity"},
+                stream=True,
+                allow_redirects=False,
+                timeout=self._timeouts(),
+            )
+            with response:
+                return self._read(request_url, response, deadline)
+
+    def post(self, url: str, *, body: bytes, headers: dict[str, str], content_type: str) -> PostedResponse:
+        """POST `body` to `url` and return whatever status came back (2xx or not: the caller decides), with at
+        most `max_bytes` of the answer's body (the rest is not read). Redirects are answers, never followed;
+        the URL checks, address filter and time budget are those of `get`. Failing to get an answer at all is
+        a FetchError."""
+        request_url = self.check_url(url)
+        deadline = time.monotonic() + self.timeout
+        sent = {**headers, "Content-Type": content_type, "Accept-Encoding": "identity"}
+        with self._translated_errors(request_url), self._session() as session:
+            response = session.post(
+                request_url, data=body, headers=sent, stream=True, allow_redirects=False, timeout=self._timeouts()
+            )
+            with response:
+                answer, truncated = self._read_body(request_url, response, deadline, truncate=True)
+                content_type_received = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+                return PostedResponse(
+                    url=request_url,
+                    status=response.status_code,
+                    content_type=content_type_received,
+                    body=answer,
+                    truncated=truncated,
                 )
-                with response:
-                    return self._read(request_url, response, deadline)
+
+    def _timeouts(self) -> urllib3.Timeout:
+        return urllib3.Timeout(connect=self.connect_timeout, read=self.timeout, total=self.timeout)
+
+    @contextmanager
+    def _translated_errors(self, request_url: str) -> Iterator[None]:
+        """Every way an exchange can fail, as a FetchError with a sentence a person understands."""
+        try:
+            yield
         except FetchError:
             raise
         except InvalidIPAddress as exc:
@@ -249,6 +293,15 @@ class HardenedClient:
         if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
             raise FetchError(self._too_large(url, f"announces {int(declared)} bytes"), code="fetch_too_large")
 
+        body, _ = self._read_body(url, response, deadline, truncate=False)
+        content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        return FetchedDocument(url=url, status=status, content_type=content_type, body=body)
+
+    def _read_body(
+        self, url: str, response: requests.Response, deadline: float, *, truncate: bool
+    ) -> tuple[bytes, bool]:
+        """At most `max_bytes` of the body within the time budget: beyond that, a FetchError, or with `truncate`
+        the first `max_bytes` and True (the rest is never read)."""
         body = bytearray()
         raw = response.raw
         while True:
@@ -260,12 +313,12 @@ class HardenedClient:
             _bound_next_read(raw, remaining)
             chunk = _read_some(raw)
             if not chunk:
-                break
+                return bytes(body), False
             body += chunk
             if len(body) > self.max_bytes:
+                if truncate:
+                    return bytes(body[: self.max_bytes]), True
                 raise FetchError(self._too_large(url, "sent more"), code="fetch_too_large")
-        content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-        return FetchedDocument(url=url, status=status, content_type=content_type, body=bytes(body))
 
     def _too_large(self, url: str, what: str) -> str:
         return f"The response from {url} {what} than the limit of {self.max_bytes} bytes; refused."

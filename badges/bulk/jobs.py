@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from badges.bulk.parsing import BulkFileError, parse_upload
 from badges.bulk.validation import Preview, validate_rows
+from badges.events import JobEvent, publish_job_on_commit
 from badges.models import Achievement, BulkJob, BulkJobStatus, BulkRow, BulkRowStatus, Credential, CredentialStatus
 from badges.services import AwardRequest, CredentialError, IssueOutcome, credential_issue_many, credential_revoke_many
 from issuer.models import Issuer
@@ -297,6 +298,7 @@ def bulk_job_finish(*, job_id: int) -> BulkJob:
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at", "result_file"])
     _audit(job, "bulk.finished", done=job.done_rows, failed=job.failed_rows, valid=job.valid_rows)
+    publish_job_on_commit(JobEvent(kind="bulk.finished", job_id=job.pk, issuer_id=job.issuer_id))
     if job.created_by_id is not None:
         from badges.tasks import send_bulk_job_report
 

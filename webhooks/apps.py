@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class WebhooksConfig(AppConfig):
+    """Signed notifications of an issuer's events to the URLs it registered."""
+
+    name = "webhooks"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from badges.events import subscribe, subscribe_jobs
+        from webhooks.listeners import on_credential_events, on_job_event
+
+        subscribe(on_credential_events)
+        subscribe_jobs(on_job_event)

@@ -1,0 +1,19 @@
+"""The bridge from badges' events to webhook deliveries: rows for a whole batch in one insert, tasks after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from badges.events import CredentialEvent, JobEvent
+
+
+def on_credential_events(events: Sequence[CredentialEvent]) -> None:
+    from webhooks.services import deliveries_for_credential_events
+
+    deliveries_for_credential_events(events)
+
+
+def on_job_event(event: JobEvent) -> None:
+    from webhooks.services import deliveries_for_job_event
+
+    deliveries_for_job_event(event)
