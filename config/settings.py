@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "stacking",
     "api",
     "webhooks",
+    "oauth2_provider",
+    "ob_api",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ob_api.middleware.ReturnToAuthorizationMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -219,6 +222,41 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# The 1EdTech Open Badges API (ob_api, docs/ob-api.md): django-oauth-toolkit as the authorization server.
+OB_API_SCOPE_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/scope/"
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named, so migrations can refer to it
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        OB_API_SCOPE_PREFIX + "credential.readonly": "Read your Open Badges credentials",
+        OB_API_SCOPE_PREFIX + "credential.upsert": "Add credentials to your collection and replace them",
+        OB_API_SCOPE_PREFIX + "profile.readonly": "Read your profile",
+        OB_API_SCOPE_PREFIX + "profile.update": "Change your profile",
+        "offline_access": "Stay connected when you are not using it",
+    },
+    # Only the scopes a client registered (ob_api.oauth.RegisteredScopes); S256 is the only PKCE method.
+    "SCOPES_BACKEND_CLASS": "ob_api.oauth.RegisteredScopes",
+    "OAUTH2_SERVER_CLASS": "ob_api.oauth.S256OnlyServer",
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("OB_API_REFRESH_TOKEN_SECONDS", default=90 * 24 * 3600),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,  # tokens stored hashed
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,  # RFC 9207 `iss` in the authorization response
+    "OIDC_ISS_ENDPOINT": f"{SITE_URL}/ims/ob/v3p0",
+}
+OB_API_TERMS_OF_SERVICE_URL = env.str("OB_API_TERMS_OF_SERVICE_URL", default=f"{SITE_URL}/")
+OB_API_PRIVACY_POLICY_URL = env.str("OB_API_PRIVACY_POLICY_URL", default=f"{SITE_URL}/")
+# Dynamic client registrations accepted per client address and hour.
+OB_API_REGISTRATIONS_PER_HOUR = env.int("OB_API_REGISTRATIONS_PER_HOUR", default=10)
 
 # Outbound HTTP (DID documents, status lists, verify-by-URL) goes through verification.http only.
 OUTBOUND_HTTP_TIMEOUT = env.float("OUTBOUND_HTTP_TIMEOUT", default=5.0)

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("webhooks.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/", include("api.urls")),
+    path("ims/ob/v3p0/", include("ob_api.urls")),
     path("", include("api.urls_ui")),
 ]
