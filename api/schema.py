@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiViewExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+    OpenApiViewExtension,
+)
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+
+PROBLEM = "application/problem+json"
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -46,13 +52,27 @@ class VerifyApiSchema(OpenApiViewExtension):
                 },
                 responses={
                     200: OpenApiResponse(OpenApiTypes.OBJECT, description="The verification report."),
-                    400: OpenApiResponse(OpenApiTypes.OBJECT, description="application/problem+json"),
-                    413: OpenApiResponse(OpenApiTypes.OBJECT, description="application/problem+json"),
-                    415: OpenApiResponse(OpenApiTypes.OBJECT, description="application/problem+json"),
-                    429: OpenApiResponse(OpenApiTypes.OBJECT, description="application/problem+json"),
+                    (400, PROBLEM): OpenApiResponse(OpenApiTypes.OBJECT, description="A problem (RFC 9457)."),
+                    (413, PROBLEM): OpenApiResponse(OpenApiTypes.OBJECT, description="A problem (RFC 9457)."),
+                    (415, PROBLEM): OpenApiResponse(OpenApiTypes.OBJECT, description="A problem (RFC 9457)."),
+                    (429, PROBLEM): OpenApiResponse(OpenApiTypes.OBJECT, description="A problem (RFC 9457)."),
                 },
             )
             def post(self, request: Any) -> Any:
                 return super().post(request)
 
         return Fixed
+
+
+class StrictSerializerSchema(OpenApiSerializerExtension):
+    """api.serializers.StrictSerializer refuses members it does not know: the request schema says so
+    (`additionalProperties: false`), so that clients and schemathesis know what a valid body is."""
+
+    target_class = "api.serializers.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema

@@ -2,14 +2,38 @@
 
 from django.urls import path, re_path
 
-from api import views_bulk
+from api import views_achievements, views_bulk, views_credentials, views_issuer, views_stacking
 
 app_name = "api"
 
-JOB = "issuers/<slug:slug>/bulk-jobs/<uuid:uuid>"
+ISSUER = "issuers/<slug:slug>"
+JOB = f"{ISSUER}/bulk-jobs/<uuid:uuid>"
+ACHIEVEMENT = f"{ISSUER}/achievements/<uuid:uuid>"
+CREDENTIAL = f"{ISSUER}/credentials/<uuid:uuid>"
+QUALIFICATION = f"{ISSUER}/qualifications/<uuid:uuid>"
 
 urlpatterns = [
-    path("issuers/<slug:slug>/bulk-jobs", views_bulk.BulkJobListCreateApi.as_view(), name="bulk-jobs"),
+    path(ISSUER, views_issuer.IssuerApi.as_view(), name="issuer"),
+    path(f"{ISSUER}/achievements", views_achievements.AchievementListCreateApi.as_view(), name="achievements"),
+    path(ACHIEVEMENT, views_achievements.AchievementDetailApi.as_view(), name="achievement-detail"),
+    path(f"{ACHIEVEMENT}/archive", views_achievements.AchievementArchiveApi.as_view(), name="achievement-archive"),
+    path(
+        f"{ACHIEVEMENT}/unarchive", views_achievements.AchievementUnarchiveApi.as_view(), name="achievement-unarchive"
+    ),
+    path(f"{ISSUER}/credentials", views_credentials.CredentialListCreateApi.as_view(), name="credentials"),
+    path(CREDENTIAL, views_credentials.CredentialDetailApi.as_view(), name="credential-detail"),
+    path(f"{CREDENTIAL}/revoke", views_credentials.CredentialRevokeApi.as_view(), name="credential-revoke"),
+    path(f"{CREDENTIAL}/suspend", views_credentials.CredentialSuspendApi.as_view(), name="credential-suspend"),
+    path(f"{CREDENTIAL}/unsuspend", views_credentials.CredentialUnsuspendApi.as_view(), name="credential-unsuspend"),
+    path(f"{ISSUER}/qualifications", views_stacking.QualificationListCreateApi.as_view(), name="qualifications"),
+    path(QUALIFICATION, views_stacking.QualificationDetailApi.as_view(), name="qualification-detail"),
+    path(
+        f"{QUALIFICATION}/deactivate",
+        views_stacking.QualificationDeactivateApi.as_view(),
+        name="qualification-deactivate",
+    ),
+    path(f"{QUALIFICATION}/progress", views_stacking.QualificationProgressApi.as_view(), name="qualification-progress"),
+    path(f"{ISSUER}/bulk-jobs", views_bulk.BulkJobListCreateApi.as_view(), name="bulk-jobs"),
     path(JOB, views_bulk.BulkJobDetailApi.as_view(), name="bulk-job-detail"),
     path(f"{JOB}/rows", views_bulk.BulkJobRowsApi.as_view(), name="bulk-job-rows"),
     path(f"{JOB}/results", views_bulk.BulkJobResultsApi.as_view(), name="bulk-job-results"),

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.authentication import token_of
-from api.errors import Conflict, PayloadTooLarge, Problem, size_text
+from api.errors import PROBLEM_CONTENT_TYPE, Conflict, PayloadTooLarge, Problem, size_text
 from api.idempotency import idempotent_create
 from api.pagination import ApiPagination
 from api.permissions import IssuerAccess
@@ -35,6 +35,7 @@ from api.serializers import (
     job_links,
     rows_as_jsonl,
 )
+from api.views_issuer import find_achievement
 from badges.bulk import parsing
 from badges.bulk.jobs import (
     BulkJobError,
@@ -45,7 +46,6 @@ from badges.bulk.jobs import (
     bulk_job_undo,
 )
 from badges.models import Achievement, BulkJob, BulkJobStatus, BulkRowStatus
-from badges.selectors import achievement_for_issuer
 from issuer.models import AuditEvent, Issuer
 from issuer.permissions import Action
 
@@ -54,8 +54,9 @@ JOB_ACTIONS = ("start", "pause", "cancel")
 REQUEST_OVERHEAD = 64 * 1024
 
 
-def _problems(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: OpenApiResponse(ProblemSerializer, description="application/problem+json") for code in codes}
+def _problems(*codes: int) -> dict[Any, OpenApiResponse]:
+    # Documented as application/problem+json, the content type they are sent with (schemathesis checks it).
+    return {(code, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer) for code in codes}
 
 
 COMMON_ERRORS = (401, 403, 404, 429)
@@ -206,7 +207,7 @@ class BulkJobListCreateApi(BulkApiView):
         return idempotent_create(request, fingerprint, create)
 
     def _achievement(self, ref: str) -> Achievement:
-        found = achievement_for_issuer(issuer=self.issuer, ref=ref)
+        found = find_achievement(self.issuer, ref)  # not selectors': it reads a ref like '²' as a number
         if found is None:
             raise ValidationError({"achievement": [f"This issuer has no achievement {ref!r} (id, UUID or slug)."]})
         if found.archived:

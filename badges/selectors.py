@@ -13,7 +13,7 @@ from issuer.models import Issuer
 def achievement_for_issuer(*, issuer: Issuer, ref: str) -> Achievement | None:
     """An achievement of `issuer` by numeric id, UUID or slug; never another issuer's."""
     queryset = Achievement.objects.filter(issuer=issuer)
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit() and len(ref) <= 18:  # a 64-bit primary key, not "²" nor 30 digits
         found = queryset.filter(pk=int(ref)).first()
         if found:
             return found

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files, no CDN
     "accounts",
     "verification",
     "issuer",
@@ -221,6 +222,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # /api/docs/ (Swagger UI) loads its scripts from our own static files (drf-spectacular-sidecar), no CDN.
+    # (Not Redoc: its page loads web fonts from Google.)
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # validatorUrl None: no badge image from validator.swagger.io either.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "validatorUrl": None},
+    "ENUM_NAME_OVERRIDES": {
+        "CredentialStatusEnum": "badges.models.CredentialStatus",
+        "BulkRowStatusEnum": "badges.models.BulkRowStatus",
+    },
 }
 
 # The 1EdTech Open Badges API (ob_api, docs/ob-api.md): django-oauth-toolkit as the authorization server.

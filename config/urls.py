@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.views import home
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("stacking.urls")),
     path("", include("webhooks.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("api.urls")),
     path("ims/ob/v3p0/", include("ob_api.urls")),
     path("", include("api.urls_ui")),

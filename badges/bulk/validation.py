@@ -149,10 +149,15 @@ def _batches(items: Iterable[Any]) -> Iterator[list[Any]]:
         yield items[start : start + BATCH_SIZE]
 
 
+def is_id(ref: str) -> bool:
+    """A numeric primary key: ASCII digits only ("²" is a digit to str.isdigit) that fit a 64-bit column."""
+    return ref.isascii() and ref.isdigit() and len(ref) <= 18
+
+
 def _achievements_by_ref(*, issuer: Issuer, refs: set[str]) -> dict[str, Achievement]:
     """Resolve references as `selectors.achievement_for_issuer` does (a number: id first, then slug; a UUID: uuid
     only; else slug), in a few queries for any number of distinct references."""
-    numbers = {int(ref) for ref in refs if ref.isdigit()}
+    numbers = {int(ref) for ref in refs if is_id(ref)}
     uuids = set()
     slugs = set()
     for ref in refs:
@@ -170,7 +175,7 @@ def _achievements_by_ref(*, issuer: Issuer, refs: set[str]) -> dict[str, Achieve
                 by_pk[found.pk] = by_uuid[found.uuid] = by_slug[found.slug] = found
     resolved: dict[str, Achievement] = {}
     for ref in refs:
-        found = by_pk.get(int(ref)) if ref.isdigit() else None
+        found = by_pk.get(int(ref)) if is_id(ref) else None
         if found is None:
             try:
                 found = by_uuid.get(uuid.UUID(ref))

@@ -12,7 +12,7 @@ def test_the_schema_validates_without_warnings(db, tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(path))
 
     schema = yaml.safe_load(path.read_text())
-    assert set(schema["paths"]) == {
+    assert set(schema["paths"]) >= {  # at least these; tests/api/test_schemathesis.py runs every one
         "/api/v1/issuers/{slug}/bulk-jobs",
         "/api/v1/issuers/{slug}/bulk-jobs/{uuid}",
         "/api/v1/issuers/{slug}/bulk-jobs/{uuid}/rows",

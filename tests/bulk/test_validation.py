@@ -267,3 +267,13 @@ def test_query_count_does_not_grow_per_row(issuer, achievement, sql, django_asse
         9: [f"already awarded (credential {Credential.objects.get(recipient_email='user7@example.org').public_id})"],
         10: [f"already awarded (credential {Credential.objects.get(idempotency_key='bulk:ext:E-8').public_id})"],
     }
+
+
+@pytest.mark.parametrize("ref", ["²", "1" * 30])
+def test_an_achievement_reference_that_only_looks_numeric_is_an_invalid_row(issuer, achievement, ref):
+    parsed = parse_upload(
+        f"email,achievement\na@example.org,{ref}\nb@example.org,{achievement.slug}\n".encode(), filename="x.csv"
+    )
+    preview = validate_rows(issuer=issuer, parsed=parsed)
+    assert [row.line for row in preview.valid] == [3]
+    assert [row.line for row in preview.invalid] == [2]
