@@ -5,12 +5,17 @@
 Measures, on a realistic ~2.7 KB OpenBadgeCredential (tests/verification/credentials.py):
 
 * eddsa-rdfc-2022 sign with DataIntegritySigner (warm caches: contexts processed, proof
-  configuration canonicalized once per batch) and verify with a did:key resolver;
+  configuration canonicalized once per batch) and verify with a did:key resolver, once with the
+  fast path (verification.fastrdf, the default engine) and once with the reference path
+  (canon.PyldCanonicalizer, pyld 3.3.0 + corrected RDFC-1.0);
 * the same two operations on a cold, uncached plain-pyld path (stock `jsonld.normalize`, a loader
   that does not tag contexts static, proof configuration canonicalized every time), which is what
   a straightforward implementation does;
 * for each row, the median time per credential over several repeats, credentials per second, and
   the share of the time spent in canonicalization (the rest is hashing, Ed25519 and bookkeeping).
+
+After the table: the share of documents the fast path takes over the platform credential and every
+sample of the 1EdTech validator (what signing and verifying canonicalize of each).
 
 Everything runs in one thread (one core); `--cpu N` also pins the process to CPU N. Rows are produced by the functions in
 ROW_FACTORIES, including VC-JWT (EdDSA, ES256, RS256) and verification of many distinct credentials.
@@ -26,8 +31,10 @@ import os
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: E402
 from pyld import jsonld as stock_jsonld  # noqa: E402
 
 from tests.verification.credentials import open_badge_credential  # noqa: E402
-from verification import canon  # noqa: E402
+from verification import canon, fastrdf  # noqa: E402
 from verification.jsonld import CONTEXT_DIR, CONTEXT_FILES  # noqa: E402
 from verification.keys import (  # noqa: E402
     DidKeyResolver,
@@ -134,24 +141,133 @@ def credential() -> dict:
 # Warm path (the platform's code)
 
 
-def warm_rows(settings: Settings) -> list[Row]:
-    document = credential()
-    signer = DataIntegritySigner(KEY, VM, created=CREATED)
-    signed = signer.sign(document)
-    resolver = DidKeyResolver()
-    assert verify_proofs(signed, resolver)[0].verified
+def _sample_documents() -> list[dict]:
+    """The unsecured documents of the 1EdTech validator's JSON samples that the reference path can
+    sign with eddsa-rdfc-2022 (VCDM 1.1 samples without a Data Integrity context cannot carry a
+    DataIntegrityProof: its `created` term is undefined there)."""
+    from tests.paths import SAMPLES
+    from verification.errors import VerificationError
 
+    documents = []
+    for path in sorted(SAMPLES.glob("*.json")):
+        document = {key: value for key, value in json.loads(path.read_text("utf-8")).items() if key != "proof"}
+        previous = canon.set_canonicalizer(canon.PyldCanonicalizer())
+        try:
+            DataIntegritySigner(KEY, VM, created=CREATED).sign(document)
+        except VerificationError:
+            continue
+        finally:
+            canon.set_canonicalizer(previous)
+        documents.append(document)
+    return documents
+
+
+def warm_rows(settings: Settings) -> list[Row]:
+    """Sign and verify with each engine, the fast path (the default) and the reference path, on
+    the platform's credential and on every sample (each sample's unsecured document signed with
+    the bench key, then verified).
+
+    The operations are measured interleaved (one batch of each per repeat, its engine installed for
+    its own batch), so that load from other processes affects both paths alike.
+    """
+    document = credential()
+    sample_documents = _sample_documents()
+    resolver = DidKeyResolver()
+    # (operation, path, engine, call, credentials per call)
+    operations: list[tuple[str, str, canon.Canonicalizer, Callable[[], object], int]] = []
+    for label, engine in (("fast path", canon.FastPathCanonicalizer()), ("reference path", canon.PyldCanonicalizer())):
+        previous = canon.set_canonicalizer(engine)
+        try:
+            signer = DataIntegritySigner(KEY, VM, created=CREATED)
+            signed = signer.sign(document)
+            assert verify_proofs(signed, resolver)[0].verified
+            signed_samples = [signer.sign(sample) for sample in sample_documents]
+        finally:
+            canon.set_canonicalizer(previous)
+
+        def sign_samples(signer: DataIntegritySigner = signer) -> None:
+            for sample in sample_documents:
+                signer.sign(sample)
+
+        def verify_samples(signed_samples: list[dict] = signed_samples) -> None:
+            for sample in signed_samples:
+                verify_proofs(sample, resolver)
+
+        count = len(sample_documents)
+        operations += [
+            (
+                "sign",
+                f"eddsa-rdfc-2022, DataIntegritySigner (warm, {label})",
+                engine,
+                partial(signer.sign, document),
+                1,
+            ),
+            (
+                "verify",
+                f"eddsa-rdfc-2022, verify_proofs + did:key (warm, {label})",
+                engine,
+                partial(verify_proofs, signed, resolver),
+                1,
+            ),
+            ("sign", f"eddsa-rdfc-2022, {count} samples (warm, {label})", engine, sign_samples, count),
+            ("verify", f"eddsa-rdfc-2022, {count} samples (warm, {label})", engine, verify_samples, count),
+        ]
+    operations.sort(key=lambda item: (" samples " in item[1], item[1].endswith("reference path)")))
+    samples: dict[int, list[float]] = {index: [] for index in range(len(operations))}
+    shares: dict[int, list[float]] = {index: [] for index in range(len(operations))}
     stopwatch = Stopwatch()
-    previous = canon.set_canonicalizer(TimedCanonicalizer(canon.get_canonicalizer(), stopwatch))
-    try:
-        sign = measure(lambda: signer.sign(document), settings.warm_calls, settings.repeats, stopwatch)
-        verify = measure(lambda: verify_proofs(signed, resolver), settings.warm_calls, settings.repeats, stopwatch)
-    finally:
-        canon.set_canonicalizer(previous)
+    for repeat in range(settings.repeats + 1):  # the first round warms up and is not counted
+        for index, (_operation, _path, engine, call, per_call) in enumerate(operations):
+            calls = max(1, settings.warm_calls // per_call)
+            previous = canon.set_canonicalizer(TimedCanonicalizer(engine, stopwatch))
+            try:
+                stopwatch.total = 0.0
+                start = time.perf_counter()
+                for _ in range(calls):
+                    call()
+                elapsed = time.perf_counter() - start
+            finally:
+                canon.set_canonicalizer(previous)
+            if repeat:
+                samples[index].append(elapsed / (calls * per_call))
+                shares[index].append(stopwatch.total / elapsed)
     return [
-        Row("sign", "eddsa-rdfc-2022, DataIntegritySigner (warm)", *sign),
-        Row("verify", "eddsa-rdfc-2022, verify_proofs + did:key (warm)", *verify),
+        Row(operation, path, statistics.median(samples[index]), statistics.median(shares[index]))
+        for index, (operation, path, _engine, _call, _count) in enumerate(operations)
     ]
+
+
+def fast_path_share() -> tuple[int, int, dict[str, int]]:
+    """(documents on the fast path, documents, reasons for the others) over what signing and
+    verifying canonicalize for the platform's credential and every sample: each unsecured
+    document and each proof configuration (documents the reference path refuses are left out: samples built to fail)."""
+    from tests.paths import SAMPLES
+    from verification.errors import VerificationError
+    from verification.suites.eddsa_rdfc import proof_configuration
+
+    documents = []
+    signed = DataIntegritySigner(KEY, VM, created=CREATED).sign(credential())
+    for document in [signed, *(json.loads(path.read_text("utf-8")) for path in sorted(SAMPLES.glob("*.json")))]:
+        unsecured = {key: value for key, value in document.items() if key != "proof"}
+        documents.append(unsecured)
+        proofs = document.get("proof", [])
+        for proof in proofs if isinstance(proofs, list) else [proofs]:
+            if isinstance(proof, dict):
+                documents.append(proof_configuration(unsecured, proof))
+    taken, accepted, reasons = 0, 0, Counter()
+    for document in documents:
+        try:
+            fastrdf.fast_canonicalize(document)
+        except fastrdf.Unsupported as declined:
+            try:
+                canon.PyldCanonicalizer().canonicalize(document)
+            except VerificationError:
+                continue  # refused by the reference path (a sample built to fail): not counted
+            reasons[declined.reason] += 1
+        else:
+            taken += 1
+        accepted += 1
+    return taken, accepted, dict(reasons)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -325,12 +441,31 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{settings.repeats} repeats x {settings.warm_calls} (warm) / {settings.cold_calls} (cold) credentials\n")
     rows = [row for factory in ROW_FACTORIES for row in factory(settings)]
     print(render(rows))
-    warm = {row.operation: row for row in rows if "(warm)" in row.path}
+    credential_rows = [row for row in rows if "samples" not in row.path]
+    fast = {row.operation: row for row in credential_rows if "(warm, fast path)" in row.path}
+    reference = {row.operation: row for row in credential_rows if "(warm, reference path)" in row.path}
     cold = {row.operation: row for row in rows if "(cold)" in row.path}
+    sample_fast = {row.operation: row for row in rows if "samples (warm, fast path)" in row.path}
+    sample_reference = {row.operation: row for row in rows if "samples (warm, reference path)" in row.path}
     print()
     for operation in ("sign", "verify"):
-        if operation in warm and operation in cold:
-            print(f"{operation}: {warm[operation].per_second / cold[operation].per_second:.1f}x the cold path")
+        if operation in fast and operation in cold and operation in reference:
+            print(
+                f"{operation}: fast path {fast[operation].per_second / reference[operation].per_second:.1f}x the "
+                f"reference path, {fast[operation].per_second / cold[operation].per_second:.1f}x the cold path"
+            )
+        if operation in sample_fast and operation in sample_reference:
+            print(
+                f"{operation} (samples): fast path "
+                f"{sample_fast[operation].per_second / sample_reference[operation].per_second:.1f}x the reference path"
+            )
+    taken, total, reasons = fast_path_share()
+    print(
+        f"\nfast path: {taken} of {total} documents ({taken / total:.0%}) — the platform credential and every sample,"
+    )
+    print("unsecured document and proof configurations; the others took the reference path because:")
+    for reason, count in sorted(reasons.items()):
+        print(f"  {count} x {reason}")
     return 0
 
 

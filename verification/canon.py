@@ -4,7 +4,14 @@ One interface: `canonicalize(document) -> str`, the canonical N-Quads of a JSON-
 engine behind it is a `Canonicalizer`; `set_canonicalizer` lets a faster engine replace the default
 provided it produces byte-identical output (the vectors in tests/verification are the contract).
 
-The default engine, `PyldCanonicalizer`, uses pyld 3.3.0 (pinned exactly: it relies on that
+The default engine, `FastPathCanonicalizer`, chooses per document: the fast path
+(`verification.fastrdf`: bundled contexts compiled into term tables, credential JSON turned into
+quads directly, RDFC-1.0 where first-degree hashes decide every label) for the documents it
+covers, the reference engine below for every other one. The fast path answers byte-identically
+or declines, never refuses; `path_counts()` / `fallback_reasons()` record which path each
+document took (docs/rdfc-fast-path.md).
+
+The reference engine, `PyldCanonicalizer`, uses pyld 3.3.0 (pinned exactly: it relies on that
 release's internals) for JSON-LD -> RDF, through `verification.jsonld` (offline, safe mode), and
 corrects pyld's URDNA2015 in four ways:
 
@@ -35,7 +42,9 @@ Sorting follows the RDFC-1.0 text (Unicode code point order, which is what Pytho
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
@@ -54,11 +63,15 @@ if pyld.__about__.__version__ != "3.3.0":  # the corrections below patch this ex
 
 __all__ = [
     "Canonicalizer",
+    "FastPathCanonicalizer",
     "PyldCanonicalizer",
     "canonicalize",
+    "fallback_reasons",
     "escape_iri",
     "escape_literal",
     "get_canonicalizer",
+    "path_counts",
+    "reset_path_counts",
     "serialize_quad",
     "set_canonicalizer",
 ]
@@ -73,14 +86,19 @@ _LITERAL_ESCAPES.update({0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0
 _IRI_ESCAPES: dict[int, str] = {code: f"\\u{code:04X}" for code in (*range(0x21), *b'<>"{}|^`\\')}
 
 
+# Most strings need no escaping; a regular-expression search is far cheaper than str.translate.
+_LITERAL_SPECIAL = re.compile('[\x00-\x1f"\\\\\x7f]').search
+_IRI_SPECIAL = re.compile('[\x00-\x20<>"{}|^`\\\\]').search
+
+
 def escape_literal(value: str) -> str:
     """The lexical form of a literal as canonical N-Quads writes it between the quotes."""
-    return value.translate(_LITERAL_ESCAPES)
+    return value.translate(_LITERAL_ESCAPES) if _LITERAL_SPECIAL(value) else value
 
 
 def escape_iri(value: str) -> str:
     """An IRI as canonical N-Quads writes it between `<` and `>` (rdf-canonize's escaping)."""
-    return value.translate(_IRI_ESCAPES)
+    return value.translate(_IRI_ESCAPES) if _IRI_SPECIAL(value) else value
 
 
 def _term(component: Mapping[str, Any]) -> str:
@@ -125,6 +143,10 @@ def _fast_clone(issuer: IdentifierIssuer) -> IdentifierIssuer:
     clone.existing = dict(issuer.existing)
     clone.order = list(issuer.order)
     return clone
+
+
+# The fast path uses this module's escaping; imported here, after it is defined.
+from verification import fastrdf  # noqa: E402
 
 
 class _Rdfc10(URDNA2015):
@@ -299,7 +321,7 @@ class Canonicalizer(Protocol):
 
 
 class PyldCanonicalizer:
-    """The default engine: verification.jsonld (pyld 3.3.0, safe mode) + corrected RDFC-1.0."""
+    """The reference engine: verification.jsonld (pyld 3.3.0, safe mode) + corrected RDFC-1.0."""
 
     name = "pyld-3.3.0/rdfc-1.0"
 
@@ -314,7 +336,58 @@ class PyldCanonicalizer:
         return _Rdfc10(self.max_work_factor).canonicalize(dataset)
 
 
-_engine: Canonicalizer = PyldCanonicalizer()
+_PATHS: Counter[str] = Counter()
+_REASONS: Counter[str] = Counter()
+_PATHS_LOCK = threading.Lock()
+
+
+def path_counts() -> dict[str, int]:
+    """How many documents `FastPathCanonicalizer` sent down each path: {"fast": n, "reference": m}."""
+    with _PATHS_LOCK:
+        return {"fast": _PATHS["fast"], "reference": _PATHS["reference"]}
+
+
+def fallback_reasons() -> dict[str, int]:
+    """Why documents took the reference path (the fast path's first objection), with counts."""
+    with _PATHS_LOCK:
+        return dict(_REASONS)
+
+
+def reset_path_counts() -> None:
+    with _PATHS_LOCK:
+        _PATHS.clear()
+        _REASONS.clear()
+
+
+class FastPathCanonicalizer:
+    """The default engine: the fast path (verification.fastrdf) for the documents it covers, the
+    reference engine for every other document, chosen per document.
+
+    The fast path returns byte-identical canonical N-Quads or declines (`fastrdf.Unsupported`);
+    it never refuses a document itself, so every refusal (InputError, ContextError, JsonLdError,
+    CanonicalizationError) comes from the reference engine. Each call is counted in
+    `path_counts()`; reasons for declining in `fallback_reasons()`.
+    """
+
+    name = "fast-path+pyld-3.3.0/rdfc-1.0"
+
+    def __init__(self, reference: PyldCanonicalizer | None = None) -> None:
+        self.reference = reference or PyldCanonicalizer()
+
+    def canonicalize(self, document: Mapping[str, Any]) -> str:
+        try:
+            output = fastrdf.fast_canonicalize(document)
+        except fastrdf.Unsupported as declined:
+            with _PATHS_LOCK:
+                _PATHS["reference"] += 1
+                _REASONS[declined.reason] += 1
+            return self.reference.canonicalize(document)
+        with _PATHS_LOCK:
+            _PATHS["fast"] += 1
+        return output
+
+
+_engine: Canonicalizer = FastPathCanonicalizer()
 _engine_lock = threading.Lock()
 
 
