@@ -14,6 +14,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.errors import Conflict
 from api.idempotency import idempotent_create
 from api.pagination import ApiPagination
 from api.serializers import absolute
@@ -164,6 +165,19 @@ class AchievementDetailApi(AchievementApiView):
         except DjangoValidationError as exc:
             raise unprocessable(django_errors(exc)) from exc
         return self.answer(saved)
+
+    @extend_schema(
+        operation_id="achievements_destroy",
+        summary="Delete an achievement that was never awarded and is used by no bulk job or stacking rule",
+        description="An achievement that was awarded, or that a bulk job or rule names, is archived instead: 409.",
+        responses={204: None, **problems(409, *COMMON_ERRORS)},
+    )
+    def delete(self, request: Request, slug: str, uuid: Any) -> Response:
+        try:
+            achievements.achievement_delete(achievement=self.achievement(uuid), actor=self.actor_user())
+        except achievements.AchievementInUse as exc:
+            raise Conflict(exc.message) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AchievementArchiveApi(AchievementApiView):

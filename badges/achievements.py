@@ -76,6 +76,14 @@ class AchievementConflict(ValidationError):
     """Someone else saved the achievement after the editor loaded it; nothing was saved."""
 
 
+class AchievementInUse(Exception):
+    """The achievement cannot be deleted; the message says what uses it (archive it instead)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def edit_token(achievement: Achievement) -> str:
     """Identifies the saved state an edit form was loaded from (see `achievement_update`)."""
     return achievement.updated_at.isoformat() if achievement.updated_at else ""
@@ -542,3 +550,36 @@ def achievement_archive(*, achievement: Achievement, actor: AbstractBaseUser | N
 def achievement_unarchive(*, achievement: Achievement, actor: AbstractBaseUser | None) -> Achievement:
     """Make an archived achievement awardable again."""
     return _set_archived(achievement, actor, False)
+
+
+@transaction.atomic
+def achievement_delete(*, achievement: Achievement, actor: AbstractBaseUser | None) -> None:
+    """Delete an achievement nothing refers to: never awarded, in no bulk job, in no stacking rule. Anything else
+    is refused with AchievementInUse — issued credentials link to the achievement, so it is archived instead."""
+    from badges.models import BulkJob, BulkRow, Credential
+
+    achievement = Achievement.objects.select_for_update(of=("self",)).select_related("issuer").get(pk=achievement.pk)
+    awarded = Credential.objects.filter(achievement=achievement).count()
+    if awarded:
+        raise AchievementInUse(
+            f"{achievement.name!r} has been awarded {awarded} time{'s' if awarded != 1 else ''}: "
+            "archive it instead (its credentials stay valid)."
+        )
+    in_bulk = BulkJob.objects.filter(achievement=achievement).exists()
+    if in_bulk or BulkRow.objects.filter(achievement=achievement).exists():
+        raise AchievementInUse(f"{achievement.name!r} is named by a bulk job: archive it instead.")
+    # Stacking rules refer to it by PROTECT foreign keys; ask the database rather than import stacking here.
+    if any(
+        getattr(achievement, relation.get_accessor_name()).exists()
+        for relation in Achievement._meta.related_objects
+        if relation.related_model._meta.app_label == "stacking" and relation.one_to_many
+    ) or hasattr(achievement, "qualification"):
+        raise AchievementInUse(f"{achievement.name!r} is part of a stacking rule: archive it instead.")
+    audit_record(
+        issuer=achievement.issuer,
+        action="achievement.deleted",
+        obj=achievement,
+        actor=actor,
+        data={"slug": achievement.slug, "name": achievement.name, "uuid": str(achievement.uuid)},
+    )
+    achievement.delete()

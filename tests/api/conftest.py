@@ -53,6 +53,9 @@ class ApiClient:
         body = data if data is not None else {}
         return self._run(lambda: self.client.post(path, body, headers=self._headers(headers), **kwargs))
 
+    def delete(self, path: str, headers: dict[str, str] | None = None) -> Any:
+        return self._run(lambda: self.client.delete(path, headers=self._headers(headers)))
+
     def generic(self, method: str, path: str, body: bytes | str = b"", headers: dict[str, str] | None = None, **kw):
         return self._run(lambda: self.client.generic(method, path, body, headers=self._headers(headers), **kw))
 

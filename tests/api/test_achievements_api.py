@@ -236,3 +236,67 @@ def test_an_unusable_achievement_reference_is_unknown_everywhere(api, achievemen
     assert listed.status_code == 200 if not ref.strip() else listed.status_code == 400
     assert job.status_code == 400 and "achievement" in job.json()["errors"]
     assert qualification.status_code == 422 and list(qualification.json()["errors"]) == ["rule"]
+
+
+def test_delete_an_achievement_never_used(api, issuer):
+    unused = Achievement.objects.create(
+        issuer=issuer, slug="draft", name="Draft", description="d", criteria_narrative="c"
+    )
+
+    response = api.delete(url(unused))
+
+    assert response.status_code == 204
+    assert not Achievement.objects.filter(pk=unused.pk).exists()
+    event = AuditEvent.objects.get(action="achievement.deleted")
+    assert (event.data["slug"], event.data["uuid"]) == ("draft", str(unused.uuid))
+    assert api.get(url(unused)).status_code == 404
+
+
+def test_an_awarded_achievement_is_archived_not_deleted(api, achievement):
+    from badges.services import AwardRequest, credential_issue
+
+    credential_issue(request=AwardRequest(achievement=achievement, email="a@example.org"), source="api", notify=False)
+
+    response = api.delete(url(achievement))
+
+    assert_problem(
+        response,
+        409,
+        "invalid-state",
+        "'Python Basics' has been awarded 1 time: archive it instead (its credentials stay valid).",
+    )
+    assert Achievement.objects.filter(pk=achievement.pk).exists()
+    assert not AuditEvent.objects.filter(action="achievement.deleted").exists()
+
+
+def test_an_achievement_in_a_stacking_rule_is_not_deleted(api, issuer, achievement):
+    from stacking.services import qualification_save
+
+    target = Achievement.objects.create(
+        issuer=issuer, slug="cert", name="Cert", description="d", criteria_narrative="c"
+    )
+    qualification_save(
+        issuer=issuer,
+        achievement=target,
+        rule={"kind": "all", "children": [{"kind": "achievement", "achievement": str(achievement.uuid)}]},
+    )
+
+    assert_problem(
+        api.delete(url(achievement)),
+        409,
+        "invalid-state",
+        "'Python Basics' is part of a stacking rule: archive it instead.",
+    )
+    assert_problem(
+        api.delete(url(target)), 409, "invalid-state", "'Cert' is part of a stacking rule: archive it instead."
+    )
+    assert Achievement.objects.filter(pk__in=[achievement.pk, target.pk]).count() == 2
+
+
+def test_deleting_needs_the_write_scope_and_the_own_issuer(issuer, other_issuer, achievement):
+    read_only = ApiClient(make_token(issuer, scopes=["achievements:read"])[1])
+    stranger = ApiClient(make_token(other_issuer)[1])
+
+    assert read_only.delete(url(achievement)).status_code == 403
+    assert stranger.delete(url(achievement).replace("/uni/", "/other/")).status_code == 404
+    assert Achievement.objects.filter(pk=achievement.pk).exists()
