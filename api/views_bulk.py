@@ -14,28 +14,25 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from api.authentication import token_of
-from api.errors import PROBLEM_CONTENT_TYPE, Conflict, PayloadTooLarge, Problem, size_text
+from api.errors import Conflict, PayloadTooLarge, Problem, size_text
 from api.idempotency import idempotent_create
 from api.pagination import ApiPagination
-from api.permissions import IssuerAccess
 from api.serializers import (
     BulkJobFileInputSerializer,
     BulkJobJsonInputSerializer,
     BulkJobSerializer,
     BulkRowSerializer,
     BulkUndoInputSerializer,
-    ProblemSerializer,
     canonical_content,
     job_links,
     rows_as_jsonl,
 )
-from api.views_issuer import find_achievement
+from api.views_issuer import COMMON_ERRORS, IssuerApiView, find_achievement, problems
 from badges.bulk import parsing
 from badges.bulk.jobs import (
     BulkJobError,
@@ -46,7 +43,7 @@ from badges.bulk.jobs import (
     bulk_job_undo,
 )
 from badges.models import Achievement, BulkJob, BulkJobStatus, BulkRowStatus
-from issuer.models import AuditEvent, Issuer
+from issuer.models import AuditEvent
 from issuer.permissions import Action
 
 JOB_ACTIONS = ("start", "pause", "cancel")
@@ -54,28 +51,12 @@ JOB_ACTIONS = ("start", "pause", "cancel")
 REQUEST_OVERHEAD = 64 * 1024
 
 
-def _problems(*codes: int) -> dict[Any, OpenApiResponse]:
-    # Documented as application/problem+json, the content type they are sent with (schemathesis checks it).
-    return {(code, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer) for code in codes}
-
-
-COMMON_ERRORS = (401, 403, 404, 429)
-
-
-class BulkApiView(APIView):
+class BulkApiView(IssuerApiView):
     """Issuer-scoped, resource `bulk`: reads need bulk:read (or the VIEW role), writes bulk:write (or AWARD)."""
 
-    permission_classes = [IsAuthenticated, IssuerAccess]
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
     resource = "bulk"
     write_action = Action.AWARD
-    issuer: Issuer
-
-    def actor(self) -> dict[str, Any]:
-        """Who the services record as acting: the signed-in user, or the token's creator with its label."""
-        token = token_of(self.request)
-        if token is not None:
-            return {"actor": token.created_by, "actor_label": token.label}
-        return {"actor": self.request.user}
 
     def job(self, uuid: Any) -> BulkJob:
         """The issuer's job: another issuer's UUID is as unknown as one that does not exist."""
@@ -138,7 +119,7 @@ class BulkJobListCreateApi(BulkApiView):
         parameters=[
             OpenApiParameter("status", str, enum=list(BulkJobStatus.values), description="Only jobs in this status.")
         ],
-        responses={200: BulkJobSerializer(many=True), **_problems(400, *COMMON_ERRORS)},
+        responses={200: BulkJobSerializer(many=True), **problems(400, *COMMON_ERRORS)},
     )
     def get(self, request: Request, slug: str) -> Response:
         queryset: QuerySet[BulkJob] = BulkJob.objects.filter(issuer=self.issuer).select_related(
@@ -168,7 +149,7 @@ class BulkJobListCreateApi(BulkApiView):
             "application/json": BulkJobJsonInputSerializer,
             "multipart/form-data": BulkJobFileInputSerializer,
         },
-        responses={201: BulkJobSerializer, **_problems(400, 409, 413, 415, 422, *COMMON_ERRORS)},
+        responses={201: BulkJobSerializer, **problems(400, 409, 413, 415, 422, *COMMON_ERRORS)},
     )
     def post(self, request: Request, slug: str) -> Response:
         data = request.data
@@ -236,7 +217,7 @@ class BulkJobDetailApi(BulkApiView):
     @extend_schema(
         operation_id="bulk_jobs_retrieve",
         summary="A bulk job and its progress",
-        responses={200: BulkJobSerializer, **_problems(*COMMON_ERRORS)},
+        responses={200: BulkJobSerializer, **problems(*COMMON_ERRORS)},
     )
     def get(self, request: Request, slug: str, uuid: Any) -> Response:
         return self.job_response(self.job(uuid))
@@ -249,7 +230,7 @@ class BulkJobRowsApi(BulkApiView):
         operation_id="bulk_jobs_rows",
         summary="The rows of a bulk job, in file order",
         parameters=[OpenApiParameter("status", str, enum=list(BulkRowStatus.values), description="Only these rows.")],
-        responses={200: BulkRowSerializer(many=True), **_problems(400, *COMMON_ERRORS)},
+        responses={200: BulkRowSerializer(many=True), **problems(400, *COMMON_ERRORS)},
     )
     def get(self, request: Request, slug: str, uuid: Any) -> Response:
         job = self.job(uuid)
@@ -270,7 +251,7 @@ class BulkJobResultsApi(BulkApiView):
         summary="The result CSV: line, status, credential, error for every row of the file",
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The result CSV."),
-            **_problems(*COMMON_ERRORS),
+            **problems(*COMMON_ERRORS),
         },
     )
     def get(self, request: Request, slug: str, uuid: Any) -> FileResponse:
@@ -324,7 +305,7 @@ def _action_view(name: str, summary: str) -> type[BulkJobActionApi]:
         operation_id=f"bulk_jobs_{name}",
         summary=summary,
         request=None,
-        responses={200: BulkJobSerializer, **_problems(409, *COMMON_ERRORS)},
+        responses={200: BulkJobSerializer, **problems(409, *COMMON_ERRORS)},
     )(post)
     return type(f"BulkJob{name.title()}Api", (BulkJobActionApi,), {"action_name": name, "post": decorated})
 
@@ -341,7 +322,7 @@ class BulkJobUndoApi(BulkApiView):
         operation_id="bulk_jobs_undo",
         summary="Revoke every credential the job issued",
         request=BulkUndoInputSerializer,
-        responses={200: BulkJobSerializer, **_problems(400, 409, 415, 422, *COMMON_ERRORS)},
+        responses={200: BulkJobSerializer, **problems(400, 409, 415, 422, *COMMON_ERRORS)},
     )
     def post(self, request: Request, slug: str, uuid: Any) -> Response:
         job = self.job(uuid)

@@ -34,8 +34,6 @@ from issuer.permissions import Action
 from issuer.services import IssuerError, issuer_update
 
 COMMON_ERRORS = (401, 403, 404, 429)
-# A numeric reference longer than this cannot be a primary key (and would overflow the database's integer).
-MAX_ID_DIGITS = 18
 
 
 def problems(*codes: int) -> dict[Any, OpenApiResponse]:
@@ -82,8 +80,6 @@ def find_achievement(issuer: Issuer, ref: str) -> Achievement | None:
     ref = ref.strip()
     if not ref or "\x00" in ref:
         return None
-    if ref.isdigit() and not (ref.isascii() and len(ref) <= MAX_ID_DIGITS):
-        return None  # "²" is a digit Python cannot read as a number; a huge id cannot exist
     return achievement_for_issuer(issuer=issuer, ref=ref)
 
 

@@ -10,10 +10,15 @@ from badges.models import Achievement, Credential
 from issuer.models import Issuer
 
 
+def is_numeric_id(ref: str) -> bool:
+    """A reference that can be a primary key: ASCII digits ("²" is a digit to str.isdigit) that fit 64 bits."""
+    return ref.isascii() and ref.isdigit() and len(ref) <= 18
+
+
 def achievement_for_issuer(*, issuer: Issuer, ref: str) -> Achievement | None:
     """An achievement of `issuer` by numeric id, UUID or slug; never another issuer's."""
     queryset = Achievement.objects.filter(issuer=issuer)
-    if ref.isascii() and ref.isdigit() and len(ref) <= 18:  # a 64-bit primary key, not "²" nor 30 digits
+    if is_numeric_id(ref):
         found = queryset.filter(pk=int(ref)).first()
         if found:
             return found

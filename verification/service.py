@@ -550,6 +550,17 @@ def _embedded_endorsements(credential: dict[str, Any]) -> list[tuple[str, Any]]:
     return found
 
 
+def _verify_embedded(item: Any, ctx: _Context, *, endorsement: bool) -> Report:
+    """A credential carried inside another (an endorsement, a CLR's bundle): a JSON object or a compact JWS."""
+    if isinstance(item, dict):
+        parsed = ParsedInput(kind="json", credential=credential_from_object(item), jws=None, raw_text="")
+    elif isinstance(item, str):
+        parsed = parse_input(item)
+    else:
+        raise InputError("it is neither an object nor a compact JWS")
+    return _verify_parsed(parsed, ctx, recipient=None, endorsement=endorsement)
+
+
 def _endorsement_check(credential: dict[str, Any], ctx: _Context, reports: list[Report]) -> Check:
     endorsements = _embedded_endorsements(credential)
     if not endorsements:
@@ -558,14 +569,7 @@ def _endorsement_check(credential: dict[str, Any], ctx: _Context, reports: list[
     for number, (where, item) in enumerate(endorsements[:MAX_ENDORSEMENTS], start=1):
         label = f"endorsement {number} (of the {where})"
         try:
-            if isinstance(item, dict):
-                parsed = ParsedInput(kind="json", credential=credential_from_object(item), jws=None, raw_text="")
-            elif isinstance(item, str):
-                parsed = parse_input(item)
-            else:
-                problems.append(f"{label} is neither an object nor a compact JWS")
-                continue
-            report = _verify_parsed(parsed, ctx, recipient=None, endorsement=True)
+            report = _verify_embedded(item, ctx, endorsement=True)
         except VerificationError as exc:
             problems.append(f"{label} cannot be read: {exc.message}")
             continue
@@ -597,14 +601,7 @@ def _embedded_check(credential: dict[str, Any], ctx: _Context) -> Check:
     for number, item in enumerate(items[:MAX_EMBEDDED], start=1):
         label = f"credential {number}"
         try:
-            if isinstance(item, dict):
-                parsed = ParsedInput(kind="json", credential=credential_from_object(item), jws=None, raw_text="")
-            elif isinstance(item, str):
-                parsed = parse_input(item)
-            else:
-                problems.append(f"{label} is neither an object nor a compact JWS")
-                continue
-            report = _verify_parsed(parsed, ctx, recipient=None, endorsement=False)
+            report = _verify_embedded(item, ctx, endorsement=False)
         except VerificationError as exc:
             problems.append(f"{label} cannot be read: {exc.message}")
             continue

@@ -22,6 +22,7 @@ from django.utils import timezone
 from badges import documents
 from badges.bulk.parsing import ParsedFile
 from badges.models import Achievement, Credential, CredentialStatus
+from badges.selectors import is_numeric_id
 from issuer.models import Issuer
 
 BATCH_SIZE = 1_000
@@ -149,15 +150,10 @@ def _batches(items: Iterable[Any]) -> Iterator[list[Any]]:
         yield items[start : start + BATCH_SIZE]
 
 
-def is_id(ref: str) -> bool:
-    """A numeric primary key: ASCII digits only ("²" is a digit to str.isdigit) that fit a 64-bit column."""
-    return ref.isascii() and ref.isdigit() and len(ref) <= 18
-
-
 def _achievements_by_ref(*, issuer: Issuer, refs: set[str]) -> dict[str, Achievement]:
     """Resolve references as `selectors.achievement_for_issuer` does (a number: id first, then slug; a UUID: uuid
     only; else slug), in a few queries for any number of distinct references."""
-    numbers = {int(ref) for ref in refs if is_id(ref)}
+    numbers = {int(ref) for ref in refs if is_numeric_id(ref)}
     uuids = set()
     slugs = set()
     for ref in refs:
@@ -175,7 +171,7 @@ def _achievements_by_ref(*, issuer: Issuer, refs: set[str]) -> dict[str, Achieve
                 by_pk[found.pk] = by_uuid[found.uuid] = by_slug[found.slug] = found
     resolved: dict[str, Achievement] = {}
     for ref in refs:
-        found = by_pk.get(int(ref)) if is_id(ref) else None
+        found = by_pk.get(int(ref)) if is_numeric_id(ref) else None
         if found is None:
             try:
                 found = by_uuid.get(uuid.UUID(ref))
