@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config.views import home
+from config.views import home, problem_type
 
 urlpatterns = [
     path("", home, name="home"),
+    path("errors/", problem_type, name="problem-types"),
+    path("errors/<slug:slug>", problem_type, name="problem-type"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("issuer.urls")),

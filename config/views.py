@@ -1,8 +1,9 @@
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from config.problem_types import PROBLEM_TYPES
 from issuer.models import Issuer
 
 
@@ -10,3 +11,15 @@ from issuer.models import Issuer
 def home(request: HttpRequest) -> HttpResponse:
     issuers = Issuer.objects.annotate(credential_count=Count("credentials")).order_by("name")[:50]
     return render(request, "home.html", {"issuers": issuers})
+
+
+@require_safe
+def problem_type(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """What an error `type` of our APIs means (RFC 9457 asks that the type URI be dereferenceable); the list of all
+    of them without a slug."""
+    if slug is None:
+        return render(request, "errors/problem_types.html", {"types": sorted(PROBLEM_TYPES.items())})
+    if slug not in PROBLEM_TYPES:
+        raise Http404("No such error type.")
+    title, text = PROBLEM_TYPES[slug]
+    return render(request, "errors/problem_type.html", {"slug": slug, "title": title, "text": text})

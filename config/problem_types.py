@@ -1,0 +1,90 @@
+"""The error types of our APIs' problem+json bodies (RFC 9457): each `type` is `<SITE_URL>/errors/<slug>`, and this
+is what that page says. Every slug the APIs send is listed here (tests/test_problem_types.py checks it)."""
+
+from __future__ import annotations
+
+# slug -> (title, what it means and what to do)
+PROBLEM_TYPES: dict[str, tuple[str, str]] = {
+    "invalid-request": (
+        "The request is invalid",
+        "A field or parameter is missing or has the wrong form. `errors` names each field with what was expected; correct them and send the request again.",
+    ),
+    "malformed-request": (
+        "The request body cannot be parsed",
+        "The body is not valid JSON (or not the declared content type). Send well-formed JSON with `Content-Type: application/json`.",
+    ),
+    "invalid-input": (
+        "The input is not a usable credential",
+        "The verifier could not find a credential in what was sent: not JSON, not a compact JWS, or a baked image without a credential. Nothing was verified.",
+    ),
+    "invalid-file": (
+        "The file cannot be used",
+        "The uploaded file as a whole cannot be read as awards: empty, only a header, binary, wrong columns, too many rows. Nothing was stored; `detail` says what to change.",
+    ),
+    "not-authenticated": (
+        "Authentication required",
+        "Send `Authorization: Bearer obp_…` with an API token of the issuer (docs/api.md), or sign in.",
+    ),
+    "invalid-token": (
+        "Invalid credentials",
+        "The API token is unknown, malformed or revoked. Ask an owner of the issuer for a new token.",
+    ),
+    "permission-denied": ("Permission denied", "Your role in this issuer does not allow this action."),
+    "insufficient-scope": (
+        "The token's scopes do not allow this",
+        "The token lacks the scope named in `detail` (`<resource>:read` for reads, `<resource>:write` for changes). Ask an owner for a token with that scope.",
+    ),
+    "not-found": (
+        "Not found",
+        "There is no such object for this issuer, or it belongs to another issuer (which is never revealed).",
+    ),
+    "method-not-allowed": (
+        "Method not allowed",
+        "This URL does not accept this HTTP method; the `Allow` header lists those it does.",
+    ),
+    "not-acceptable": ("Not acceptable", "The `Accept` header asks for a representation this URL cannot produce."),
+    "conflict": (
+        "Conflict with the current state",
+        "The object's current state does not allow the change. Fetch it again and decide.",
+    ),
+    "invalid-state": (
+        "Not allowed in the current state",
+        "The change does not fit the object's state, e.g. revoking a revoked credential or starting a finished job. `detail` says which.",
+    ),
+    "results-not-ready": (
+        "The results are not ready",
+        "A bulk job's result file exists once the job has finished or been cancelled. Follow its progress and try again then.",
+    ),
+    "idempotency-key-reused": (
+        "Idempotency key used for another request",
+        "This `Idempotency-Key` was first used with a different request. Use a new key for a new request; resend the first request unchanged to get its original answer.",
+    ),
+    "idempotency-key-in-use": (
+        "Idempotency key in use",
+        "A request with this `Idempotency-Key` is still being processed. Wait for `Retry-After` seconds and send it again: you will get its answer.",
+    ),
+    "payload-too-large": (
+        "The request body is too large",
+        "The body exceeds the limit in `detail`. Send less, or a file (multipart) where the API accepts one.",
+    ),
+    "unsupported-media-type": (
+        "Unsupported content type",
+        "The `Content-Type` of the body is not one this URL reads; `detail` lists those it does.",
+    ),
+    "unprocessable": (
+        "The request cannot be processed",
+        "The request is well formed but a rule refuses it; `errors` says which field and why.",
+    ),
+    "rate-limited": (
+        "Too many requests",
+        "Slow down: wait the number of seconds in `Retry-After` before the next request.",
+    ),
+    "server-error": (
+        "Internal server error",
+        "Something failed on our side and was logged; nothing was changed by the request. Try again later.",
+    ),
+    "request-error": (
+        "The request cannot be handled",
+        "A request error without a more precise type; `detail` says what happened.",
+    ),
+}
