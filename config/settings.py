@@ -193,6 +193,7 @@ CELERY_BEAT_SCHEDULE = {
     "resume-bulk-jobs": {"task": "badges.tasks.resume_bulk_jobs", "schedule": 60.0},
     "stacking-expired-components": {"task": "stacking.tasks.sweep_expired_components", "schedule": 3600.0},
     "webhooks-due": {"task": "webhooks.tasks.deliver_due_webhooks", "schedule": 60.0},
+    "purge-sign-in-tokens": {"task": "learners.tasks.purge_sign_in_tokens", "schedule": 24 * 3600.0},
 }
 # Per worker process: the relay's limit divided by the number of e-mail workers. Celery's syntax: "10/s", "300/m".
 AWARD_EMAIL_RATE_LIMIT = env.str("AWARD_EMAIL_RATE_LIMIT", default="10/s") or None  # empty: no limit

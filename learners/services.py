@@ -186,3 +186,11 @@ def learner_profile_publish_set(*, profile: LearnerProfile, public: bool) -> Lea
     LearnerProfile.objects.filter(pk=profile.pk).update(is_public=public)
     profile.is_public = public
     return profile
+
+
+def sign_in_tokens_purge(*, now: datetime | None = None, keep: timedelta = timedelta(days=1)) -> int:
+    """Delete sign-in tokens that expired more than `keep` ago (used or not): they can never be spent again, and
+    keeping them only keeps hashes of old links. Returns how many were deleted."""
+    cutoff = (now or timezone.now()) - keep
+    deleted, _ = SignInToken.objects.filter(expires_at__lt=cutoff).delete()
+    return deleted

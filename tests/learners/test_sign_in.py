@@ -169,3 +169,27 @@ def test_learner_session_is_not_a_staff_login(client, outbox, django_capture_on_
     response = client.get("/manage/uni/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_expired_tokens_are_purged_and_live_ones_kept():
+    from learners.services import sign_in_tokens_purge
+    from learners.tasks import purge_sign_in_tokens
+
+    now = timezone.now()
+
+    def token(name: str, created: timedelta) -> SignInToken:
+        start = now - created
+        return SignInToken.objects.create(
+            email=f"{name}@example.org",
+            token_hash=SignInToken.hash_token(name),
+            created_at=start,
+            expires_at=start + timedelta(minutes=30),
+        )
+
+    old, recent, live = token("old", timedelta(days=3)), token("recent", timedelta(hours=2)), token("live", timedelta())
+
+    assert sign_in_tokens_purge(now=now) == 1
+    assert set(SignInToken.objects.values_list("pk", flat=True)) == {recent.pk, live.pk}
+    assert old.pk not in SignInToken.objects.values_list("pk", flat=True)
+    assert purge_sign_in_tokens.apply().get() == 0  # the beat task: nothing left to purge
