@@ -53,7 +53,7 @@ class InvalidInput(exceptions.APIException):
 
 class VerifyRateThrottle(SimpleRateThrottle):
     """Per client address, signed in or not (the API uses no authentication). The rate lives here so that no
-    setting is needed; REMOTE_ADDR is the address unless NUM_PROXIES tells DRF to read X-Forwarded-For."""
+    setting is needed; the address is REMOTE_ADDR, or behind TRUSTED_PROXIES the forwarded one (NUM_PROXIES)."""
 
     scope = "verify"
     rate = "60/minute"

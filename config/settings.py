@@ -215,6 +215,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the address is REMOTE_ADDR). Rate
+# limits key on the client's address (config.client_address); trusting more proxies than there are lets clients
+# choose their own address.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXIES  # DRF's throttles: the same rule (None would trust any header)
 # Requests per token (or signed-in user) of the integrator API, in DRF's syntax: "600/minute", "20/second".
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")
 SPECTACULAR_SETTINGS = {

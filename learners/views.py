@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from badges.models import Credential
+from config.client_address import client_address
 from learners import selectors, services
 from learners.forms import OnOffForm, SignInRequestForm
 from learners.models import LearnerProfile
@@ -56,9 +57,7 @@ def start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             # The outcome (sent or not) is deliberately ignored: both answers look the same.
-            services.learner_sign_in_request(
-                email=form.cleaned_data["email"], ip_address=request.META.get("REMOTE_ADDR", "")
-            )
+            services.learner_sign_in_request(email=form.cleaned_data["email"], ip_address=client_address(request))
         except services.SignInRateLimited as exc:
             form.add_error(None, str(exc))
             return render(request, "learners/start.html", {"form": form}, status=429)

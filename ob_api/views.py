@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.views import AuthorizationView
 
+from config.client_address import client_address
 from learners.views import LEARNER_SESSION_KEY
 from ob_api import selectors, services
 from ob_api.errors import ApiError, imsx_api
@@ -147,7 +148,7 @@ def register(request: HttpRequest) -> HttpResponse:
     except ValueError:
         return _registration_error("invalid_client_metadata", "The request body must be JSON.")
     try:
-        client = services.client_register(metadata=metadata, ip_address=request.META.get("REMOTE_ADDR", ""))
+        client = services.client_register(metadata=metadata, ip_address=client_address(request))
     except services.RegistrationRateLimited:
         response = _registration_error("invalid_client_metadata", "Too many registrations from here.", 429)
         response["Retry-After"] = str(services.REGISTRATION_WINDOW_SECONDS)
