@@ -357,13 +357,15 @@ def _after_award_on_commit(credential_ids: list[int], *, notify: bool, bake: boo
     `robust`: the awards have committed by then; an unreachable broker is logged, it must not fail the request.
     """
     # Imported here so that services never import tasks at module level (tasks import services).
-    from badges.tasks import bake_credentials, send_award_emails
+    from badges.tasks import bake_credentials, send_award_email, send_award_emails
 
     ids = list(credential_ids)
     if bake:
         transaction.on_commit(lambda: bake_credentials.delay(ids), robust=True)
     if notify:
-        transaction.on_commit(lambda: send_award_emails.delay(ids), robust=True)
+        # One award: its own e-mail task at once; a batch: one message that fans out on the e-mail queue.
+        send = (lambda: send_award_email.delay(ids[0])) if len(ids) == 1 else (lambda: send_award_emails.delay(ids))
+        transaction.on_commit(send, robust=True)
 
 
 def _event(kind: str, credential: Credential) -> CredentialEvent:

@@ -6,10 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-DATABASE_ERRORS = (OperationalError, InterfaceError)
+from badges.tasks import DATABASE_ERRORS
+
 # The expiry sweep runs hourly and looks back two hours: evaluation is idempotent, so the overlap is harmless
 # and a sweep that was missed once is caught up by the next.
 EXPIRY_LOOKBACK = timedelta(hours=2)
