@@ -6,8 +6,8 @@ provided it produces byte-identical output (the vectors in tests/verification ar
 
 The default engine, `FastPathCanonicalizer`, chooses per document: the fast path
 (`verification.fastrdf`: bundled contexts compiled into term tables, credential JSON turned into
-quads directly, RDFC-1.0 where first-degree hashes decide every label) for the documents it
-covers, the reference engine below for every other one. The fast path answers byte-identically
+quads directly — pyld's own dataset where Hash N-Degree Quads must run, labelled by this module's
+`_Rdfc10` code) for the documents it covers, the reference engine below for every other one. The fast path answers byte-identically
 or declines, never refuses; `path_counts()` / `fallback_reasons()` record which path each
 document took (docs/rdfc-fast-path.md).
 
@@ -145,10 +145,6 @@ def _fast_clone(issuer: IdentifierIssuer) -> IdentifierIssuer:
     return clone
 
 
-# The fast path uses this module's escaping; imported here, after it is defined.
-from verification import fastrdf  # noqa: E402
-
-
 class _Rdfc10(URDNA2015):
     """pyld's URDNA2015 with canonical escaping and a work limit (one instance per dataset)."""
 
@@ -178,7 +174,32 @@ class _Rdfc10(URDNA2015):
                         quads = self.blank_node_info.setdefault(component["value"], {"quads": []})["quads"]
                         if not quads or quads[-1] is not quad:
                             quads.append(quad)
+        self.issue_canonical_ids()
 
+        # 7-8) Relabel, serialize, sort.
+        canonical = self.canonical_issuer.existing
+
+        def relabel(component: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+            if component is not None and component["type"] == "blank node":
+                return {"type": "blank node", "value": canonical[component["value"]]}
+            return component
+
+        lines = [
+            serialize_quad(
+                relabel(quad["subject"]),  # type: ignore[arg-type]
+                quad["predicate"],
+                relabel(quad["object"]),  # type: ignore[arg-type]
+                relabel(quad.get("name")),
+            )
+            for quad in self.quads
+        ]
+        lines.sort()
+        return "".join(lines)
+
+    def issue_canonical_ids(self) -> None:
+        """Steps 3-6 over `blank_node_info` (in first-mention order): canonical identifiers in
+        `canonical_issuer`. Shared with the fast path (verification.fastrdf), which loads the same
+        quads in the same order and label space, so its work count is this one's by construction."""
         # 3-5) First-degree hashes. They never change, so one pass is enough (the spec's loop
         # re-hashes identical inputs); unique hashes get canonical ids in hash order.
         hash_to_blank_nodes: dict[str, list[str]] = {}
@@ -209,26 +230,6 @@ class _Rdfc10(URDNA2015):
             for result in sorted(hash_path_list, key=lambda item: item["hash"]):
                 for existing in result["issuer"].order:
                     self.canonical_issuer.get_id(existing)
-
-        # 7-8) Relabel, serialize, sort.
-        canonical = self.canonical_issuer.existing
-
-        def relabel(component: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-            if component is not None and component["type"] == "blank node":
-                return {"type": "blank node", "value": canonical[component["value"]]}
-            return component
-
-        lines = [
-            serialize_quad(
-                relabel(quad["subject"]),  # type: ignore[arg-type]
-                quad["predicate"],
-                relabel(quad["object"]),  # type: ignore[arg-type]
-                relabel(quad.get("name")),
-            )
-            for quad in self.quads
-        ]
-        lines.sort()
-        return "".join(lines)
 
     # RDFC-1.0 §4.6 Hash First Degree Quads, with canonical escaping.
     def hash_first_degree_quads(self, id_: str) -> str:
@@ -307,6 +308,10 @@ class _Rdfc10(URDNA2015):
         return {"hash": md.hexdigest(), "issuer": issuer}
 
 
+# The fast path uses this module's escaping and `_Rdfc10`; imported here, after both are defined.
+from verification import fastrdf  # noqa: E402
+
+
 @runtime_checkable
 class Canonicalizer(Protocol):
     """An RDFC-1.0 engine. Implementations MUST produce byte-identical output to the default one
@@ -376,7 +381,7 @@ class FastPathCanonicalizer:
 
     def canonicalize(self, document: Mapping[str, Any]) -> str:
         try:
-            output = fastrdf.fast_canonicalize(document)
+            output = fastrdf.fast_canonicalize(document, max_work_factor=self.reference.max_work_factor)
         except fastrdf.Unsupported as declined:
             with _PATHS_LOCK:
                 _PATHS["reference"] += 1

@@ -27,12 +27,17 @@ How it stays identical:
   about booleans); two values pyld would keep but that are the same RDF term, or that it would
   merge but are different terms, raise Unsupported. Literal lexical forms that are not plain
   strings are produced by pyld's own `_object_to_rdf`.
-* **Canonicalization only where RDFC-1.0 needs no choice.** When every blank node has a distinct
-  first-degree hash (RDFC-1.0 §4.4.3 steps 1-5 and 7), canonical labels follow from sorting those
-  hashes; the quads are serialized with canon's escaping (correction (a)) and sorted. When two
-  blank nodes share a first-degree hash, Hash N-Degree Quads and the work limit (correction (d))
-  would run: the whole document goes to the reference path instead, so the work limit, its
-  budget and its refusals are exactly the reference path's.
+* **Canonicalization.** When every blank node has a distinct first-degree hash (RDFC-1.0 §4.4.3
+  steps 1-5 and 7), canonical labels follow from sorting those hashes; the quads are serialized with
+  canon's escaping (correction (a)) and sorted. When two blank nodes share a first-degree hash, Hash
+  N-Degree Quads and the work limit (correction (d)) must run, and how much work pyld's
+  implementation counts depends on the order of its quads and on its blank node labels. So the
+  document is built a second time in the order pyld's node map visits it (keys by expanded IRI,
+  a node linked to its parent before its own properties, list nodes labelled when quads are
+  emitted): that build is pyld's dataset, with the same `_:b<n>` labels and the same quad order.
+  `_CompactRdfc10` runs canon._Rdfc10's own labelling loop and Hash N-Degree Quads over it, so it
+  makes the same choices, counts the same work and runs out of budget at the same point; when it
+  does, the document is declined and the reference path refuses it.
 * Anything outside plain JSON (non-string keys, tuples, NaN, lone surrogates, more than
   `jsonld.MAX_DEPTH` levels or `jsonld.MAX_VALUES` values) raises Unsupported, so InputError is
   raised by the reference path's own checks.
@@ -42,6 +47,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -49,9 +55,10 @@ from typing import Any
 from pyld import jsonld as _pyld
 
 from verification import jsonld
-from verification.canon import RDF_LANGSTRING, XSD_STRING, escape_iri, escape_literal
+from verification.canon import RDF_LANGSTRING, XSD_STRING, _Rdfc10, escape_iri, escape_literal
+from verification.errors import CanonicalizationError
 
-__all__ = ["Unsupported", "fast_canonicalize"]
+__all__ = ["Unsupported", "fast_canonicalize", "pyld_quads"]
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
@@ -355,9 +362,9 @@ def _vocab_term(ctx: _Ctx, key: str) -> _Term:
 class _Builder:
     """pyld's node map, flattened to serialized RDF terms as it is built."""
 
-    __slots__ = ("blank_count", "graphs", "lists", "nodes", "values")
+    __slots__ = ("blank_count", "graphs", "lists", "nodes", "ordered", "values")
 
-    def __init__(self) -> None:
+    def __init__(self, *, ordered: bool = False) -> None:
         # The node map of the graph being built: subject (serialized IRI or blank node number) ->
         # predicate (serialized) -> (pyld de-duplication keys, objects).
         self.nodes: dict[Any, dict[str, tuple[dict[Any, Any], list[Any]]]] = {}
@@ -366,6 +373,10 @@ class _Builder:
         self.blank_count = 0
         self.lists = 0
         self.values = 1  # counted as jsonld.check_document counts
+        # Ordered mode (for datasets that need Hash N-Degree Quads): keys are visited in the order
+        # pyld's node map visits them, so blank node n is pyld's `_:b<n>` and every (subject,
+        # predicate) gets its objects in pyld's order.
+        self.ordered = ordered
 
     def node(self, subject: Any) -> dict[str, tuple[dict[Any, Any], list[Any]]]:
         node = self.nodes.get(subject)
@@ -429,8 +440,17 @@ _MAX_DEPTH = jsonld.MAX_DEPTH - 2  # with a margin: the reference path decides n
 _MAX_VALUES = jsonld.MAX_VALUES - 64
 
 
-def _node(builder: _Builder, ctx: _Ctx, element: dict[str, Any], depth: int, top: bool = False) -> Any:
-    """Expand a node object under the context pyld would use for it; returns its subject."""
+def _node(
+    builder: _Builder,
+    ctx: _Ctx,
+    element: dict[str, Any],
+    depth: int,
+    top: bool = False,
+    parent: dict[str, tuple[dict[Any, Any], list[Any]]] | None = None,
+    parent_predicate: str | None = None,
+) -> Any:
+    """Expand a node object under the context pyld would use for it, linked from `parent` by
+    `parent_predicate` if given; returns its subject."""
     if depth > _MAX_DEPTH:
         raise Unsupported("deep nesting")
     builder.values += len(element)
@@ -476,6 +496,10 @@ def _node(builder: _Builder, ctx: _Ctx, element: dict[str, Any], depth: int, top
         subject = builder.blank_count
         builder.blank_count += 1
     node = builder.node(subject)
+    if parent is not None:
+        # pyld links a node to its parent before expanding the node's properties; the order
+        # matters when the node is embedded inside itself.
+        builder.add(parent, parent_predicate, ("_" if type(subject) is int else "@id", subject), subject)  # type: ignore[arg-type]
 
     if types:
         for type_ in types:
@@ -483,7 +507,8 @@ def _node(builder: _Builder, ctx: _Ctx, element: dict[str, Any], depth: int, top
             builder.add(node, _RDF_TYPE_TERM, ("@id", iri), iri)
 
     terms = active.terms
-    for key, value in element.items():
+    items = _pyld_order(active, element, type_key, id_key) if builder.ordered else element.items()
+    for key, value in items:
         if key == type_key or key == id_key:
             continue
         if key == "@context":
@@ -515,9 +540,14 @@ def _node(builder: _Builder, ctx: _Ctx, element: dict[str, Any], depth: int, top
             builder.values += len(value) if type(value) is list else 0
         elif term.is_list:
             builder.values += len(value) if type(value) is list else 0
-            head = _list(builder, term_ctx, key, value_term, value, depth + 1)
             builder.lists += 1
-            builder.add(node, predicate, ("@list", builder.lists), head)  # pyld keeps every list
+            if builder.ordered:  # pyld labels a list's own nodes later, in _graph_to_rdf
+                items = _list_items(builder, term_ctx, key, value_term, value, depth + 2)
+                pending = _PendingList(items) if items else _RDF_NIL
+                builder.add(node, predicate, ("@list", builder.lists), pending)
+            else:
+                head = _list(builder, term_ctx, key, value_term, value, depth + 1)
+                builder.add(node, predicate, ("@list", builder.lists), head)  # pyld keeps every list
         elif type(value) is list:
             builder.values += len(value)
             for item in value:
@@ -531,6 +561,24 @@ def _node(builder: _Builder, ctx: _Ctx, element: dict[str, Any], depth: int, top
     return subject
 
 
+def _pyld_order(ctx: _Ctx, element: dict[str, Any], type_key: str | None, id_key: str | None) -> list[tuple[str, Any]]:
+    """The keys of a node object in the order pyld's node map reaches their values: by expanded
+    property IRI (node map creation sorts the expanded object), then by key (expansion sorts the
+    keys, so values of two keys with one IRI follow each other in key order)."""
+    keyed = []
+    for key, value in element.items():
+        if key == type_key or key == id_key or key == "@context":
+            continue
+        term = ctx.terms.get(key)
+        if term is None:
+            term = _vocab_term(ctx, key)
+        elif not term.plain:
+            raise Unsupported("a key is not a term the fast path covers")
+        keyed.append((term.iri, key, value))
+    keyed.sort(key=lambda item: (item[0], item[1]))
+    return [(key, value) for _iri, key, value in keyed]
+
+
 def _value(
     builder: _Builder,
     node: dict[str, tuple[dict[Any, Any], list[Any]]],
@@ -541,6 +589,11 @@ def _value(
     value: Any,
     depth: int,
 ) -> None:
+    if type(value) is dict:
+        is_reference = len(value) == 1 and next(iter(value)) in term_ctx.id_keys
+        child_ctx = _node_ctx(term_ctx, key, is_reference)
+        _node(builder, child_ctx, value, depth + 1, parent=node, parent_predicate=predicate)
+        return
     key_, obj = _object(builder, term_ctx, key, term, value, depth)
     builder.add(node, predicate, key_, obj)
 
@@ -589,13 +642,19 @@ def _graph(
         builder.nodes = outer
 
 
-def _list(builder: _Builder, term_ctx: _Ctx, key: str, term: _Term, value: Any, depth: int) -> Any:
-    """pyld's @list container and _list_to_rdf: the head of an RDF collection (or rdf:nil)."""
+def _list_items(builder: _Builder, term_ctx: _Ctx, key: str, term: _Term, value: Any, depth: int) -> list[Any]:
+    """The RDF objects of a @list value, its node objects expanded in order."""
     objects = []
     for item in value if type(value) is list else [value]:
         if item is None:
             continue
-        objects.append(_object(builder, term_ctx, key, term, item, depth + 1)[1])
+        objects.append(_object(builder, term_ctx, key, term, item, depth)[1])
+    return objects
+
+
+def _list(builder: _Builder, term_ctx: _Ctx, key: str, term: _Term, value: Any, depth: int) -> Any:
+    """pyld's @list container and _list_to_rdf: the head of an RDF collection (or rdf:nil)."""
+    objects = _list_items(builder, term_ctx, key, term, value, depth + 1)
     if not objects:
         return _RDF_NIL
     head = subject = builder.blank_count
@@ -610,6 +669,16 @@ def _list(builder: _Builder, term_ctx: _Ctx, key: str, term: _Term, value: Any, 
         builder.nodes[subject] = {_RDF_FIRST: ({}, [obj]), _RDF_REST: ({}, [rest])}
         subject = rest
     return head
+
+
+class _PendingList:
+    """A @list value in an ordered build: its objects; its nodes are labelled when quads are
+    emitted, as pyld's _list_to_rdf does."""
+
+    __slots__ = ("objects",)
+
+    def __init__(self, objects: list[Any]) -> None:
+        self.objects = objects
 
 
 class _PlainTerm:
@@ -664,7 +733,7 @@ def _canonical(builder: _Builder) -> str:
         hashes[blank] = sha256("".join(lines).encode("utf-8")).hexdigest()
 
     if len(set(hashes.values())) != len(hashes):
-        raise Unsupported("blank nodes share a first-degree hash")
+        raise _SharedHashes
 
     # §4.4.3 step 5: canonical identifiers in hash order; step 7: relabel, serialize, sort.
     labels = {blank: f"_:c14n{number}" for number, blank in enumerate(sorted(hashes, key=hashes.__getitem__))}
@@ -676,8 +745,142 @@ def _canonical(builder: _Builder) -> str:
     return "".join(lines)
 
 
-def fast_canonicalize(document: Any) -> str:
-    """Canonical N-Quads identical to the reference path's, or Unsupported."""
+class _SharedHashes(Exception):  # noqa: N818 - internal signal
+    """Two blank nodes share a first-degree hash: Hash N-Degree Quads has to run."""
+
+
+# ------------------------------------------------------------------------------------------------
+# RDFC-1.0 with Hash N-Degree Quads, on pyld's own dataset
+
+
+def _pyld_quads(builder: _Builder) -> list[tuple[str, str, str, str | None]]:
+    """The quads of an ordered build in the order pyld's `_graph_to_rdf` emits them, blank node n
+    written `_:b<n>` as pyld labels it: graphs, subjects and properties sorted by pyld's keys
+    (the raw IRI, `_:b<n>`, `@default`, `@type` for rdf:type), objects in node-map order, a list's
+    nodes labelled and emitted just before the quad that refers to its head."""
+
+    def subject_key(subject: Any) -> str:
+        return _raw_iri(subject) if type(subject) is str else f"_:b{subject}"
+
+    def predicate_key(predicate: str) -> str:
+        return "@type" if predicate == _RDF_TYPE_TERM else _raw_iri(predicate)
+
+    quads: list[tuple[str, str, str, str | None]] = []
+    counter = builder.blank_count  # pyld issues list labels after the node map's
+
+    def term(obj: Any, name: str | None) -> str:
+        nonlocal counter
+        if type(obj) is str:
+            return obj
+        if type(obj) is int:
+            return f"_:b{obj}"
+        objects = obj.objects  # a _PendingList: pyld's _list_to_rdf
+        if not objects:
+            return _RDF_NIL
+        head = subject = f"_:b{counter}"
+        counter += 1
+        for item in objects[:-1]:
+            value = term(item, name)
+            rest = f"_:b{counter}"
+            counter += 1
+            quads.append((subject, _RDF_FIRST, value, name))
+            quads.append((subject, _RDF_REST, rest, name))
+            subject = rest
+        quads.append((subject, _RDF_FIRST, term(objects[-1], name), name))
+        quads.append((subject, _RDF_REST, _RDF_NIL, name))
+        return head
+
+    for graph in sorted(builder.graphs, key=lambda graph: "@default" if graph is None else f"_:b{graph}"):
+        name = None if graph is None else f"_:b{graph}"
+        nodes = builder.graphs[graph]
+        for subject in sorted(nodes, key=subject_key):
+            s = subject if type(subject) is str else f"_:b{subject}"
+            properties = nodes[subject]
+            for predicate in sorted(properties, key=predicate_key):
+                for obj in properties[predicate][1]:
+                    quads.append((s, predicate, term(obj, name), name))
+    return quads
+
+
+_UCHAR = re.compile(r"\\u([0-9A-F]{4})")
+
+
+def _raw_iri(serialized: str) -> str:
+    """The IRI of an N-Quads IRI term. canon.escape_iri writes every backslash as part of a
+    `\\uXXXX` escape, so undoing the escapes is exact."""
+    if "\\" not in serialized:
+        return serialized[1:-1]
+    return _UCHAR.sub(lambda match: chr(int(match.group(1), 16)), serialized[1:-1])
+
+
+class _CompactRdfc10(_Rdfc10):
+    """canon._Rdfc10 over pre-serialized quads (subject, predicate, object, graph name or None;
+    blank nodes as `_:b<n>`). Hash N-Degree Quads, the work budget and the labelling loop are
+    inherited unchanged, so given pyld's dataset in pyld's order this makes the same choices,
+    counts the same work and refuses the same datasets as the reference path."""
+
+    def canonicalize_quads(self, quads: list[tuple[str, str, str, str | None]]) -> str:
+        info = self.blank_node_info
+        for quad in quads:
+            s, _p, o, g = quad
+            if s[0] == "_":
+                info.setdefault(s, {"quads": []})["quads"].append(quad)
+            if o[0] == "_" and o != s:
+                info.setdefault(o, {"quads": []})["quads"].append(quad)
+            if g is not None and g != s and g != o:
+                info.setdefault(g, {"quads": []})["quads"].append(quad)
+        self.issue_canonical_ids()
+        canonical = self.canonical_issuer.existing
+        lines = []
+        for s, p, o, g in quads:
+            line = (canonical[s] if s[0] == "_" else s) + " " + p + " " + (canonical[o] if o[0] == "_" else o)
+            lines.append(line + " .\n" if g is None else line + " " + canonical[g] + " .\n")
+        lines.sort()
+        return "".join(lines)
+
+    def hash_first_degree_quads(self, id_: str) -> str:
+        info = self.blank_node_info[id_]
+        cached = info.get("hash")
+        if cached is not None:
+            return cached
+        lines = []
+        for s, p, o, g in info["quads"]:
+            if s[0] == "_":
+                s = "_:a" if s == id_ else "_:z"
+            if o[0] == "_":
+                o = "_:a" if o == id_ else "_:z"
+            if g is None:
+                lines.append(s + " " + p + " " + o + " .\n")
+            else:
+                lines.append(s + " " + p + " " + o + (" _:a .\n" if g == id_ else " _:z .\n"))
+        lines.sort()
+        info["hash"] = digest = hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+        return digest
+
+    def create_hash_to_related(self, id_: str, issuer: Any) -> dict[str, list[str]]:
+        # pyld walks each quad's components in the order subject, object, graph name.
+        hash_to_related: dict[str, list[str]] = {}
+        for quad in self.blank_node_info[id_]["quads"]:
+            s, _p, o, g = quad
+            if s[0] == "_" and s != id_:
+                hash_to_related.setdefault(self.hash_related_blank_node(s, quad, issuer, "s"), []).append(s)
+            if o[0] == "_" and o != id_:
+                hash_to_related.setdefault(self.hash_related_blank_node(o, quad, issuer, "o"), []).append(o)
+            if g is not None and g != id_:
+                hash_to_related.setdefault(self.hash_related_blank_node(g, quad, issuer, "g"), []).append(g)
+        return hash_to_related
+
+    def get_related_predicate(self, quad: Any) -> str:
+        predicate = quad[1]  # pyld hashes the raw IRI here, not the escaped term
+        return predicate if "\\" not in predicate else "<" + _raw_iri(predicate) + ">"
+
+
+def fast_canonicalize(document: Any, *, max_work_factor: float = 1) -> str:
+    """Canonical N-Quads identical to the reference path's, or Unsupported.
+
+    `max_work_factor` is the reference path's (PyldCanonicalizer); a dataset that exceeds the
+    work limit is declined, and the reference path refuses it with its own error.
+    """
     if type(document) is not dict:
         raise Unsupported("not a plain dict")
     if "@context" not in document:
@@ -691,8 +894,39 @@ def fast_canonicalize(document: Any) -> str:
     except RecursionError as exc:
         raise Unsupported("deep nesting") from exc
     try:
-        output = _canonical(builder)
+        try:
+            output = _canonical(builder)
+        except _SharedHashes:
+            output = _canonical_n_degree(document, ctx, max_work_factor)
         output.encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate: the reference path raises InputError
         raise Unsupported("lone surrogate") from exc
     return output
+
+
+def _canonical_n_degree(document: dict[str, Any], ctx: _Ctx, max_work_factor: float) -> str:
+    """Build again in pyld's order and run the shared RDFC-1.0 labelling, N-degree included."""
+    try:
+        return _CompactRdfc10(max_work_factor).canonicalize_quads(_ordered_quads(document, ctx))
+    except CanonicalizationError as exc:
+        raise Unsupported("work limit of Hash N-Degree Quads") from exc
+
+
+def _ordered_quads(document: dict[str, Any], ctx: _Ctx) -> list[tuple[str, str, str, str | None]]:
+    builder = _Builder(ordered=True)
+    context = document["@context"]
+    builder.values += len(context) if type(context) is list else 0
+    try:
+        _node(builder, ctx, document, 1, top=True)
+    except RecursionError as exc:
+        raise Unsupported("deep nesting") from exc
+    return _pyld_quads(builder)
+
+
+def pyld_quads(document: Any) -> list[tuple[str, str, str, str | None]]:
+    """The dataset pyld's to_rdf makes of `document` (same blank node labels, same order), as
+    (subject, predicate, object, graph name or None) N-Quads terms; or Unsupported. The
+    differential tests compare it with the reference path's dataset."""
+    if type(document) is not dict or "@context" not in document:
+        raise Unsupported("not a plain dict with a @context")
+    return _ordered_quads(document, _top_context(document["@context"]))

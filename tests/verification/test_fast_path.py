@@ -56,7 +56,7 @@ def test_every_vector_and_sample_document(path: Path, label: str) -> None:
 
 def test_the_fast_path_covers_the_samples_and_vectors() -> None:
     """What a verifier canonicalizes of each sample (the unsecured credential and the proof
-    configuration) takes the fast path, except where RDFC-1.0 needs Hash N-Degree Quads."""
+    configuration) takes the fast path, Hash N-Degree Quads included."""
     taken, declined = [], {}
     for path in json_files():
         for label, document in documents_of(path):
@@ -69,14 +69,13 @@ def test_the_fast_path_covers_the_samples_and_vectors() -> None:
                 taken.append((path.name, label))
             else:
                 declined[(path.name, label)] = reason
-    # credential-status-revoked.json names its issuer twice with the same address: two
-    # indistinguishable blank nodes, so the reference path (with the work limit) decides.
-    # So does complete.json (its embedded endorsements repeat identical nested objects).
-    assert declined == {
-        ("credential-status-revoked.json", "document unsecured"): "blank nodes share a first-degree hash",
-        ("complete.json", "document unsecured"): "blank nodes share a first-degree hash",
-    }
-    assert len(taken) >= 55
+    # credential-status-revoked.json names its issuer twice with the same address, and
+    # complete.json repeats identical nested objects: their blank nodes share first-degree
+    # hashes and the fast path runs Hash N-Degree Quads for them (test_fast_path_n_degree.py).
+    assert declined == {}
+    assert ("complete.json", "document unsecured") in taken
+    assert ("credential-status-revoked.json", "document unsecured") in taken
+    assert len(taken) >= 57
 
 
 @pytest.mark.parametrize(
@@ -198,12 +197,12 @@ def test_variants_of_the_platform_credential(name: str) -> None:
     assert assert_same(document), fast_reason(document)
 
 
-def test_identical_nested_objects_go_to_the_reference_path() -> None:
+def test_identical_nested_objects_take_the_fast_path() -> None:
+    # Two blank nodes with one first-degree hash: the fast path runs Hash N-Degree Quads.
     document = open_badge_credential()
     alignments = _achievement(document)["alignment"]
     alignments.append(copy.deepcopy(alignments[0]))
-    assert fast_reason(document) == "blank nodes share a first-degree hash"
-    assert not assert_same(document)
+    assert assert_same(document)
 
 
 def test_values_pyld_merges_or_keeps_are_left_to_it() -> None:
@@ -283,7 +282,7 @@ def test_blank_node_clique_is_refused_by_both() -> None:
 
 def test_work_limit_is_the_reference_paths() -> None:
     # Two identical alignments need one Hash N-Degree Quads run each; with no budget the
-    # reference path refuses, and so does the engine (the fast path declines such datasets).
+    # reference path refuses, and so does the engine (the fast path declines when it runs out).
     document = open_badge_credential()
     alignments = _achievement(document)["alignment"]
     alignments.append(copy.deepcopy(alignments[0]))
@@ -292,7 +291,9 @@ def test_work_limit_is_the_reference_paths() -> None:
         PyldCanonicalizer(max_work_factor=0).canonicalize(document)
     with pytest.raises(CanonicalizationError):
         strict.canonicalize(document)
-    # What the fast path answers needs no Hash N-Degree Quads, so no budget can refuse it.
+    assert fast_reason(document, max_work_factor=0) == "work limit of Hash N-Degree Quads"
+    assert fast_reason(document, max_work_factor=1) is None
+    # A dataset that needs no Hash N-Degree Quads is refused by no budget.
     assert strict.canonicalize(open_badge_credential()) == PyldCanonicalizer().canonicalize(open_badge_credential())
 
 
@@ -378,11 +379,8 @@ def test_path_counter() -> None:
     engine_.canonicalize(twice)
     with pytest.raises(JsonLdError):
         engine_.canonicalize(_variant(REFUSED["undefined term"][0]))
-    assert canon.path_counts() == {"fast": 2, "reference": 2}
-    assert canon.fallback_reasons() == {
-        "a key is not a term the fast path covers": 1,
-        "blank nodes share a first-degree hash": 1,
-    }
+    assert canon.path_counts() == {"fast": 3, "reference": 1}
+    assert canon.fallback_reasons() == {"a key is not a term the fast path covers": 1}
     canon.reset_path_counts()
     assert canon.path_counts() == {"fast": 0, "reference": 0}
     assert canon.fallback_reasons() == {}

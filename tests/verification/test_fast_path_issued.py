@@ -14,7 +14,7 @@ from django.utils import timezone
 from badges.models import Achievement, Alignment
 from badges.services import AwardRequest, credential_issue
 from badges.verify import verify_credential
-from tests.verification.test_fast_path_support import fast, fast_reason, installed, reference
+from tests.verification.test_fast_path_support import fast, fast_reason, installed, labelling, reference
 from verification import canon
 from verification.canon import PyldCanonicalizer
 from verification.suites import eddsa_rdfc
@@ -62,6 +62,17 @@ def _rich_achievement(issuer: Any) -> Achievement:
     return achievement
 
 
+def _repeated_alignment(issuer: Any) -> Achievement:
+    achievement = Achievement.objects.create(
+        issuer=issuer, slug="twice", name="Twice", description="d", criteria_narrative="c"
+    )
+    for _ in range(2):
+        Alignment.objects.create(
+            achievement=achievement, target_name="Skill", target_url="https://esco.example.org/skill/1"
+        )
+    return achievement
+
+
 def _check_issued(document: dict[str, Any], monkeypatch: Any) -> None:
     unsecured = {key: value for key, value in document.items() if key != "proof"}
     config = proof_configuration(unsecured, document["proof"])
@@ -97,9 +108,19 @@ def test_issued_credentials_take_the_fast_path_and_verify_on_the_reference_path(
             valid_until=timezone.now() + timedelta(days=365),
         ),
         _issue(_rich_achievement(issuer), email="other@example.com", name="Zoë Ödegaard"),
+        # Identical evidence entries without id, and an achievement aligned twice to the same
+        # skill: blank nodes that share a first-degree hash (Hash N-Degree Quads, D25).
+        _issue(
+            _repeated_alignment(issuer),
+            email="third@example.com",
+            evidence=[{"narrative": "Same piece"}, {"narrative": "Same piece"}],
+        ),
     ]
     counts = canon.path_counts()
     assert counts["reference"] == 0, canon.fallback_reasons()
     assert counts["fast"] >= len(documents)
     for document in documents:
         _check_issued(document, monkeypatch)
+    unsecured = {key: value for key, value in documents[-1].items() if key != "proof"}
+    runs = labelling(unsecured, 1)
+    assert runs["fast"] == runs["reference"] and runs["reference"][3] > 0  # N-degree budget in use

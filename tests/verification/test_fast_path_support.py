@@ -10,17 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from tests.verification.helpers import OB30, SAMPLES, VECTORS
-from verification import canon, fastrdf
+from verification import canon, fastrdf, jsonld
 from verification.canon import FastPathCanonicalizer, PyldCanonicalizer
-from verification.errors import VerificationError
+from verification.errors import CanonicalizationError, VerificationError
 from verification.suites.eddsa_rdfc import proof_configuration
 
-# Why the fast path may decline a credential that is otherwise within its shapes: RDFC-1.0 needs
-# Hash N-Degree Quads (identical nested objects), or pyld's de-duplication and RDF term equality
-# disagree. Anything else means the fast path failed to cover a shape it should.
+# Why the fast path may decline a credential that is otherwise within its shapes: pyld's
+# de-duplication and RDF term equality disagree. Anything else means the fast path failed to
+# cover a shape it should.
 STRUCTURAL_REASONS = frozenset(
     {
-        "blank nodes share a first-degree hash",
         "duplicate quad",
         "values pyld considers equal are different literals",
     }
@@ -51,9 +50,9 @@ def fast(document: Any) -> str | None:
         return None
 
 
-def fast_reason(document: Any) -> str | None:
+def fast_reason(document: Any, max_work_factor: float = 1) -> str | None:
     try:
-        fastrdf.fast_canonicalize(copy.deepcopy(document))
+        fastrdf.fast_canonicalize(copy.deepcopy(document), max_work_factor=max_work_factor)
     except fastrdf.Unsupported as declined:
         return declined.reason
     return None
@@ -68,6 +67,59 @@ def assert_same(document: Any) -> bool:
     if answer is not None:
         assert expected == ("ok", answer)
     return answer is not None
+
+
+Quad = tuple[str, str, str, "str | None"]
+
+
+def reference_quads(document: Any) -> list[Quad]:
+    """The dataset pyld's to_rdf makes (verification.jsonld, safe mode), in its order and with its
+    blank node labels, as N-Quads terms."""
+    dataset = jsonld.to_rdf(copy.deepcopy(document))
+    return [
+        (
+            canon._term(triple["subject"]),
+            canon._term(triple["predicate"]),
+            canon._object_term(triple["object"]),
+            None if graph == "@default" else graph,
+        )
+        for graph, triples in dataset.items()
+        for triple in triples
+    ]
+
+
+def fast_quads(document: Any) -> list[Quad] | None:
+    """The fast path's rebuild of that dataset, or None when it declines."""
+    try:
+        return fastrdf.pyld_quads(copy.deepcopy(document))
+    except fastrdf.Unsupported:
+        return None
+
+
+def labelling(document: Any, max_work_factor: float) -> dict[str, tuple[Any, ...]]:
+    """What each implementation of RDFC-1.0's labelling did with the document's dataset: the
+    outcome, the canonical label given to each of pyld's blank node labels (in issue order), the
+    work budget (deep iterations) and what was left of it (deep iterations, permutations), for the reference (`canon._Rdfc10` on pyld's dataset) and the fast path
+    (`fastrdf._CompactRdfc10` on its rebuild)."""
+    runs: dict[str, tuple[Any, ...]] = {}
+    reference_ = canon._Rdfc10(max_work_factor)
+    fast_ = fastrdf._CompactRdfc10(max_work_factor)
+    for name, state, run in (
+        ("reference", reference_, lambda: reference_.canonicalize(jsonld.to_rdf(copy.deepcopy(document)))),
+        ("fast", fast_, lambda: fast_.canonicalize_quads(fastrdf.pyld_quads(copy.deepcopy(document)))),
+    ):
+        try:
+            result: tuple[Any, ...] = ("ok", run())
+        except CanonicalizationError as error:
+            result = ("refused", error.message)
+        runs[name] = (
+            *result,
+            list(state.canonical_issuer.existing.items()),
+            state.max_deep_iterations,
+            state.remaining_deep_iterations,
+            state.remaining_permutations,
+        )
+    return runs
 
 
 @contextmanager
