@@ -24,9 +24,10 @@ How it stays identical:
   nested arrays, rdf:type as a term.
 * **RDF conversion mirrors pyld's node map.** Nodes with the same @id merge; values of one
   (subject, property) are de-duplicated with pyld's comparison (value, @type, @language, strict
-  about booleans); two values pyld would keep but that are the same RDF term, or that it would
-  merge but are different terms, raise Unsupported. Literal lexical forms that are not plain
-  strings are produced by pyld's own `_object_to_rdf`.
+  about booleans); where that comparison and RDF term equality disagree (pyld keeps a duplicate
+  quad, or keeps the first of two different terms), the document is built again in pyld's order
+  (below), which mirrors both. Literal lexical forms that are not plain strings are produced by
+  pyld's own `_object_to_rdf`.
 * **Canonicalization.** When every blank node has a distinct first-degree hash (RDFC-1.0 §4.4.3
   steps 1-5 and 7), canonical labels follow from sorting those hashes; the quads are serialized with
   canon's escaping (correction (a)) and sorted. When two blank nodes share a first-degree hash, Hash
@@ -391,11 +392,14 @@ class _Builder:
             return
         keys, terms = entry
         if key in keys:
-            if keys[key] != term:  # pyld merges values that are different RDF terms
-                raise Unsupported("values pyld considers equal are different literals")
+            # pyld keeps the first of two values it considers equal; when they are different RDF
+            # terms, which one is first depends on pyld's order: build again in it.
+            if keys[key] != term and not self.ordered:
+                raise _NeedsPyldOrder
             return
-        if term in terms:  # pyld keeps both: the dataset would hold a duplicate quad
-            raise Unsupported("duplicate quad")
+        if term in terms and not self.ordered:
+            # pyld keeps both values, so its dataset holds a duplicate quad: mirror it exactly.
+            raise _NeedsPyldOrder
         keys[key] = term
         terms.append(term)
 
@@ -733,7 +737,7 @@ def _canonical(builder: _Builder) -> str:
         hashes[blank] = sha256("".join(lines).encode("utf-8")).hexdigest()
 
     if len(set(hashes.values())) != len(hashes):
-        raise _SharedHashes
+        raise _NeedsPyldOrder
 
     # §4.4.3 step 5: canonical identifiers in hash order; step 7: relabel, serialize, sort.
     labels = {blank: f"_:c14n{number}" for number, blank in enumerate(sorted(hashes, key=hashes.__getitem__))}
@@ -745,8 +749,10 @@ def _canonical(builder: _Builder) -> str:
     return "".join(lines)
 
 
-class _SharedHashes(Exception):  # noqa: N818 - internal signal
-    """Two blank nodes share a first-degree hash: Hash N-Degree Quads has to run."""
+class _NeedsPyldOrder(Exception):  # noqa: N818 - internal signal
+    """The dataset needs pyld's own labels and order: blank nodes share a first-degree hash (Hash
+    N-Degree Quads will run), or pyld's de-duplication keeps a duplicate quad or merges values
+    that are different RDF terms."""
 
 
 # ------------------------------------------------------------------------------------------------
@@ -890,21 +896,20 @@ def fast_canonicalize(document: Any, *, max_work_factor: float = 1) -> str:
     builder = _Builder()
     builder.values += len(context) if type(context) is list else 0
     try:
-        _node(builder, ctx, document, 1, top=True)
+        try:
+            _node(builder, ctx, document, 1, top=True)
+            output = _canonical(builder)
+        except _NeedsPyldOrder:
+            output = _canonical_in_pyld_order(document, ctx, max_work_factor)
+        output.encode("utf-8")
     except RecursionError as exc:
         raise Unsupported("deep nesting") from exc
-    try:
-        try:
-            output = _canonical(builder)
-        except _SharedHashes:
-            output = _canonical_n_degree(document, ctx, max_work_factor)
-        output.encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate: the reference path raises InputError
         raise Unsupported("lone surrogate") from exc
     return output
 
 
-def _canonical_n_degree(document: dict[str, Any], ctx: _Ctx, max_work_factor: float) -> str:
+def _canonical_in_pyld_order(document: dict[str, Any], ctx: _Ctx, max_work_factor: float) -> str:
     """Build again in pyld's order and run the shared RDFC-1.0 labelling, N-degree included."""
     try:
         return _CompactRdfc10(max_work_factor).canonicalize_quads(_ordered_quads(document, ctx))

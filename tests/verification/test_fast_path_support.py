@@ -15,16 +15,6 @@ from verification.canon import FastPathCanonicalizer, PyldCanonicalizer
 from verification.errors import CanonicalizationError, VerificationError
 from verification.suites.eddsa_rdfc import proof_configuration
 
-# Why the fast path may decline a credential that is otherwise within its shapes: pyld's
-# de-duplication and RDF term equality disagree. Anything else means the fast path failed to
-# cover a shape it should.
-STRUCTURAL_REASONS = frozenset(
-    {
-        "duplicate quad",
-        "values pyld considers equal are different literals",
-    }
-)
-
 
 def outcome(function: Any, document: Any) -> tuple[str, ...]:
     """("ok", canonical N-Quads) or ("error", class name, code, message)."""
