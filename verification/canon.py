@@ -6,10 +6,10 @@ provided it produces byte-identical output (the vectors in tests/verification ar
 
 The default engine, `FastPathCanonicalizer`, chooses per document: the fast path
 (`verification.fastrdf`: bundled contexts compiled into term tables, credential JSON turned into
-quads directly — pyld's own dataset where Hash N-Degree Quads must run, labelled by this module's
-`_Rdfc10` code) for the documents it covers, the reference engine below for every other one. The fast path answers byte-identically
-or declines, never refuses; `path_counts()` / `fallback_reasons()` record which path each
-document took (docs/rdfc-fast-path.md).
+quads directly — pyld's own dataset where Hash N-Degree Quads must run, labelled by this
+module's `_Rdfc10` code) for the documents it covers, the reference engine below for every
+other one. The fast path answers byte-identically or declines, never refuses; `path_counts()` /
+`fallback_reasons()` record which path each document took (docs/rdfc-fast-path.md).
 
 The reference engine, `PyldCanonicalizer`, uses pyld 3.3.0 (pinned exactly: it relies on that
 release's internals) for JSON-LD -> RDF, through `verification.jsonld` (offline, safe mode), and

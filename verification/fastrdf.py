@@ -510,18 +510,13 @@ def _node(
             iri = _vocab_iri(type_scoped, type_)
             builder.add(node, _RDF_TYPE_TERM, ("@id", iri), iri)
 
-    terms = active.terms
-    items = _pyld_order(active, element, type_key, id_key) if builder.ordered else element.items()
-    for key, value in items:
-        if key == type_key or key == id_key:
-            continue
-        if key == "@context":
-            continue
-        term = terms.get(key)
-        if term is None:
-            term = _vocab_term(active, key)
-        elif not term.plain:
-            raise Unsupported("a key is not a term the fast path covers")
+    properties = _properties(active, element, type_key, id_key)
+    if builder.ordered:
+        # pyld's node map reaches the values by expanded property IRI (it sorts the expanded
+        # object), then by key (expansion sorts the keys, so values of two keys with one IRI
+        # follow each other in key order).
+        properties.sort(key=lambda item: (item[2].iri, item[0]))
+    for key, value, term in properties:
         # pyld processes the property-scoped context before it looks at the value.
         term_ctx = _term_ctx(active, key, term) if term.scoped is not None else active
         value_term = term_ctx.terms.get(key) if term_ctx is not active else term
@@ -565,11 +560,11 @@ def _node(
     return subject
 
 
-def _pyld_order(ctx: _Ctx, element: dict[str, Any], type_key: str | None, id_key: str | None) -> list[tuple[str, Any]]:
-    """The keys of a node object in the order pyld's node map reaches their values: by expanded
-    property IRI (node map creation sorts the expanded object), then by key (expansion sorts the
-    keys, so values of two keys with one IRI follow each other in key order)."""
-    keyed = []
+def _properties(
+    ctx: _Ctx, element: dict[str, Any], type_key: str | None, id_key: str | None
+) -> list[tuple[str, Any, _Term]]:
+    """The properties of a node object with their term definitions, in document order."""
+    properties = []
     for key, value in element.items():
         if key == type_key or key == id_key or key == "@context":
             continue
@@ -578,9 +573,8 @@ def _pyld_order(ctx: _Ctx, element: dict[str, Any], type_key: str | None, id_key
             term = _vocab_term(ctx, key)
         elif not term.plain:
             raise Unsupported("a key is not a term the fast path covers")
-        keyed.append((term.iri, key, value))
-    keyed.sort(key=lambda item: (item[0], item[1]))
-    return [(key, value) for _iri, key, value in keyed]
+        properties.append((key, value, term))
+    return properties
 
 
 def _value(
@@ -813,7 +807,7 @@ _UCHAR = re.compile(r"\\u([0-9A-F]{4})")
 
 def _raw_iri(serialized: str) -> str:
     """The IRI of an N-Quads IRI term. canon.escape_iri writes every backslash as part of a
-    `\\uXXXX` escape, so undoing the escapes is exact."""
+    `\\u` escape of four hex digits, so undoing the escapes is exact."""
     if "\\" not in serialized:
         return serialized[1:-1]
     return _UCHAR.sub(lambda match: chr(int(match.group(1), 16)), serialized[1:-1])
