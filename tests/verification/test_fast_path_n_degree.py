@@ -33,7 +33,7 @@ from tests.verification.test_fast_path_support import (
     outcome,
     reference_quads,
 )
-from verification import fastrdf, jsonld
+from verification import canon, fastrdf, jsonld
 from verification.canon import FastPathCanonicalizer, PyldCanonicalizer
 from verification.errors import VerificationError
 
@@ -248,8 +248,6 @@ def test_shapes_signed_by_one_path_verify_with_the_other(name: str, monkeypatch:
 
 
 def test_the_path_counter_counts_n_degree_documents_as_fast() -> None:
-    from verification import canon
-
     canon.reset_path_counts()
     FastPathCanonicalizer().canonicalize(_shape("issuer named twice", 2))
     assert canon.path_counts() == {"fast": 1, "reference": 0}
@@ -355,7 +353,7 @@ def test_generated_credentials_with_repeats(run: int, document: dict[str, Any]) 
         assert reason == WORK_LIMIT and expected[1] == "CanonicalizationError"
 
 
-def test_rebuild_never_differs_where_pyld_fails() -> None:
+def test_a_document_pyld_refuses_is_not_rebuilt() -> None:
     # A document pyld refuses is never rebuilt into a dataset (the fast path declines first).
     document = open_badge_credential()
     document["credentialSubject"]["grade"] = "A+"
