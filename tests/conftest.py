@@ -32,6 +32,20 @@ def _own_cache_namespace(settings):
 
 
 @pytest.fixture
+def tasks_in_process():
+    """Celery tasks run in this process even when a broker is configured (CI's service pass): the real
+    tasks, here, as a local run does them."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous
+
+
+@pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user("alice", "alice@example.com", "pw-alice-123456")
 

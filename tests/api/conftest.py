@@ -13,14 +13,8 @@ CSV = b"email,name,external_id\nada@example.org,Ada,S-1\nbob@,Bob,S-2\ncy@exampl
 
 
 @pytest.fixture(autouse=True)
-def tasks_in_process():
-    """Celery tasks run in this process even with a broker (CI's service pass): a start issues before it returns."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
+def _api_tasks_in_process(tasks_in_process):
+    """Every API test: a start issues before it returns."""
 
 
 class ApiClient:

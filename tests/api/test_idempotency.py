@@ -6,12 +6,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection, connections
 from django.test.client import encode_multipart
 
 from api.models import IdempotencyRecord
 from badges.models import BulkJob
 from tests.api.conftest import CSV, ApiClient, assert_problem, jobs_url, make_token, upload
+from tests.concurrency import in_thread, postgresql_only
 
 ROWS = {"achievement": "python-basics", "rows": [{"email": "ada@example.org"}, {"email": "bob@example.org"}]}
 
@@ -119,29 +119,6 @@ def test_a_key_of_255_characters_is_accepted(api, achievement):
 # ----- concurrent duplicates: real transactions on PostgreSQL (CI's service pass)
 
 
-def postgresql_only(test):
-    test = pytest.mark.services(test)
-    return pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL (CI's service pass)")(
-        test
-    )
-
-
-def _in_thread(target):
-    errors: list[BaseException] = []
-
-    def run():
-        try:
-            target()
-        except BaseException as exc:  # noqa: BLE001 - reported to the test below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, errors
-
-
 @postgresql_only
 def test_a_duplicate_while_the_first_runs_is_409_then_replays(transactional_db, issuer, user, achievement, monkeypatch):
     from api import views_bulk
@@ -158,7 +135,7 @@ def test_a_duplicate_while_the_first_runs_is_409_then_replays(transactional_db, 
 
     monkeypatch.setattr(views_bulk, "bulk_job_create", slow_create)
     first: list = []
-    thread, errors = _in_thread(
+    thread, errors = in_thread(
         lambda: first.append(ApiClient(secret).post(jobs_url(), ROWS, headers={"Idempotency-Key": "race"}))
     )
     assert inside.wait(30)
@@ -189,7 +166,7 @@ def test_concurrent_duplicates_create_once(transactional_db, issuer, user, achie
         barrier.wait(30)
         responses.append(ApiClient(secret).post(jobs_url(), ROWS, headers={"Idempotency-Key": "burst"}))
 
-    threads = [_in_thread(post) for _ in range(4)]
+    threads = [in_thread(post) for _ in range(4)]
     for thread, errors in threads:
         thread.join(60)
         assert not errors

@@ -27,17 +27,6 @@ class FailingBackend(BaseEmailBackend):
 
 
 @pytest.fixture
-def tasks_in_process():
-    """Run Celery tasks in this process even when a broker is configured (CI's service pass)."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
-@pytest.fixture
 def failing_smtp(settings):
     settings.EMAIL_BACKEND = FAILING_BACKEND
     FailingBackend.attempts = 0

@@ -11,17 +11,6 @@ from django.core.management import CommandError, call_command
 from badges.models import BulkJob, Credential
 
 
-@pytest.fixture
-def eager():
-    # In CI's service pass a broker is configured; here the job must run in this process like a local run.
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
 def _file(tmp_path: Path, *lines: str, name: str = "awards.csv") -> Path:
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -38,7 +27,7 @@ MIXED = ("email,name", "ada@example.org,Ada", "nobody,Bob", "cy@example.org,Cy")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_issues_the_valid_rows_and_waits(tmp_path, issuer, achievement, eager):
+def test_issues_the_valid_rows_and_waits(tmp_path, issuer, achievement, tasks_in_process):
     path = _file(tmp_path, *MIXED)
 
     out, err = _run(str(path), "--issuer", "uni", "--achievement", "python-basics", "--wait")
@@ -58,7 +47,7 @@ def test_issues_the_valid_rows_and_waits(tmp_path, issuer, achievement, eager):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_same_file_twice_exits_2(tmp_path, issuer, achievement, eager):
+def test_the_same_file_twice_exits_2(tmp_path, issuer, achievement, tasks_in_process):
     path = _file(tmp_path, *MIXED)
     _run(str(path), "--issuer", "uni", "--achievement", "python-basics", "--wait")
 

@@ -5,33 +5,14 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-from django.db import connection, connections, transaction
+from django.db import transaction
 
 from badges.bulk.jobs import bulk_job_create, bulk_job_process_chunk
 from badges.models import BulkJob, Credential, StatusList
 from badges.status_lists import allocate_slots
+from tests.concurrency import POSTGRESQL_ONLY, in_thread
 
-pytestmark = [
-    pytest.mark.services,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL (CI's service pass)"),
-]
-
-
-def _in_thread(target):
-    errors: list[BaseException] = []
-
-    def run():
-        try:
-            target()
-        except BaseException as exc:  # noqa: BLE001 - reported to the test below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, errors
+pytestmark = POSTGRESQL_ONLY
 
 
 def test_a_second_writer_takes_another_list_instead_of_waiting(transactional_db, issuer):
@@ -49,7 +30,7 @@ def test_a_second_writer_takes_another_list_instead_of_waiting(transactional_db,
             holding.set()
             assert release.wait(30)
 
-    thread, errors = _in_thread(first_writer)
+    thread, errors = in_thread(first_writer)
     assert holding.wait(30)
     try:
         # when: another transaction allocates while the first still holds its list
@@ -79,7 +60,7 @@ def test_two_chunks_at_once_share_no_row(transactional_db, issuer, achievement):
         while count := bulk_job_process_chunk(job_id=job.pk, size=20):
             handled.append(count)
 
-    threads = [_in_thread(chunk) for _ in range(2)]
+    threads = [in_thread(chunk) for _ in range(2)]
     for thread, errors in threads:
         thread.join(120)
         assert not errors

@@ -27,18 +27,6 @@ COHORT = (
 
 
 @pytest.fixture
-def tasks_in_process():
-    """Run Celery tasks in this process even when a broker is configured (CI's service pass), so the job is
-    issued by the live server's request itself."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
-@pytest.fixture
 def unlabelled():
     """check(page): records the page's form controls without a label (as in test_issuer_flow)."""
     offenders: list[str] = []

@@ -24,17 +24,6 @@ def media(settings, tmp_path):
     return tmp_path / "media"
 
 
-@pytest.fixture
-def tasks_in_process():
-    """Run Celery tasks in this process even when a broker is configured (CI's service pass)."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
 def _issue(achievement, **kwargs):
     params = {"achievement": achievement, "email": "lea@example.com", "name": "Lea Rner"}
     params.update(kwargs)

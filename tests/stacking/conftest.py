@@ -9,19 +9,6 @@ from badges.services import AwardRequest, credential_issue
 
 
 @pytest.fixture
-def eager():
-    """Tasks run in this process even when a broker is configured (CI's service pass): the real tasks, here."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = previous
-
-
-@pytest.fixture
 def make_achievement(issuer):
     def make(slug, *, name=None, credits=None, owner=None, achievement_type="Course"):
         return Achievement.objects.create(

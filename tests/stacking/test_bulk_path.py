@@ -13,7 +13,7 @@ from stacking.models import StackedAward
 from stacking.services import qualification_save
 from tests.stacking.conftest import group, leaf
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
 
 LEARNERS = 1_000
 

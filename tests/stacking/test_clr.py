@@ -19,7 +19,7 @@ from stacking.services import qualification_save
 from tests.stacking.conftest import group, leaf
 from verification import jsonld
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
 
 CLR_V2 = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 

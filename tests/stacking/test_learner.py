@@ -18,7 +18,7 @@ from stacking.selectors import learner_progress, qualifications_for_learner
 from stacking.services import qualification_deactivate, qualification_save
 from tests.stacking.conftest import group, leaf
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
 
 ADA = "ada@example.org"
 BROWSER = "text/html,application/xhtml+xml"

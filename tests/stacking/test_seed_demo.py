@@ -16,7 +16,7 @@ from stacking.models import Qualification, StackedAward
 from stacking.selectors import learner_progress
 
 # Commits happen for real (transaction=True), so awards publish their events and stacking's task runs in-process.
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager")]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("tasks_in_process")]
 
 
 def _seed(settings, tmp_path) -> str:

@@ -27,7 +27,7 @@ from stacking.services import (
 )
 from tests.stacking.conftest import group, leaf
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
 
 
 @pytest.fixture

@@ -139,7 +139,7 @@ def test_edit_post_permission_matrix(client_as, issuer, parts, qualification, wh
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_apply_post_permission_matrix(
-    client_as, issuer, parts, target, qualification, who, eager, django_capture_on_commit_callbacks
+    client_as, issuer, parts, target, qualification, who, tasks_in_process, django_capture_on_commit_callbacks
 ):
     for slug in ("python", "sql", "tableau", "looker"):
         _issue(parts[slug], "ada@example.org")
@@ -416,7 +416,7 @@ def test_the_builder_preview_counts_current_learners(client_as, issuer, parts, t
 
 
 def test_apply_shows_the_count_then_awards_exactly_those_who_qualify(
-    client_as, issuer, parts, target, qualification, learners, eager, django_capture_on_commit_callbacks
+    client_as, issuer, parts, target, qualification, learners, tasks_in_process, django_capture_on_commit_callbacks
 ):
     url = _base(issuer) + f"qualifications/{qualification.uuid}/apply/"
     response = client_as("owner").get(url)
@@ -440,7 +440,7 @@ def test_apply_shows_the_count_then_awards_exactly_those_who_qualify(
     assert Credential.objects.filter(achievement=target).count() == 2
 
 
-def test_apply_with_nobody_qualifying_offers_no_button(client_as, issuer, parts, qualification, eager):
+def test_apply_with_nobody_qualifying_offers_no_button(client_as, issuer, parts, qualification, tasks_in_process):
     _issue(parts["sql"], "cy@example.org")
     url = _base(issuer) + f"qualifications/{qualification.uuid}/apply/"
     response = client_as("owner").get(url)

@@ -19,17 +19,6 @@ VIEWERS = {"owner", "editor", "awarder", "viewer"}
 AWARDERS = {"owner", "awarder"}
 
 
-@pytest.fixture
-def tasks_in_process():
-    """Run Celery tasks in this process even when a broker is configured (CI's service pass)."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
 def _issue(achievement, email="learner@example.com", **kwargs):
     return credential_issue(
         request=AwardRequest(achievement=achievement, email=email, **kwargs), source="ui", actor_label="test"

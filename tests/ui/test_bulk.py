@@ -47,17 +47,6 @@ PROGRESS_KEYS = {
 
 
 @pytest.fixture
-def tasks_in_process():
-    """Run Celery tasks in this process even when a broker is configured (CI's service pass)."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
-
-
-@pytest.fixture
 def run(django_capture_on_commit_callbacks, tasks_in_process):
     """run(callable) -> its result, with the tasks it enqueues on commit (the job's chunks, the undo) executed."""
 

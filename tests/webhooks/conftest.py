@@ -124,19 +124,6 @@ def make_endpoint(issuer, receiver, user):
 
 
 @pytest.fixture
-def eager():
-    """Tasks run in this process even when a broker is configured (CI's service pass)."""
-    from config.celery import app
-
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = previous
-
-
-@pytest.fixture
 def award(django_capture_on_commit_callbacks):
     """Issue one credential; what was queued after commit (listeners) runs, as in production."""
 

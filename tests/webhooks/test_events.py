@@ -22,7 +22,7 @@ from webhooks.listeners import on_credential_events
 from webhooks.models import EventType, WebhookDelivery
 from webhooks.services import endpoint_create
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from issuer.models import AuditEvent
 from tests.ui.conftest import expected_status
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
 
 WHO = (None, "stranger", "owner", "editor", "awarder", "viewer")
 OWNERS = {"owner"}
