@@ -55,3 +55,25 @@ class FetchError(VerificationError):
     """The hardened HTTP client refused or failed a fetch."""
 
     code = "fetch_failed"
+
+
+class Indeterminate(VerificationError):
+    """A required check could not be completed (a document or list unreachable, slow, oversized or itself
+    badly signed). Never read as "passed": the verdict becomes indeterminate, not valid."""
+
+    code = "indeterminate"
+
+
+class TooComplex(Indeterminate):
+    """The verification ran out of its work or time budget (hostile or pathological input)."""
+
+    code = "too_complex"
+
+
+class PlatformUnavailable(Exception):  # noqa: N818 - a condition, not a verification finding
+    """The platform itself cannot answer (its database is down). Not a finding about the credential: callers
+    answer 503 with Retry-After, never "invalid". Deliberately not a VerificationError, so no check swallows it."""
+
+    def __init__(self, message: str = "The platform cannot check credentials right now.") -> None:
+        super().__init__(message)
+        self.message = message

@@ -8,13 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Status = Literal["passed", "failed", "warning", "skipped"]
+Status = Literal["passed", "failed", "indeterminate", "warning", "skipped"]
 PASSED: Status = "passed"
 FAILED: Status = "failed"
+# A required check that could not be completed (unreachable document, work budget spent): never a pass.
+INDETERMINATE: Status = "indeterminate"
 WARNING: Status = "warning"
 SKIPPED: Status = "skipped"
 # Worst first: the status of a check that merges several findings is the worst of them.
-SEVERITY: dict[str, int] = {FAILED: 3, WARNING: 2, PASSED: 1, SKIPPED: 0}
+SEVERITY: dict[str, int] = {FAILED: 4, INDETERMINATE: 3, WARNING: 2, PASSED: 1, SKIPPED: 0}
+
+Verdict = Literal["valid", "invalid", "indeterminate"]
+VALID: Verdict = "valid"
+INVALID: Verdict = "invalid"
 
 # Every check id a report can contain, in the order they appear (docs/verification.md describes each).
 CHECK_IDS = (
@@ -28,6 +34,7 @@ CHECK_IDS = (
     "valid_until",
     "status",
     "refresh",
+    "embedded",
     "endorsements",
     "recipient",
 )
@@ -36,19 +43,33 @@ CHECK_IDS = (
 @dataclass(frozen=True)
 class Check:
     id: str
-    status: str  # passed | failed | warning | skipped
+    status: str  # passed | failed | indeterminate | warning | skipped
     message: str
     code: str | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        return {"id": self.id, "status": self.status, "message": self.message}
+    def to_dict(self) -> dict[str, str | None]:
+        return {"id": self.id, "status": self.status, "code": self.code, "message": self.message}
+
+
+def verdict_of(checks: list[Check]) -> Verdict:
+    """invalid when a check failed; indeterminate when none failed but one could not be completed; else valid."""
+    statuses = {check.status for check in checks}
+    if FAILED in statuses:
+        return INVALID
+    if INDETERMINATE in statuses:
+        return "indeterminate"
+    return VALID
 
 
 @dataclass
 class Report:
-    """`valid` is true when no check failed (warnings and skipped checks do not invalidate)."""
+    """`verdict` is valid only when every required check passed; `valid` is `verdict == "valid"`.
 
-    valid: bool
+    Warnings and skipped checks do not change the verdict; a failed check makes it invalid, a check that could
+    not be completed (and none failed) makes it indeterminate.
+    """
+
+    verdict: Verdict
     format: str  # "ldp" | "jwt"
     checks: list[Check]
     credential: dict[str, Any] | None
@@ -56,9 +77,14 @@ class Report:
     # Reports of embedded endorsements (not part of to_dict; the `endorsements` check summarizes them).
     endorsements: list[Report] = field(default_factory=list)
 
+    @property
+    def valid(self) -> bool:
+        return self.verdict == VALID
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "valid": self.valid,
+            "verdict": self.verdict,
             "format": self.format,
             "checks": [check.to_dict() for check in self.checks],
             "credential": self.summary,
@@ -70,6 +96,11 @@ class Report:
     @property
     def failures(self) -> list[Check]:
         return [check for check in self.checks if check.status == FAILED]
+
+    @property
+    def unfinished(self) -> list[Check]:
+        """The required checks that could not be completed."""
+        return [check for check in self.checks if check.status == INDETERMINATE]
 
     @property
     def warnings(self) -> list[Check]:

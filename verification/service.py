@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from verification.errors import InputError, VerificationError
+from verification.errors import Indeterminate, InputError, VerificationError
 from verification.inputs import (
     ParsedInput,
     check_object_depth,
@@ -26,7 +26,7 @@ from verification.inputs import (
 )
 from verification.jwt import JwtVerification, decode_vc_jwt
 from verification.keys import KeyResolver, VerificationMethod
-from verification.report import FAILED, PASSED, SKIPPED, WARNING, Check, Report, summarize, worst
+from verification.report import FAILED, INDETERMINATE, PASSED, SKIPPED, WARNING, Check, Report, summarize, verdict_of, worst
 from verification.schema import evaluate_schema
 from verification.status import StatusListSource, check_status
 from verification.suites import verify_proofs
@@ -145,7 +145,7 @@ def _verify_parsed(parsed: ParsedInput, ctx: _Context, *, recipient: str | None,
         checks.append(_guard("endorsements", lambda: _endorsement_check(credential, ctx, endorsement_reports)))
         checks.append(_guard("recipient", lambda: _recipient_check(credential, recipient)))
     return Report(
-        valid=not any(check.status == FAILED for check in checks),
+        verdict=verdict_of(checks),
         format=parsed.format,
         checks=checks,
         credential=credential,
@@ -165,6 +165,9 @@ def _guard(check_id: str, step: Callable[[], Check]) -> Check:
 def _guard_many(check_id: str, step: Callable[[], list[Check]]) -> list[Check]:
     try:
         return step()
+    except Indeterminate as exc:
+        # Could not be completed (unreachable, too slow, budget spent): never a pass, never a forgery's failure.
+        return [Check(check_id, INDETERMINATE, exc.message, exc.code)]
     except VerificationError as exc:
         return [Check(check_id, FAILED, exc.message, exc.code)]
     except Exception:
