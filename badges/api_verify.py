@@ -1,5 +1,7 @@
 """POST /api/v1/verify: the public verifier for programs. The body is the credential (JSON, a compact JWS, or a
-multipart upload of a file or baked image); the answer is exactly `Report.to_dict()` (docs/verification.md).
+multipart upload of a file or baked image); the answer is exactly `Report.to_dict()` (docs/verification.md):
+200 with `verdict` valid, invalid or indeterminate for every credential that could be judged; 400 for input
+that is no credential; 503 with Retry-After when the platform itself cannot answer (never "invalid").
 
 Open to anyone (no account, no cookies, so no CSRF), rate-limited per client address. Errors share one shape:
 `{"type", "title", "detail", "status"}` with a stable `type` URI under SITE_URL.
@@ -20,7 +22,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, exception_handler
 
 from badges.verify import verify_credential
-from verification.errors import VerificationError
+from verification.errors import PlatformUnavailable, VerificationError
 from verification.inputs import MAX_INPUT_BYTES
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -33,7 +35,9 @@ PROBLEMS: dict[int, tuple[str, str]] = {
     413: ("payload-too-large", "The request body is too large"),
     415: ("unsupported-media-type", "Unsupported content type"),
     429: ("rate-limited", "Too many requests"),
+    503: ("unavailable", "The verifier cannot answer right now"),
 }
+RETRY_AFTER_SECONDS = 30
 
 
 def problem_type(slug: str) -> str:
@@ -49,6 +53,14 @@ class PayloadTooLarge(exceptions.APIException):
 class InvalidInput(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "invalid_input"
+
+
+class VerifierUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = (
+        "This platform cannot check credentials right now; nothing was decided about the credential. Try again."
+    )
+    default_code = "unavailable"
 
 
 class VerifyRateThrottle(SimpleRateThrottle):
@@ -133,6 +145,8 @@ class VerifyApi(APIView):
             report = verify_credential(body, recipient=recipient, filename=filename, content_type=content_type)
         except VerificationError as exc:
             raise InvalidInput(exc.message) from exc
+        except PlatformUnavailable as exc:
+            raise VerifierUnavailable() from exc
         return Response(report.to_dict())
 
     def get_exception_handler(self) -> Any:
@@ -153,4 +167,6 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         "status": response.status_code,
     }
     response.content_type = PROBLEM_TYPE
+    if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

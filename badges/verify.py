@@ -1,23 +1,28 @@
-"""The verifier wired to this platform: our issuers' DID documents and status lists come from the
-database (no HTTP, no trust in our own web servers' availability); everything else goes through
-the hardened client."""
+"""The verifier wired to this platform: our issuers' DID documents (every key they ever signed with, except
+compromised ones) and status bits come straight from the database — no HTTP to ourselves, nothing re-signed to
+be checked again; everything else goes through the hardened client. When the database cannot be read the
+verifier raises PlatformUnavailable (callers answer 503), never "invalid"."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from badges.models import StatusList, StatusPurpose
-from badges.status_lists import status_list_document
+from issuer.dids import did_for_slug, slug_from_did
 from issuer.selectors import did_document_for_did
+from verification.errors import FetchError, KeyResolutionError, PlatformUnavailable
 from verification.http import HardenedClient
 from verification.report import Report
 from verification.resolvers import CompositeResolver, DidWebResolver
 from verification.service import verify
-from verification.status import HttpStatusListSource
+from verification.status import HttpStatusListSource, TrustedStatusList
 
 _STATUS_URL = re.compile(r"^/issuers/(?P<slug>[a-z0-9-]+)/status/(?P<purpose>[a-z]+)/(?P<sequence>\d+)$")
 
@@ -26,27 +31,40 @@ def outbound_client() -> HardenedClient:
     return HardenedClient.from_settings()
 
 
+@contextmanager
+def _database() -> Iterator[None]:
+    """Our own records or nothing: a database that cannot answer makes the platform unavailable, and a
+    credential is never judged on a guess."""
+    try:
+        yield
+    except DatabaseError as exc:
+        raise PlatformUnavailable("The platform's database cannot be read right now.") from exc
+
+
 class PlatformStatusListSource:
-    """Our own lists straight from the database; foreign ones through the hardened client."""
+    """Our own lists' bits straight from the database (the source of truth, so nothing is signed to be checked);
+    foreign lists through the hardened client. A URL on our site that names no list of ours is unreachable."""
 
     def __init__(self, client: HardenedClient) -> None:
         self._remote = HttpStatusListSource(client)
 
-    def get(self, url: str) -> dict[str, Any]:
-        import json
-
-        if url.startswith(settings.SITE_URL + "/"):
-            match = _STATUS_URL.match(url[len(settings.SITE_URL) :])
-            if match and match["purpose"] in StatusPurpose.values:
-                status_list = (
-                    StatusList.objects.select_related("issuer")
-                    .filter(issuer__slug=match["slug"], purpose=match["purpose"], sequence=int(match["sequence"]))
-                    .first()
+    def get(self, url: str) -> dict[str, Any] | TrustedStatusList:
+        if not url.startswith(settings.SITE_URL + "/"):
+            return self._remote.get(url)
+        match = _STATUS_URL.match(url[len(settings.SITE_URL) :])
+        if not match or match["purpose"] not in StatusPurpose.values:
+            raise FetchError(f"{url} is not a status list of this platform.")
+        with _database():
+            row = (
+                StatusList.objects.filter(
+                    issuer__slug=match["slug"], purpose=match["purpose"], sequence=int(match["sequence"])
                 )
-                if status_list is not None:
-                    # Verification writes nothing: a stale list is signed in memory, not saved.
-                    return json.loads(status_list_document(status_list, save=False))
-        return self._remote.get(url)
+                .values_list("bits", flat=True)
+                .first()
+            )
+        if row is None:
+            raise FetchError(f"This platform publishes no status list at {url}.")
+        return TrustedStatusList(url=url, purpose=match["purpose"], issuer=did_for_slug(match["slug"]), bits=bytes(row))
 
 
 CREDENTIAL_ACCEPT = (
@@ -61,7 +79,8 @@ def fetch_credential(url: str) -> tuple[bytes, str]:
 
     prefix = f"{settings.SITE_URL}/credentials/"
     if url.startswith(prefix):
-        credential = credential_by_ref(url)
+        with _database():
+            credential = credential_by_ref(url)
         if credential is not None:
             return credential.document.encode("utf-8"), f"credential-{credential.uuid}.json"
     fetched = outbound_client().get(url, accept=CREDENTIAL_ACCEPT)
@@ -91,13 +110,29 @@ def suspension_companion(credential: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def own_did_document(did: str) -> dict[str, Any] | None:
+    """The DID document of one of our issuers from the database; None for a DID of another host. A did:web of
+    our own host that names no issuer of ours is refused here: we never ask our own web servers."""
+    if not _on_our_host(did):
+        return None
+    if slug_from_did(did) is None:
+        raise KeyResolutionError(f"{did} is on this platform's host but names no issuer of this platform.")
+    with _database():
+        document = did_document_for_did(did)
+    if document is None:
+        raise KeyResolutionError(f"{did} names no issuer of this platform.")
+    return document
+
+
+def _on_our_host(did: str) -> bool:
+    prefix = did_for_slug("x").rsplit(":issuers:", 1)[0]
+    return did == prefix or did.startswith(prefix + ":")
+
+
 def platform_resolver(client: HardenedClient | None = None) -> CompositeResolver:
+    """did:key and did:jwk offline, our did:web issuers from the database, every other DID or URL fetched."""
     client = client or outbound_client()
-    # Keys read from a `#z6Mk…` fragment when the controller document cannot be fetched are accepted as a
-    # warning (docs/decisions.md D9), so the 1EdTech samples and issuers using that convention get an honest report.
-    return CompositeResolver(
-        did_web=DidWebResolver(client, local_documents=did_document_for_did), client=client, fallback_fragment=True
-    )
+    return CompositeResolver(did_web=DidWebResolver(client, local_documents=own_did_document), client=client)
 
 
 def verify_credential(

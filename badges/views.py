@@ -19,7 +19,7 @@ from badges.models import Credential, StatusList, StatusPurpose
 from badges.sharing import linkedin_add_url, mailto_url, qr_svg
 from badges.status_lists import status_list_document
 from badges.verify import verify_credential
-from badges.views_verify import check_rows, verdict_reason
+from badges.views_verify import VERDICT_LABELS, check_rows, verdict_reason
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,8 @@ def _live_verification(credential: Credential, document: dict[str, Any]) -> dict
     report = verify_credential(credential.document if "proof" in document else credential.jws)
     return {
         "valid": report.valid,
-        "verdict": "Valid" if report.valid else "Not valid",
+        "state": report.verdict,
+        "verdict": VERDICT_LABELS[report.verdict],
         "reason": verdict_reason(report),
         "checks": check_rows(report),
     }

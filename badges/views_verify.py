@@ -16,15 +16,33 @@ from badges.models import Credential
 from badges.verify import fetch_credential, verify_credential
 from issuer.dids import slug_from_did
 from issuer.models import Issuer
-from verification.errors import VerificationError
-from verification.report import FAILED, WARNING, Report
+from verification.errors import PlatformUnavailable, VerificationError
+from verification.report import FAILED, INDETERMINATE, WARNING, Report
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 # The form's own fields (URL, e-mail, CSRF token) around an upload; a larger request is refused unread.
 MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 TOO_LARGE = f"The credential is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; a credential never is."
-STATUS_LABELS = {"passed": "Passed", "failed": "Failed", "warning": "Warning", "skipped": "Skipped"}
+STATUS_LABELS = {
+    "passed": "Passed",
+    "failed": "Failed",
+    "indeterminate": "Could not check",
+    "warning": "Warning",
+    "skipped": "Skipped",
+}
+VERDICT_LABELS = {"valid": "Valid", "invalid": "Not valid", "indeterminate": "Could not be fully checked"}
+# What could not be completed, in words an HR reader follows; `True` when trying again later may help.
+UNFINISHED_REASONS: dict[str, tuple[str, bool]] = {
+    "status_unavailable": ("the issuer's revocation list did not answer", True),
+    "status_list_invalid": ("the issuer's revocation list could not be trusted or read", True),
+    "unsupported_status_type": ("its revocation information is of a kind this verifier cannot read", False),
+    "key_unavailable": ("the issuer's public key could not be retrieved", True),
+    "key_method_unsupported": ("the issuer's kind of identifier cannot be looked up by this verifier", False),
+    "unsupported_proof": ("one of its signatures uses a method this verifier does not support", False),
+    "too_complex": ("the credential is too large or complex to check in the time allowed", False),
+    "embedded_indeterminate": ("some of the credentials it bundles could not be fully checked", True),
+}
 CHECK_TITLES = {
     "format": "Format",
     "context": "Context and type",
@@ -36,6 +54,7 @@ CHECK_TITLES = {
     "valid_until": "Expiry",
     "status": "Revocation and suspension",
     "refresh": "Refresh service",
+    "embedded": "Bundled credentials",
     "endorsements": "Endorsements",
     "recipient": "Recipient",
 }
@@ -133,6 +152,8 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         field = "url" if source["url"] else "file" if source["file"] else "credential"
         form.add_error(field, exc.message)
         return _form_page(request, form, status=400)
+    except PlatformUnavailable:
+        return _unavailable(request, form)
     return _result_page(request, report, recipient=source["recipient"] or "")
 
 
@@ -142,8 +163,27 @@ def verify_our_credential(request: HttpRequest, uuid: str) -> HttpResponse:
     credential = get_object_or_404(Credential.objects.select_related("issuer"), uuid=uuid)
     # A credential issued only as VC-JWT keeps its unsigned JSON in `document`; the token is what was signed.
     data = credential.document if "Data Integrity" in credential.formats or not credential.jws else credential.jws
-    report = verify_credential(data)
+    try:
+        report = verify_credential(data)
+    except PlatformUnavailable:
+        return _unavailable(request, VerifyForm())
     return _result_page(request, report, credential=credential)
+
+
+RETRY_AFTER_SECONDS = 30
+
+
+def _unavailable(request: HttpRequest, form: VerifyForm) -> HttpResponse:
+    """This platform cannot check anything right now (its database is down): say so, never "not valid"."""
+    response = _form_page(
+        request,
+        form,
+        status=503,
+        error="This platform cannot check credentials right now. Nothing was decided about the credential; "
+        "please try again in a minute.",
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _form_page(request: HttpRequest, form: VerifyForm, *, status: int = 200, error: str = "") -> HttpResponse:
@@ -159,7 +199,7 @@ def _result_page(
     known_issuer = Issuer.objects.filter(slug=slug).first() if slug else None
     context = {
         "report": report,
-        "verdict": "Valid" if report.valid else "Not valid",
+        "verdict": VERDICT_LABELS[report.verdict],
         "reason": verdict_reason(report),
         "checks": check_rows(report),
         "summary": summary,
@@ -185,7 +225,8 @@ def check_rows(report: Report) -> list[dict[str, str]]:
 
 
 def verdict_reason(report: Report) -> str:
-    """One sentence: the first failed check, or how many warnings a valid credential carries."""
+    """One sentence: the first failed check, what could not be checked, or how many warnings a valid credential
+    carries."""
     failed = [check for check in report.checks if check.status == FAILED]
     if failed:
         # A check's message may hold several findings (URLs contain no ". "): the one naming the failure's code
@@ -193,6 +234,14 @@ def verdict_reason(report: Report) -> str:
         sentences = _SENTENCE_END.split(failed[0].message.strip())
         code = (failed[0].code or "").replace("_", " ")
         return next((sentence for sentence in sentences if code and code in sentence), sentences[0])
+    unfinished = [check for check in report.checks if check.status == INDETERMINATE]
+    if unfinished:
+        reason, transient = UNFINISHED_REASONS.get(unfinished[0].code or "", (None, True))
+        if reason is None:
+            reason = _SENTENCE_END.split(unfinished[0].message.strip())[0].rstrip(".")
+            reason = reason[:1].lower() + reason[1:]
+        later = " — try again later" if transient else ""
+        return f"Could not be fully checked right now: {reason}{later}. It is not shown as valid until it is."
     warnings = sum(1 for check in report.checks if check.status == WARNING)
     if warnings:
         noun = "warning" if warnings == 1 else "warnings"

@@ -269,9 +269,13 @@ def stored_credential_upsert(*, email: str, body: str, content_type: str) -> Ups
         report = verify_credential(body, content_type=content_type)
     except VerificationError as exc:
         raise CredentialRefused(f"Not a usable credential: {exc}") from exc
-    if not report.valid:
+    if report.verdict == "invalid":
         failures = "; ".join(f"{check.id}: {check.message}" for check in report.failures)
         raise CredentialRefused(f"The credential did not verify. {failures}")
+    if report.verdict != "valid":
+        # Only what verifies is kept: a credential whose checks could not be completed is refused for now.
+        unfinished = "; ".join(f"{check.id}: {check.message}" for check in report.unfinished)
+        raise CredentialRefused(f"The credential could not be fully checked; try again later. {unfinished}")
     credential = report.credential or {}
     credential_id = credential.get("id")
     if not isinstance(credential_id, str) or not credential_id or len(credential_id) > 1000:

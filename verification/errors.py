@@ -64,6 +64,13 @@ class Indeterminate(VerificationError):
     code = "indeterminate"
 
 
+class KeyUnavailable(Indeterminate):
+    """The document that would bind a key to its controller could not be obtained (unreachable, slow,
+    oversized, or a DID method this verifier cannot resolve). The key is neither trusted nor refused."""
+
+    code = "key_unavailable"
+
+
 class TooComplex(Indeterminate):
     """The verification ran out of its work or time budget (hostile or pathological input)."""
 

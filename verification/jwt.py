@@ -5,9 +5,11 @@ make (which algorithms, which header members, which key) is visible here rather 
 defaults. EdDSA is RFC 8037 (Ed25519 over the JWS signing input); ES256 signatures are the 64-byte r||s form
 of RFC 7518 §3.4, not DER.
 
-Decoding never raises for a token that is a well-formed JWS: a bad signature, a refused algorithm or an
-unbound key is a failed check in the returned JwtVerification. Only input that is not a JWS carrying a
-credential at all raises InputError.
+Decoding never raises for a token that is a well-formed JWS: a bad signature, a refused algorithm, an
+unresolvable key or an embedded key nothing binds is a failed (or, when a document could not be fetched,
+indeterminate) check in the returned JwtVerification. Whether a resolved key belongs to the issuer is decided
+by verification.binding, like for every other proof. Only input that is not a JWS carrying a credential at all
+raises InputError.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from verification.errors import InputError, KeyResolutionError, VerificationError
+from verification.errors import Indeterminate, InputError, KeyResolutionError, VerificationError
 from verification.keys import (
     KeyResolver,
     PrivateKey,
@@ -44,7 +46,7 @@ JWT_CLAIMS = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti")
 ALLOWED_HEADER = ("alg", "typ", "kid", "jwk")
 # Members that only a private JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2).
 PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
-PASSED, FAILED, WARNING = "passed", "failed", "warning"
+PASSED, FAILED, INDETERMINATE, WARNING = "passed", "failed", "indeterminate", "warning"
 
 Check = tuple[str, str, str]
 
@@ -53,7 +55,8 @@ _B64URL = re.compile(r"^[A-Za-z0-9_-]*={0,2}$")
 
 @dataclass(frozen=True)
 class JwtVerification:
-    """What decoding a VC-JWT found. `checks` are (check_id, status, message), status ∈ passed/failed/warning."""
+    """What decoding a VC-JWT found. `checks` are (check_id, status, message), status ∈ passed/failed/
+    indeterminate/warning. Key checks use their reason code as id (key_unresolved, key_unavailable, …)."""
 
     header: dict[str, Any]
     payload: dict[str, Any]
@@ -73,7 +76,8 @@ class JwtVerification:
 
     @property
     def verified(self) -> bool:
-        """Signature valid and no failed check (warnings allowed)."""
+        """Signature valid and no failed check (warnings allowed). The key's binding to the issuer is not part
+        of this: verification.binding decides it."""
         return self.signature_valid and not self.failures
 
 
@@ -475,10 +479,11 @@ def _resolve_key(
     )
     return method, [
         (
-            "jwt_key",
-            WARNING,
-            "The public key is embedded in the token ('jwk' header) and is not bound to the issuer "
-            f"{issuer_id or '(unknown)'}: the signature proves the token is intact, not that the issuer signed it.",
+            "key_not_bound",
+            FAILED,
+            "The public key is carried in the token itself ('jwk' header) and nothing binds it to the issuer "
+            f"{issuer_id or '(unknown)'}: anyone can sign a token that way. An embedded key is accepted only when "
+            "the issuer is the did:key or did:jwk made of exactly that key.",
         )
     ]
 
@@ -497,40 +502,13 @@ def _method_from_kid(
         ]
     try:
         method = resolver.resolve(kid)
+    except Indeterminate as exc:
+        return None, [(exc.code, INDETERMINATE, f"The key {kid} could not be resolved: {exc.message}")]
     except VerificationError as exc:
-        return None, [("jwt_key", FAILED, f"The key {kid} could not be resolved: {exc.message}")]
+        return None, [("key_unresolved", FAILED, f"The key {kid} could not be resolved: {exc.message}")]
     if embedded is not None and public_jwk(embedded) != public_jwk(method.public_key):
         return None, [("jwt_key", FAILED, f"The 'jwk' header and the key {kid} resolves to are different keys.")]
-
-    checks: list[Check] = []
-    if "assertionMethod" not in method.relationships:
-        checks.append(
-            (
-                "jwt_key",
-                FAILED,
-                f"The key {method.id} is not listed under assertionMethod by its controller, so it may not be "
-                "used to issue credentials.",
-            )
-        )
-    if issuer_id is not None and method.controller != issuer_id:
-        checks.append(
-            (
-                "controller_mismatch",
-                FAILED,
-                f"The key {method.id} is controlled by {method.controller}, not by the issuer {issuer_id}.",
-            )
-        )
-    if method.provenance == "fragment":
-        checks.append(
-            (
-                "jwt_key",
-                WARNING,
-                f"The key was read from the fragment of {method.id} without the controller's document confirming it.",
-            )
-        )
-    if not any(status == FAILED for _, status, _ in checks):
-        checks.insert(0, ("jwt_key", PASSED, f"The key {method.id} belongs to the issuer {method.controller}."))
-    return method, checks
+    return method, [("jwt_key", PASSED, f"The key {method.id} is published by its controller {method.controller}.")]
 
 
 def _verify_signature(alg: str, key: PublicKey, signing_input: bytes, signature: bytes) -> Check:
@@ -642,6 +620,9 @@ def decode_vc_jwt(token: str, resolver: KeyResolver) -> JwtVerification:
             checks.append(("jwt_signature", FAILED, "The signature was not checked: the key does not fit the alg."))
         else:
             checks.append(_verify_signature(alg, method.public_key, signing_input, signature))
+    elif alg is not None and any(status == INDETERMINATE for _, status, _ in key_checks):
+        # The key's document could not be obtained: the signature is neither verified nor refuted.
+        checks.append(("jwt_signature", INDETERMINATE, "The signature could not be checked without the key."))
     else:
         reason = "the header is refused" if alg is None else "no usable key was found"
         checks.append(("jwt_signature", FAILED, f"The signature was not verified because {reason}."))

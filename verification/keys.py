@@ -7,6 +7,7 @@ Multikey Ed25519 public keys are `z` + base58btc(0xed 0x01 || 32 bytes) and alwa
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -33,9 +34,9 @@ class VerificationMethod:
     public_key: PublicKey
     # Verification relationships the controller document lists this method under.
     relationships: frozenset[str] = field(default_factory=lambda: frozenset({"assertionMethod"}))
-    # How the key was obtained: "document" (a DID or controller document listed it), "did:key"
-    # (the identifier is the key) or "fragment" (taken from a `#z6Mk…` URL fragment without
-    # dereferencing the controller document: weaker provenance, reported as a warning).
+    # How the key was obtained: "document" (the controller's DID or controller document listed it), "did:key" /
+    # "did:jwk" (the identifier is the key), or "embedded-jwk" (a VC-JWT header carried it: bound to nobody
+    # unless the issuer is the did:key/did:jwk of exactly that key). docs/verification.md has the trust model.
     provenance: str = "document"
 
 
@@ -175,4 +176,32 @@ class DidKeyResolver:
                 {"assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"}
             ),
             provenance="did:key",
+        )
+
+
+class DidJwkResolver:
+    """did:jwk: the identifier is a base64url JWK, so resolution needs no network. The only method is `#0`."""
+
+    def resolve(self, verification_method_id: str) -> VerificationMethod:
+        if not verification_method_id.startswith("did:jwk:"):
+            raise KeyResolutionError(f"{verification_method_id!r} is not a did:jwk URL.")
+        did, _, fragment = verification_method_id.partition("#")
+        if fragment not in ("", "0"):
+            raise KeyResolutionError("A did:jwk has one verification method, #0.")
+        encoded = did[len("did:jwk:") :]
+        try:
+            jwk = json.loads(_b64u_decode(encoded))
+        except ValueError as exc:
+            raise KeyResolutionError(f"{did[:40]}… does not encode a JSON Web Key.") from exc
+        if isinstance(jwk, dict) and jwk.get("use") == "enc":
+            raise KeyResolutionError("The did:jwk key is marked for encryption only (use: enc).")
+        return VerificationMethod(
+            id=f"{did}#0",
+            controller=did,
+            type="JsonWebKey",
+            public_key=public_key_from_jwk(jwk),
+            relationships=frozenset(
+                {"assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"}
+            ),
+            provenance="did:jwk",
         )

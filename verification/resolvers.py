@@ -15,9 +15,10 @@ from urllib.parse import urlsplit
 import base58
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from verification.errors import FetchError, KeyResolutionError, VerificationError
+from verification.errors import FetchError, Indeterminate, KeyResolutionError, KeyUnavailable, VerificationError
 from verification.http import HardenedClient
 from verification.keys import (
+    DidJwkResolver,
     DidKeyResolver,
     KeyResolver,
     PublicKey,
@@ -220,11 +221,11 @@ class DidWebResolver:
         source = "the platform's own issuer records" if document is not None else url
         if document is None:
             if self.client is None:
-                raise KeyResolutionError(f"{did} is not a local issuer and remote did:web resolution is disabled.")
+                raise KeyUnavailable(f"{did} is not a local issuer and remote did:web resolution is disabled.")
             try:
                 document = self.client.get_json(url, accept=DID_ACCEPT)
             except FetchError as exc:
-                raise KeyResolutionError(f"Could not fetch the DID document of {did}: {exc.message}") from exc
+                raise KeyUnavailable(f"Could not fetch the DID document of {did}: {exc.message}") from exc
         if not isinstance(document, dict):
             raise KeyResolutionError(f"The DID document of {did} from {source} is not a JSON object.")
         if document.get("id") != did:
@@ -258,8 +259,15 @@ class HttpsResolver:
             try:
                 self._documents[url] = self.client.get_json(url, accept=LD_ACCEPT)
             except FetchError as exc:
-                raise KeyResolutionError(f"Could not fetch {url}: {exc.message}") from exc
+                raise KeyUnavailable(f"Could not fetch {url}: {exc.message}") from exc
         return self._documents[url]
+
+    def document(self, url: str) -> Any:
+        """The JSON at `url` (fetched once per resolver), for callers that read an issuer profile."""
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in self.client.allowed_schemes:
+            raise KeyResolutionError(f"{url} is not an https URL.")
+        return self._fetch(url.split("#", 1)[0])
 
     def resolve(self, verification_method_id: str) -> VerificationMethod:
         scheme = urlsplit(verification_method_id).scheme.lower()
@@ -313,66 +321,41 @@ class HttpsResolver:
         )
 
 
-class FragmentKeyResolver:
-    """`<controller>#z6Mk…`: the Ed25519 key taken from the URL fragment, controller = the part before '#'.
-
-    This is the 1EdTech samples' convention. Nothing confirms the controller holds that key, so the method is
-    reported with provenance "fragment" and callers treat it as weaker.
-    """
-
-    def resolve(self, verification_method_id: str) -> VerificationMethod:
-        controller, _, fragment = verification_method_id.partition("#")
-        if not controller or not fragment.startswith("z6Mk"):
-            raise KeyResolutionError(f"{verification_method_id} does not carry an Ed25519 Multikey (#z6Mk…) fragment.")
-        return VerificationMethod(
-            id=verification_method_id,
-            controller=controller,
-            type="Multikey",
-            public_key=ed25519_public_from_multibase(fragment),
-            relationships=frozenset({"assertionMethod"}),
-            provenance="fragment",
-        )
-
-
 class CompositeResolver:
-    """Dispatches on the id's prefix (did:key:, did:web:, https:, …) and caches answers, including failures,
-    for its lifetime so one verification never fetches the same document twice.
+    """Dispatches on the id's prefix (did:key:, did:jwk:, did:web:, https:, …) and caches answers, including
+    failures, for its lifetime so one verification never fetches the same document twice.
 
-    With `fallback_fragment`, a method whose document cannot be fetched (network failure, not a document that
-    disagrees) and whose id ends in `#z6Mk…` is resolved from the fragment with provenance "fragment".
+    A key is only ever taken from a document its controller publishes (or from a self-certifying DID); a key
+    spelled in a URL fragment (`…#z6Mk…`) is never trusted on its own (docs/decisions.md D26). When the document
+    cannot be obtained the answer is KeyUnavailable (indeterminate), not a key.
     """
 
     def __init__(
         self,
         resolvers: Mapping[str, KeyResolver] | Iterable[tuple[str, KeyResolver]] | None = None,
         *,
-        fallback_fragment: bool = False,
         client: HardenedClient | None = None,
         did_web: DidWebResolver | None = None,
         local_documents: LocalDocuments | None = None,
     ) -> None:
         """Either explicit `resolvers` (a prefix mapping, or an ordered list of (prefix, resolver)), or the
         standard set built from `client`, `did_web` and `local_documents` (see `default`)."""
+        self._https = HttpsResolver(client) if client is not None else None
         if resolvers is None:
-            resolvers = _standard_resolvers(client, did_web=did_web, local_documents=local_documents)
+            resolvers = _standard_resolvers(client, did_web=did_web, local_documents=local_documents, https=self._https)
         if isinstance(resolvers, Mapping):
             # Most specific prefix first, so "did:web:" wins over a catch-all "did:".
             self.resolvers = sorted(resolvers.items(), key=lambda item: len(item[0]), reverse=True)
         else:
             self.resolvers = list(resolvers)
-        self.fallback_fragment = fallback_fragment
-        self._cache: dict[str, VerificationMethod | KeyResolutionError] = {}
+        self._cache: dict[str, VerificationMethod | VerificationError] = {}
 
     @classmethod
     def default(
-        cls,
-        client: HardenedClient | None,
-        *,
-        local_documents: LocalDocuments | None = None,
-        fallback_fragment: bool = False,
+        cls, client: HardenedClient | None, *, local_documents: LocalDocuments | None = None
     ) -> CompositeResolver:
-        """did:key offline, did:web (local documents first), https through `client` (none: offline only)."""
-        return cls(client=client, local_documents=local_documents, fallback_fragment=fallback_fragment)
+        """did:key and did:jwk offline, did:web (local documents first), https through `client` (none: offline)."""
+        return cls(client=client, local_documents=local_documents)
 
     def resolve(self, verification_method_id: str) -> VerificationMethod:
         if not isinstance(verification_method_id, str) or not verification_method_id:
@@ -383,10 +366,10 @@ class CompositeResolver:
         if cached is None:
             try:
                 cached = self._resolve(verification_method_id)
-            except KeyResolutionError as exc:
+            except VerificationError as exc:
                 cached = exc
             self._cache[verification_method_id] = cached
-        if isinstance(cached, KeyResolutionError):
+        if isinstance(cached, VerificationError):
             raise cached
         return cached
 
@@ -394,19 +377,38 @@ class CompositeResolver:
         resolver = next((r for prefix, r in self.resolvers if vm_id.startswith(prefix)), None)
         if resolver is None:
             supported = ", ".join(prefix.rstrip(":/") for prefix, _ in self.resolvers)
-            raise KeyResolutionError(f"No resolver for the verification method {vm_id} (supported: {supported}).")
+            raise KeyUnavailable(
+                f"This verifier cannot resolve the verification method {vm_id} (supported: {supported}).",
+                code="key_method_unsupported",
+            )
         try:
             return resolver.resolve(vm_id)
         except FetchError as exc:
-            failure: KeyResolutionError = KeyResolutionError(f"Could not fetch the key {vm_id}: {exc.message}")
-            failure.__cause__ = exc
-        except KeyResolutionError as exc:
-            failure = exc
+            raise KeyUnavailable(f"Could not fetch the key {vm_id}: {exc.message}") from exc
+        except (KeyResolutionError, Indeterminate):
+            raise
         except VerificationError as exc:
             raise KeyResolutionError(exc.message) from exc
-        if self.fallback_fragment and isinstance(failure.__cause__, FetchError) and "#z6Mk" in vm_id:
-            return FragmentKeyResolver().resolve(vm_id)
-        raise failure
+
+    def issuer_profile(self, url: str) -> dict[str, Any]:
+        """The issuer profile published at an https issuer id, which may list or link the issuer's keys.
+
+        KeyUnavailable when it cannot be fetched (or remote fetching is off); KeyResolutionError when what is
+        there cannot speak for `url` (not a JSON object, or another id).
+        """
+        if self._https is None:
+            raise KeyUnavailable(f"The issuer profile {url} was not fetched: remote resolution is disabled.")
+        try:
+            document = self._https.document(url)
+        except FetchError as exc:
+            raise KeyUnavailable(f"Could not fetch the issuer profile {url}: {exc.message}") from exc
+        if not isinstance(document, dict):
+            raise KeyResolutionError(f"The issuer profile at {url} is not a JSON object.")
+        if document.get("id") != url:
+            raise KeyResolutionError(
+                f"The document at {url} has id {document.get('id')!r}, so it cannot speak for the issuer {url}."
+            )
+        return document
 
 
 def _standard_resolvers(
@@ -414,13 +416,15 @@ def _standard_resolvers(
     *,
     did_web: DidWebResolver | None = None,
     local_documents: LocalDocuments | None = None,
+    https: HttpsResolver | None = None,
 ) -> list[tuple[str, KeyResolver]]:
     resolvers: list[tuple[str, KeyResolver]] = [
         ("did:key:", DidKeyResolver()),
+        ("did:jwk:", DidJwkResolver()),
         ("did:web:", did_web or DidWebResolver(client, local_documents)),
     ]
     if client is not None:
-        https = HttpsResolver(client)
+        https = https or HttpsResolver(client)
         resolvers.append(("https://", https))
         if client.allow_http:
             resolvers.append(("http://", https))

@@ -1,9 +1,12 @@
 """Verify an Open Badges 3.0 credential and say, check by check, why it can or cannot be trusted.
 
-The order follows OB 3.0 §9 (conformance, proof, status, recipient, endorsements) with the key-provenance
-rule of the implementation guide (the key must belong to the issuer). A report is `valid` when no check
-failed; warnings (weaker key provenance, status that could not be checked, VCDM 1.1) are shown but do not
-invalidate. Input that cannot be verified at all raises InputError; every other problem becomes a check.
+The order follows OB 3.0 §9 (conformance, proof, status, recipient, endorsements) with the key-binding rule
+of verification/binding.py (a signature counts only with a key bound to the issuer). The verdict is three-
+valued: `valid` when every required check passed, `invalid` when one failed, `indeterminate` when none failed
+but one could not be completed (a document or list unreachable, the work budget spent). Warnings (VCDM 1.1, a
+deprecated suite, a failed endorsement) are shown but change nothing. Input that cannot be verified at all
+raises InputError; the platform being unable to answer raises PlatformUnavailable; every other problem becomes
+a check.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from verification.errors import Indeterminate, InputError, VerificationError
+from verification.binding import IssuerProfiles, bind
+from verification.errors import Indeterminate, InputError, PlatformUnavailable, VerificationError
 from verification.inputs import (
     ParsedInput,
     check_object_depth,
@@ -25,11 +29,23 @@ from verification.inputs import (
     unverified_jws_credential,
 )
 from verification.jwt import JwtVerification, decode_vc_jwt
-from verification.keys import KeyResolver, VerificationMethod
-from verification.report import FAILED, INDETERMINATE, PASSED, SKIPPED, WARNING, Check, Report, summarize, verdict_of, worst
+from verification.keys import KeyResolver
+from verification.report import (
+    FAILED,
+    INDETERMINATE,
+    PASSED,
+    SKIPPED,
+    WARNING,
+    Check,
+    Report,
+    summarize,
+    verdict_of,
+    worst,
+)
 from verification.schema import evaluate_schema
 from verification.status import StatusListSource, check_status
 from verification.suites import verify_proofs
+from verification.suites.base import ProofResult
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +80,12 @@ def verify(
     filename: str | None = None,
     content_type: str | None = None,
     companion_status: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None,
+    issuer_profiles: IssuerProfiles | None = None,
 ) -> Report:
     """Verify one credential (JSON, VC-JWT, baked PNG/SVG, or an already parsed dict).
+
+    `issuer_profiles` fetches the profile of an https issuer to see whether it vouches for a key controlled by
+    someone else (a DID it links); by default the resolver is asked when it can (CompositeResolver can).
 
     `companion_status` lets a caller that knows more about an issuer add status entries the credential
     implies but cannot carry (OB 3.0 allows one `credentialStatus`; the platform publishes its
@@ -81,7 +101,15 @@ def verify(
         parsed = ParsedInput(kind="json", credential=credential_from_object(data), jws=None, raw_text="")
     else:
         parsed = parse_input(data, filename=filename, content_type=content_type)
-    context = _Context(resolver=resolver, status_source=status_source, now=moment, companion_status=companion_status)
+    if issuer_profiles is None and isinstance(resolver, IssuerProfiles):
+        issuer_profiles = resolver
+    context = _Context(
+        resolver=resolver,
+        status_source=status_source,
+        now=moment,
+        companion_status=companion_status,
+        issuer_profiles=issuer_profiles,
+    )
     return _verify_parsed(parsed, context, recipient=recipient, endorsement=False)
 
 
@@ -93,11 +121,13 @@ class _Context:
         status_source: StatusListSource,
         now: datetime,
         companion_status: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None,
+        issuer_profiles: IssuerProfiles | None = None,
     ) -> None:
         self.resolver = resolver
         self.status_source = status_source
         self.now = now
         self.companion_status = companion_status
+        self.issuer_profiles = issuer_profiles
 
 
 def _verify_parsed(parsed: ParsedInput, ctx: _Context, *, recipient: str | None, endorsement: bool) -> Report:
@@ -130,7 +160,7 @@ def _verify_parsed(parsed: ParsedInput, ctx: _Context, *, recipient: str | None,
             Check("issuer_key", SKIPPED, "No proof could be checked, so the key was not attributed.", "not_attributed")
         )
     elif jwt is not None:
-        checks.extend(_guard_many("proof", lambda: _jwt_checks(jwt, credential)))
+        checks.extend(_guard_many("proof", lambda: _jwt_checks(jwt, credential, ctx)))
     else:
         checks.extend(_guard_many("proof", lambda: _ldp_checks(credential, ctx)))
     checks.extend(_guard_many("valid_from", lambda: _date_checks(credential, ctx.now)))
@@ -170,6 +200,9 @@ def _guard_many(check_id: str, step: Callable[[], list[Check]]) -> list[Check]:
         return [Check(check_id, INDETERMINATE, exc.message, exc.code)]
     except VerificationError as exc:
         return [Check(check_id, FAILED, exc.message, exc.code)]
+    except PlatformUnavailable:
+        # Not a finding about the credential: the caller answers "try again later" (503), never "invalid".
+        raise
     except Exception:
         # A defect in a check must not crash the report nor pass silently: log it, fail the check.
         logger.exception("verification step %s raised unexpectedly", check_id)
@@ -318,6 +351,9 @@ def issuer_id(credential: dict[str, Any]) -> str | None:
 
 
 def _ldp_checks(credential: dict[str, Any], ctx: _Context) -> list[Check]:
+    """Every proof in the set must verify (VC Data Integrity: a proof set holds only if each proof does), and at
+    least one must be made with a key bound to the issuer; the others are bound to their own controllers by
+    resolution (an endorser's additional proof)."""
     if not credential.get("proof"):
         return [
             Check("proof", FAILED, "The credential carries no proof, so nothing shows who issued it.", "no_proof"),
@@ -334,26 +370,80 @@ def _ldp_checks(credential: dict[str, Any], ctx: _Context) -> list[Check]:
         label = result.suite or "unknown suite"
         lines.append(f"proof {number} ({label}): {result.message}" if len(results) > 1 else result.message)
     message = " ".join(_sentence(line) for line in lines)
-    verified = [result for result in results if result.verified]
     # A controller mismatch means the signature itself is correct; whether the key may speak for the issuer
     # is the issuer_key check's question, so the two findings are reported separately.
-    signed = verified or [result for result in results if result.code == "controller_mismatch"]
-    if not signed:
-        return [
-            Check("proof", FAILED, message, results[0].code),
-            Check(
-                "issuer_key",
-                SKIPPED,
-                "No proof verified, so the key was not attributed to the issuer.",
-                "not_attributed",
-            ),
-        ]
+    signed = [result for result in results if result.verified or result.code == "controller_mismatch"]
+    broken = [r for r in results if not (r.verified or r.code == "controller_mismatch" or r.indeterminate)]
+    unchecked = [result for result in results if result.indeterminate]
+    chain = _chain_problem(results)
+    if broken or chain:
+        first = broken[0].code if broken else "proof_chain_invalid"
+        text = message if not chain else f"{message} {chain}"
+        return [Check("proof", FAILED, text, first), _attribution(signed, credential, ctx)]
+    if unchecked:
+        return [Check("proof", INDETERMINATE, message, unchecked[0].code), _attribution(signed, credential, ctx)]
     chosen = signed[0]
     deprecated = _deprecated(chosen.proof)
     status = WARNING if deprecated else PASSED
     if deprecated:
         message += f" Note: {deprecated}."
-    return [Check("proof", status, message, chosen.code), _key_check(chosen.verification_method, credential)]
+    return [Check("proof", status, message, chosen.code), _attribution(signed, credential, ctx)]
+
+
+def _chain_problem(results: list[ProofResult]) -> str | None:
+    """A `previousProof` must name proofs of the same set and the chain must not loop (VC Data Integrity §4)."""
+    proofs = [result.proof for result in results if isinstance(result.proof, dict)]
+    ids = {proof.get("id") for proof in proofs if isinstance(proof.get("id"), str)}
+    follows: dict[str, list[str]] = {}
+    for proof in proofs:
+        previous = proof.get("previousProof")
+        if previous is None:
+            continue
+        named = [previous] if isinstance(previous, str) else previous if isinstance(previous, list) else [None]
+        if any(not isinstance(item, str) or item not in ids for item in named):
+            return "A previousProof names a proof that is not in the credential's proof set."
+        if isinstance(proof.get("id"), str):
+            follows[proof["id"]] = named
+    visiting: set[str] = set()
+    done: set[str] = set()
+
+    def loops(node: str) -> bool:
+        if node in done:
+            return False
+        if node in visiting:
+            return True
+        visiting.add(node)
+        found = any(loops(item) for item in follows.get(node, []))
+        visiting.discard(node)
+        done.add(node)
+        return found
+
+    if any(loops(node) for node in follows):
+        return "The proofs' previousProof references form a loop."
+    return None
+
+
+def _attribution(signed: list[ProofResult], credential: dict[str, Any], ctx: _Context) -> Check:
+    """issuer_key: at least one correctly signed proof's key is bound to the issuer."""
+    if not signed:
+        return Check(
+            "issuer_key", SKIPPED, "No proof verified, so the key was not attributed to the issuer.", "not_attributed"
+        )
+    issuer = issuer_id(credential)
+    bindings = []
+    for result in signed:
+        if result.verification_method is None:
+            continue
+        binding = bind(result.verification_method, issuer, ctx.issuer_profiles)
+        if binding.bound:
+            return Check("issuer_key", PASSED, binding.message, binding.code)
+        bindings.append(binding)
+    if not bindings:
+        return Check("issuer_key", FAILED, "The proof verified but its key was not reported.", "key_not_bound")
+    pending = [binding for binding in bindings if binding.status == INDETERMINATE]
+    if pending:
+        return Check("issuer_key", INDETERMINATE, pending[0].message, pending[0].code)
+    return Check("issuer_key", FAILED, bindings[0].message, bindings[0].code)
 
 
 def _sentence(text: str) -> str:
@@ -367,70 +457,30 @@ def _deprecated(proof: dict[str, Any] | None) -> str | None:
     return DEPRECATED_SUITES.get(str(proof.get("cryptosuite"))) or DEPRECATED_SUITES.get(str(proof.get("type")))
 
 
-def _resolvable(identifier: str) -> bool:
-    """Whether an issuer id can name keys at all: a URL or DID can, a urn:uuid or similar cannot."""
-    return identifier.startswith(("https://", "http://", "did:"))
-
-
-def _key_check(method: VerificationMethod | None, credential: dict[str, Any]) -> Check:
-    issuer = issuer_id(credential)
-    if method is None:
-        return Check("issuer_key", WARNING, "The proof verified but its key was not reported.", "key_unknown")
-    if issuer is None:
-        return Check("issuer_key", FAILED, "The credential names no issuer id to attribute the key to.", "no_issuer")
-    if "assertionMethod" not in method.relationships:
-        return Check(
-            "issuer_key",
-            FAILED,
-            f"The key {method.id} is not listed under assertionMethod, so it may not be used to issue credentials.",
-            "not_assertion_method",
-        )
-    if method.controller != issuer:
-        if not _resolvable(issuer):
-            # Nothing can bind a key to an identifier like urn:uuid:…; the 1EdTech validator accepts such
-            # credentials, so this is reported prominently rather than failed.
-            return Check(
-                "issuer_key",
-                WARNING,
-                f"The issuer id {issuer} cannot be resolved to keys, so the signing key ({method.controller}) cannot "
-                "be confirmed as the issuer's: the issuer's identity is not verified.",
-                "issuer_unbound",
-            )
-        return Check(
-            "issuer_key",
-            FAILED,
-            f"The key {method.id} is controlled by {method.controller}, not by the issuer {issuer}.",
-            "controller_mismatch",
-        )
-    if method.provenance == "fragment":
-        return Check(
-            "issuer_key",
-            WARNING,
-            f"The key was taken from the verification method URL itself ({method.id}) without the issuer's "
-            "document confirming it: anyone can sign with a key named that way.",
-            "key_from_fragment",
-        )
-    if method.provenance == "did:key":
-        return Check("issuer_key", PASSED, f"The issuer {issuer} is a did:key: the identifier is the key.", "key_bound")
-    return Check("issuer_key", PASSED, f"The signing key {method.id} is listed by the issuer {issuer}.", "key_bound")
-
-
-def _jwt_checks(jwt: JwtVerification, credential: dict[str, Any]) -> list[Check]:
-    """Fold the VC-JWT checks into `proof` (header, signature, claims) and `issuer_key` (key, controller)."""
+def _jwt_checks(jwt: JwtVerification, credential: dict[str, Any], ctx: _Context) -> list[Check]:
+    """Fold the VC-JWT checks into `proof` (header, signature, claims) and `issuer_key` (key found, bound)."""
     proof_parts = [check for check in jwt.checks if check[0] in ("jwt_header", "jwt_signature", "jwt_claims")]
     key_parts = [check for check in jwt.checks if check[0] not in ("jwt_header", "jwt_signature", "jwt_claims")]
     proof_status = worst([status for _, status, _ in proof_parts]) if proof_parts else FAILED
-    if not jwt.signature_valid:
+    if not jwt.signature_valid and proof_status != INDETERMINATE:
         proof_status = FAILED
     proof_message = " ".join(_sentence(message) for _, _, message in proof_parts)
     checks = [Check("proof", proof_status, proof_message or "The token could not be checked.", "jwt")]
-    if key_parts:
-        key_status = worst([status for _, status, _ in key_parts])
-        key_message = " ".join(_sentence(message) for _, _, message in key_parts)
-        code = "controller_mismatch" if any(c[0] == "controller_mismatch" for c in key_parts) else "jwt_key"
-        checks.append(Check("issuer_key", key_status, key_message, code))
-    else:
+    key_status = worst([status for _, status, _ in key_parts]) if key_parts else SKIPPED
+    if key_status in (FAILED, INDETERMINATE):
+        culprit = next(part for part in key_parts if part[1] == key_status)
+        checks.append(Check("issuer_key", key_status, _sentence(culprit[2]), culprit[0]))
+    elif jwt.verification_method is None:
         checks.append(Check("issuer_key", SKIPPED, "The token names no key.", "not_attributed"))
+    elif not jwt.signature_valid:
+        checks.append(
+            Check(
+                "issuer_key", SKIPPED, "The signature did not verify, so the key was not attributed.", "not_attributed"
+            )
+        )
+    else:
+        binding = bind(jwt.verification_method, issuer_id(credential), ctx.issuer_profiles)
+        checks.append(Check("issuer_key", binding.status, binding.message, binding.code))
     return checks
 
 
@@ -487,13 +537,24 @@ def _date_checks(credential: dict[str, Any], now: datetime) -> list[Check]:
 # status, refresh
 
 
-def _list_signature_ok(list_credential: dict[str, Any], resolver: KeyResolver) -> bool:
-    """A status list counts only when one of its proofs verifies with a key of the list's own issuer."""
+def _list_signature_ok(list_credential: dict[str, Any], ctx: _Context) -> bool:
+    """A status list counts only when its proofs verify with a key bound to the list's own issuer.
+
+    False when a proof fails or no key is bound; Indeterminate when that could not be established.
+    """
     list_issuer = issuer_id(list_credential)
-    for result in verify_proofs(list_credential, resolver):
-        method = result.verification_method
-        if result.verified and method is not None and (list_issuer is None or method.controller == list_issuer):
-            return True
+    results = verify_proofs(list_credential, ctx.resolver)
+    if not results or any(not r.verified and r.code != "controller_mismatch" and not r.indeterminate for r in results):
+        return False
+    pending = next((result for result in results if result.indeterminate), None)
+    if pending is not None:
+        raise Indeterminate(f"The status list's signature could not be checked: {pending.message}", code=pending.code)
+    outcomes = [bind(r.verification_method, list_issuer, ctx.issuer_profiles) for r in results if r.verification_method]
+    if any(outcome.bound for outcome in outcomes):
+        return True
+    pending_binding = next((outcome for outcome in outcomes if outcome.status == INDETERMINATE), None)
+    if pending_binding is not None:
+        raise Indeterminate(pending_binding.message, code=pending_binding.code)
     return False
 
 
@@ -506,7 +567,7 @@ def _status_check(credential: dict[str, Any], ctx: _Context) -> Check:
     outcomes = check_status(
         credential,
         ctx.status_source,
-        verify_list=lambda document: _list_signature_ok(document, ctx.resolver),
+        verify_list=lambda document: _list_signature_ok(document, ctx),
         now=ctx.now,
     )
     status = worst([outcome.status for outcome in outcomes])
@@ -579,8 +640,11 @@ def _endorsement_check(credential: dict[str, Any], ctx: _Context, reports: list[
         reports.append(report)
         if not report.valid:
             endorser = report.summary["issuer"]["name"] or report.summary["issuer"]["id"] or "unknown endorser"
-            failed = ", ".join(check.id for check in report.failures)
-            problems.append(f"{label} by {endorser} failed ({failed})")
+            if report.verdict == "invalid":
+                problems.append(f"{label} by {endorser} failed ({', '.join(c.id for c in report.failures)})")
+            else:
+                unfinished = ", ".join(check.id for check in report.unfinished)
+                problems.append(f"{label} by {endorser} could not be fully checked ({unfinished})")
     if len(endorsements) > MAX_ENDORSEMENTS:
         problems.append(f"only the first {MAX_ENDORSEMENTS} of {len(endorsements)} endorsements were checked")
     checked = min(len(endorsements), MAX_ENDORSEMENTS)
@@ -601,6 +665,7 @@ def _embedded_check(credential: dict[str, Any], ctx: _Context) -> Check:
         return Check("embedded", SKIPPED, "The CLR bundles no credentials.", "none")
     items = items if isinstance(items, list) else [items]
     problems: list[str] = []
+    unfinished: list[str] = []
     for number, item in enumerate(items[:MAX_EMBEDDED], start=1):
         label = f"credential {number}"
         try:
@@ -608,15 +673,18 @@ def _embedded_check(credential: dict[str, Any], ctx: _Context) -> Check:
         except VerificationError as exc:
             problems.append(f"{label} cannot be read: {exc.message}")
             continue
-        if not report.valid:
-            name = report.summary.get("achievement", {}).get("name") or "unnamed"
-            failed = ", ".join(check.id for check in report.failures)
-            problems.append(f"{label} ({name}) failed ({failed})")
+        name = report.summary.get("achievement", {}).get("name") or "unnamed"
+        if report.verdict == "invalid":
+            problems.append(f"{label} ({name}) failed ({', '.join(check.id for check in report.failures)})")
+        elif report.verdict == "indeterminate":
+            checks = ", ".join(check.id for check in report.unfinished)
+            unfinished.append(f"{label} ({name}) could not be fully checked ({checks})")
     if len(items) > MAX_EMBEDDED:
         problems.append(f"only the first {MAX_EMBEDDED} of {len(items)} credentials can be checked")
-    if problems:
-        text = "; ".join(problems)
-        return Check("embedded", FAILED, _sentence(text[:1].upper() + text[1:]), "embedded_invalid")
+    if problems or unfinished:
+        text = "; ".join(problems + unfinished)
+        status, code = (FAILED, "embedded_invalid") if problems else (INDETERMINATE, "embedded_indeterminate")
+        return Check("embedded", status, _sentence(text[:1].upper() + text[1:]), code)
     plural = "s" if len(items) != 1 else ""
     return Check("embedded", PASSED, f"All {len(items)} bundled credential{plural} verify.", "embedded_valid")
 

@@ -1,8 +1,13 @@
 """Credential status: W3C Bitstring Status List, the legacy StatusList2021 and 1EdTech's revocation list.
 
 A status answer is only as trustworthy as the list it came from, so every list credential is checked for
-its purpose and (through `verify_list`) its signature before a bit is read. A list that cannot be fetched is
-never read as "not revoked": the outcome is a warning that says the status could not be checked.
+its purpose and (through `verify_list`) its signature before a bit is read. A list that cannot be fetched,
+is not signed by a key bound to its issuer, is for another purpose or does not cover the index is never read
+as "not revoked": the outcome is `indeterminate` (the status could not be determined). A malformed entry in
+the credential itself, or a set bit, is `failed`.
+
+A caller that holds lists as its source of truth (the platform, for its own issuers) returns a TrustedStatusList
+from its source instead of a signed document: the bits are read directly, with nothing to re-sign or re-verify.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from verification.errors import FetchError, VerificationError
+from verification.errors import FetchError, Indeterminate, PlatformUnavailable, VerificationError
 
 if TYPE_CHECKING:
     from verification.http import HardenedClient
@@ -39,6 +44,7 @@ STATUS_LIST_ACCEPT = "application/vc+ld+json, application/vc, application/ld+jso
 
 PASSED = "passed"
 FAILED = "failed"
+INDETERMINATE = "indeterminate"
 WARNING = "warning"
 SKIPPED = "skipped"
 
@@ -140,13 +146,25 @@ def _read_value(bits: bytes, index: int, size: int) -> int:
 # Where lists come from
 
 
-class StatusListSource(Protocol):
-    """Returns the JSON of a status list credential (or of a 1EdTech revocation list) for a URL.
+@dataclass(frozen=True)
+class TrustedStatusList:
+    """A list read from the caller's own records (its source of truth), not from a signed document."""
 
-    Raises FetchError (or another VerificationError) when the list cannot be obtained.
+    url: str
+    purpose: str
+    issuer: str
+    bits: bytes
+
+
+class StatusListSource(Protocol):
+    """Returns the JSON of a status list credential (or of a 1EdTech revocation list) for a URL, or a
+    TrustedStatusList for a list the caller itself keeps.
+
+    Raises FetchError (or another VerificationError) when the list cannot be obtained, PlatformUnavailable when
+    the caller's own records cannot be read.
     """
 
-    def get(self, url: str) -> dict[str, Any]: ...
+    def get(self, url: str) -> dict[str, Any] | TrustedStatusList: ...
 
 
 class HttpStatusListSource:
@@ -185,7 +203,7 @@ class MappingStatusListSource:
 @dataclass(frozen=True)
 class StatusOutcome:
     check_id: str
-    status: str  # passed | failed | warning | skipped
+    status: str  # passed | failed | indeterminate | warning | skipped
     code: str
     message: str
 
@@ -206,8 +224,9 @@ def check_status(
 ) -> list[StatusOutcome]:
     """One outcome per `credentialStatus` entry; a single `skipped` outcome when there is none.
 
-    `verify_list` checks a status list credential's proof; when it is None the list is used unverified and
-    the message says so.
+    `verify_list` says whether a status list credential's proof verifies with a key bound to the list's
+    issuer (raising Indeterminate when that cannot be established); when it is None no signed list can be
+    trusted, so every fetched list gives `indeterminate`.
     """
     now = now or datetime.now(UTC)
     status = credential.get("credentialStatus")
@@ -238,10 +257,15 @@ def _check_entry(
         if REVOCATION_LIST in types:
             return _check_revocation_list(credential, entry, source)
     except StatusListError as exc:
-        return StatusOutcome(CHECK_ID, FAILED, exc.code, exc.message)
+        # The credential's own entry is wrong: that never changes, so it fails. A list that cannot be used
+        # (wrong type or purpose, bad signature, undecodable, too short) leaves the status unknown.
+        status = FAILED if exc.code == "status_entry_invalid" else INDETERMINATE
+        return StatusOutcome(CHECK_ID, status, exc.code, _sentence(exc.message))
+    except Indeterminate as exc:
+        return StatusOutcome(CHECK_ID, INDETERMINATE, exc.code, _sentence(exc.message))
     return StatusOutcome(
         CHECK_ID,
-        WARNING,
+        INDETERMINATE,
         "unsupported_status_type",
         f"The status type {entry_type!r} is not supported, so the credential's status could not be checked.",
     )
@@ -254,7 +278,7 @@ def _entry_invalid(message: str) -> StatusOutcome:
 def _unavailable(url: str, reason: str) -> StatusOutcome:
     return StatusOutcome(
         CHECK_ID,
-        WARNING,
+        INDETERMINATE,
         "status_unavailable",
         f"The status could not be checked: the list {url} could not be retrieved. {_sentence(reason)}",
     )
@@ -265,18 +289,24 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _fetch(source: StatusListSource, url: str) -> dict[str, Any] | StatusOutcome:
+def _fetch(source: StatusListSource, url: str) -> dict[str, Any] | TrustedStatusList | StatusOutcome:
     try:
         document = source.get(url)
     except VerificationError as exc:
         return _unavailable(url, exc.message)
+    except PlatformUnavailable:
+        raise
     except Exception as exc:
         # The source is pluggable (a database lookup, an HTTP client); whatever goes wrong there means
         # "status unknown", never "not revoked" and never a crash of the whole verification.
         logger.warning("status list source failed for %s", url, exc_info=True)
         return _unavailable(url, type(exc).__name__)
+    if isinstance(document, TrustedStatusList):
+        return document
     if not isinstance(document, dict):
-        return StatusOutcome(CHECK_ID, FAILED, "status_list_invalid", f"The status list at {url} is not a JSON object.")
+        return StatusOutcome(
+            CHECK_ID, INDETERMINATE, "status_list_invalid", f"The status list at {url} is not a JSON object."
+        )
     return document
 
 
@@ -341,6 +371,8 @@ def _check_bitstring(
     fetched = _fetch(source, url)
     if isinstance(fetched, StatusOutcome):
         return fetched
+    if isinstance(fetched, TrustedStatusList):
+        return _read_trusted(credential, fetched, purpose, index, size)
     list_credential = fetched
 
     list_types = list_credential.get("type")
@@ -361,23 +393,47 @@ def _check_bitstring(
 
     notes: list[str] = []
     if verify_list is None:
-        notes.append("the list's signature was not checked")
-    elif not _safe_verify(verify_list, list_credential):
-        raise StatusListError(f"The status list credential at {url} does not carry a valid signature.")
+        raise StatusListError(f"The status list at {url} was not checked: no signature verifier was given.")
+    if not _safe_verify(verify_list, list_credential):
+        raise StatusListError(
+            f"The status list credential at {url} does not carry a valid signature by a key bound to its issuer."
+        )
     credential_issuer, list_issuer = _issuer_id(credential), _issuer_id(list_credential)
     if credential_issuer and list_issuer and credential_issuer != list_issuer:
         notes.append(f"the list is issued by {list_issuer}, not by the credential's issuer")
     list_expiry = _parse_time(list_credential.get("validUntil") or list_credential.get("expirationDate"))
     if list_expiry is not None and list_expiry < now:
-        notes.append(f"the list expired on {list_expiry.isoformat()} and may be out of date")
+        raise StatusListError(
+            f"The status list at {url} expired on {list_expiry.isoformat()}, so the credential's current status "
+            "is not known."
+        )
 
     bits = decode_bitstring(subject.get("encodedList"))  # type: ignore[arg-type]
+    return _answer(bits, url, purpose, index, size, notes)
+
+
+def _read_trusted(
+    credential: dict[str, Any], trusted: TrustedStatusList, purpose: str, index: int, size: int
+) -> StatusOutcome:
+    if trusted.purpose != purpose:
+        raise StatusListError(
+            f"The status entry's purpose is {purpose!r} but the list at {trusted.url} is for {trusted.purpose!r}; "
+            "a list must not be read for another purpose."
+        )
+    notes = []
+    if _issuer_id(credential) != trusted.issuer:
+        notes.append(f"the list is kept by {trusted.issuer}, not by the credential's issuer")
+    return _answer(trusted.bits, trusted.url, purpose, index, size, notes)
+
+
+def _answer(bits: bytes, url: str, purpose: str, index: int, size: int, notes: list[str]) -> StatusOutcome:
     if (index + 1) * size > len(bits) * 8:
-        return _entry_invalid(f"statusListIndex {index} is outside the status list ({len(bits) * 8 // size} entries).")
+        raise StatusListError(f"statusListIndex {index} is outside the status list ({len(bits) * 8 // size} entries).")
     value = _read_value(bits, index, size)
 
     suffix = f" ({'; '.join(notes)})" if notes else ""
-    # A caveat (unverified or expired list, another issuer's list) turns a clean answer into a warning.
+    # A caveat (a list another issuer signed, as the credential's issuer chose) turns a clean answer into a
+    # warning; it is shown, and the answer still comes from a list bound to its signer.
     clean = WARNING if notes else PASSED
     if purpose == "message":
         return StatusOutcome(
@@ -403,8 +459,12 @@ def _check_bitstring(
 def _safe_verify(verify_list: Callable[[dict[str, Any]], bool], list_credential: dict[str, Any]) -> bool:
     try:
         return bool(verify_list(list_credential))
+    except Indeterminate:
+        raise
     except VerificationError:
         return False
+    except PlatformUnavailable:
+        raise
     except Exception:
         logger.warning("status list signature check failed unexpectedly", exc_info=True)
         return False
@@ -422,13 +482,15 @@ def _check_revocation_list(
     if not isinstance(credential_id, str) or not credential_id:
         return StatusOutcome(
             CHECK_ID,
-            WARNING,
+            INDETERMINATE,
             "status_unavailable",
             "The status could not be checked: the credential has no id to look up in the revocation list.",
         )
     fetched = _fetch(source, url)
     if isinstance(fetched, StatusOutcome):
         return fetched
+    if isinstance(fetched, TrustedStatusList):
+        raise StatusListError(f"The list at {url} is a bitstring status list, not a 1EdTech revocation list.")
     revoked_list = fetched.get("revokedCredential")
     if revoked_list is None and isinstance(fetched.get("credentialSubject"), dict):
         revoked_list = fetched["credentialSubject"].get("revokedCredential")

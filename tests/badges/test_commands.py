@@ -48,7 +48,8 @@ def test_issue_then_verify_json(achievement, tmp_path, capsys):
     report = json.loads(out)
     assert report["valid"] is True
     assert report["format"] == "ldp"
-    assert set(report) == {"valid", "format", "checks", "credential"}
+    assert set(report) == {"valid", "verdict", "format", "checks", "credential"}
+    assert report["verdict"] == "valid"
     assert {c["id"] for c in report["checks"]} >= {"format", "schema", "proof", "valid_from", "status"}
     assert report["credential"]["issuer"]["id"] == "did:web:badges.example.test:issuers:uni"
 

@@ -214,29 +214,35 @@ def test_verify_by_unknown_id_is_404(client, db):
 # Foreign credentials (the 1EdTech samples, offline)
 
 
-def test_foreign_baked_svg_is_valid_with_warnings(client, db):
+def test_foreign_baked_svg_with_a_key_in_its_header_is_not_valid(client, db):
     upload = SimpleUploadedFile("simple-jwt.svg", (SAMPLES / "simple-jwt.svg").read_bytes(), "image/svg+xml")
     response = client.post("/verify", {"file": upload})
     html = response.content.decode()
     assert response.status_code == 200
-    assert response.context["verdict"] == "Valid"
-    assert statuses(response)["issuer_key"] == "warning"
-    assert response.context["reason"] == "No check failed; 2 warnings below say what could not be fully confirmed."
-    assert '<span class="badge-status check-warning">Warning</span>' in html
+    assert response.context["verdict"] == "Not valid"
+    assert statuses(response)["issuer_key"] == "failed"
+    assert "nothing binds it to the issuer" in response.context["reason"]
+    assert 'data-verdict="invalid"' in html and "✓" not in html
     assert FOREIGN_NOTE in html
     assert "Example Corp" in html and "Teamwork" in html
 
 
-def test_foreign_baked_png_with_a_fragment_key_is_valid_with_a_warning(client, db):
+def test_foreign_baked_png_with_a_fragment_key_could_not_be_fully_checked(client, db):
     upload = SimpleUploadedFile("simple-json.png", (SAMPLES / "simple-json.png").read_bytes(), "image/png")
     response = client.post("/verify", {"file": upload})
+    html = response.content.decode()
     assert response.status_code == 200
-    # The issuer's key document cannot be fetched here: the key comes from the URL fragment, reported as a
-    # warning on the issuer's key (docs/decisions.md D9), while the signature itself verifies.
-    assert response.context["verdict"] == "Valid"
-    assert statuses(response)["proof"] == "passed"
-    assert statuses(response)["issuer_key"] == "warning"
-    assert FOREIGN_NOTE in response.content.decode()
+    # The issuer's document, which alone could bind the key named in the URL fragment, cannot be fetched in
+    # the tests: indeterminate, never valid (docs/decisions.md D26).
+    assert response.context["verdict"] == "Could not be fully checked"
+    assert statuses(response)["proof"] == "indeterminate"
+    assert response.context["reason"] == (
+        "Could not be fully checked right now: the issuer's public key could not be retrieved — try again later. "
+        "It is not shown as valid until it is."
+    )
+    assert 'data-verdict="indeterminate"' in html and "✓" not in html
+    assert '<span class="badge-status check-indeterminate">Could not check</span>' in html
+    assert FOREIGN_NOTE in html
 
 
 def test_foreign_expired(client, db):

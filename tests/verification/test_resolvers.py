@@ -1,6 +1,9 @@
-"""Verification method resolution: documents, did:web, https, fragment fallback, JWKS."""
+"""Verification method resolution: documents, did:web, did:jwk, https, keys in fragments (never trusted), JWKS."""
 
 from __future__ import annotations
+
+import base64
+import json
 
 import base58
 import pytest
@@ -8,13 +11,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tests.verification.test_http import LocalServer
-from verification.errors import KeyResolutionError
+from verification.errors import KeyResolutionError, KeyUnavailable
 from verification.http import HardenedClient
-from verification.keys import ed25519_public_to_multibase, multibase_b58_encode, public_jwk
+from verification.keys import VerificationMethod, ed25519_public_to_multibase, multibase_b58_encode, public_jwk
 from verification.resolvers import (
     CompositeResolver,
     DidWebResolver,
-    FragmentKeyResolver,
     HttpsResolver,
     did_web_to_url,
     jwks_contains,
@@ -264,8 +266,8 @@ def test_did_web_document_with_other_id_is_refused(server: LocalServer) -> None:
         DidWebResolver(local_client(), scheme="http").resolve(f"{did}#key-1")
 
 
-def test_did_web_fetch_failure_is_a_key_error(server: LocalServer) -> None:
-    with pytest.raises(KeyResolutionError, match="Could not fetch the DID document .*HTTP 404") as caught:
+def test_did_web_fetch_failure_leaves_the_key_unavailable(server: LocalServer) -> None:
+    with pytest.raises(KeyUnavailable, match="Could not fetch the DID document .*HTTP 404") as caught:
         DidWebResolver(local_client(), scheme="http").resolve(f"{served_did(server)}#key-1")
     assert caught.value.__cause__ is not None
 
@@ -295,7 +297,7 @@ def test_did_web_needs_a_fragment() -> None:
 
 
 def test_remote_did_web_without_client() -> None:
-    with pytest.raises(KeyResolutionError, match="remote did:web resolution is disabled"):
+    with pytest.raises(KeyUnavailable, match="remote did:web resolution is disabled"):
         DidWebResolver(None, local_documents=lambda did: None).resolve(f"{DID}#key-1")
 
 
@@ -349,42 +351,22 @@ def test_https_standalone_method_not_confirmed(server: LocalServer) -> None:
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Fragment keys and the composite resolver
+# Keys spelled in fragments, did:jwk and the composite resolver
 
 
-def test_fragment_key() -> None:
-    vm_id = f"https://example.com/issuers/876543#{ED_MULTIBASE}"
-    resolved = FragmentKeyResolver().resolve(vm_id)
-    assert same(resolved.public_key, ED_KEY)
-    assert (resolved.controller, resolved.provenance) == ("https://example.com/issuers/876543", "fragment")
-
-
-def test_fragment_key_refuses_other_fragments() -> None:
-    with pytest.raises(KeyResolutionError, match="#z6Mk"):
-        FragmentKeyResolver().resolve("https://example.com/issuers/1#key-1")
-    # The 1EdTech sample simple-err-proof-method.json: a corrupted fragment (multicodec 0x9fdd).
-    bad = "https://example.edu/issuers/565049#z6MkjZRsdasZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
-    with pytest.raises(KeyResolutionError, match="not an Ed25519 Multikey"):
-        FragmentKeyResolver().resolve(bad)
-
-
-def test_composite_dispatches_did_key_offline() -> None:
-    resolver = CompositeResolver.default(None)
-    did = f"did:key:{ED_MULTIBASE}"
-    resolved = resolver.resolve(f"{did}#{ED_MULTIBASE}")
-    assert (resolved.controller, resolved.provenance) == (did, "did:key")
-
-
-def test_composite_fragment_fallback_only_when_fetch_fails(server: LocalServer) -> None:
+def test_fragment_key_is_unavailable_when_its_document_is(server: LocalServer) -> None:
+    """`…#z6Mk…` names a key, but only the controller's document can say it is theirs: no document, no key."""
     vm_id = server.url(f"/issuers/gone#{ED_MULTIBASE}")
-    with pytest.raises(KeyResolutionError, match="HTTP 404"):
+    with pytest.raises(KeyUnavailable, match="HTTP 404"):
         CompositeResolver.default(local_client()).resolve(vm_id)
-    resolved = CompositeResolver.default(local_client(), fallback_fragment=True).resolve(vm_id)
-    assert resolved.provenance == "fragment"
-    assert resolved.controller == server.url("/issuers/gone")
 
 
-def test_composite_no_fallback_when_document_disagrees(server: LocalServer) -> None:
+def test_fragment_key_offline_is_unavailable() -> None:
+    with pytest.raises(KeyUnavailable, match="cannot resolve"):
+        CompositeResolver.default(None).resolve(f"https://example.edu/issuers/565049#{ED_MULTIBASE}")
+
+
+def test_fragment_key_not_listed_by_its_document_is_refused(server: LocalServer) -> None:
     issuer = server.url("/issuers/1")
     server.json(
         "/issuers/1",
@@ -395,9 +377,25 @@ def test_composite_no_fallback_when_document_disagrees(server: LocalServer) -> N
             ],
         },
     )
-    resolver = CompositeResolver.default(local_client(), fallback_fragment=True)
     with pytest.raises(KeyResolutionError, match="does not list"):
-        resolver.resolve(f"{issuer}#{ED_MULTIBASE}")
+        CompositeResolver.default(local_client()).resolve(f"{issuer}#{ED_MULTIBASE}")
+
+
+def test_did_jwk_is_resolved_offline() -> None:
+    jwk = public_jwk(P256_KEY)
+    encoded = base64.urlsafe_b64encode(json.dumps(jwk).encode()).rstrip(b"=").decode()
+    resolved = CompositeResolver.default(None).resolve(f"did:jwk:{encoded}#0")
+    assert (resolved.controller, resolved.provenance) == (f"did:jwk:{encoded}", "did:jwk")
+    assert same(resolved.public_key, P256_KEY)
+    with pytest.raises(KeyResolutionError, match="one verification method"):
+        CompositeResolver.default(None).resolve(f"did:jwk:{encoded}#1")
+
+
+def test_composite_dispatches_did_key_offline() -> None:
+    resolver = CompositeResolver.default(None)
+    did = f"did:key:{ED_MULTIBASE}"
+    resolved = resolver.resolve(f"{did}#{ED_MULTIBASE}")
+    assert (resolved.controller, resolved.provenance) == (did, "did:key")
 
 
 def test_composite_caches_results_and_failures(server: LocalServer) -> None:
@@ -409,21 +407,29 @@ def test_composite_caches_results_and_failures(server: LocalServer) -> None:
     resolver = CompositeResolver.default(local_client())
     assert resolver.resolve(f"{issuer}#k") is resolver.resolve(f"{issuer}#k")
     for _ in range(2):
-        with pytest.raises(KeyResolutionError):
+        with pytest.raises(KeyUnavailable):
             resolver.resolve(server.url("/missing#k"))
     assert [path for path, _ in server.requests] == ["/issuers/1", "/missing"]
 
 
-@pytest.mark.parametrize("vm_id", ["urn:uuid:1234#key", "", "did:example:123#key"])
-def test_composite_unknown_scheme(vm_id: str) -> None:
-    with pytest.raises(KeyResolutionError):
+@pytest.mark.parametrize("vm_id", ["urn:uuid:1234#key", "did:example:123#key"])
+def test_composite_unknown_scheme_cannot_be_resolved(vm_id: str) -> None:
+    with pytest.raises(KeyUnavailable, match="cannot resolve") as caught:
         CompositeResolver.default(None).resolve(vm_id)
+    assert caught.value.code == "key_method_unsupported"
+
+
+def test_composite_empty_id_is_refused() -> None:
+    with pytest.raises(KeyResolutionError):
+        CompositeResolver.default(None).resolve("")
 
 
 def test_composite_custom_prefix_mapping() -> None:
     class Fixed:
         def resolve(self, verification_method_id: str):
-            return FragmentKeyResolver().resolve(f"https://fixed.example#{ED_MULTIBASE}")
+            return VerificationMethod(
+                id="https://fixed.example#k", controller="https://fixed.example", type="Multikey", public_key=ED_KEY
+            )
 
     resolver = CompositeResolver({"did:": Fixed(), "did:key:": CompositeResolver.default(None)})
     assert resolver.resolve(f"did:key:{ED_MULTIBASE}#{ED_MULTIBASE}").provenance == "did:key"

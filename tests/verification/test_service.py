@@ -22,7 +22,7 @@ from verification.errors import FetchError, InputError
 from verification.jwt import encode_vc_jwt
 from verification.keys import did_key_from_ed25519
 from verification.report import CHECK_IDS, Report
-from verification.resolvers import CompositeResolver
+from verification.resolvers import CompositeResolver, did_web_to_url
 from verification.service import identity_matches, verify
 from verification.status import LIST_SIZE, MappingStatusListSource, encode_bitstring, set_bit
 from verification.suites import create_proof
@@ -47,8 +47,52 @@ class OfflineClient:
         raise FetchError(f"No network in the test environment ({url}).")
 
 
+class IssuerDocumentsClient(OfflineClient):
+    """A machine on which the samples' issuers publish their keys: each controller named by a sample's
+    `<controller>#z6Mk…` verification method serves a controller (or did:web DID) document listing exactly the
+    keys its samples use. This is the binding the fragment convention leaves out (D26); everything else is
+    offline."""
+
+    def __init__(self) -> None:
+        keys: dict[str, set[str]] = {}
+        for path in SAMPLES.glob("*.json"):
+            proofs = json.loads(path.read_text(encoding="utf-8")).get("proof")
+            for proof in proofs if isinstance(proofs, list) else [proofs]:
+                method = proof.get("verificationMethod") if isinstance(proof, dict) else None
+                if isinstance(method, str) and "#z6Mk" in method and not method.startswith("did:key:"):
+                    controller, _, fragment = method.partition("#")
+                    keys.setdefault(controller, set()).add(fragment)
+        self.documents: dict[str, dict[str, Any]] = {}
+        for controller, fragments in keys.items():
+            url = did_web_to_url(controller) if controller.startswith("did:web:") else controller
+            methods = [
+                {
+                    "id": f"{controller}#{fragment}",
+                    "type": "Multikey",
+                    "controller": controller,
+                    "publicKeyMultibase": fragment,
+                }
+                for fragment in sorted(fragments)
+                if fragment.startswith("z6Mk") and len(fragment) == 48
+            ]
+            self.documents[url] = {
+                "id": controller,
+                "verificationMethod": methods,
+                "assertionMethod": [method["id"] for method in methods],
+            }
+
+    def get_json(self, url: str, accept: str = "") -> Any:
+        if url in self.documents:
+            return self.documents[url]
+        return super().get_json(url, accept)
+
+
 def _resolver() -> CompositeResolver:
-    return CompositeResolver.default(OfflineClient(), fallback_fragment=True)  # type: ignore[arg-type]
+    return CompositeResolver.default(IssuerDocumentsClient())  # type: ignore[arg-type]
+
+
+def _offline_resolver() -> CompositeResolver:
+    return CompositeResolver.default(OfflineClient())  # type: ignore[arg-type]
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -59,10 +103,12 @@ def _sample_status_source() -> MappingStatusListSource:
     return MappingStatusListSource({BSL_URL: _load("bsl-testlist.json")})
 
 
-def _verify(data: Any, *, source: MappingStatusListSource | None = None, **kwargs: Any) -> Report:
+def _verify(
+    data: Any, *, source: MappingStatusListSource | None = None, offline: bool = False, **kwargs: Any
+) -> Report:
     return verify(
         data,
-        resolver=_resolver(),
+        resolver=_offline_resolver() if offline else _resolver(),
         status_source=source if source is not None else _sample_status_source(),
         now=NOW,
         **kwargs,
@@ -76,49 +122,67 @@ def _statuses(report: Report) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------------------------
 # Every sample file, with the verdict of INDEX.md
 
-# file -> (valid, checks whose status is asserted)
-VERDICTS: dict[str, tuple[bool, dict[str, str]]] = {
+# file -> (verdict, checks whose status is asserted), with the samples' issuers publishing their keys.
+VERDICTS: dict[str, tuple[str, dict[str, str]]] = {
     # VALID
-    "simple.json": (True, {"proof": "passed", "schema": "passed", "context": "passed", "issuer_key": "warning"}),
-    "simple-did-key-method.json": (True, {"proof": "passed", "schema": "passed", "issuer_key": "warning"}),
-    "simple-did-web-method.json": (True, {"proof": "passed", "schema": "passed"}),
-    "simple-multiple-proofs.json": (True, {"proof": "passed", "schema": "passed"}),
-    "endorsement-valid.json": (True, {"proof": "passed", "schema": "passed", "context": "passed"}),
+    "simple.json": ("valid", {"proof": "passed", "schema": "passed", "context": "passed", "issuer_key": "passed"}),
+    "simple-did-web-method.json": ("valid", {"proof": "passed", "schema": "passed", "issuer_key": "passed"}),
+    "endorsement-valid.json": ("valid", {"proof": "passed", "schema": "passed", "context": "passed"}),
+    "simple-json.png": ("valid", {"format": "passed", "proof": "passed", "schema": "passed"}),
+    "simple-json.svg": ("valid", {"format": "passed", "proof": "passed", "schema": "passed"}),
+    # WARNING: valid, with the reason flagged
+    "simple-context-version.json": ("valid", {"context": "warning", "proof": "passed"}),
+    "simple-eddsa-2022.json": ("valid", {"context": "warning", "proof": "warning", "schema": "passed"}),
+    "simple_v1.json": ("valid", {"context": "warning", "proof": "passed", "schema": "passed"}),
+    # INDETERMINATE: a required check could not be completed.
+    # The 1EdTechRevocationList of complete.json cannot be fetched offline.
     "complete.json": (
-        True,
+        "indeterminate",
         {
             "proof": "passed",
+            "issuer_key": "passed",
             "schema": "passed",
             "valid_until": "passed",
-            "status": "warning",
+            "status": "indeterminate",
             "refresh": "skipped",
             "endorsements": "warning",
         },
     ),
-    "simple-json.png": (True, {"format": "passed", "proof": "passed", "schema": "passed"}),
-    "simple-json.svg": (True, {"format": "passed", "proof": "passed", "schema": "passed"}),
-    "simple-jwt.png": (True, {"proof": "warning", "issuer_key": "warning", "schema": "passed"}),
-    "simple-jwt.svg": (True, {"proof": "warning", "issuer_key": "warning", "schema": "passed"}),
-    # WARNING: valid, with the reason flagged
-    "simple-context-version.json": (True, {"context": "warning", "proof": "passed"}),
-    "simple-eddsa-2022.json": (True, {"context": "warning", "proof": "warning", "schema": "passed"}),
-    "simple_v1.json": (True, {"context": "warning", "proof": "passed", "schema": "passed"}),
-    "simple-jwt_v1.png": (True, {"context": "warning", "schema": "passed"}),
-    # Revoked upstream via 1EdTechRevocationList; offline the status cannot be checked: a warning, never passed.
-    "credential-status-revoked.json": (True, {"proof": "passed", "status": "warning", "refresh": "skipped"}),
+    # Revoked upstream via 1EdTechRevocationList; offline the status cannot be checked: never passed.
+    "credential-status-revoked.json": ("indeterminate", {"proof": "passed", "status": "indeterminate"}),
+    # Proof 1 is of a type no verifier knows (SomeProofType): every proof of a set must verify.
+    "simple-multiple-proofs.json": ("indeterminate", {"proof": "indeterminate", "issuer_key": "passed"}),
     # INVALID
-    "simple-err-expired.json": (False, {"proof": "passed", "valid_until": "failed", "valid_from": "passed"}),
-    "simple-err-issued.json": (False, {"proof": "passed", "valid_from": "failed"}),
-    "simple-err-proof-value.json": (False, {"proof": "failed", "issuer_key": "skipped"}),
-    "simple-err-type.json": (False, {"proof": "failed", "context": "failed"}),
-    "simple-err-context.json": (False, {"proof": "failed", "context": "failed", "schema": "failed"}),
-    "simple-err-proof-method.json": (False, {"proof": "failed"}),
-    "bsl-credential-status-revoked.json": (False, {"proof": "passed", "status": "failed", "schema": "passed"}),
+    # The key is a did:key but the issuer a urn:uuid: nothing can bind any key to such an issuer.
+    "simple-did-key-method.json": ("invalid", {"proof": "passed", "schema": "passed", "issuer_key": "failed"}),
+    # The key travels in the token's 'jwk' header and the issuer is an https URL: unbound.
+    "simple-jwt.png": ("invalid", {"proof": "warning", "issuer_key": "failed", "schema": "passed"}),
+    "simple-jwt.svg": ("invalid", {"proof": "warning", "issuer_key": "failed", "schema": "passed"}),
+    "simple-jwt_v1.png": ("invalid", {"context": "warning", "schema": "passed", "issuer_key": "failed"}),
+    "simple-err-expired.json": ("invalid", {"proof": "passed", "valid_until": "failed", "valid_from": "passed"}),
+    "simple-err-issued.json": ("invalid", {"proof": "passed", "valid_from": "failed"}),
+    "simple-err-proof-value.json": ("invalid", {"proof": "failed", "issuer_key": "skipped"}),
+    "simple-err-type.json": ("invalid", {"proof": "failed", "context": "failed"}),
+    "simple-err-context.json": ("invalid", {"proof": "failed", "context": "failed", "schema": "failed"}),
+    "simple-err-proof-method.json": ("invalid", {"proof": "failed"}),
+    "bsl-credential-status-revoked.json": ("invalid", {"proof": "passed", "status": "failed", "schema": "passed"}),
     # UNVERIFIABLE: neither kid nor jwk in the header.
-    "simple.jwt": (False, {"proof": "failed", "issuer_key": "failed"}),
+    "simple.jwt": ("invalid", {"proof": "failed", "issuer_key": "failed"}),
     # A status list, not a badge: its signature verifies, but it is refused as an Open Badges credential.
-    "bsl-testlist.json": (False, {"proof": "passed", "context": "failed"}),
+    "bsl-testlist.json": ("invalid", {"proof": "passed", "context": "failed"}),
 }
+
+# Without the issuers' documents (no network), a key spelled in a URL fragment binds nothing: the samples that
+# rely on that convention are indeterminate, never valid (the cost of D26).
+OFFLINE_INDETERMINATE = (
+    "simple.json",
+    "simple-did-web-method.json",
+    "endorsement-valid.json",
+    "simple-json.png",
+    "simple-context-version.json",
+    "simple_v1.json",
+    "complete.json",
+)
 
 
 def test_every_sample_has_a_verdict() -> None:
@@ -128,11 +192,13 @@ def test_every_sample_has_a_verdict() -> None:
 
 @pytest.mark.parametrize("name", sorted(VERDICTS))
 def test_sample_verdict(name: str) -> None:
-    expected_valid, expected_checks = VERDICTS[name]
+    expected_verdict, expected_checks = VERDICTS[name]
     report = _verify((SAMPLES / name).read_bytes(), filename=name)
     statuses = _statuses(report)
     assert {check_id: statuses.get(check_id) for check_id in expected_checks} == expected_checks, report.to_dict()
-    assert report.valid is expected_valid, report.to_dict()
+    assert report.verdict == expected_verdict, report.to_dict()
+    assert report.valid is (expected_verdict == "valid")
+    assert report.to_dict()["verdict"] == expected_verdict
     assert report.format == ("jwt" if "jwt" in name else "ldp")
     assert [check.id for check in report.checks] == [i for i in CHECK_IDS if i in statuses]
 
@@ -155,14 +221,22 @@ def test_specific_failure_codes() -> None:
     assert codes["bsl-credential-status-revoked.json"]["status"] == "revoked"
 
 
-def test_key_provenance_messages() -> None:
+@pytest.mark.parametrize("name", OFFLINE_INDETERMINATE)
+def test_fragment_keys_offline_are_indeterminate(name: str) -> None:
+    report = _verify((SAMPLES / name).read_bytes(), offline=True)
+    assert report.verdict == "indeterminate", report.to_dict()
+    assert report.check("proof").code == "key_unavailable"  # type: ignore[union-attr]
+    assert "No network" in report.check("proof").message  # type: ignore[union-attr]
+
+
+def test_key_binding_codes() -> None:
     simple = _verify((SAMPLES / "simple.json").read_bytes())
-    assert simple.check("issuer_key").code == "key_from_fragment"  # type: ignore[union-attr]
+    assert simple.check("issuer_key").code == "key_bound"  # type: ignore[union-attr]
     did_key = _verify((SAMPLES / "simple-did-key-method.json").read_bytes())
-    # urn:uuid issuers cannot be bound to any key; reported, not failed (the 1EdTech validator accepts it).
     assert did_key.check("issuer_key").code == "issuer_unbound"  # type: ignore[union-attr]
     jwt = _verify((SAMPLES / "simple-jwt.png").read_bytes())
-    assert "embedded" in jwt.check("issuer_key").message  # type: ignore[union-attr]
+    assert jwt.check("issuer_key").code == "key_not_bound"  # type: ignore[union-attr]
+    assert "'jwk' header" in jwt.check("issuer_key").message  # type: ignore[union-attr]
 
 
 def test_multiple_proofs_lists_each_proof() -> None:
@@ -196,14 +270,14 @@ def test_bsl_revocation_uses_the_signed_list() -> None:
     bits = bytearray(LIST_SIZE // 8)
     tampered["credentialSubject"]["encodedList"] = encode_bitstring(bits)
     report = _verify(_load("bsl-credential-status-revoked.json"), source=MappingStatusListSource({BSL_URL: tampered}))
-    assert (report.check("status").status, report.check("status").code) == ("failed", "status_list_invalid")  # type: ignore[union-attr]
-    assert not report.valid
+    assert (report.check("status").status, report.check("status").code) == ("indeterminate", "status_list_invalid")  # type: ignore[union-attr]
+    assert report.verdict == "indeterminate"
 
 
-def test_bsl_list_unreachable_is_a_warning() -> None:
+def test_bsl_list_unreachable_is_indeterminate() -> None:
     report = _verify(_load("bsl-credential-status-revoked.json"), source=MappingStatusListSource())
-    assert report.check("status").status == "warning"  # type: ignore[union-attr]
-    assert report.valid  # signature, dates and schema are fine; only the status is unknown
+    assert report.check("status").status == "indeterminate"  # type: ignore[union-attr]
+    assert report.verdict == "indeterminate"  # signature, dates and schema are fine; only the status is unknown
 
 
 def test_revocation_list_served_offline() -> None:
@@ -276,9 +350,9 @@ def test_own_credential_passes_every_check() -> None:
 def test_to_dict_shape() -> None:
     report = _verify(_signed())
     document = report.to_dict()
-    assert set(document) == {"valid", "format", "checks", "credential"}
-    assert document["format"] == "ldp"
-    assert all(set(check) == {"id", "status", "message"} for check in document["checks"])
+    assert set(document) == {"valid", "verdict", "format", "checks", "credential"}
+    assert (document["valid"], document["verdict"], document["format"]) == (True, "valid", "ldp")
+    assert all(set(check) == {"id", "status", "code", "message"} for check in document["checks"])
     assert document["credential"] == {
         "issuer": {"id": ISSUER, "name": "Example Institute"},
         "achievement": {"id": "https://institute.example/achievements/data-literacy", "name": "Data Literacy"},
@@ -298,7 +372,7 @@ def test_tampering_after_signing_fails_the_proof() -> None:
 
 
 def test_key_of_someone_else_fails_issuer_key() -> None:
-    credential = _unsigned(issuer={"id": "https://impostor.example", "type": ["Profile"], "name": "Impostor"})
+    credential = _unsigned(issuer={"id": "did:web:impostor.example", "type": ["Profile"], "name": "Impostor"})
     report = _verify(create_proof(credential, KEY, VM, created="2026-01-15T09:00:00Z"))
     assert _statuses(report)["proof"] == "passed"  # the signature itself is correct
     assert (report.check("issuer_key").status, report.check("issuer_key").code) == ("failed", "controller_mismatch")  # type: ignore[union-attr]

@@ -17,13 +17,14 @@ from typing import Any
 import pytest
 
 from tests.paths import SAMPLES  # noqa: E402
-from verification.errors import FetchError
+from verification.errors import FetchError, PlatformUnavailable
 from verification.status import (
     LIST_SIZE,
     MAX_LIST_BYTES,
     HttpStatusListSource,
     MappingStatusListSource,
     StatusListError,
+    TrustedStatusList,
     bit_is_set,
     check_status,
     decode_bitstring,
@@ -34,6 +35,7 @@ from verification.status import (
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 LIST_URL = "https://status.example.org/lists/1"
 CREDENTIAL_ID = "urn:uuid:0b9a1f7e-53b2-4a44-9b0a-8a1d3f2c4e51"
+ISSUER = "https://issuer.example.org"
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -198,47 +200,74 @@ def test_message_purpose_is_a_warning() -> None:
     assert (outcome.status, outcome.code) == ("warning", "status_message")
 
 
-def test_purpose_mismatch_fails() -> None:
+def test_purpose_mismatch_is_indeterminate() -> None:
     source = MappingStatusListSource({LIST_URL: _list_credential(bytes(LIST_SIZE // 8), purpose="suspension")})
     [outcome] = check_status(_credential(1), source, verify_list=_always, now=NOW)
-    assert outcome.status == "failed"
+    assert outcome.status == "indeterminate"
     assert outcome.code == "status_list_invalid"
     assert "purpose" in outcome.message
 
 
-def test_unreachable_list_is_a_warning_never_passed() -> None:
+def test_unreachable_list_is_indeterminate_never_passed() -> None:
     [outcome] = check_status(_credential(1), MappingStatusListSource(), verify_list=_always, now=NOW)
-    assert (outcome.status, outcome.code) == ("warning", "status_unavailable")
+    assert (outcome.status, outcome.code) == ("indeterminate", "status_unavailable")
     assert "could not be checked" in outcome.message
 
 
-def test_source_crash_is_a_warning() -> None:
+def test_source_crash_is_indeterminate() -> None:
     class Broken:
         def get(self, url: str) -> dict[str, Any]:
-            raise RuntimeError("database down")
+            raise RuntimeError("disk on fire")
 
     [outcome] = check_status(_credential(1), Broken(), verify_list=_always, now=NOW)
-    assert (outcome.status, outcome.code) == ("warning", "status_unavailable")
+    assert (outcome.status, outcome.code) == ("indeterminate", "status_unavailable")
 
 
-def test_invalid_list_signature_fails() -> None:
+def test_platform_unavailable_is_not_a_status() -> None:
+    """The caller's own records being unreadable is not a finding about the credential: it propagates."""
+
+    class Down:
+        def get(self, url: str) -> dict[str, Any]:
+            raise PlatformUnavailable()
+
+    with pytest.raises(PlatformUnavailable):
+        check_status(_credential(1), Down(), verify_list=_always, now=NOW)
+
+
+def test_badly_signed_list_is_indeterminate() -> None:
     source = MappingStatusListSource({LIST_URL: _list_credential(bytes(LIST_SIZE // 8))})
     [outcome] = check_status(_credential(1), source, verify_list=_never, now=NOW)
-    assert (outcome.status, outcome.code) == ("failed", "status_list_invalid")
+    assert (outcome.status, outcome.code) == ("indeterminate", "status_list_invalid")
 
 
-def test_unverified_or_expired_list_downgrades_to_warning() -> None:
+def test_unverified_or_expired_list_is_indeterminate() -> None:
     source = MappingStatusListSource({LIST_URL: _list_credential(bytes(LIST_SIZE // 8))})
     [unverified] = check_status(_credential(1), source, verify_list=None, now=NOW)
-    assert (unverified.status, unverified.code) == ("warning", "not_revoked")
+    assert (unverified.status, unverified.code) == ("indeterminate", "status_list_invalid")
     assert "not checked" in unverified.message
 
     expired = MappingStatusListSource(
         {LIST_URL: _list_credential(bytes(LIST_SIZE // 8), validUntil="2026-01-02T00:00:00Z")}
     )
     [outcome] = check_status(_credential(1), expired, verify_list=_always, now=NOW)
-    assert outcome.status == "warning"
+    assert outcome.status == "indeterminate"
     assert "expired" in outcome.message
+
+
+def test_trusted_list_is_read_without_a_signature() -> None:
+    bits = bytearray(LIST_SIZE // 8)
+    set_bit(bits, 7, True)
+
+    class Own:
+        def get(self, url: str) -> TrustedStatusList:
+            return TrustedStatusList(url=url, purpose="revocation", issuer=ISSUER, bits=bytes(bits))
+
+    [revoked] = check_status(_credential(7), Own(), verify_list=_never, now=NOW)
+    assert (revoked.status, revoked.code) == ("failed", "revoked")
+    [clear] = check_status(_credential(8), Own(), verify_list=_never, now=NOW)
+    assert (clear.status, clear.code) == ("passed", "not_revoked")
+    [wrong] = check_status(_credential(8, "suspension"), Own(), verify_list=_never, now=NOW)
+    assert (wrong.status, wrong.code) == ("indeterminate", "status_list_invalid")
 
 
 @pytest.mark.parametrize(
@@ -247,7 +276,6 @@ def test_unverified_or_expired_list_downgrades_to_warning() -> None:
         ({"statusListIndex": "-1"}, "statusListIndex"),
         ({"statusListIndex": "abc"}, "statusListIndex"),
         ({"statusListIndex": True}, "statusListIndex"),
-        ({"statusListIndex": str(LIST_SIZE)}, "outside"),
         ({"statusPurpose": "deletion"}, "statusPurpose"),
         ({"statusListCredential": None}, "statusListCredential"),
         ({"statusSize": 0}, "statusSize"),
@@ -262,6 +290,15 @@ def test_bad_entries_fail_precisely(change: dict[str, Any], fragment: str) -> No
     assert fragment in outcome.message
 
 
+def test_index_outside_the_list_is_indeterminate() -> None:
+    source = MappingStatusListSource({LIST_URL: _list_credential(bytes(LIST_SIZE // 8))})
+    credential = _credential(1)
+    credential["credentialStatus"]["statusListIndex"] = str(LIST_SIZE)
+    [outcome] = check_status(credential, source, verify_list=_always, now=NOW)
+    assert (outcome.status, outcome.code) == ("indeterminate", "status_list_invalid")
+    assert "outside" in outcome.message
+
+
 def test_missing_index_and_non_object_entry() -> None:
     credential = _credential(1)
     del credential["credentialStatus"]["statusListIndex"]
@@ -272,22 +309,22 @@ def test_missing_index_and_non_object_entry() -> None:
     assert not_object.code == "status_entry_invalid"
 
 
-def test_wrong_list_type_fails() -> None:
+def test_wrong_list_type_is_indeterminate() -> None:
     document = _list_credential(bytes(LIST_SIZE // 8))
     document["type"] = ["VerifiableCredential"]
     [outcome] = check_status(
         _credential(1), MappingStatusListSource({LIST_URL: document}), verify_list=_always, now=NOW
     )
-    assert (outcome.status, outcome.code) == ("failed", "status_list_invalid")
+    assert (outcome.status, outcome.code) == ("indeterminate", "status_list_invalid")
 
 
-def test_no_status_is_skipped_and_unknown_type_is_a_warning() -> None:
+def test_no_status_is_skipped_and_unknown_type_is_indeterminate() -> None:
     [none] = check_status({"id": CREDENTIAL_ID}, MappingStatusListSource(), verify_list=_always)
     assert (none.status, none.code) == ("skipped", "no_status")
     credential = _credential(1)
     credential["credentialStatus"]["type"] = "CredentialStatusList2017"
     [unknown] = check_status(credential, MappingStatusListSource(), verify_list=_always)
-    assert (unknown.status, unknown.code) == ("warning", "unsupported_status_type")
+    assert (unknown.status, unknown.code) == ("indeterminate", "unsupported_status_type")
 
 
 def test_status_list_2021() -> None:
@@ -341,17 +378,17 @@ def test_revocation_list(entry: dict[str, Any], expected: tuple[str, str]) -> No
 
 def test_revocation_list_unavailable_or_malformed() -> None:
     [offline] = check_status(_revocation_credential(), MappingStatusListSource(), verify_list=_always)
-    assert (offline.status, offline.code) == ("warning", "status_unavailable")
+    assert (offline.status, offline.code) == ("indeterminate", "status_unavailable")
     source = MappingStatusListSource({"https://issuer.example.org/revocations": {"revokedCredential": "all"}})
     [malformed] = check_status(_revocation_credential(), source, verify_list=_always)
-    assert (malformed.status, malformed.code) == ("failed", "status_list_invalid")
+    assert (malformed.status, malformed.code) == ("indeterminate", "status_list_invalid")
 
 
 def test_sample_revocation_list_credential_offline() -> None:
     [outcome] = check_status(
         _load("credential-status-revoked.json"), MappingStatusListSource(), verify_list=_always, now=NOW
     )
-    assert outcome.status == "warning"
+    assert outcome.status == "indeterminate"
     assert outcome.code == "status_unavailable"
 
 
@@ -378,5 +415,5 @@ def test_http_source_uses_client_and_rejects_non_objects() -> None:
     with pytest.raises(StatusListError):
         HttpStatusListSource(Client([1, 2])).get(LIST_URL)
     [outcome] = check_status(_credential(1), HttpStatusListSource(Client(FetchError("timed out"))), verify_list=_always)
-    assert (outcome.status, outcome.code) == ("warning", "status_unavailable")
+    assert (outcome.status, outcome.code) == ("indeterminate", "status_unavailable")
     assert "timed out" in outcome.message

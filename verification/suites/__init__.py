@@ -89,6 +89,7 @@ def verify_proofs(document: dict[str, Any], resolver: KeyResolver) -> list[Proof
                     f"The proof type {_describe(entry)} is not supported; supported are eddsa-rdfc-2022 "
                     "(and eddsa-2022), eddsa-jcs-2022, Ed25519Signature2020 and Ed25519Signature2018.",
                     proof=entry,
+                    indeterminate=True,
                 )
             )
             continue

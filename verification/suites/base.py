@@ -48,7 +48,13 @@ from typing import Any, Protocol, runtime_checkable
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from verification.errors import KeyResolutionError, ProofError, VerificationError
+from verification.errors import (
+    Indeterminate,
+    KeyResolutionError,
+    PlatformUnavailable,
+    ProofError,
+    VerificationError,
+)
 from verification.keys import KeyResolver, VerificationMethod, multibase_b58_decode
 
 PROOF_VALID = "proof_valid"
@@ -74,6 +80,9 @@ class ProofResult:
     message: str  # a sentence a person understands
     verification_method: VerificationMethod | None = None
     proof: dict[str, Any] | None = None
+    # The proof could not be checked (its key's document unreachable, the work budget spent, a suite this
+    # verifier does not implement): neither verified nor refuted.
+    indeterminate: bool = False
 
 
 @runtime_checkable
@@ -289,8 +298,12 @@ class Ed25519ProofSuite(ABC):
             return ProofResult(
                 True, suite, PROOF_VALID, f"The {suite} proof by {method.id} verifies.", method, safe_proof
             )
+        except Indeterminate as exc:
+            return ProofResult(False, suite, exc.code, exc.message, method, safe_proof, indeterminate=True)
         except VerificationError as exc:
             return ProofResult(False, suite, exc.code, exc.message, method, safe_proof)
+        except PlatformUnavailable:
+            raise
         except Exception as exc:  # last line of defence: a library failed in a way we did not foresee
             return ProofResult(
                 False,

@@ -6,15 +6,18 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from badges.verify import fetch_credential, verify_credential
-from verification.errors import InputError, VerificationError
+from verification.errors import InputError, PlatformUnavailable, VerificationError
 
 MAX_INPUT = 10 * 1024 * 1024
+# 0 valid (the default), 1 invalid, 2 unusable input or usage (CommandError), 3 indeterminate.
+EXIT_CODES = {"invalid": 1, "indeterminate": 3}
 
 
 class Command(BaseCommand):
     help = (
         "Verify an Open Badges 3.0 credential: a file (JSON, compact JWS, baked PNG/SVG), a URL, or - for "
-        "standard input. Exit 0 valid, 1 invalid, 2 unusable input."
+        "standard input. Exit 0 valid, 1 invalid, 2 unusable input or usage, 3 indeterminate (a required check "
+        "could not be completed, or the platform could not answer)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,14 +34,16 @@ class Command(BaseCommand):
             raise CommandError(exc.message, returncode=2) from exc
         except VerificationError as exc:
             raise CommandError(exc.message, returncode=2) from exc
+        except PlatformUnavailable as exc:
+            raise CommandError(f"{exc.message} Nothing was decided; try again.", returncode=3) from exc
         if options["json"]:
             self.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         else:
-            self.stdout.write(f"{'VALID' if report.valid else 'INVALID'} ({report.format})")
+            self.stdout.write(f"{report.verdict.upper()} ({report.format})")
             for check in report.checks:
-                self.stdout.write(f"  [{check.status:>7}] {check.id}: {check.message}")
-        if not report.valid:
-            sys.exit(1)
+                self.stdout.write(f"  [{check.status:>13}] {check.id}: {check.message}")
+        if report.verdict != "valid":
+            sys.exit(EXIT_CODES[report.verdict])
 
     def _read(self, source: str) -> tuple[bytes, str | None]:
         if source == "-":
