@@ -79,6 +79,10 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "Too many requests",
         "Slow down: wait the number of seconds in `Retry-After` before the next request.",
     ),
+    "unavailable": (
+        "The verifier cannot answer right now",
+        "The platform cannot read its own records at the moment (its database is down). Nothing was decided about the credential: it is neither valid nor invalid. Send the same request again after `Retry-After` seconds.",
+    ),
     "server-error": (
         "Internal server error",
         "Something failed on our side and was logged; nothing was changed by the request. Try again later.",

@@ -86,6 +86,17 @@ def test_status_list_is_signed_cached_and_conditional(client, credential):
     assert json.loads(second.content)["proof"]["proofValue"] != json.loads(first.content)["proof"]["proofValue"]
 
 
+def test_status_list_is_signed_once_per_change(client, credential):
+    url = f"/issuers/uni/status/revocation/{credential.status_sequence}"
+    first = client.get(url)
+    lst = StatusList.objects.get(issuer=credential.issuer, purpose="revocation")
+    stored = (lst.signed_document, lst.signed_version, lst.updated_at)
+    again = client.get(url)
+    assert again.content == first.content  # served from the stored signature, not signed again
+    lst.refresh_from_db()
+    assert (lst.signed_document, lst.signed_version, lst.updated_at) == stored
+
+
 def test_unknown_status_list_is_404(client, credential):
     assert client.get("/issuers/uni/status/other/0").status_code == 404
     assert client.get("/issuers/uni/status/revocation/99").status_code == 404

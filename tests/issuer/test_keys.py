@@ -86,6 +86,17 @@ def test_did_json_view(client, issuer):
     assert client.get("/issuers/nobody/did.json").status_code == 404
 
 
+def test_did_json_is_conditional(client, issuer):
+    first = client.get("/issuers/uni/did.json")
+    assert first["Cache-Control"] == "public, max-age=300"
+    unchanged = client.get("/issuers/uni/did.json", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert (unchanged.status_code, unchanged.content) == (304, b"")
+    issuer_key_rotate(issuer=issuer, actor_label="test")
+    changed = client.get("/issuers/uni/did.json", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200
+    assert changed["ETag"] != first["ETag"]
+
+
 def test_home_lists_issuers(client, issuer):
     response = client.get("/")
     assert response.status_code == 200
