@@ -290,8 +290,9 @@ class Ed25519ProofSuite(ABC):
                     False,
                     suite,
                     CONTROLLER_MISMATCH,
-                    f"The {suite} signature is valid, but its key is controlled by {method.controller!r}, "
-                    f"not by the issuer {issuer!r}.",
+                    f"The {suite} signature is valid; its key is controlled by {method.controller!r}, not by the "
+                    f"issuer {issuer!r} itself, so whether it may speak for the issuer is the issuer key check's "
+                    "question.",
                     method,
                     safe_proof,
                 )
