@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from api.serializers import AchievementRefSerializer, StrictSerializer, absolute
 from badges.models import Achievement, Credential, CredentialStatus
+from issuer.images import image_url
 from issuer.models import Issuer
 from stacking.models import OnComponentLoss
 
@@ -24,7 +25,7 @@ MAX_VALIDITY_DAYS = 36_500
 
 
 def _file_url(field: Any) -> str | None:
-    return absolute(field.url) if field else None
+    return image_url(field) if field else None
 
 
 # ----- issuer

@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-
 from badges.models import Achievement, Alignment, StatusList
+from issuer.images import image_url
 from issuer.models import Issuer
 from verification.text import clean_text
 
@@ -63,7 +62,7 @@ def issuer_profile(issuer: Issuer) -> dict[str, Any]:
     if issuer.description:
         profile["description"] = _text(issuer.description)
     if issuer.image:
-        profile["image"] = {"id": f"{settings.SITE_URL}{issuer.image.url}", "type": "Image"}
+        profile["image"] = {"id": image_url(issuer.image), "type": "Image"}
     if issuer.official:
         profile["official"] = _line(issuer.official)
     address = {
@@ -123,7 +122,7 @@ def achievement_document(achievement: Achievement, alignments: list[Alignment] |
         "criteria": criteria,
     }
     if achievement.image:
-        image = {"id": f"{settings.SITE_URL}{achievement.image.url}", "type": "Image"}
+        image = {"id": image_url(achievement.image), "type": "Image"}
         if achievement.image_caption:
             image["caption"] = _line(achievement.image_caption)
         doc["image"] = image

@@ -4,22 +4,33 @@ Images are published: their URLs go into signed credentials and may be opened di
 browser, where an SVG is a document that can run scripts and fetch other resources. So a PNG must
 be a real, bounded PNG, and an SVG must be well-formed, self-contained and script-free. Offending
 files are refused with a sentence saying what to remove, never silently rewritten.
+
+Accepted images are stored under the SHA-256 of their content (docs/decisions.md D28): the name a signed
+credential carries can only ever serve the bytes it was signed with, and nothing overwrites or deletes it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import IO
 from xml.etree.ElementTree import ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models.fields.files import FieldFile
 from PIL import Image, UnidentifiedImageError
 
 MAX_IMAGE_BYTES = 1024 * 1024
 MAX_IMAGE_SIDE = 4096
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+# The folders of published images; everything else in media storage (baked badges, bulk results) is private.
+IMAGE_FOLDERS = ("issuers", "achievements")
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 
@@ -182,3 +193,30 @@ def _check_svg(content: bytes) -> None:
                 raise ImageError(
                     "The SVG animates a link (attributeName=href), which is not allowed.", code="svg_external"
                 )
+
+
+def image_store(upload: IO[bytes], *, folder: str) -> str:
+    """Check the image, store it under `<folder>/<sha256 of the content>.<png|svg>` and return that name.
+
+    The same content always gets the same name and a stored file is never written again: a credential that
+    links to a name keeps getting the exact image it was signed with. Raises ImageError for a refused image.
+    """
+    if folder not in IMAGE_FOLDERS:
+        raise ValueError(f"Images are stored in {', '.join(IMAGE_FOLDERS)}, not {folder!r}.")
+    kind = check_image(upload)
+    upload.seek(0)
+    content = upload.read(MAX_IMAGE_BYTES + 1)
+    upload.seek(0)
+    name = f"{folder}/{hashlib.sha256(content).hexdigest()}.{kind}"
+    if default_storage.exists(name):
+        return name
+    # Two uploads of the same new image at once: the storage gives the second a suffixed name of its own (same
+    # bytes); either name is immutable.
+    return default_storage.save(name, ContentFile(content))
+
+
+def image_url(image: FieldFile) -> str:
+    """The absolute URL of a stored image, as credentials and the API give it (under SITE_URL, whatever the
+    storage: the media view serves it from S3 as well, so the URL survives a change of storage)."""
+    url = image.url
+    return url if url.startswith(("https://", "http://")) else f"{settings.SITE_URL}{url}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pytest
@@ -256,7 +257,8 @@ def test_valid_png_logo_is_stored_and_shown(client_as, issuer):
     response = client_as("owner").post(url(issuer), form_data(image=SimpleUploadedFile("logo.png", png_bytes())))
     assert response.status_code == 302
     issuer.refresh_from_db()
-    assert issuer.image.name.startswith("issuers/uni-") and issuer.image.name.endswith(".png")
+    # Named by the hash of its content (docs/decisions.md D28), not by the uploader's file name.
+    assert issuer.image.name == f"issuers/{hashlib.sha256(png_bytes()).hexdigest()}.png"
     with issuer.image.open("rb") as stored:
         assert stored.read() == png_bytes()
     assert AuditEvent.objects.get(action="issuer.updated").data == {"changed": ["image"]}
