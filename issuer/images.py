@@ -11,8 +11,10 @@ credential carries can only ever serve the bytes it was signed with, and nothing
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
+import threading
 from typing import IO
 from xml.etree.ElementTree import ParseError, TreeBuilder
 
@@ -31,6 +33,10 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 # The folders of published images; everything else in media storage (baked badges, bulk results) is private.
 IMAGE_FOLDERS = ("issuers", "achievements")
+# An issuer that embeds images puts them into every credential as data: URIs. Larger images stay links: a
+# credential of several megabytes would no longer fit the limits verifiers apply (ours: 1 MiB by URL, 2 MB on
+# the upload page, which also holds the baked PNG carrying both the image and the credential).
+MAX_EMBEDDED_IMAGE_BYTES = 256 * 1024
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 
@@ -220,3 +226,36 @@ def image_url(image: FieldFile) -> str:
     storage: the media view serves it from S3 as well, so the URL survives a change of storage)."""
     url = image.url
     return url if url.startswith(("https://", "http://")) else f"{settings.SITE_URL}{url}"
+
+
+_data_uris: dict[str, str] = {}
+_data_uris_lock = threading.Lock()
+
+
+def image_data_uri(image: FieldFile) -> str | None:
+    """The image as a `data:` URI, or None when it is too large to embed (or cannot be read).
+
+    Kept per process by name: a name never changes content (content-addressed, and older random names were
+    never overwritten either), so a bulk job reads each image once, not once per credential.
+    """
+    name = image.name or ""
+    if not name:
+        return None
+    with _data_uris_lock:
+        cached = _data_uris.get(name)
+    if cached is not None:
+        return cached
+    try:
+        with image.storage.open(name, "rb") as handle:
+            content = handle.read(MAX_EMBEDDED_IMAGE_BYTES + 1)
+    except OSError:
+        return None
+    if len(content) > MAX_EMBEDDED_IMAGE_BYTES:
+        return None
+    kind = "png" if content.startswith(PNG_SIGNATURE) else "svg"
+    uri = f"data:{CONTENT_TYPES[kind]};base64,{base64.b64encode(content).decode('ascii')}"
+    with _data_uris_lock:
+        if len(_data_uris) >= 64:  # a bound, not an LRU: issuers have few images
+            _data_uris.clear()
+        _data_uris[name] = uri
+    return uri

@@ -270,6 +270,7 @@ PROFILE_PLAIN_FIELDS = (
     "address_country",
     "address_country_code",
     "issue_jwt_by_default",
+    "embed_images",
 )
 PROFILE_FIELDS = frozenset({*PROFILE_PLAIN_FIELDS, "other_identifiers", "image"})
 

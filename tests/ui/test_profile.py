@@ -270,6 +270,15 @@ def test_valid_png_logo_is_stored_and_shown(client_as, issuer):
     assert AuditEvent.objects.filter(action="issuer.updated").count() == 1
 
 
+def test_owner_chooses_to_embed_images_in_new_credentials(client_as, issuer):
+    page = client_as("owner").get(url(issuer))
+    assert b'<input type="checkbox" name="embed_images"' in page.content
+    response = client_as("owner").post(url(issuer), form_data(embed_images="on"))
+    assert response.status_code == 302
+    assert Issuer.objects.get(pk=issuer.pk).embed_images is True
+    assert AuditEvent.objects.get(action="issuer.updated").data == {"changed": ["embed_images"]}
+
+
 def test_valid_svg_logo_is_stored(client_as, issuer):
     response = client_as("owner").post(
         url(issuer), form_data(image=SimpleUploadedFile("logo.svg", SVG, content_type="image/svg+xml"))
