@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from api.serializers import AchievementRefSerializer, StrictSerializer, absolute
 from badges.models import Achievement, Credential, CredentialStatus
+from issuer.images import image_url
 from issuer.models import Issuer
 from stacking.models import OnComponentLoss
 
@@ -24,7 +25,7 @@ MAX_VALIDITY_DAYS = 36_500
 
 
 def _file_url(field: Any) -> str | None:
-    return absolute(field.url) if field else None
+    return image_url(field) if field else None
 
 
 # ----- issuer
@@ -51,6 +52,9 @@ class IssuerSerializer(serializers.Serializer):
     address_country_code = serializers.CharField()
     other_identifiers = IdentifierSerializer(many=True)
     issue_jwt_by_default = serializers.BooleanField()
+    embed_images = serializers.BooleanField(
+        help_text="New credentials carry the logo and badge image as data: URIs (up to 256 KB each) instead of links."
+    )
     image = serializers.SerializerMethodField()
     did = serializers.CharField(help_text="The issuer's did:web identifier: credentials name it as their issuer.")
     did_document = serializers.SerializerMethodField()
@@ -91,6 +95,7 @@ class IssuerUpdateSerializer(StrictSerializer):
     address_country_code = _text(2)
     other_identifiers = IdentifierSerializer(many=True, required=False)
     issue_jwt_by_default = serializers.BooleanField(required=False)
+    embed_images = serializers.BooleanField(required=False)
 
 
 # ----- achievements

@@ -27,7 +27,7 @@ from django.utils.text import slugify
 
 from badges import documents
 from badges.models import RESULT_TYPES, Achievement, Alignment
-from issuer.images import check_image
+from issuer.images import image_store
 from issuer.models import Issuer
 from issuer.services import audit_record
 from verification.text import clean_text
@@ -325,11 +325,10 @@ def clean_result_descriptions(items: Sequence[Mapping[str, Any]]) -> tuple[list[
 
 
 def _attach_image(achievement: Achievement, upload: File) -> None:
-    kind = check_image(upload)
-    # Named by content type and a fresh random name: a file is never overwritten, so every
-    # credential keeps a working image URL, and the uploader's file name is never trusted.
-    upload.name = f"{uuid.uuid4().hex}.{kind}"
-    achievement.image = upload
+    # Stored under the hash of its content (docs/decisions.md D28), never under the uploader's file name: a
+    # stored image is never overwritten or deleted, so every credential keeps a working image URL. An upload
+    # whose form fails for another reason leaves its file behind, which a new attempt then reuses.
+    achievement.image = image_store(upload, folder="achievements")  # type: ignore[assignment]
 
 
 def _full_clean(achievement: Achievement, errors: dict[str, list[str]]) -> None:

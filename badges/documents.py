@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
+from django.db.models.fields.files import FieldFile
 
 from badges.models import Achievement, Alignment, StatusList
+from issuer.images import image_data_uri, image_url
 from issuer.models import Issuer
 from verification.text import clean_text
 
@@ -52,6 +53,12 @@ def new_salt() -> str:
     return secrets.token_hex(16)
 
 
+def image_reference(image: FieldFile, *, embed: bool) -> str:
+    """An Image's `id`: the image itself as a data: URI when the issuer embeds images (and it is small enough),
+    else its permanent URL (docs/decisions.md D28)."""
+    return (embed and image_data_uri(image)) or image_url(image)
+
+
 def issuer_profile(issuer: Issuer) -> dict[str, Any]:
     profile: dict[str, Any] = {"id": issuer.did, "type": ["Profile"], "name": _line(issuer.name)}
     if issuer.url:
@@ -63,7 +70,7 @@ def issuer_profile(issuer: Issuer) -> dict[str, Any]:
     if issuer.description:
         profile["description"] = _text(issuer.description)
     if issuer.image:
-        profile["image"] = {"id": f"{settings.SITE_URL}{issuer.image.url}", "type": "Image"}
+        profile["image"] = {"id": image_reference(issuer.image, embed=issuer.embed_images), "type": "Image"}
     if issuer.official:
         profile["official"] = _line(issuer.official)
     address = {
@@ -123,7 +130,7 @@ def achievement_document(achievement: Achievement, alignments: list[Alignment] |
         "criteria": criteria,
     }
     if achievement.image:
-        image = {"id": f"{settings.SITE_URL}{achievement.image.url}", "type": "Image"}
+        image = {"id": image_reference(achievement.image, embed=achievement.issuer.embed_images), "type": "Image"}
         if achievement.image_caption:
             image["caption"] = _line(achievement.image_caption)
         doc["image"] = image

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -199,6 +200,7 @@ def _result_page(
     known_issuer = Issuer.objects.filter(slug=slug).first() if slug else None
     context = {
         "report": report,
+        "badge_image": _badge_image(report.credential),
         "verdict": VERDICT_LABELS[report.verdict],
         "reason": verdict_reason(report),
         "checks": check_rows(report),
@@ -208,6 +210,24 @@ def _result_page(
         "credential": credential,
     }
     return render(request, "verification/result.html", context)
+
+
+# Images shown beside a verified credential: embedded ones, and our own published images. A foreign credential's
+# image URL is not loaded: it would tell whoever runs that server who is looking at the credential, and when.
+_SHOWN_DATA_IMAGE = re.compile(r"data:image/(png|svg\+xml);base64,[A-Za-z0-9+/=]+")
+
+
+def _badge_image(credential: dict[str, Any] | None) -> str:
+    subject = (credential or {}).get("credentialSubject")
+    subject = subject[0] if isinstance(subject, list) and subject else subject
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    image = achievement.get("image") if isinstance(achievement, dict) else None
+    url = image.get("id") if isinstance(image, dict) else image
+    if not isinstance(url, str):
+        return ""
+    if _SHOWN_DATA_IMAGE.fullmatch(url) or url.startswith(f"{settings.SITE_URL}{settings.MEDIA_URL}"):
+        return url
+    return ""
 
 
 def check_rows(report: Report) -> list[dict[str, str]]:

@@ -150,9 +150,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
-MEDIA_URL = "media/"
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -305,3 +303,29 @@ LOGGING = {
     # Tasks run in-process (no broker) would log a "Task … succeeded" line per award, e-mail and bake.
     "loggers": {"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {},
 }
+
+
+# ----- Media: uploaded images, baked badges, bulk results (docs/operations.md "Media", docs/decisions.md D28) -----
+# Image URLs under MEDIA_URL are signed into credentials: it is fixed, and config.media serves it in every shape.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+# An S3-compatible bucket instead of MEDIA_ROOT. The bucket stays private: the platform streams the public images
+# itself (config.storage), so their URLs stay under SITE_URL.
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
+if MEDIA_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "config.storage.S3MediaStorage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "location": env.str("MEDIA_S3_PREFIX", default=""),
+            # Unset: boto3's own defaults (AWS, credentials from its usual chain such as an instance role).
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            "addressing_style": env.str("MEDIA_S3_ADDRESSING_STYLE", default="") or None,  # "path" for MinIO
+            "signature_version": "s3v4",
+            "default_acl": None,  # private objects; nothing is ever fetched from the bucket by a browser
+            "file_overwrite": False,  # names are immutable; a clash gets a new name, never replaces a file
+        },
+    }

@@ -2,10 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config.views import home, problem_type
+from config.media import public_image
+from config.views import health, home, problem_type
 
 urlpatterns = [
     path("", home, name="home"),
+    path("healthz", health, name="health"),
+    # Published images, whatever the deployment (config.media): their URLs are signed into credentials.
+    path("media/<path:name>", public_image, name="media-image"),
     path("errors/", problem_type, name="problem-types"),
     path("errors/<slug:slug>", problem_type, name="problem-type"),
     path("admin/", admin.site.urls),

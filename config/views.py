@@ -1,3 +1,4 @@
+from django.db import DatabaseError, connection
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,3 +24,16 @@ def problem_type(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         raise Http404("No such error type.")
     title, text = PROBLEM_TYPES[slug]
     return render(request, "errors/problem_type.html", {"slug": slug, "title": title, "text": text})
+
+
+@require_safe
+def health(request: HttpRequest) -> HttpResponse:
+    """For the container healthcheck: 200 when this process answers and reaches the database, else 503."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    response = HttpResponse("ok\n", content_type="text/plain")
+    response["Cache-Control"] = "no-store"
+    return response

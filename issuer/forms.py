@@ -49,6 +49,13 @@ class ProfileForm(forms.Form):
         label="Also issue every award as a VC-JWT",
         help_text="Unless an award asks for a format, it is then issued in both formats.",
     )
+    embed_images = forms.BooleanField(
+        required=False,
+        label="Put the images into new credentials",
+        help_text="The logo and the badge image travel inside each credential (as data: URIs) instead of as "
+        "links to this site, so they show even where this site cannot be reached. Images up to 256 KB are "
+        "embedded; larger ones stay links. Credentials already issued keep what they were signed with.",
+    )
     image = forms.FileField(
         required=False,
         label="Logo",

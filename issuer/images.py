@@ -4,22 +4,39 @@ Images are published: their URLs go into signed credentials and may be opened di
 browser, where an SVG is a document that can run scripts and fetch other resources. So a PNG must
 be a real, bounded PNG, and an SVG must be well-formed, self-contained and script-free. Offending
 files are refused with a sentence saying what to remove, never silently rewritten.
+
+Accepted images are stored under the SHA-256 of their content (docs/decisions.md D28): the name a signed
+credential carries can only ever serve the bytes it was signed with, and nothing overwrites or deletes it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
+import threading
 from typing import IO
 from xml.etree.ElementTree import ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models.fields.files import FieldFile
 from PIL import Image, UnidentifiedImageError
 
 MAX_IMAGE_BYTES = 1024 * 1024
 MAX_IMAGE_SIDE = 4096
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+# The folders of published images; everything else in media storage (baked badges, bulk results) is private.
+IMAGE_FOLDERS = ("issuers", "achievements")
+# An issuer that embeds images puts them into every credential as data: URIs. Larger images stay links: a
+# credential of several megabytes would no longer fit the limits verifiers apply (ours: 1 MiB by URL, 2 MB on
+# the upload page, which also holds the baked PNG carrying both the image and the credential).
+MAX_EMBEDDED_IMAGE_BYTES = 256 * 1024
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 
@@ -182,3 +199,63 @@ def _check_svg(content: bytes) -> None:
                 raise ImageError(
                     "The SVG animates a link (attributeName=href), which is not allowed.", code="svg_external"
                 )
+
+
+def image_store(upload: IO[bytes], *, folder: str) -> str:
+    """Check the image, store it under `<folder>/<sha256 of the content>.<png|svg>` and return that name.
+
+    The same content always gets the same name and a stored file is never written again: a credential that
+    links to a name keeps getting the exact image it was signed with. Raises ImageError for a refused image.
+    """
+    if folder not in IMAGE_FOLDERS:
+        raise ValueError(f"Images are stored in {', '.join(IMAGE_FOLDERS)}, not {folder!r}.")
+    kind = check_image(upload)
+    upload.seek(0)
+    content = upload.read(MAX_IMAGE_BYTES + 1)
+    upload.seek(0)
+    name = f"{folder}/{hashlib.sha256(content).hexdigest()}.{kind}"
+    if default_storage.exists(name):
+        return name
+    # Two uploads of the same new image at once: the storage gives the second a suffixed name of its own (same
+    # bytes); either name is immutable.
+    return default_storage.save(name, ContentFile(content))
+
+
+def image_url(image: FieldFile) -> str:
+    """The absolute URL of a stored image, as credentials and the API give it (under SITE_URL, whatever the
+    storage: the media view serves it from S3 as well, so the URL survives a change of storage)."""
+    url = image.url
+    return url if url.startswith(("https://", "http://")) else f"{settings.SITE_URL}{url}"
+
+
+_data_uris: dict[str, str] = {}
+_data_uris_lock = threading.Lock()
+
+
+def image_data_uri(image: FieldFile) -> str | None:
+    """The image as a `data:` URI, or None when it is too large to embed (or cannot be read).
+
+    Kept per process by name: a name never changes content (content-addressed, and older random names were
+    never overwritten either), so a bulk job reads each image once, not once per credential.
+    """
+    name = image.name or ""
+    if not name:
+        return None
+    with _data_uris_lock:
+        cached = _data_uris.get(name)
+    if cached is not None:
+        return cached
+    try:
+        with image.storage.open(name, "rb") as handle:
+            content = handle.read(MAX_EMBEDDED_IMAGE_BYTES + 1)
+    except OSError:
+        return None
+    if len(content) > MAX_EMBEDDED_IMAGE_BYTES:
+        return None
+    kind = "png" if content.startswith(PNG_SIGNATURE) else "svg"
+    uri = f"data:{CONTENT_TYPES[kind]};base64,{base64.b64encode(content).decode('ascii')}"
+    with _data_uris_lock:
+        if len(_data_uris) >= 64:  # a bound, not an LRU: issuers have few images
+            _data_uris.clear()
+        _data_uris[name] = uri
+    return uri

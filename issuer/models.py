@@ -61,6 +61,11 @@ class Issuer(NormalizedTextMixin, models.Model):
     issue_jwt_by_default = models.BooleanField(
         default=False, help_text="Also produce a VC-JWT for every award unless the award says otherwise."
     )
+    embed_images = models.BooleanField(
+        default=False,
+        help_text="Put the logo and badge images into new credentials as data: URIs instead of links "
+        "(images up to 256 KB; larger ones stay links).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

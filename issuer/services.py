@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from issuer.images import ImageError, check_image
+from issuer.images import ImageError, image_store
 from issuer.keystore import encrypt_private_key, generate_private_key
 from issuer.models import (
     IDENTIFIER_EXTENSION,
@@ -270,6 +270,7 @@ PROFILE_PLAIN_FIELDS = (
     "address_country",
     "address_country_code",
     "issue_jwt_by_default",
+    "embed_images",
 )
 PROFILE_FIELDS = frozenset({*PROFILE_PLAIN_FIELDS, "other_identifiers", "image"})
 
@@ -302,7 +303,8 @@ def issuer_update(
     """Change the issuer's profile. Only credentials issued from now on carry the new values.
 
     `image`: None (or absent) keeps the logo, a file replaces it (PNG or SVG, checked by content),
-    "" or False removes it. A replaced logo file is kept: credentials issued earlier link to it.
+    "" or False removes it. The file is stored under the hash of its content and never deleted: credentials
+    issued earlier link to it (docs/decisions.md D28).
     Audited as `issuer.updated` with the names of the fields that changed; no change, no row.
     """
     unknown = set(fields) - PROFILE_FIELDS
@@ -319,11 +321,12 @@ def issuer_update(
     changed = [name for name in fields if getattr(issuer, name) != before[name]]
     if image:
         try:
-            kind = check_image(image, size=getattr(image, "size", None))
+            name = image_store(image, folder="issuers")
         except ImageError as exc:
             raise ValidationError({"image": exc.messages}) from exc
-        issuer.image.save(f"{issuer.slug}-{secrets.token_hex(6)}.{kind}", image, save=False)
-        changed.append("image")
+        if name != issuer.image.name:
+            issuer.image = name  # type: ignore[assignment]
+            changed.append("image")
     elif image is not None and issuer.image:
         issuer.image = ""  # type: ignore[assignment]
         changed.append("image")

@@ -78,6 +78,17 @@ def screenshot(page):
     return take
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _media_through_the_platform():
+    # Django's live server answers /media/ itself (its _MediaFilesHandler), which would hide whether the platform
+    # serves its images. Production has no such handler: the platform's own /media/ view (config.media) answers.
+    from django.test.testcases import _MediaFilesHandler
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_MediaFilesHandler, "_should_handle", lambda self, path: False)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _site_is_the_live_server(settings, live_server):
     # Ids, image URLs and e-mailed links derive from SITE_URL: point it at the server the browser talks to.

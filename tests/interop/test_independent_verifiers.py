@@ -268,22 +268,41 @@ def build_local_platform_credentials() -> list[dict[str, Any]]:
     ]
 
 
+BADGE_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 10 10">'
+    b'<circle cx="5" cy="5" r="4" fill="#0b57d0"/></svg>'
+)
+
+
+def _png_logo() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (48, 48), "#1a7f37").save(out, format="PNG")
+    return out.getvalue()
+
+
 def issue_with_the_platform() -> list[dict[str, Any]]:
     """Credentials made by the real award service (badges.services.credential_issue), both formats,
     one VC-JWT key of each algorithm, Unicode everywhere. Runs in a transaction that is rolled back."""
+    from django.core.files.base import ContentFile
     from django.db import transaction
     from django.test import override_settings
 
     from badges.baking import credential_bake
     from badges.models import Achievement, Alignment
     from badges.services import AwardRequest, credential_issue
-    from issuer.models import KeyPurpose
+    from issuer.images import image_store
+    from issuer.models import Issuer, KeyPurpose
     from issuer.selectors import did_document
-    from issuer.services import issuer_create, signing_key_create
+    from issuer.services import issuer_create, issuer_update, signing_key_create
     from verification.baking import extract_png, extract_svg
 
     items: list[dict[str, Any]] = []
-    with transaction.atomic():
+    # Images are stored and read (for baking) in one media folder of its own.
+    with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media), transaction.atomic():
         issuer = issuer_create(
             slug="interop",
             name="Université de Münster — 東京 Campus ✅",
@@ -310,7 +329,13 @@ def issue_with_the_platform() -> list[dict[str, Any]]:
             target_code="E-1",
             target_type="ceasn:Competency",
         )
+        # A logo and a badge image: linked by URL in two runs, embedded as data: URIs in the Ed25519 run (D28).
+        issuer = issuer_update(issuer=issuer, image=ContentFile(_png_logo(), name="logo.png"))
+        achievement.image = image_store(ContentFile(BADGE_SVG, name="badge.svg"), folder="achievements")
+        achievement.save(update_fields=["image"])
         for algorithm in ("Ed25519", "P-256", "RSA"):
+            Issuer.objects.filter(pk=issuer.pk).update(embed_images=algorithm == "Ed25519")
+            achievement.issuer.refresh_from_db()
             signing_key_create(issuer=issuer, purpose=KeyPurpose.JWT, algorithm=algorithm)
             credential = credential_issue(
                 request=AwardRequest(
@@ -340,10 +365,9 @@ def issue_with_the_platform() -> list[dict[str, Any]]:
                 }
             )
             # What a learner downloads: the baked badges must carry a credential that verifies everywhere.
-            with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
-                credential_bake(credential=credential)
-                png = extract_png(credential.baked_png.read())
-                svg = extract_svg(credential.baked_svg.read())
+            credential_bake(credential=credential)
+            png = extract_png(credential.baked_png.read())
+            svg = extract_svg(credential.baked_svg.read())
             for kind, payload in (("png", png), ("svg", svg)):
                 items.append(
                     {
@@ -469,6 +493,21 @@ def test_platform_credentials_cover_both_formats_and_all_algorithms(platform_cre
     algorithms = {jws_alg(item) for item in platform_credentials if item["format"] == "jwt"}
     assert formats == {"ldp", "jwt"}
     assert algorithms == {"EdDSA", "ES256", "RS256"}
+
+
+def test_platform_credentials_carry_images_by_url_and_embedded(platform_credentials):
+    images = [
+        (
+            item["credential"]["issuer"]["image"]["id"],
+            item["credential"]["credentialSubject"]["achievement"]["image"]["id"],
+        )
+        for item in platform_credentials
+        if item["name"].startswith("platform ldp")
+    ]
+    assert {(logo.split(",")[0], badge.split(",")[0]) for logo, badge in images if logo.startswith("data:")} == {
+        ("data:image/png;base64", "data:image/svg+xml;base64")
+    }
+    assert sum(logo.startswith("https://") and badge.startswith("https://") for logo, badge in images) == 2
 
 
 def test_platform_data_integrity_credentials_verify(results, platform_credentials):

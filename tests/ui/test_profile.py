@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pytest
@@ -256,7 +257,8 @@ def test_valid_png_logo_is_stored_and_shown(client_as, issuer):
     response = client_as("owner").post(url(issuer), form_data(image=SimpleUploadedFile("logo.png", png_bytes())))
     assert response.status_code == 302
     issuer.refresh_from_db()
-    assert issuer.image.name.startswith("issuers/uni-") and issuer.image.name.endswith(".png")
+    # Named by the hash of its content (docs/decisions.md D28), not by the uploader's file name.
+    assert issuer.image.name == f"issuers/{hashlib.sha256(png_bytes()).hexdigest()}.png"
     with issuer.image.open("rb") as stored:
         assert stored.read() == png_bytes()
     assert AuditEvent.objects.get(action="issuer.updated").data == {"changed": ["image"]}
@@ -266,6 +268,15 @@ def test_valid_png_logo_is_stored_and_shown(client_as, issuer):
     assert client_as("owner").post(url(issuer), form_data()).status_code == 302
     assert Issuer.objects.get(pk=issuer.pk).image.name == issuer.image.name
     assert AuditEvent.objects.filter(action="issuer.updated").count() == 1
+
+
+def test_owner_chooses_to_embed_images_in_new_credentials(client_as, issuer):
+    page = client_as("owner").get(url(issuer))
+    assert b'<input type="checkbox" name="embed_images"' in page.content
+    response = client_as("owner").post(url(issuer), form_data(embed_images="on"))
+    assert response.status_code == 302
+    assert Issuer.objects.get(pk=issuer.pk).embed_images is True
+    assert AuditEvent.objects.get(action="issuer.updated").data == {"changed": ["embed_images"]}
 
 
 def test_valid_svg_logo_is_stored(client_as, issuer):

@@ -10,14 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from badges.baking import default_svg
 from badges.models import Achievement, Alignment, Credential, CredentialStatus
 from badges.services import AwardRequest, credential_issue, credential_revoke, credential_suspend
+from issuer.images import image_store
 from issuer.models import Issuer, IssuerMembership, KeyAlgorithm, KeyPurpose, SigningKey
-from issuer.services import issuer_create, membership_set, signing_key_create
+from issuer.services import issuer_create, issuer_update, membership_set, signing_key_create
 
 if TYPE_CHECKING:
     from stacking.models import Qualification
@@ -141,6 +144,15 @@ COMPLETED_LEARNER = "ada@example.com"
 ONE_SHORT_LEARNER = "katherine@example.com"
 
 
+# The demo issuer's logo: a monogram, self-contained like every accepted SVG.
+DEMO_LOGO = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96">'
+    b'<rect width="96" height="96" rx="16" fill="#0b57d0"/>'
+    b'<text x="48" y="60" font-family="sans-serif" font-size="36" font-weight="bold" fill="#fff" '
+    b'text-anchor="middle">DU</text></svg>'
+)
+
+
 class Command(BaseCommand):
     help = "Load demo data: the issuer 'demo', its keys, achievements, a few credentials and an admin user."
 
@@ -160,6 +172,7 @@ class Command(BaseCommand):
                     address_country_code="NL",
                     actor_label="seed_demo",
                 )
+                issuer = issuer_update(issuer=issuer, image=ContentFile(DEMO_LOGO), actor_label="seed_demo")
             if not SigningKey.objects.filter(issuer=issuer, purpose=KeyPurpose.JWT).exists():
                 signing_key_create(
                     issuer=issuer, purpose=KeyPurpose.JWT, algorithm=KeyAlgorithm.RSA, actor_label="seed_demo"
@@ -212,7 +225,12 @@ class Command(BaseCommand):
         alignments = spec.pop("alignments", [])
         achievement, created = Achievement.objects.get_or_create(issuer=issuer, slug=spec.pop("slug"), defaults=spec)
         if created:
+            # A badge image of its own, so the demo's pages and credentials show images as real ones do.
+            achievement.image = image_store(  # type: ignore[assignment]
+                ContentFile(default_svg(achievement.name).encode("utf-8")), folder="achievements"
+            )
             achievement.full_clean()
+            achievement.save(update_fields=["image"])
             for position, alignment in enumerate(alignments):
                 Alignment.objects.create(achievement=achievement, position=position, **alignment)
         return achievement
