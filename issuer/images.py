@@ -33,10 +33,11 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 # The folders of published images; everything else in media storage (baked badges, bulk results) is private.
 IMAGE_FOLDERS = ("issuers", "achievements")
-# An issuer that embeds images puts them into every credential as data: URIs. Larger images stay links: a
-# credential of several megabytes would no longer fit the limits verifiers apply (ours: 1 MiB by URL, 2 MB on
-# the upload page, which also holds the baked PNG carrying both the image and the credential).
-MAX_EMBEDDED_IMAGE_BYTES = 256 * 1024
+# An issuer that embeds images puts them into every credential as data: URIs. Larger images stay links: the
+# credential must stay well inside what verifiers accept — ours takes at most 256 KB of credential on the verify
+# endpoints (VERIFY_MAX_BODY_BYTES), and a credential carries a logo and a badge image, each a third larger once
+# base64-encoded: two 48 KB images make about 130 KB.
+MAX_EMBEDDED_IMAGE_BYTES = 48 * 1024
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 
