@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench bench-bulk clean
+.PHONY: run test install lint bench bench-bulk screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -39,6 +39,10 @@ bench: $(STAMP)
 # Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL; defaults: the local servers). BENCH_ARGS="--rows 100000"
 bench-bulk: $(STAMP)
 	$(PY) bench/bulk.py $(BENCH_ARGS)
+
+# The pictures in docs/screenshots, taken by the browser tests in headless Chromium.
+screenshots: $(STAMP)
+	SCREENSHOTS_DIR=docs/screenshots E2E_REQUIRED=1 $(PY) -m pytest tests/e2e -q
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
