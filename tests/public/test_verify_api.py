@@ -51,11 +51,12 @@ def test_json_body(client, achievement, content_type):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     body = response.json()
-    assert set(body) == {"valid", "format", "checks", "credential"}
+    assert set(body) == {"valid", "verdict", "format", "checks", "credential"}
     assert body["valid"] is True
+    assert body["verdict"] == "valid"
     assert body["format"] == "ldp"
     assert [check["id"] for check in body["checks"]][:2] == ["format", "context"]
-    assert all(set(check) == {"id", "status", "message"} for check in body["checks"])
+    assert all(set(check) == {"id", "status", "code", "message"} for check in body["checks"])
     assert body["credential"]["issuer"] == {"id": "did:web:badges.example.test:issuers:uni", "name": "Test University"}
 
 

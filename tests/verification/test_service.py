@@ -276,9 +276,10 @@ def test_own_credential_passes_every_check() -> None:
 def test_to_dict_shape() -> None:
     report = _verify(_signed())
     document = report.to_dict()
-    assert set(document) == {"valid", "format", "checks", "credential"}
+    assert set(document) == {"valid", "verdict", "format", "checks", "credential"}
+    assert document["verdict"] == "valid"
     assert document["format"] == "ldp"
-    assert all(set(check) == {"id", "status", "message"} for check in document["checks"])
+    assert all(set(check) == {"id", "status", "code", "message"} for check in document["checks"])
     assert document["credential"] == {
         "issuer": {"id": ISSUER, "name": "Example Institute"},
         "achievement": {"id": "https://institute.example/achievements/data-literacy", "name": "Data Literacy"},
