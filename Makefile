@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench bench-bulk clean
+.PHONY: run test install lint bench bench-bulk check-reference clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -38,6 +38,12 @@ bench: $(STAMP)
 # Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL; defaults: the local servers). BENCH_ARGS="--rows 100000"
 bench-bulk: $(STAMP)
 	$(PY) bench/bulk.py $(BENCH_ARGS)
+
+# Optional, never part of `make test` or CI: compare the repository's copies of reference files (tests/data,
+# verification/contexts, verification/schemas) with a reference folder outside it. REFERENCE=/path/to/ob3
+check-reference:
+	@test -n "$(REFERENCE)" || { echo "usage: make check-reference REFERENCE=/path/to/reference-material"; exit 2; }
+	$(PYTHON) scripts/check_reference.py "$(REFERENCE)"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.paths import SHARED  # noqa: E402,F401
-
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
