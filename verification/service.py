@@ -26,7 +26,18 @@ from verification.inputs import (
 )
 from verification.jwt import JwtVerification, decode_vc_jwt
 from verification.keys import KeyResolver, VerificationMethod
-from verification.report import FAILED, INDETERMINATE, PASSED, SKIPPED, WARNING, Check, Report, summarize, verdict_of, worst
+from verification.report import (
+    FAILED,
+    INDETERMINATE,
+    PASSED,
+    SKIPPED,
+    WARNING,
+    Check,
+    Report,
+    summarize,
+    verdict_of,
+    worst,
+)
 from verification.schema import evaluate_schema
 from verification.status import StatusListSource, check_status
 from verification.suites import verify_proofs
