@@ -4,13 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench bench-bulk check-reference clean
+.PHONY: run test install lint lock bench bench-bulk check-reference clean
 
-$(STAMP): pyproject.toml
+# Installs exactly the locked versions (hash-checked), then the project itself without resolving anything again.
+$(STAMP): pyproject.toml requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,6 +33,17 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Regenerates both lock files from pyproject.toml after a dependency changes there (then `make install`).
+# Pins already in the lock are kept; LOCK_ARGS=--upgrade moves everything to the newest allowed release,
+# LOCK_ARGS="--upgrade-package NAME" one package. Universal: one lock for every supported Python and platform
+# (the Dockerfile's 3.12 as well as 3.11). The dev lock is constrained by the runtime one, so the tests run on
+# exactly the versions that ship.
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock" $(LOCK_ARGS)
+lock: $(STAMP)
+	$(LOCK) -o requirements/runtime.txt
+	$(LOCK) --extra dev -c requirements/runtime.txt -o requirements/dev.txt
 
 bench: $(STAMP)
 	$(PY) bench/crypto.py
