@@ -200,6 +200,7 @@ def test_non_json_values_are_refused(value: Any) -> None:
 
 
 def test_only_objects_are_documents() -> None:
+    value: Any
     for value in (None, [], "x", 1):
         with pytest.raises(InputError):
             jsonld.expand(value)

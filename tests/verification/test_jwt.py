@@ -10,6 +10,7 @@ import json
 import re
 import struct
 from pathlib import Path
+from typing import Any
 
 import jwt as pyjwt
 import pytest
@@ -20,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from tests.paths import SAMPLES  # noqa: E402
 from verification.errors import InputError
 from verification.jwt import JwtVerification, decode_vc_jwt, encode_vc_jwt
-from verification.keys import did_key_from_ed25519, ed25519_public_to_multibase, public_jwk
+from verification.keys import PrivateKey, did_key_from_ed25519, ed25519_public_to_multibase, public_jwk
 from verification.resolvers import CompositeResolver
 
 ISSUER = "did:web:issuer.example"
@@ -28,10 +29,10 @@ OTHER = "did:web:other.example"
 ED_KEY = ed25519.Ed25519PrivateKey.generate()
 P256_KEY = ec.generate_private_key(ec.SECP256R1())
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-KEYS = {"EdDSA": ED_KEY, "ES256": P256_KEY, "RS256": RSA_KEY}
+KEYS: dict[str, PrivateKey] = {"EdDSA": ED_KEY, "ES256": P256_KEY, "RS256": RSA_KEY}
 KIDS = {"EdDSA": f"{ISSUER}#ed", "ES256": f"{ISSUER}#p256", "RS256": f"{ISSUER}#rsa"}
 
-DOCUMENTS = {
+DOCUMENTS: dict[str, dict[str, Any]] = {
     ISSUER: {
         "id": ISSUER,
         "verificationMethod": [
@@ -58,7 +59,7 @@ def resolver() -> CompositeResolver:
     return CompositeResolver.default(None, local_documents=DOCUMENTS.get)
 
 
-def credential(issuer: str = ISSUER, **changes: object) -> dict:
+def credential(issuer: Any = ISSUER, **changes: Any) -> dict:
     document = {
         "@context": [
             "https://www.w3.org/ns/credentials/v2",

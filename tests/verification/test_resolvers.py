@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from tests.verification.test_http import LocalServer
 from verification.errors import KeyResolutionError
 from verification.http import HardenedClient
-from verification.keys import ed25519_public_to_multibase, multibase_b58_encode, public_jwk
+from verification.keys import KeyResolver, ed25519_public_to_multibase, multibase_b58_encode, public_jwk
 from verification.resolvers import (
     CompositeResolver,
     DidWebResolver,
@@ -425,7 +425,8 @@ def test_composite_custom_prefix_mapping() -> None:
         def resolve(self, verification_method_id: str):
             return FragmentKeyResolver().resolve(f"https://fixed.example#{ED_MULTIBASE}")
 
-    resolver = CompositeResolver({"did:": Fixed(), "did:key:": CompositeResolver.default(None)})
+    resolvers: dict[str, KeyResolver] = {"did:": Fixed(), "did:key:": CompositeResolver.default(None)}
+    resolver = CompositeResolver(resolvers)
     assert resolver.resolve(f"did:key:{ED_MULTIBASE}#{ED_MULTIBASE}").provenance == "did:key"
     assert resolver.resolve("did:example:1#k").controller == "https://fixed.example"
 

@@ -371,12 +371,14 @@ def test_http_source_uses_client_and_rejects_non_objects() -> None:
                 raise self.answer
             return copy.deepcopy(self.answer)
 
+    # Client stands in for the HardenedClient with the one method the source calls.
     client = Client({"ok": True})
-    assert HttpStatusListSource(client).get(LIST_URL) == {"ok": True}
+    assert HttpStatusListSource(client).get(LIST_URL) == {"ok": True}  # type: ignore[arg-type]
     assert client.calls[0][0] == LIST_URL
     assert "application/vc+ld+json" in client.calls[0][1]
     with pytest.raises(StatusListError):
-        HttpStatusListSource(Client([1, 2])).get(LIST_URL)
-    [outcome] = check_status(_credential(1), HttpStatusListSource(Client(FetchError("timed out"))), verify_list=_always)
+        HttpStatusListSource(Client([1, 2])).get(LIST_URL)  # type: ignore[arg-type]
+    source = HttpStatusListSource(Client(FetchError("timed out")))  # type: ignore[arg-type]
+    [outcome] = check_status(_credential(1), source, verify_list=_always)
     assert (outcome.status, outcome.code) == ("warning", "status_unavailable")
     assert "timed out" in outcome.message

@@ -118,7 +118,7 @@ def workers(tmp_path, transactional_db) -> Iterator[Workers]:
         pool.stop_all()
         with app.connection_for_write() as conn:
             for name in (queue, *(f"{queue}.{kind}" for kind in QUEUE_KINDS)):
-                conn.default_channel.queue_delete(name)
+                conn.default_channel.queue_delete(name)  # type: ignore[attr-defined]  # kombu's Channel, not in the stubs' StdChannel
 
 
 @pytest.fixture
