@@ -18,11 +18,12 @@ RUN groupadd --system --gid 10001 app \
     && mkdir -p /data/static /data/media /data/beat \
     && chown -R app:app /data
 
-# Dependencies first, so that this layer is rebuilt only when pyproject.toml changes.
-COPY pyproject.toml README.md ./
-RUN pip install .
+# The locked runtime versions only, each checked against its hash; this layer changes only with the lock.
+COPY requirements/runtime.txt requirements/runtime.txt
+RUN pip install --require-hashes -r requirements/runtime.txt
 
 COPY . .
+RUN pip install --no-deps -e .
 
 USER app
 # Static files are collected at build, into the image, as the app user. The settings need values to load: these

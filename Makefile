@@ -4,13 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench bench-bulk screenshots clean
+.PHONY: run test install lint typecheck lock bench bench-bulk screenshots check-reference clean
 
-$(STAMP): pyproject.toml
+# Installs exactly the locked versions (hash-checked), then the project itself without resolving anything again.
+$(STAMP): pyproject.toml requirements/dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -32,6 +34,24 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy's Django plugin imports config.settings, which refuses to load without its secrets: placeholders here
+# (the test suite's fixed values), and never the developer's .env.
+TYPECHECK_ENV := DJANGO_ENV_FILE= DJANGO_DEBUG=1 SECRET_KEY=typecheck-only DATABASE_URL=sqlite:///:memory: \
+	KEY_ENCRYPTION_KEY=dGVzdC1rZXktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=
+typecheck: $(STAMP)
+	$(TYPECHECK_ENV) $(VENV)/bin/mypy
+
+# Regenerates both lock files from pyproject.toml after a dependency changes there (then `make install`).
+# Pins already in the lock are kept; LOCK_ARGS=--upgrade moves everything to the newest allowed release,
+# LOCK_ARGS="--upgrade-package NAME" one package. Universal: one lock for every supported Python and platform
+# (the Dockerfile's 3.12 as well as 3.11). The dev lock is constrained by the runtime one, so the tests run on
+# exactly the versions that ship.
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock" $(LOCK_ARGS)
+lock: $(STAMP)
+	$(LOCK) -o requirements/runtime.txt
+	$(LOCK) --extra dev -c requirements/runtime.txt -o requirements/dev.txt
+
 bench: $(STAMP)
 	$(PY) bench/crypto.py
 	$(PY) bench/verify.py
@@ -43,6 +63,12 @@ bench-bulk: $(STAMP)
 # The pictures in docs/screenshots, taken by the browser tests in headless Chromium.
 screenshots: $(STAMP)
 	SCREENSHOTS_DIR=docs/screenshots E2E_REQUIRED=1 $(PY) -m pytest tests/e2e -q
+
+# Optional, never part of `make test` or CI: compare the repository's copies of reference files (tests/data,
+# verification/contexts, verification/schemas) with a reference folder outside it. REFERENCE=/path/to/ob3
+check-reference:
+	@test -n "$(REFERENCE)" || { echo "usage: make check-reference REFERENCE=/path/to/reference-material"; exit 2; }
+	$(PYTHON) scripts/check_reference.py "$(REFERENCE)"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -59,7 +59,7 @@ def problem_type(slug: str) -> str:
 class Problem(exceptions.APIException):
     """An API error with its own type: `Problem("...", slug=..., title=..., status=...)` or a subclass."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST  # subclasses and instances choose another status
     slug = "invalid-request"
     title = "The request is invalid"
 

@@ -70,7 +70,8 @@ def fingerprint(request: Request, content: bytes) -> str:
     request in a canonical form (api.serializers), not the raw body: two uploads of the same file differ in
     their multipart boundaries, and are still the same request."""
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.get_full_path().encode(), content):
+    method = request.method or ""  # always set on a request Django received
+    for part in (method.encode(), request.get_full_path().encode(), content):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()

@@ -17,6 +17,12 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 class ApiPagination(LimitOffsetPagination):
     default_limit = 50
     max_limit = 200
+    # Set by paginate_queryset before a link is built, and never None here (get_limit and get_offset always
+    # answer a number).
+    limit: int
+    offset: int
+    count: int
+    request: Request
 
     def _param(self, request: Request, name: str, default: int, minimum: int) -> int:
         raw = request.query_params.get(name)

@@ -33,7 +33,7 @@ class VerifyApiSchema(OpenApiViewExtension):
     target_class = "badges.api_verify.VerifyApi"
 
     def view_replacement(self) -> type:
-        class Fixed(self.target_class):  # type: ignore[name-defined,misc]
+        class Fixed(self.target_class):  # type: ignore[name-defined]
             @extend_schema(
                 operation_id="verify",
                 summary="Verify one Open Badges 3.0 credential (docs/api-verify.md)",

@@ -23,7 +23,9 @@ class ProblemSerializer(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
-    errors = serializers.DictField(
+    # The problem+json member `errors`. DRF's metaclass moves declared fields off the class, so this does not
+    # replace Serializer.errors at run time; the type checker sees only the class attribute.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Validation errors only: messages per field (nested fields like rows[3].email).",
@@ -208,4 +210,4 @@ class BulkRowSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_credential(self, row: BulkRow) -> str | None:
-        return absolute(f"/credentials/{row.credential.uuid}") if row.credential_id else None
+        return absolute(f"/credentials/{row.credential.uuid}") if row.credential is not None else None

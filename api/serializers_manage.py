@@ -149,8 +149,9 @@ class AchievementInputSerializer(StrictSerializer):
     validity_days = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_VALIDITY_DAYS, help_text="Default validity."
     )
-    alignments = AlignmentSerializer(many=True, required=False, max_length=50)
-    result_descriptions = ResultDescriptionSerializer(many=True, required=False, max_length=50)
+    # many=True passes max_length on to the ListSerializer (DRF's many_init); the stubs do not list it.
+    alignments = AlignmentSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
+    result_descriptions = ResultDescriptionSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
 
 
 class AchievementSerializer(serializers.Serializer):
@@ -186,7 +187,7 @@ class AchievementSerializer(serializers.Serializer):
     @extend_schema_field(AlignmentSerializer(many=True))
     def get_alignments(self, achievement: Achievement) -> list[dict[str, str]]:
         fields = AlignmentSerializer().fields
-        return [{name: getattr(a, name) for name in fields} for a in achievement.alignments.all()]
+        return [{name: getattr(a, name) for name in fields.keys()} for a in achievement.alignments.all()]
 
     @extend_schema_field(serializers.IntegerField(help_text="Credentials issued (any status)."))
     def get_credential_count(self, achievement: Achievement) -> int:
@@ -213,7 +214,7 @@ class AwardInputSerializer(StrictSerializer):
     achievement = serializers.CharField(max_length=100, help_text="Id, UUID or slug of the issuer's achievement.")
     email = serializers.CharField(max_length=254, help_text="The learner's e-mail address (never published).")
     name = _text(200, help_text="The learner's name, shown in the credential.")
-    evidence = EvidenceSerializer(many=True, required=False, max_length=20)
+    evidence = EvidenceSerializer(many=True, required=False, max_length=20)  # type: ignore[call-arg]  # as above
     valid_from = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now.")
     valid_until = serializers.DateTimeField(
         required=False, allow_null=True, help_text="Default: the achievement's validity, if any."
@@ -268,7 +269,9 @@ class CredentialSummarySerializer(serializers.Serializer):
     valid_from = serializers.DateTimeField()
     valid_until = serializers.DateTimeField(allow_null=True)
     formats = serializers.ListField(child=serializers.CharField(), help_text="Data Integrity and/or VC-JWT.")
-    source = serializers.CharField(help_text="ui, api, bulk, stacking or command.")
+    # A field named like Field.source: DRF's metaclass moves declared fields off the class, so it does not replace
+    # that attribute at run time; the type checker sees only the class attribute.
+    source = serializers.CharField(help_text="ui, api, bulk, stacking or command.")  # type: ignore[assignment]
     issued_at = serializers.DateTimeField(source="created_at")
     links = serializers.SerializerMethodField()
 

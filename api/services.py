@@ -6,8 +6,9 @@ import hashlib
 import secrets
 import string
 from datetime import timedelta
+from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -48,14 +49,14 @@ def token_create(
     issuer: Issuer,
     name: str,
     scopes: list[str] | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str = "",
 ) -> tuple[ApiToken, str]:
     """A new token of `issuer`; returns it with its full string, which is never stored and cannot be shown again."""
     name = " ".join(name.split())
     if not name:
         raise ApiTokenError("A token needs a name (what it is for).")
-    if len(name) > ApiToken._meta.get_field("name").max_length:
+    if len(name) > cast(int, ApiToken._meta.get_field("name").max_length):  # a CharField: always set
         raise ApiTokenError("The name is longer than 100 characters.")
     scopes = scopes_normalize(scopes)
     secret = secrets.token_urlsafe(32)
@@ -86,7 +87,7 @@ def token_create(
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken, actor: AbstractBaseUser | None = None, actor_label: str = "") -> ApiToken:
+def token_revoke(*, token: ApiToken, actor: User | None = None, actor_label: str = "") -> ApiToken:
     """Revoke for good: the next request with it is refused (401). Revoking twice changes nothing."""
     token = ApiToken.objects.select_for_update().select_related("issuer").get(pk=token.pk)
     if token.revoked_at is not None:

@@ -4,16 +4,16 @@ start, pause, cancel, undo. Thin views: badges.bulk.jobs decides what is allowed
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse, QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -54,7 +54,8 @@ REQUEST_OVERHEAD = 64 * 1024
 class BulkApiView(IssuerApiView):
     """Issuer-scoped, resource `bulk`: reads need bulk:read (or the VIEW role), writes bulk:write (or AWARD)."""
 
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    # api_settings has imported the configured parser classes (the stubs type the setting as their dotted paths).
+    parser_classes = cast(list[type[BaseParser]], api_settings.DEFAULT_PARSER_CLASSES)
     resource = "bulk"
     write_action = Action.AWARD
 
@@ -130,7 +131,7 @@ class BulkJobListCreateApi(BulkApiView):
             queryset = queryset.filter(status=wanted)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset.order_by("-created_at", "-id"), request, view=self)
-        return paginator.get_paginated_response(self.job_data(list(page)))
+        return paginator.get_paginated_response(self.job_data(list(page or [])))  # a page always: limit is never None
 
     @extend_schema(
         operation_id="bulk_jobs_create",
@@ -153,6 +154,7 @@ class BulkJobListCreateApi(BulkApiView):
     )
     def post(self, request: Request, slug: str) -> Response:
         data = request.data
+        form: serializers.Serializer
         if isinstance(data, QueryDict):  # multipart
             form = BulkJobFileInputSerializer(data=_form_fields(request))
             upload = request.FILES.get("file")

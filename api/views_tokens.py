@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from api.models import RESOURCES, SCOPES, ApiToken
 from api.services import ApiTokenError, token_create, token_revoke
 from issuer.models import Issuer
@@ -26,7 +27,7 @@ class TokenForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @issuer_required(Action.MANAGE_KEYS)
-def token_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+def token_list(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
     """GET: the tokens and the form. POST: create one; its secret is in this response only, never again."""
     form = TokenForm(request.POST or None, initial={"scopes": [s for s in SCOPES if s.endswith(":read")]})
     created = None
@@ -58,7 +59,7 @@ def token_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
 
 @require_POST
 @issuer_required(Action.MANAGE_KEYS)
-def token_revoke_view(request: HttpRequest, issuer: Issuer, prefix: str) -> HttpResponse:
+def token_revoke_view(request: AuthenticatedHttpRequest, issuer: Issuer, prefix: str) -> HttpResponse:
     token = get_object_or_404(ApiToken, issuer=issuer, prefix=prefix)
     if token.revoked_at is not None:
         messages.info(request, f"The token {token.prefix} ({token.name}) was already revoked.")

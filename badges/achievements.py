@@ -16,9 +16,9 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -212,7 +212,7 @@ def _free_slug(issuer: Issuer, name: str, exclude_pk: int | None) -> str:
     base = slugify(name)[:50].strip("-") or "achievement"
     taken = set(
         Achievement.objects.filter(issuer=issuer, slug__startswith=base[:40])
-        .exclude(pk=exclude_pk)
+        .exclude(pk=exclude_pk)  # type: ignore[misc]  # None (a new achievement) excludes nothing
         .values_list("slug", flat=True)
     )
     if base not in taken:
@@ -352,7 +352,7 @@ def _apply(achievement: Achievement, data: Mapping[str, Any], errors: dict[str, 
     for field, value in data.items():
         if field == "image":
             if value is None:
-                achievement.image = ""  # type: ignore[assignment]
+                achievement.image = ""
             else:
                 try:
                     _attach_image(achievement, value)
@@ -381,7 +381,7 @@ def _save(achievement: Achievement) -> None:
         raise ValidationError({"slug": [slug_taken_error(achievement.slug)]}) from exc
 
 
-def _audit(achievement: Achievement, action: str, actor: AbstractBaseUser | None, changed: Iterable[str]) -> None:
+def _audit(achievement: Achievement, action: str, actor: User | None, changed: Iterable[str]) -> None:
     audit_record(
         issuer=achievement.issuer,
         action=action,
@@ -395,7 +395,7 @@ def _audit(achievement: Achievement, action: str, actor: AbstractBaseUser | None
 def achievement_create(
     *,
     issuer: Issuer,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     data: Mapping[str, Any],
     alignments: Sequence[Mapping[str, Any]] = (),
     result_descriptions: Sequence[Mapping[str, Any]] = (),
@@ -455,7 +455,7 @@ def _snapshot(achievement: Achievement) -> dict[str, Any]:
 def achievement_update(
     *,
     achievement: Achievement,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     data: Mapping[str, Any],
     alignments: Sequence[Mapping[str, Any]] | None = None,
     result_descriptions: Sequence[Mapping[str, Any]] | None = None,
@@ -513,7 +513,7 @@ def achievement_update(
         return achievement
     if _embedded(achievement, new_alignments) != before_embedded:
         bumped = next_version(achievement.version)
-        if len(bumped) > Achievement._meta.get_field("version").max_length:
+        if len(bumped) > cast(int, Achievement._meta.get_field("version").max_length):  # a CharField's, always set
             raise ValidationError(
                 {"version": [f"The version “{achievement.version}” is too long to count up; ask an owner to reset it."]}
             )
@@ -529,7 +529,7 @@ def achievement_update(
     return achievement
 
 
-def _set_archived(achievement: Achievement, actor: AbstractBaseUser | None, archived: bool) -> Achievement:
+def _set_archived(achievement: Achievement, actor: User | None, archived: bool) -> Achievement:
     achievement = Achievement.objects.select_for_update(of=("self",)).select_related("issuer").get(pk=achievement.pk)
     if achievement.archived == archived:
         return achievement
@@ -540,19 +540,19 @@ def _set_archived(achievement: Achievement, actor: AbstractBaseUser | None, arch
 
 
 @transaction.atomic
-def achievement_archive(*, achievement: Achievement, actor: AbstractBaseUser | None) -> Achievement:
+def achievement_archive(*, achievement: Achievement, actor: User | None) -> Achievement:
     """Withdraw an achievement from awarding (its credentials stay valid). Archiving twice changes nothing."""
     return _set_archived(achievement, actor, True)
 
 
 @transaction.atomic
-def achievement_unarchive(*, achievement: Achievement, actor: AbstractBaseUser | None) -> Achievement:
+def achievement_unarchive(*, achievement: Achievement, actor: User | None) -> Achievement:
     """Make an archived achievement awardable again."""
     return _set_archived(achievement, actor, False)
 
 
 @transaction.atomic
-def achievement_delete(*, achievement: Achievement, actor: AbstractBaseUser | None) -> None:
+def achievement_delete(*, achievement: Achievement, actor: User | None) -> None:
     """Delete an achievement nothing refers to: never awarded, in no bulk job, in no stacking rule. Anything else
     is refused with AchievementInUse — issued credentials link to the achievement, so it is archived instead."""
     from badges.models import BulkJob, BulkRow, Credential
@@ -568,10 +568,11 @@ def achievement_delete(*, achievement: Achievement, actor: AbstractBaseUser | No
     if in_bulk or BulkRow.objects.filter(achievement=achievement).exists():
         raise AchievementInUse(f"{achievement.name!r} is named by a bulk job: archive it instead.")
     # Stacking rules refer to it by PROTECT foreign keys; ask the database rather than import stacking here.
+    # Reverse foreign keys always have an accessor name and a model class (never None or "self").
     if any(
-        getattr(achievement, relation.get_accessor_name()).exists()
+        getattr(achievement, relation.get_accessor_name()).exists()  # type: ignore[arg-type]
         for relation in Achievement._meta.related_objects
-        if relation.related_model._meta.app_label == "stacking" and relation.one_to_many
+        if relation.related_model._meta.app_label == "stacking" and relation.one_to_many  # type: ignore[union-attr]
     ) or hasattr(achievement, "qualification"):
         raise AchievementInUse(f"{achievement.name!r} is part of a stacking rule: archive it instead.")
     audit_record(

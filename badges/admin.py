@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from badges.models import Achievement, Alignment, Credential, StatusList
 
@@ -27,10 +30,10 @@ class CredentialAdmin(admin.ModelAdmin):
     search_fields = ["uuid", "recipient_email"]
     readonly_fields = [f.name for f in Credential._meta.fields]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -40,5 +43,5 @@ class StatusListAdmin(admin.ModelAdmin):
     exclude = ["bits"]
     readonly_fields = ["issuer", "purpose", "sequence", "allocated", "version", "signed_version", "signed_document"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

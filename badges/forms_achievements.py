@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.forms.utils import ErrorDict, ErrorList
+from django.http import QueryDict
 
 from badges.achievements import (
     clean_result_description,
@@ -74,6 +75,9 @@ class _QuietMixin:
 
 class AchievementForm(_QuietMixin, forms.Form):
     """Every field of an Achievement. `issuer` scopes the slug check; `achievement` is the one being edited."""
+
+    # request.POST (a QueryDict) or a dict: both copy, and the copy takes a new edit token after a conflict.
+    data: QueryDict | dict[str, Any]
 
     name = forms.CharField(max_length=200, error_messages={"required": "Give the achievement a name."})
     slug = forms.CharField(
@@ -215,7 +219,7 @@ class AchievementForm(_QuietMixin, forms.Form):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         narrative = (cleaned.get("criteria_narrative") or "").strip()
         if not narrative and not cleaned.get("criteria_url") and "criteria_url" not in self.errors:
             self.add_error("criteria_narrative", "Give the criteria as a narrative, a web page, or both.")
@@ -261,7 +265,7 @@ class AlignmentForm(_QuietMixin, forms.Form):
     target_description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         resolved, errors = _resolve_extension(
             cleaned.get("target_type", ""),
             cleaned.get("target_type_extension", ""),
@@ -308,10 +312,11 @@ class ResultDescriptionForm(_QuietMixin, forms.Form):
         # An extension type (ext:…) set through the API stays selectable instead of failing validation.
         current = self.data.get(self.add_prefix("result_type")) if self.is_bound else self.initial.get("result_type")
         if current and current not in RESULT_TYPES and is_extension_type(str(current)):
-            self.fields["result_type"].choices = [*self.fields["result_type"].choices, (current, current)]
+            field = cast(forms.ChoiceField, self.fields["result_type"])
+            field.choices = [*cast(list[tuple[str, str]], field.choices), (current, current)]  # as declared above
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if {"name", "result_type"} <= set(cleaned):
             _, problems = clean_result_description(self.service_data())
             for problem in problems:
@@ -370,7 +375,7 @@ class _RowsFormSet(forms.BaseFormSet):
             form.fields["DELETE"].label = f"Remove this {self.row_label}"
 
     @property
-    def errors(self) -> list[ErrorDict]:
+    def errors(self) -> list[Any]:  # ErrorDicts (Django's stubs say ErrorList)
         if self.quiet:
             return [ErrorDict() for _ in self.forms]
         return super().errors
@@ -380,12 +385,9 @@ class _RowsFormSet(forms.BaseFormSet):
             return self.error_class()
         return super().non_form_errors()
 
+    # _should_delete_form is Django's own test for a row marked DELETE; its stubs leave it out (private).
     def service_data(self) -> list[dict[str, Any]]:
-        return [
-            form.service_data()  # type: ignore[attr-defined]
-            for form in self.forms
-            if form.cleaned_data and not self._should_delete_form(form)
-        ]
+        return [form.service_data() for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]  # type: ignore[attr-defined]
 
 
 class _AlignmentRows(_RowsFormSet):
@@ -401,7 +403,7 @@ class _ResultRows(_RowsFormSet):
             return
         seen: set[str] = set()
         for form in self.forms:
-            if not form.cleaned_data or self._should_delete_form(form):
+            if not form.cleaned_data or self._should_delete_form(form):  # type: ignore[attr-defined]
                 continue
             name = form.cleaned_data["name"].strip().casefold()
             if name in seen:
@@ -409,16 +411,28 @@ class _ResultRows(_RowsFormSet):
             seen.add(name)
 
 
-AlignmentFormSet = formset_factory(
-    AlignmentForm, formset=_AlignmentRows, extra=0, can_delete=True, max_num=_RowsFormSet.max_rows, validate_max=True
+# formset_factory makes a subclass of `formset`; the casts keep its type (and the `quiet` argument) for the checker.
+AlignmentFormSet = cast(
+    type[_AlignmentRows],
+    formset_factory(
+        AlignmentForm,
+        formset=_AlignmentRows,
+        extra=0,
+        can_delete=True,
+        max_num=_RowsFormSet.max_rows,
+        validate_max=True,
+    ),
 )
-ResultDescriptionFormSet = formset_factory(
-    ResultDescriptionForm,
-    formset=_ResultRows,
-    extra=0,
-    can_delete=True,
-    max_num=_RowsFormSet.max_rows,
-    validate_max=True,
+ResultDescriptionFormSet = cast(
+    type[_ResultRows],
+    formset_factory(
+        ResultDescriptionForm,
+        formset=_ResultRows,
+        extra=0,
+        can_delete=True,
+        max_num=_RowsFormSet.max_rows,
+        validate_max=True,
+    ),
 )
 
 
@@ -436,8 +450,8 @@ class AchievementFilterForm(forms.Form):
 
     def __init__(self, *args: Any, types: list[str], tags: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = [("", "Any type"), *((t, t) for t in types)]
-        self.fields["tag"].choices = [("", "Any tag"), *((t, t) for t in tags)]
+        cast(forms.ChoiceField, self.fields["type"]).choices = [("", "Any type"), *((t, t) for t in types)]
+        cast(forms.ChoiceField, self.fields["tag"]).choices = [("", "Any tag"), *((t, t) for t in tags)]
 
     def filters(self) -> dict[str, str]:
         self.is_valid()

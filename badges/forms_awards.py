@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 from badges.models import Achievement, Credential, CredentialSource, CredentialStatus
@@ -35,7 +36,7 @@ class _DateTimeInput(forms.DateTimeInput):
 
 
 class AchievementChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Achievement) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Achievement) -> str:
         if obj.validity_days:
             return f"{obj.name} (valid {obj.validity_days} days)"
         return obj.name
@@ -43,6 +44,9 @@ class AchievementChoiceField(forms.ModelChoiceField):
 
 class AwardForm(forms.Form):
     """One award. The achievement list holds only this issuer's achievements that are not archived."""
+
+    # request.POST (a QueryDict) or a dict: both copy, and the copy takes a new idempotency key.
+    data: QueryDict | dict[str, Any]
 
     achievement = AchievementChoiceField(
         queryset=Achievement.objects.none(),
@@ -119,7 +123,9 @@ class AwardForm(forms.Form):
     def __init__(self, *args: Any, issuer: Issuer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.issuer = issuer
-        self.fields["achievement"].queryset = Achievement.objects.filter(issuer=issuer, archived=False)
+        cast(forms.ModelChoiceField, self.fields["achievement"]).queryset = Achievement.objects.filter(
+            issuer=issuer, archived=False
+        )
         self.fields["format"].initial = "both" if issuer.issue_jwt_by_default else "ldp"
         if not self.is_bound:
             self.fields["idempotency_key"].initial = new_idempotency_key()
@@ -217,7 +223,9 @@ class BulkSelectionForm(forms.Form):
 
     def __init__(self, *args: Any, issuer: Issuer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["selected"].queryset = Credential.objects.filter(issuer=issuer).select_related("achievement")
+        cast(forms.ModelMultipleChoiceField, self.fields["selected"]).queryset = Credential.objects.filter(
+            issuer=issuer
+        ).select_related("achievement")
 
     def clean_selected(self) -> QuerySet[Credential]:
         selected = self.cleaned_data["selected"]
@@ -267,7 +275,7 @@ class AwardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, issuer: Issuer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["achievement"].queryset = Achievement.objects.filter(issuer=issuer)
+        cast(forms.ModelChoiceField, self.fields["achievement"]).queryset = Achievement.objects.filter(issuer=issuer)
 
     def filter(self, queryset: QuerySet[Credential], *, now: datetime) -> QuerySet[Credential]:
         """Apply every valid filter. Expired is computed (valid_until has passed), never stored; a revoked

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.template.defaultfilters import pluralize
@@ -38,7 +38,9 @@ class BulkUploadForm(forms.Form):
 
     def __init__(self, *args: Any, issuer: Issuer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["achievement"].queryset = Achievement.objects.filter(issuer=issuer, archived=False).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["achievement"]).queryset = Achievement.objects.filter(
+            issuer=issuer, archived=False
+        ).order_by("name")
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
@@ -144,7 +144,7 @@ def _build(
     signing: _Signing,
     slot: tuple[Any, int],
     source: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
 ) -> Credential:
     """Build and sign one credential (not saved)."""
     email, valid_from, valid_until, fmt = checked
@@ -199,7 +199,7 @@ def credential_issue(
     *,
     request: AwardRequest,
     source: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str = "",
     notify: bool = True,
 ) -> Credential:
@@ -263,7 +263,7 @@ def credential_issue_many(
     issuer: Issuer,
     requests: list[AwardRequest],
     source: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str = "",
     notify: bool = True,
     bake: bool = True,
@@ -386,7 +386,7 @@ def _change_status(
     status: str,
     reason: str,
     event: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     actor_label: str,
     data: dict[str, Any],
 ) -> Credential:
@@ -419,7 +419,7 @@ def _locked(credential: Credential) -> Credential:
 
 @transaction.atomic
 def credential_revoke(
-    *, credential: Credential, reason: str, actor: AbstractBaseUser | None = None, actor_label: str = ""
+    *, credential: Credential, reason: str, actor: User | None = None, actor_label: str = ""
 ) -> Credential:
     """Revoke for good: the revocation bit is set and never cleared (Bitstring Status List semantics)."""
     reason = reason.strip()
@@ -447,7 +447,7 @@ def credential_revoke_many(
     issuer: Issuer,
     credentials: list[Credential],
     reason: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str = "",
 ) -> tuple[list[Credential], list[Credential]]:
     """Revoke every credential given, in one transaction: all of them or, on any refusal, none.
@@ -494,7 +494,7 @@ def credential_revoke_many(
 
 @transaction.atomic
 def credential_suspend(
-    *, credential: Credential, reason: str = "", actor: AbstractBaseUser | None = None, actor_label: str = ""
+    *, credential: Credential, reason: str = "", actor: User | None = None, actor_label: str = ""
 ) -> Credential:
     """Suspend until reinstated: the suspension list's bit is set (reversible)."""
     credential = _locked(credential)
@@ -514,9 +514,7 @@ def credential_suspend(
 
 
 @transaction.atomic
-def credential_unsuspend(
-    *, credential: Credential, actor: AbstractBaseUser | None = None, actor_label: str = ""
-) -> Credential:
+def credential_unsuspend(*, credential: Credential, actor: User | None = None, actor_label: str = "") -> Credential:
     """Reinstate a suspended credential: the suspension bit is cleared."""
     credential = _locked(credential)
     if credential.status != CredentialStatus.SUSPENDED:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from issuer.keystore import decrypt_private_key
 from issuer.models import SigningKey
@@ -24,7 +26,8 @@ def private_key_for(key: SigningKey) -> PrivateKey:
 
 @lru_cache(maxsize=256)
 def _signer(key_pk: int, encrypted: bytes, verification_method: str) -> DataIntegritySigner:
-    return DataIntegritySigner(_private_key(key_pk, encrypted), verification_method)
+    # Only Ed25519 keys sign Data Integrity proofs (eddsa-rdfc-2022); the other algorithms sign VC-JWTs.
+    return DataIntegritySigner(cast(Ed25519PrivateKey, _private_key(key_pk, encrypted)), verification_method)
 
 
 def data_integrity_sign(key: SigningKey, document: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ of 100,000 never delays a single award's e-mail behind it and each kind can get 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 from celery import Task, shared_task
 from celery.signals import worker_ready
@@ -40,7 +41,7 @@ def send_award_email(self: Task, credential_id: int) -> None:
     credential = Credential.objects.select_related("issuer", "achievement").filter(pk=credential_id).first()
     if credential is None:
         return
-    will_retry = not self.request.is_eager and self.request.retries < self.max_retries
+    will_retry = not self.request.is_eager and self.request.retries < cast(int, self.max_retries)  # 3, set above
     award_email_send(credential=credential, raise_transient=will_retry)
 
 

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.http import AuthenticatedHttpRequest
 from badges import achievements
 from badges.forms_achievements import (
     AchievementFilterForm,
@@ -123,12 +124,13 @@ def _error_summary(form: AchievementForm, formsets: dict[str, BaseFormSet]) -> l
     for label, formset in (("Result", formsets[RESULTS]), ("Alignment", formsets[ALIGNMENTS])):
         items.extend(("", str(error)) for error in formset.non_form_errors())
         for number, row in enumerate(formset.forms, start=1):
-            if not (formset.can_delete and formset._should_delete_form(row)):
+            # _should_delete_form: Django's test for a row marked DELETE, private and missing from its stubs.
+            if not (formset.can_delete and formset._should_delete_form(row)):  # type: ignore[attr-defined]
                 collect(row, f"{label} {number}, ")
     return items
 
 
-def _edit(request: HttpRequest, issuer: Issuer, achievement: Achievement | None) -> HttpResponse:
+def _edit(request: AuthenticatedHttpRequest, issuer: Issuer, achievement: Achievement | None) -> HttpResponse:
     """The create and edit pages: one form, two inline formsets, four buttons."""
     action = ""
     if request.method == "POST":
@@ -196,6 +198,7 @@ def _edit(request: HttpRequest, issuer: Issuer, achievement: Achievement | None)
         except achievements.AchievementConflict as exc:
             form.add_error(None, exc)
             # Saving again now is a deliberate choice to replace the other save.
+            assert achievement is not None  # only an update can conflict
             form.data = form.data.copy()
             form.data["edit_token"] = achievements.edit_token(Achievement.objects.get(pk=achievement.pk))
         except ValidationError as exc:
@@ -219,19 +222,19 @@ def _edit(request: HttpRequest, issuer: Issuer, achievement: Achievement | None)
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @issuer_required(Action.EDIT_ACHIEVEMENTS)
-def achievement_create(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+def achievement_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
     return _edit(request, issuer, None)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @issuer_required(Action.EDIT_ACHIEVEMENTS)
-def achievement_edit(request: HttpRequest, issuer: Issuer, pk: int) -> HttpResponse:
+def achievement_edit(request: AuthenticatedHttpRequest, issuer: Issuer, pk: int) -> HttpResponse:
     return _edit(request, issuer, _achievement(issuer, pk))
 
 
 @require_POST
 @issuer_required(Action.EDIT_ACHIEVEMENTS)
-def achievement_archive(request: HttpRequest, issuer: Issuer, pk: int) -> HttpResponse:
+def achievement_archive(request: AuthenticatedHttpRequest, issuer: Issuer, pk: int) -> HttpResponse:
     """Archive (or, with `archived=0`, unarchive) an achievement."""
     achievement = _achievement(issuer, pk)
     if request.POST.get("archived", "1") == "0":

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.http import AuthenticatedHttpRequest
 from badges.forms_awards import AwardFilterForm, AwardForm, BulkRevokeForm, BulkSelectionForm, RevokeForm, SuspendForm
 from badges.models import Credential, CredentialSource, CredentialStatus
 from badges.services import (
@@ -54,7 +55,7 @@ def _detail(issuer: Issuer, credential: Credential) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @issuer_required(Action.AWARD)
-def award_create(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+def award_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
     if request.method == "POST":
         form = AwardForm(request.POST, issuer=issuer)
         if form.is_valid():
@@ -211,7 +212,7 @@ def _apply(
 
 @require_http_methods(["GET", "POST"])
 @issuer_required(Action.AWARD)
-def award_revoke(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def award_revoke(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     credential = _credential(issuer, uuid)
     form = RevokeForm(request.POST) if request.method == "POST" else RevokeForm()
     if request.method == "POST" and form.is_valid():
@@ -228,7 +229,7 @@ def award_revoke(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @issuer_required(Action.AWARD)
-def award_suspend(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def award_suspend(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     credential = _credential(issuer, uuid)
     form = SuspendForm(request.POST) if request.method == "POST" else SuspendForm()
     if request.method == "POST" and form.is_valid():
@@ -245,7 +246,7 @@ def award_suspend(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpRespon
 
 @require_http_methods(["GET", "POST"])
 @issuer_required(Action.AWARD)
-def award_unsuspend(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def award_unsuspend(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     credential = _credential(issuer, uuid)
     if request.method == "POST":
         return _apply(
@@ -270,14 +271,14 @@ def _list_url(issuer: Issuer, back: str) -> str:
 
 @require_POST
 @issuer_required(Action.AWARD)
-def award_bulk_revoke(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+def award_bulk_revoke(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
     """From the list: the ticked awards → a confirmation listing them with one reason → revoke all."""
     back = _list_url(issuer, request.POST.get("back", ""))
     if "confirm" not in request.POST:
         selection = BulkSelectionForm(request.POST, issuer=issuer)
         if not selection.is_valid():
             for error in selection.errors.get("selected", []):
-                messages.error(request, error)
+                messages.error(request, str(error))
             return redirect(back)
         form = BulkRevokeForm(issuer=issuer, initial={"selected": [c.uuid for c in selection.cleaned_data["selected"]]})
         return _bulk_page(request, form, list(selection.cleaned_data["selected"]), back)
@@ -287,7 +288,7 @@ def award_bulk_revoke(request: HttpRequest, issuer: Issuer) -> HttpResponse:
     selected = list(form.cleaned_data.get("selected", []))
     if not selected:
         for error in form.errors.get("selected", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect(back)
     if valid:
         try:

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.http import AuthenticatedHttpRequest
 from badges.bulk.jobs import (
     BulkJobError,
     bulk_job_cancel,
@@ -96,7 +97,7 @@ def bulk_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @issuer_required(Action.AWARD)
-def bulk_create(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+def bulk_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
     """GET: the upload form. POST: check the file and store it as a job waiting for confirmation, then show its
     preview; a file that cannot be used as a whole is refused (400) and nothing is stored."""
     if request.method != "POST":
@@ -187,7 +188,7 @@ def bulk_progress(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpRespon
 
 @require_safe
 @issuer_required(Action.VIEW)
-def bulk_results(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def bulk_results(request: HttpRequest, issuer: Issuer, uuid: Any) -> FileResponse:
     job = _job(issuer, uuid)
     if not job.result_file or not job.result_file.storage.exists(job.result_file.name):
         raise Http404("The results of this job are not ready.")
@@ -213,7 +214,7 @@ def _act(request: HttpRequest, issuer: Issuer, uuid: Any, change: Callable[[Bulk
 
 @require_POST
 @issuer_required(Action.AWARD)
-def bulk_start(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def bulk_start(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     """Confirm a validated job (issue its rows) or resume a paused one."""
 
     def start(job: BulkJob) -> str:
@@ -233,7 +234,7 @@ def bulk_start(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
 
 @require_POST
 @issuer_required(Action.AWARD)
-def bulk_pause(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def bulk_pause(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     def pause(job: BulkJob) -> str:
         bulk_job_pause(job=job, actor=request.user)
         return "Paused: rows being issued now finish, then nothing more until you resume."
@@ -243,7 +244,7 @@ def bulk_pause(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
 
 @require_POST
 @issuer_required(Action.AWARD)
-def bulk_cancel(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def bulk_cancel(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     """Discard a preview, or stop a job for good."""
 
     def cancel(job: BulkJob) -> str:
@@ -258,7 +259,7 @@ def bulk_cancel(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse
 
 @require_POST
 @issuer_required(Action.AWARD)
-def bulk_undo(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def bulk_undo(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     """Revoke everything the job issued, with one reason; the form asks for an explicit acknowledgement."""
     job = _job(issuer, uuid)
     form = BulkUndoForm(request.POST, count=_issued_count(job))

@@ -98,7 +98,7 @@ class VerifyForm(forms.Form):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         given = [name for name in ("credential", "file", "url") if cleaned.get(name) and str(cleaned[name]).strip()]
         if self.errors:
             return cleaned

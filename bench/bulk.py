@@ -143,7 +143,7 @@ def main() -> None:
     try:
         hostnames = [f"{default}-{n}@localhost" for n in range(args.workers)]
         deadline = time.monotonic() + 60
-        while len(app.control.ping(destination=hostnames, timeout=1)) < args.workers:
+        while len(app.control.ping(destination=hostnames, timeout=1) or []) < args.workers:
             if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
                 sys.exit("the Celery workers did not start")
         started = time.perf_counter()
@@ -170,7 +170,7 @@ def main() -> None:
         _stop(workers)
         with app.connection_for_write() as conn:
             for queue in (default, *(f"{default}.{k}" for k in ("bulk", "baking", "email"))):
-                conn.default_channel.queue_delete(queue)
+                conn.default_channel.queue_delete(queue)  # type: ignore[attr-defined]  # kombu's Channel, not in the stubs' StdChannel
 
     credentials = Credential.objects.filter(issuer=issuer).count()
     keys = Credential.objects.filter(issuer=issuer).values("idempotency_key").distinct().count()
@@ -179,9 +179,10 @@ def main() -> None:
     assert credentials == keys == args.rows and pending == 0, (credentials, keys, pending)
     lists = job.issuer.status_lists.filter(purpose="revocation").count()
 
+    pg_major = connection.pg_version // 10000  # type: ignore[attr-defined]  # PostgreSQL's connection has it
     print(
         f"machine: {benchdb.cpu_model()}, {os.cpu_count()} CPUs; "
-        f"PostgreSQL {connection.pg_version // 10000}; {args.workers} worker processes (solo pool); "
+        f"PostgreSQL {pg_major}; {args.workers} worker processes (solo pool); "
         f"chunk {args.chunk} rows"
     )
     print(f"rows: {args.rows:,}; read + validated in {validated:.1f} s ({args.rows / validated:,.0f} rows/s)")

@@ -179,6 +179,7 @@ def warm_rows(settings: Settings) -> list[Row]:
     # (operation, path, engine, call, credentials per call)
     operations: list[tuple[str, str, canon.Canonicalizer, Callable[[], object], int]] = []
     heavy: list[tuple[str, str, canon.Canonicalizer, Callable[[], object], int]] = []
+    engine: canon.Canonicalizer
     for label, engine in (("fast path", canon.FastPathCanonicalizer()), ("reference path", canon.PyldCanonicalizer())):
         previous = canon.set_canonicalizer(engine)
         try:
@@ -278,7 +279,8 @@ def fast_path_share() -> tuple[int, int, dict[str, int]]:
         for proof in proofs if isinstance(proofs, list) else [proofs]:
             if isinstance(proof, dict):
                 documents.append(proof_configuration(unsecured, proof))
-    taken, accepted, reasons = 0, 0, Counter()
+    taken, accepted = 0, 0
+    reasons: Counter[str] = Counter()
     for document in documents:
         try:
             fastrdf.fast_canonicalize(document)
@@ -344,7 +346,7 @@ def cold_rows(settings: Settings) -> list[Row]:
         signature = multibase_b58_decode(proof.pop("proofValue"))
         key = DidKeyResolver().resolve(proof["verificationMethod"]).public_key
         unsecured = {key: value for key, value in signed.items() if key != "proof"}
-        key.verify(signature, _plain_hash_data(unsecured, proof))  # type: ignore[call-arg,union-attr]
+        key.verify(signature, _plain_hash_data(unsecured, proof))  # type: ignore[call-arg]
         return True
 
     assert verify()

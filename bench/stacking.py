@@ -31,6 +31,7 @@ import uuid
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -102,8 +103,9 @@ def main() -> None:
     key = issuer.signing_keys.get()
     filler = _Filler(connection, issuer.pk, key.pk, components, rng)
 
+    pg_major = connection.pg_version // 10000  # type: ignore[attr-defined]  # PostgreSQL's connection has it
     print(
-        f"machine: {benchdb.cpu_model()}, {os.cpu_count()} CPUs; PostgreSQL {connection.pg_version // 10000}; "
+        f"machine: {benchdb.cpu_model()}, {os.cpu_count()} CPUs; PostgreSQL {pg_major}; "
         f"{args.rules:,} rules over {COMPONENTS:,} component achievements; {args.samples} samples per row"
     )
     print(
@@ -141,7 +143,7 @@ def _measure(issuer, samples: int, rng: random.Random) -> tuple[list[float], lis
     completing: list[float] = []
     for _ in range(samples):
         qualification = rng.choice(qualifications)
-        tree = parse(qualification.rule)
+        tree: Any = parse(qualification.rule)  # the shape this benchmark builds: all(leaf, at_least(leaves))
         first = tree.children[0].achievement
         group = [leaf.achievement for leaf in tree.children[1].children]
         by_uuid = {

@@ -14,6 +14,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from config.defaults import default_from_email
 from config.queues import QUEUE_KINDS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -166,11 +167,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"badges@{_site.hostname}")
+# Unset: badges@<SITE_URL's domain>; in DEBUG badges@localhost for a loopback or IP host; outside DEBUG an IP
+# host stops start-up (config.defaults.default_from_email).
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="") or default_from_email(_site.hostname, debug=DEBUG)
 
 # Celery: with no broker configured, tasks run in-process so the platform works on SQLite alone.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+_broker_url = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = not _broker_url
+# Celery serializes even an in-process task through a producer of the configured transport. Without a broker that is
+# kombu's in-memory transport, on a named host: an empty URL would mean AMQP on no host, and kombu would log "No
+# hostname was supplied" for every task. Nothing is ever sent there.
+CELERY_BROKER_URL = _broker_url or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from issuer.models import AuditEvent, Invitation, Issuer, IssuerMembership, SigningKey
 
@@ -31,7 +34,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
     exclude = ["encrypted_private_key"]
     readonly_fields = [f.name for f in SigningKey._meta.fields if f.name != "encrypted_private_key"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -42,13 +45,13 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_select_related = ["issuer", "actor"]
     search_fields = ["object_id", "action"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -63,5 +66,5 @@ class InvitationAdmin(admin.ModelAdmin):
     exclude = ["token_hash"]
     readonly_fields = [f.name for f in Invitation._meta.fields if f.name != "token_hash"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
@@ -135,8 +135,12 @@ class BaseIdentifierFormSet(forms.BaseFormSet):
         ]
 
 
-IdentifierFormSet = forms.formset_factory(
-    IdentifierForm, formset=BaseIdentifierFormSet, extra=2, can_delete=True, max_num=50, validate_max=True
+# formset_factory makes a subclass of `formset`; the cast keeps its type (and `entries`) for the checker.
+IdentifierFormSet = cast(
+    type[BaseIdentifierFormSet],
+    forms.formset_factory(
+        IdentifierForm, formset=BaseIdentifierFormSet, extra=2, can_delete=True, max_num=50, validate_max=True
+    ),
 )
 
 
@@ -203,7 +207,7 @@ class RoleForm(forms.Form):
 class NewAccountForm(UserCreationForm):
     """An invitee without an account chooses a username and a password; the e-mail is the invited one."""
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]  # Django's stubs do not declare this Meta
         fields = ("username",)
 
 

@@ -46,7 +46,7 @@ def encrypt_text(text: str) -> bytes:
     return _fernet(settings.KEY_ENCRYPTION_KEY).encrypt(text.encode("utf-8"))
 
 
-def decrypt_text(token: bytes) -> str:
+def decrypt_text(token: bytes | memoryview) -> str:  # a BinaryField's value: memoryview on PostgreSQL
     try:
         return _fernet(settings.KEY_ENCRYPTION_KEY).decrypt(bytes(token)).decode("utf-8")
     except InvalidToken as exc:

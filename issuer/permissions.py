@@ -14,7 +14,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from issuer.models import Issuer, IssuerMembership, Role
 
@@ -50,13 +51,13 @@ def membership_for(user: Any, slug: str) -> IssuerMembership:
     return membership
 
 
-def issuer_required(action: Action) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def issuer_required(action: Action) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Decorator for views taking `slug`: sets `request.issuer` and `request.membership`, checks `action`."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
             membership = membership_for(request.user, slug)
             if not can(membership, action):
                 raise PermissionDenied(f"Your role ({membership.get_role_display()}) does not allow this.")

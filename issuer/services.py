@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -45,7 +46,7 @@ def audit_record(
     issuer: Issuer | None,
     action: str,
     obj: Any,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
@@ -66,7 +67,7 @@ def audit_record_many(
     issuer: Issuer | None,
     action: str,
     items: list[tuple[Any, dict[str, Any]]],
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str = "",
 ) -> None:
     """Append one audit row per (object, data) pair in one insert: the same rows `audit_record` writes."""
@@ -89,9 +90,7 @@ def audit_record_many(
 
 
 @transaction.atomic
-def issuer_create(
-    *, slug: str, name: str, owner: AbstractBaseUser | None = None, actor_label: str = "", **profile: Any
-) -> Issuer:
+def issuer_create(*, slug: str, name: str, owner: User | None = None, actor_label: str = "", **profile: Any) -> Issuer:
     """Create an issuer with its first Data Integrity key (and its owner, when given)."""
     issuer = Issuer(slug=slug, name=name, **profile)
     issuer.full_clean()
@@ -111,7 +110,7 @@ def issuer_create(
 
 @transaction.atomic
 def membership_set(
-    *, issuer: Issuer, user: AbstractBaseUser, role: str, actor: AbstractBaseUser | None = None, actor_label: str = ""
+    *, issuer: Issuer, user: User, role: str, actor: User | None = None, actor_label: str = ""
 ) -> IssuerMembership:
     """Give `user` the role `role` in `issuer` (adding them to its staff if needed)."""
     if role not in Role.values:
@@ -149,7 +148,7 @@ def signing_key_create(
     issuer: Issuer,
     purpose: str,
     algorithm: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str = "",
 ) -> SigningKey:
     """Generate a key pair and make it the active key for `purpose`, retiring the previous one.
@@ -176,7 +175,9 @@ def signing_key_create(
         purpose=purpose,
         algorithm=algorithm,
         public_jwk=public_jwk(public),
-        public_key_multibase=ed25519_public_to_multibase(public) if algorithm == KeyAlgorithm.ED25519 else "",
+        public_key_multibase=(
+            ed25519_public_to_multibase(cast(Ed25519PublicKey, public)) if algorithm == KeyAlgorithm.ED25519 else ""
+        ),
         encrypted_private_key=encrypt_private_key(private_key),
     )
     audit_record(
@@ -200,7 +201,7 @@ def issuer_key_rotate(
     issuer: Issuer,
     purpose: str = KeyPurpose.DATA_INTEGRITY,
     algorithm: str | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str = "",
 ) -> SigningKey:
     """Replace the active key for `purpose`; the old one stays listed (retired) so its credentials verify."""
@@ -212,7 +213,7 @@ def issuer_key_rotate(
 
 @transaction.atomic
 def signing_key_mark_compromised(
-    *, key: SigningKey, actor: AbstractBaseUser | None = None, actor_label: str = "", reason: str = ""
+    *, key: SigningKey, actor: User | None = None, actor_label: str = "", reason: str = ""
 ) -> SigningKey:
     """Withdraw a key from the DID document: every credential it signed stops verifying.
 
@@ -297,9 +298,7 @@ def _clean_identifiers(entries: Any) -> list[dict[str, str]]:
 
 
 @transaction.atomic
-def issuer_update(
-    *, issuer: Issuer, actor: AbstractBaseUser | None = None, actor_label: str = "", **fields: Any
-) -> Issuer:
+def issuer_update(*, issuer: Issuer, actor: User | None = None, actor_label: str = "", **fields: Any) -> Issuer:
     """Change the issuer's profile. Only credentials issued from now on carry the new values.
 
     `image`: None (or absent) keeps the logo, a file replaces it (PNG or SVG, checked by content),
@@ -328,7 +327,7 @@ def issuer_update(
             issuer.image = name  # type: ignore[assignment]
             changed.append("image")
     elif image is not None and issuer.image:
-        issuer.image = ""  # type: ignore[assignment]
+        issuer.image = ""
         changed.append("image")
     if not changed:
         return issuer
@@ -355,7 +354,7 @@ def _mail_on_commit(*, to: str, subject: str, template: str, context: dict[str, 
 
 @transaction.atomic
 def staff_invite(
-    *, issuer: Issuer, email: str, role: str, actor: AbstractBaseUser | None = None, actor_label: str = ""
+    *, issuer: Issuer, email: str, role: str, actor: User | None = None, actor_label: str = ""
 ) -> IssuerMembership | Invitation:
     """Add the person with that e-mail address to the staff, or invite them if they have no account.
 
@@ -463,7 +462,7 @@ def invitation_check(invitation: Invitation | None) -> Invitation:
 
 @transaction.atomic
 def invitation_accept(
-    *, token: str, user: AbstractBaseUser | None = None, username: str = "", password: str = ""
+    *, token: str, user: User | None = None, username: str = "", password: str = ""
 ) -> IssuerMembership:
     """Join the issuer's staff through an invitation: as `user` (whose e-mail must be the invited
     address), or as a new account `username`/`password` with the invited address.
@@ -489,7 +488,7 @@ def invitation_accept(
     if membership is None:
         membership = membership_set(issuer=issuer, user=user, role=invitation.role, actor=user)
     invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user  # type: ignore[assignment]
+    invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     audit_record(
         issuer=issuer,
@@ -502,7 +501,7 @@ def invitation_accept(
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor: AbstractBaseUser | None = None, actor_label: str = "") -> None:
+def invitation_revoke(*, invitation: Invitation, actor: User | None = None, actor_label: str = "") -> None:
     """Withdraw a pending invitation: its link stops working."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending:
@@ -520,9 +519,7 @@ def invitation_revoke(*, invitation: Invitation, actor: AbstractBaseUser | None 
 
 
 @transaction.atomic
-def membership_remove(
-    *, membership: IssuerMembership, actor: AbstractBaseUser | None = None, actor_label: str = ""
-) -> None:
+def membership_remove(*, membership: IssuerMembership, actor: User | None = None, actor_label: str = "") -> None:
     """Take a user off the issuer's staff. The last owner cannot be removed."""
     Issuer.objects.select_for_update().get(pk=membership.issuer_id)
     membership = IssuerMembership.objects.select_for_update().select_related("user", "issuer").get(pk=membership.pk)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from learners.models import LearnerProfile
 
@@ -12,5 +13,5 @@ class LearnerProfileAdmin(admin.ModelAdmin):
     search_fields = ["email", "slug"]
     readonly_fields = ["email", "slug", "is_public", "created_at"]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

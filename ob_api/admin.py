@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from ob_api.models import ClientRegistration, StoredCredential
 
@@ -13,7 +14,7 @@ class ClientRegistrationAdmin(admin.ModelAdmin):
     list_select_related = ["application"]
     readonly_fields = [field.name for field in ClientRegistration._meta.fields]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -26,5 +27,5 @@ class StoredCredentialAdmin(admin.ModelAdmin):
     search_fields = ["learner_email", "credential_id", "issuer_id"]
     readonly_fields = [field.name for field in StoredCredential._meta.fields]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -49,7 +49,7 @@ def _digest(value: str) -> str:
 
 
 @transaction.atomic
-def learner_user_get_or_create(*, email: str) -> AbstractBaseUser:
+def learner_user_get_or_create(*, email: str) -> User:
     """The Django user that stands for the learner address `email` in grants and tokens, made on first use.
 
     Its username is derived from a hash of the address (never the address itself), its password is
@@ -72,7 +72,8 @@ def learner_user_get_or_create(*, email: str) -> AbstractBaseUser:
 
 
 def learner_email_for_user(user: Any) -> str | None:
-    account = LearnerAccount.objects.filter(user_id=getattr(user, "pk", None)).first()
+    user_pk: Any = getattr(user, "pk", None)  # None (anonymous) matches no account
+    account = LearnerAccount.objects.filter(user_id=user_pk).first()
     return account.email if account is not None else None
 
 

@@ -347,9 +347,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         response = JsonResponse(stored.document)
     else:
         email = _learner_email(request, READ_PROFILE)
-        stored = selectors.learner_api_profile(email=email)
-        if stored is None:
+        found = selectors.learner_api_profile(email=email)
+        if found is None:
             raise ApiError(404, "No profile yet: a wallet can create one with putProfile.", "not_found")
-        response = JsonResponse(stored.document)
+        response = JsonResponse(found.document)
     response["Cache-Control"] = "no-store"
     return response

@@ -3,7 +3,7 @@ partnership request. The rule itself travels as JSON in a hidden field (stacking
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -43,7 +43,7 @@ class QualificationForm(forms.Form):
     def __init__(self, *args: Any, issuer: Issuer, qualification: Qualification | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.qualification = qualification
-        field = self.fields["achievement"]
+        field = cast(forms.ModelChoiceField, self.fields["achievement"])
         if qualification is not None:
             # The target of an existing rule is fixed: changing it would be another qualification.
             field.queryset = Achievement.objects.filter(pk=qualification.achievement_id)
@@ -70,9 +70,9 @@ class BuilderControlsForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         parents = [(path, builder.human_path(builder.parse_path(path))) for path in builder.group_paths(rule)]
-        self.fields["group_parent"].choices = parents
-        self.fields["achievement_parent"].choices = parents
-        self.fields["new_achievement"].choices = [("", "Choose an achievement"), *choices]
+        cast(forms.ChoiceField, self.fields["group_parent"]).choices = parents
+        cast(forms.ChoiceField, self.fields["achievement_parent"]).choices = parents
+        cast(forms.ChoiceField, self.fields["new_achievement"]).choices = [("", "Choose an achievement"), *choices]
         self.fields["group_parent"].widget.attrs["aria-label"] = "Add the new group under"
         self.fields["achievement_parent"].widget.attrs["aria-label"] = "Add the achievement under"
 

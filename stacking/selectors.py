@@ -144,6 +144,7 @@ def learner_progress(qualification: Qualification, email: str, *, now: datetime 
     counted_ids = {r.evidence[0] for r, _, _ in results if isinstance(r.node, rules.Leaf) and r.satisfied}
     counted = Credential.objects.select_related("achievement", "issuer").in_bulk(list(counted_ids))
     not_counting: dict[str, list[Credential]] = {}
+    credential: Credential | None  # a row's credential below may be none
     for credential in Credential.objects.filter(
         recipient_email=email, achievement__in=list(achievements.values())
     ).select_related("achievement"):
@@ -227,7 +228,11 @@ def _steps(result: rules.NodeResult, achievements: dict[str, Achievement], names
         return [step for child in open_children for step in _steps(child, achievements, names)]
     if node.kind == "credits":
         short = (node.credits or Decimal(0)) - result.credits_held
-        options = [achievements[c.node.achievement] for c in open_children if c.node.achievement in achievements]
+        options = [
+            achievements[c.node.achievement]
+            for c in open_children
+            if isinstance(c.node, rules.Leaf) and c.node.achievement in achievements  # a credits group holds leaves
+        ]
         listed = ", ".join(f"{a.name} ({_credits(a)})" for a in options)
         return [Step(f"Earn {rules.format_credits(short)} more credits from: {listed}.", options)]
     need = (1 if node.kind == "any" else node.n or 0) - result.held_count

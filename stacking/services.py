@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -132,7 +132,7 @@ def qualification_save(
     require_valid: bool = False,
     on_component_loss: str = OnComponentLoss.REVOKE,
     qualification: Qualification | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str = "",
 ) -> Qualification:
     """Create or change a qualification. The rule is checked (well formed, achievements usable by this issuer,
@@ -469,7 +469,7 @@ def _evaluate_all(
 
 
 def qualification_apply(
-    *, qualification: Qualification, actor: AbstractBaseUser | None = None, actor_label: str = ""
+    *, qualification: Qualification, actor: User | None = None, actor_label: str = ""
 ) -> dict[str, int]:
     """Award the stacked credential to every learner who already satisfies the rule (the explicit action after
     creating or changing a rule). Safe to run again: those already awarded are unchanged."""
@@ -517,7 +517,7 @@ def expired_events(*, since: datetime, until: datetime) -> list[dict[str, Any]]:
 
 @transaction.atomic
 def partnership_request(
-    *, issuer: Issuer, partner: Issuer, actor: AbstractBaseUser | None = None, actor_label: str = ""
+    *, issuer: Issuer, partner: Issuer, actor: User | None = None, actor_label: str = ""
 ) -> Partnership:
     """Ask `partner` to let `issuer`'s rules use its achievements (pending until the partner accepts)."""
     if partner.pk == issuer.pk:
@@ -544,7 +544,7 @@ def partnership_request(
 
 @transaction.atomic
 def partnership_answer(
-    *, partnership: Partnership, accept: bool, actor: AbstractBaseUser | None = None, actor_label: str = ""
+    *, partnership: Partnership, accept: bool, actor: User | None = None, actor_label: str = ""
 ) -> Partnership:
     """The partner accepts, declines or ends a partnership. Ending it deactivates nothing already issued; rules
     that name its achievements keep them, but no new rule can add them."""
@@ -566,7 +566,7 @@ def partnership_answer(
 
 @transaction.atomic
 def qualification_deactivate(
-    *, qualification: Qualification, actor: AbstractBaseUser | None = None, actor_label: str = ""
+    *, qualification: Qualification, actor: User | None = None, actor_label: str = ""
 ) -> Qualification:
     """Stop evaluating the rule: nothing more is issued or taken away; credentials already issued stay."""
     qualification.active = False

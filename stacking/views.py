@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.http import AuthenticatedHttpRequest
 from badges.models import Achievement, CredentialSource, CredentialStatus
 from issuer.models import Issuer
 from issuer.permissions import Action, can, issuer_required
@@ -111,17 +112,17 @@ def _initial(post: Any) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @issuer_required(Action.EDIT_ACHIEVEMENTS)
-def qualification_create(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+def qualification_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
     return _builder(request, issuer, None)
 
 
 @require_http_methods(["GET", "POST"])
 @issuer_required(Action.EDIT_ACHIEVEMENTS)
-def qualification_edit(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def qualification_edit(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     return _builder(request, issuer, _qualification(issuer, uuid))
 
 
-def _builder(request: HttpRequest, issuer: Issuer, qualification: Qualification | None) -> HttpResponse:
+def _builder(request: AuthenticatedHttpRequest, issuer: Issuer, qualification: Qualification | None) -> HttpResponse:
     choices, choice_values = _achievement_choices(issuer)
     notice = ""  # why the last builder edit could not be made
     rule_error = ""  # why the rule cannot be saved (not well formed, or refused by the service)
@@ -275,7 +276,7 @@ def qualification_apply(request: HttpRequest, issuer: Issuer, uuid: Any) -> Http
 
 @require_http_methods(["GET", "POST"])
 @issuer_required(Action.EDIT_ACHIEVEMENTS)
-def qualification_deactivate_view(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def qualification_deactivate_view(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     qualification = _qualification(issuer, uuid)
     if request.method == "POST":
         if qualification.active:
@@ -310,7 +311,7 @@ def partnership_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
 
 @require_POST
 @issuer_required(Action.EDIT_ACHIEVEMENTS)
-def partnership_create(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+def partnership_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
     form = PartnershipRequestForm(request.POST, issuer=issuer)
     if form.is_valid():
         partner = form.cleaned_data["partner"]
@@ -344,7 +345,7 @@ DECISIONS = {
 
 @require_POST
 @issuer_required(Action.EDIT_ACHIEVEMENTS)
-def partnership_decide(request: HttpRequest, issuer: Issuer, pk: int, decision: str) -> HttpResponse:
+def partnership_decide(request: AuthenticatedHttpRequest, issuer: Issuer, pk: int, decision: str) -> HttpResponse:
     """Accept, decline or end a partnership another issuer asked this issuer for."""
     if decision not in DECISIONS:
         raise Http404("No such decision.")

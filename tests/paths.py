@@ -1,8 +1,8 @@
-"""Where the shared reference material lives: the `shared/` folder beside the project's checkout."""
+"""Where the tests' reference files live: `tests/data/`, inside the repository (provenance in its PROVENANCE.md)."""
 
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "ob3"
-SAMPLES = SHARED / "samples" / "1edtech-validator"
-VECTORS = SHARED / "vectors"
+DATA = ROOT / "tests" / "data"
+SAMPLES = DATA / "samples" / "1edtech-validator"
+VECTORS = DATA / "vectors"

@@ -3,6 +3,8 @@ X-Forwarded-For. A made-up X-Forwarded-For never changes the address (no dodging
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import RequestFactory
 from rest_framework.request import Request
@@ -13,7 +15,7 @@ from config.client_address import client_address
 
 
 def _request(forwarded: str | None = None):
-    extra = {"REMOTE_ADDR": "203.0.113.9"}
+    extra: dict[str, Any] = {"REMOTE_ADDR": "203.0.113.9"}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     return RequestFactory().get("/verify", **extra)

@@ -304,7 +304,7 @@ class _Rdfc10(URDNA2015):
                     chosen_path = path
                     chosen_issuer = issuer_copy
             md.update(chosen_path.encode("utf-8"))
-            issuer = chosen_issuer  # type: ignore[assignment]
+            issuer = chosen_issuer
         return {"hash": md.hexdigest(), "issuer": issuer}
 
 

@@ -409,7 +409,7 @@ def _literal(value: Any, term: _Term) -> tuple[Any, str]:
     datatype = term.datatype
     if type(value) is str:
         language = None if datatype is not None else term.language
-        key = (False, value, datatype, language)
+        key: tuple[bool, Any, str | None, str | None] = (False, value, datatype, language)
         if datatype is None:
             if language is not None:
                 return key, '"' + escape_literal(value) + '"@' + language

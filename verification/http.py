@@ -66,7 +66,7 @@ class _PublicAddressAdapter(IPFilterAdapter):
     here the resolved address must also be globally routable and not reserved.
     """
 
-    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # type: ignore[no-untyped-def]
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
         address = ipaddress.ip_address(str(host_params["host"]).strip("[]"))
         if not _is_public(address):
@@ -178,7 +178,8 @@ class HardenedClient:
                 headers={"Accept": accept, "Accept-Encoding": "identity"},
                 stream=True,
                 allow_redirects=False,
-                timeout=self._timeouts(),
+                # requests accepts a urllib3 Timeout (HTTPAdapter.send); its stubs list only float and tuple.
+                timeout=self._timeouts(),  # type: ignore[arg-type]
             )
             with response:
                 return self._read(request_url, response, deadline)
@@ -193,7 +194,12 @@ class HardenedClient:
         sent = {**headers, "Content-Type": content_type, "Accept-Encoding": "identity"}
         with self._translated_errors(request_url), self._session() as session:
             response = session.post(
-                request_url, data=body, headers=sent, stream=True, allow_redirects=False, timeout=self._timeouts()
+                request_url,
+                data=body,
+                headers=sent,
+                stream=True,
+                allow_redirects=False,
+                timeout=self._timeouts(),  # type: ignore[arg-type]  # a urllib3 Timeout, as in get()
             )
             with response:
                 answer, truncated = self._read_body(request_url, response, deadline, truncate=True)

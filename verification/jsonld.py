@@ -505,7 +505,7 @@ def _check_property(iri: str) -> None:
 
 def _translate(error: Exception) -> VerificationError:
     """Our own error from a pyld failure, preferring one we raised inside pyld (e.g. ContextError)."""
-    seen = error
+    seen: BaseException | None = error
     while seen is not None:
         if isinstance(seen, VerificationError):
             return seen

@@ -116,11 +116,11 @@ def public_jwk(key: PublicKey) -> dict[str, str]:
             "y": _b64u(numbers.y.to_bytes(32, "big")),
         }
     if isinstance(key, rsa.RSAPublicKey):
-        numbers = key.public_numbers()
+        rsa_numbers = key.public_numbers()
         return {
             "kty": "RSA",
-            "n": _b64u(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
-            "e": _b64u(numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")),
+            "n": _b64u(rsa_numbers.n.to_bytes((rsa_numbers.n.bit_length() + 7) // 8, "big")),
+            "e": _b64u(rsa_numbers.e.to_bytes((rsa_numbers.e.bit_length() + 7) // 8, "big")),
         }
     raise KeyResolutionError(f"Unsupported key type {type(key).__name__}.")
 

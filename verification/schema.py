@@ -295,7 +295,7 @@ def _issues_from(error: ValidationError) -> list[SchemaIssue]:
             return _issues_from(deepest)
     path = _format_path(error.absolute_path)
     validator = error.validator
-    value = error.validator_value
+    value: Any = error.validator_value  # the schema keyword's value (the stubs also allow jsonschema's `_unset`)
     instance = error.instance
     if validator == "required":
         missing = [name for name in value if isinstance(instance, dict) and name not in instance]

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -103,7 +103,7 @@ def _validate_events(events: Iterable[str]) -> list[str]:
 
 @transaction.atomic
 def endpoint_create(
-    *, issuer: Issuer, url: str, events: Iterable[str], actor: AbstractBaseUser | None = None
+    *, issuer: Issuer, url: str, events: Iterable[str], actor: User | None = None
 ) -> tuple[WebhookEndpoint, str]:
     """A new active endpoint and its secret, returned in clear this once (only its encryption is stored)."""
     secret = signing.new_secret()
@@ -120,7 +120,7 @@ def endpoint_create(
 
 @transaction.atomic
 def endpoint_update(
-    *, endpoint: WebhookEndpoint, url: str, events: Iterable[str], actor: AbstractBaseUser | None = None
+    *, endpoint: WebhookEndpoint, url: str, events: Iterable[str], actor: User | None = None
 ) -> WebhookEndpoint:
     endpoint.url = validate_endpoint_url(url)
     endpoint.events = _validate_events(events)
@@ -130,7 +130,7 @@ def endpoint_update(
 
 
 @transaction.atomic
-def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, actor: AbstractBaseUser | None = None) -> str:
+def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, actor: User | None = None) -> str:
     """A new secret, effective for every attempt from now on (pending retries included)."""
     secret = signing.new_secret()
     endpoint.secret_encrypted = encrypt_text(secret)
@@ -140,13 +140,13 @@ def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, actor: AbstractBaseUser
 
 
 @transaction.atomic
-def endpoint_delete(*, endpoint: WebhookEndpoint, actor: AbstractBaseUser | None = None) -> None:
+def endpoint_delete(*, endpoint: WebhookEndpoint, actor: User | None = None) -> None:
     _audit(endpoint, "webhook.deleted", actor, url=endpoint.url)
     endpoint.delete()
 
 
 @transaction.atomic
-def endpoint_enable(*, endpoint: WebhookEndpoint, actor: AbstractBaseUser | None = None) -> WebhookEndpoint:
+def endpoint_enable(*, endpoint: WebhookEndpoint, actor: User | None = None) -> WebhookEndpoint:
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     if endpoint.active:
         return endpoint
@@ -177,7 +177,7 @@ def endpoint_send_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     return delivery
 
 
-def _audit(endpoint: WebhookEndpoint, action: str, actor: AbstractBaseUser | None, **data: Any) -> None:
+def _audit(endpoint: WebhookEndpoint, action: str, actor: User | None, **data: Any) -> None:
     audit_record(
         issuer=endpoint.issuer,
         action=action,

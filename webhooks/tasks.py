@@ -14,7 +14,7 @@ def deliver_webhooks(delivery_ids: list[int]) -> int:
 
 
 @shared_task(bind=True, acks_late=True, soft_time_limit=120, time_limit=150)
-def deliver_webhook(self, delivery_id: int) -> str:  # type: ignore[no-untyped-def]
+def deliver_webhook(self, delivery_id: int) -> str:
     """One attempt; a failure schedules the next one with the backoff (a countdown). In-process (no broker)
     the failure is recorded and nothing sleeps or retries inline."""
     from webhooks.services import delivery_attempt

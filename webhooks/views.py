@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from issuer.models import Issuer
 from issuer.permissions import Action, issuer_required
 from webhooks.forms import EndpointForm
@@ -48,7 +49,7 @@ def _detail_page(
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @issuer_required(Action.MANAGE_KEYS)
-def endpoint_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+def endpoint_list(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
     form = EndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         endpoint, secret = endpoint_create(
@@ -62,7 +63,7 @@ def endpoint_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @issuer_required(Action.MANAGE_KEYS)
-def endpoint_detail(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def endpoint_detail(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     endpoint = _endpoint(issuer, uuid)
     if request.method != "POST":
         return _detail_page(request, endpoint)
@@ -78,7 +79,7 @@ def endpoint_detail(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResp
 
 @require_POST
 @issuer_required(Action.MANAGE_KEYS)
-def endpoint_rotate(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def endpoint_rotate(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     endpoint = _endpoint(issuer, uuid)
     secret = endpoint_rotate_secret(endpoint=endpoint, actor=request.user)
     messages.success(request, "A new secret signs every delivery from now on. Copy it now: it is not shown again.")
@@ -87,7 +88,7 @@ def endpoint_rotate(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResp
 
 @require_POST
 @issuer_required(Action.MANAGE_KEYS)
-def endpoint_remove(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def endpoint_remove(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     endpoint = _endpoint(issuer, uuid)
     endpoint_delete(endpoint=endpoint, actor=request.user)
     messages.success(request, f"The endpoint {endpoint.url} is deleted, with its deliveries.")
@@ -96,7 +97,7 @@ def endpoint_remove(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResp
 
 @require_POST
 @issuer_required(Action.MANAGE_KEYS)
-def endpoint_reenable(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def endpoint_reenable(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     endpoint = endpoint_enable(endpoint=_endpoint(issuer, uuid), actor=request.user)
     messages.success(request, f"The endpoint {endpoint.url} receives events again.")
     return redirect("webhooks:endpoint-detail", issuer.slug, endpoint.uuid)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
@@ -51,9 +51,7 @@ class BulkJobError(Exception):
         self.message = message
 
 
-def _audit(
-    job: BulkJob, action: str, *, actor: AbstractBaseUser | None = None, actor_label: str = "", **data: Any
-) -> None:
+def _audit(job: BulkJob, action: str, *, actor: User | None = None, actor_label: str = "", **data: Any) -> None:
     audit_record(issuer=job.issuer, action=action, obj=job, actor=actor, actor_label=actor_label, data=data)
 
 
@@ -68,7 +66,7 @@ def bulk_job_create(
     data: bytes,
     filename: str,
     achievement: Achievement | None = None,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str = "",
 ) -> tuple[BulkJob, Preview]:
     """Read and check the upload; store its rows (valid ones pending, invalid ones with their reasons) as a job
@@ -126,7 +124,7 @@ def bulk_job_create(
 
 
 @transaction.atomic
-def bulk_job_start(*, job: BulkJob, actor: AbstractBaseUser | None = None, actor_label: str = "") -> BulkJob:
+def bulk_job_start(*, job: BulkJob, actor: User | None = None, actor_label: str = "") -> BulkJob:
     """Confirm a validated job or resume a paused one; its chunk tasks are enqueued once this commits."""
     job = _locked(job.pk)
     if job.status not in (BulkJobStatus.VALIDATED, BulkJobStatus.PAUSED):
@@ -156,7 +154,7 @@ def _enqueue_chains(job_id: int) -> None:
 
 
 @transaction.atomic
-def bulk_job_pause(*, job: BulkJob, actor: AbstractBaseUser | None = None, actor_label: str = "") -> BulkJob:
+def bulk_job_pause(*, job: BulkJob, actor: User | None = None, actor_label: str = "") -> BulkJob:
     """Stop after the chunks in progress; `bulk_job_start` resumes."""
     job = _locked(job.pk)
     if job.status not in ACTIVE_STATUSES:
@@ -168,7 +166,7 @@ def bulk_job_pause(*, job: BulkJob, actor: AbstractBaseUser | None = None, actor
 
 
 @transaction.atomic
-def bulk_job_cancel(*, job: BulkJob, actor: AbstractBaseUser | None = None, actor_label: str = "") -> BulkJob:
+def bulk_job_cancel(*, job: BulkJob, actor: User | None = None, actor_label: str = "") -> BulkJob:
     """End the job for good: rows not yet issued stay pending and are never issued by it."""
     job = _locked(job.pk)
     if job.status in ENDED_STATUSES:
@@ -402,9 +400,7 @@ def _undo_refusal(job: BulkJob) -> str | None:
 
 
 @transaction.atomic
-def bulk_job_undo(
-    *, job: BulkJob, reason: str, actor: AbstractBaseUser | None = None, actor_label: str = ""
-) -> BulkJob:
+def bulk_job_undo(*, job: BulkJob, reason: str, actor: User | None = None, actor_label: str = "") -> BulkJob:
     """Revoke everything the job issued (rows found already issued elsewhere are left alone), in the background."""
     reason = reason.strip()
     if not reason:

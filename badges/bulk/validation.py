@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,8 +26,9 @@ from badges.selectors import is_numeric_id
 from issuer.models import Issuer
 
 BATCH_SIZE = 1_000
-KEY_MAX_LENGTH = Credential._meta.get_field("idempotency_key").max_length
-NAME_MAX_LENGTH = Credential._meta.get_field("recipient_name").max_length
+# CharFields: their max_length is always set.
+KEY_MAX_LENGTH = cast(int, Credential._meta.get_field("idempotency_key").max_length)
+NAME_MAX_LENGTH = cast(int, Credential._meta.get_field("recipient_name").max_length)
 EXTERNAL_ID_PREFIX = "bulk:ext:"
 _url_validator = URLValidator(schemes=["http", "https"])
 
@@ -164,7 +165,12 @@ def _achievements_by_ref(*, issuer: Issuer, refs: set[str]) -> dict[str, Achieve
     by_pk: dict[int, Achievement] = {}
     by_uuid: dict[uuid.UUID, Achievement] = {}
     by_slug: dict[str, Achievement] = {}
-    lookups = [("pk__in", list(numbers)), ("uuid__in", list(uuids)), ("slug__in", list(slugs))]
+    found: Achievement | None  # both loops below use the name
+    lookups: list[tuple[str, list[Any]]] = [
+        ("pk__in", list(numbers)),
+        ("uuid__in", list(uuids)),
+        ("slug__in", list(slugs)),
+    ]
     for lookup, values in lookups:
         for batch in _batches(values):
             for found in Achievement.objects.filter(issuer=issuer, **{lookup: batch}):
@@ -198,6 +204,7 @@ def _email(raw: str, reasons: list[str]) -> tuple[str, bool]:
 def _achievement(
     ref: str, given: Achievement | None, achievements: dict[str, Achievement], reasons: list[str]
 ) -> Achievement | None:
+    found: Achievement | None
     if given is not None:
         if ref and achievements.get(ref) != given:
             reasons.append(f"achievement {ref!r} does not match the chosen achievement {given.slug!r}")
@@ -255,7 +262,8 @@ def _already_awarded(*, issuer: Issuer, rows: list[ValidRow], now: datetime) -> 
     """Line → public id of an earlier credential that makes the row a repeat: the same idempotency key, or (rows
     without external_id) an active, unexpired credential of the same achievement to the same address."""
     found: dict[int, str] = {}
-    by_key = {row.idempotency_key: row.line for row in rows}
+    # Keyed like the column (nullable), which the lookup below answers with.
+    by_key: dict[str | None, int] = {row.idempotency_key: row.line for row in rows}
     for batch in _batches(by_key):
         existing = Credential.objects.filter(issuer=issuer, idempotency_key__in=batch)
         for key, credential_uuid in existing.values_list("idempotency_key", "uuid"):

@@ -47,9 +47,9 @@ def test_issue_then_verify_json(achievement, tmp_path, capsys):
     out, _ = _run("verify_credential", str(target), "--json")
     report = json.loads(out)
     assert report["valid"] is True
+    assert report["verdict"] == "valid"
     assert report["format"] == "ldp"
     assert set(report) == {"valid", "verdict", "format", "checks", "credential"}
-    assert report["verdict"] == "valid"
     assert {c["id"] for c in report["checks"]} >= {"format", "schema", "proof", "valid_from", "status"}
     assert report["credential"]["issuer"]["id"] == "did:web:badges.example.test:issuers:uni"
 

@@ -57,7 +57,7 @@ def a11y():
         path = urlsplit(page.url).path
         offenders.extend(f"{path}: {control}" for control in page.evaluate(UNLABELLED_JS))
 
-    check.offenders = offenders  # type: ignore[attr-defined]
+    check.offenders = offenders
     return check
 
 

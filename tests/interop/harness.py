@@ -304,8 +304,8 @@ def _openbadgeslib_main() -> None:  # pragma: no cover - runs in a subprocess
 
     socket.socket.connect = refuse  # type: ignore[method-assign]
     socket.socket.connect_ex = refuse  # type: ignore[method-assign]
-    socket.create_connection = refuse  # type: ignore[assignment]
-    socket.getaddrinfo = refuse  # type: ignore[assignment]
+    socket.create_connection = refuse
+    socket.getaddrinfo = refuse
 
     import jwt
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat

@@ -74,6 +74,7 @@ def _issue_clr() -> tuple[dict[str, Any], dict[str, Any]]:
         # Events are delivered after commit, which never comes here (rolled back): evaluate directly.
         assert stacking_evaluate(qualification=qualification, email="zoe@example.org") == "issued"
         stacked = StackedAward.objects.get(qualification=qualification).credential
+        assert stacked is not None
         document = clr_sign(stacked)
         documents = {issuer.did: did_document(issuer)}
         transaction.set_rollback(True)

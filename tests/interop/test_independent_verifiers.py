@@ -29,10 +29,10 @@ import pytest
 # The platform's own credentials are issued through the database (rolled back afterwards).
 pytestmark = pytest.mark.django_db
 
-from tests.paths import SHARED  # noqa: E402
+from tests.paths import SAMPLES, VECTORS  # noqa: E402
 
-W3C_VECTOR = SHARED / "vectors/w3c-vc-di-eddsa/TestVectors/eddsa-rdfc-2022/signedDataInt.json"
-EDTECH_SAMPLE = SHARED / "samples/1edtech-validator/simple-did-key-method.json"
+W3C_VECTOR = VECTORS / "w3c-vc-di-eddsa/TestVectors/eddsa-rdfc-2022/signedDataInt.json"
+EDTECH_SAMPLE = SAMPLES / "simple-did-key-method.json"
 
 LDP_VERIFIERS = ("digitalbazaar/vc", "verifier-core", "openbadgeslib")
 # JWS algorithms each VC-JWT verifier supports among those the platform signs with. jose is given
@@ -71,17 +71,7 @@ TEXT = {
 
 
 def _load(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        if _required():
-            pytest.fail(f"reference material {path} is missing")
-        pytest.skip(f"reference material {path} is missing")
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _required() -> bool:
-    from tests.interop import harness
-
-    return harness.interop_required()
 
 
 # ------------------------------------------------------------------------------------------------

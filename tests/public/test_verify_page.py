@@ -67,7 +67,7 @@ def statuses(response) -> dict[str, str]:
 
 
 def row_counts() -> dict[str, int]:
-    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
 
 
 @contextmanager

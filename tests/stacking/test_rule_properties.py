@@ -54,8 +54,11 @@ def reference(node, held_refs: set[str]) -> bool:
     if node.kind == "any":
         return any(met)
     if node.kind == "at_least":
+        assert node.n is not None
         return sum(met) >= node.n
-    return sum(CREDITS[c.achievement] for c in node.children if c.achievement in held_refs) >= node.credits
+    assert node.credits is not None  # a credits group, of leaves only (parse checks both)
+    leaves = [c for c in node.children if isinstance(c, Leaf)]
+    return sum(CREDITS[c.achievement] for c in leaves if c.achievement in held_refs) >= node.credits
 
 
 @settings(max_examples=300, deadline=None)

@@ -38,7 +38,9 @@ def invite(issuer, user, mailoutbox, django_capture_on_commit_callbacks):
     def make(email: str, role: str = "editor") -> tuple[Invitation, str]:
         with django_capture_on_commit_callbacks(execute=True):
             invitation = staff_invite(issuer=issuer, email=email, role=role, actor=user)
-        return invitation, LINK.search(mailoutbox[-1].body).group(2)
+        match = LINK.search(mailoutbox[-1].body)
+        assert match is not None and isinstance(invitation, Invitation)
+        return invitation, match.group(2)
 
     return make
 

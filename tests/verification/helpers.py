@@ -7,16 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-# The project root's sibling `shared/` holds the read-only reference material.
-from tests.paths import SHARED  # noqa: E402
+from tests.paths import SAMPLES as SAMPLES  # re-exported: the verification tests import it from here
+from tests.paths import VECTORS
 from verification.errors import KeyResolutionError
 from verification.keys import DidKeyResolver, KeyResolver, VerificationMethod, ed25519_public_from_multibase
 
-VECTORS = SHARED / "vectors"
 W3C = VECTORS / "w3c-vc-di-eddsa" / "TestVectors"
 OB30 = VECTORS / "ob30-impl-guide"
 CLR20 = VECTORS / "clr20-impl-guide"
-SAMPLES = SHARED / "samples" / "1edtech-validator"
 
 
 def load_json(path: Path) -> Any:

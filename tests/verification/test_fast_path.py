@@ -298,6 +298,7 @@ def test_work_limit_is_the_reference_paths() -> None:
 
 
 def test_the_fast_path_only_ever_declines() -> None:
+    document: Any
     for document in (None, [], "x", {"@context": 5}, {"@context": [VC2], "id": 5}, {"@context": [VC2], "name": [[1]]}):
         with pytest.raises(fastrdf.Unsupported):
             fastrdf.fast_canonicalize(document)

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _issue(achievement: Achievement, **kwargs: Any) -> dict[str, Any]:
-    params = {"achievement": achievement, "email": "Learner@Example.com", "name": "Lea Rner"}
+    params: dict[str, Any] = {"achievement": achievement, "email": "Learner@Example.com", "name": "Lea Rner"}
     params.update(kwargs)
     credential = credential_issue(request=AwardRequest(**params), source="ui", actor_label="test")
     return json.loads(credential.document)

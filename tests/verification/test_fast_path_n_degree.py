@@ -282,7 +282,12 @@ def test_pyld_s_deduplication_is_mirrored_in_its_order(name: str, monkeypatch: A
     DEDUPLICATION[name](document)
     rebuilt: list[int] = []
     original = fastrdf._canonical_in_pyld_order
-    monkeypatch.setattr(fastrdf, "_canonical_in_pyld_order", lambda *args: rebuilt.append(1) or original(*args))
+
+    def counted(*args: Any) -> Any:
+        rebuilt.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(fastrdf, "_canonical_in_pyld_order", counted)
     expected = outcome(PyldCanonicalizer().canonicalize, document)
     assert expected[0] == "ok"
     assert ("ok", fastrdf.fast_canonicalize(copy.deepcopy(document))) == expected

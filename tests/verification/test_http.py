@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -179,39 +178,55 @@ def test_not_found(server: LocalServer) -> None:
 
 
 def test_slow_answer_times_out(server: LocalServer) -> None:
+    # The server answers only when the test lets it (or after 30 s): a client without its own time limit
+    # would get that answer and succeed, so the refusal below can come only from the client's budget.
+    release, answered = threading.Event(), threading.Event()
+
     def slow(handler: BaseHTTPRequestHandler) -> None:
-        time.sleep(1.5)
+        release.wait(30)
         handler.send_response(200)
         handler.send_header("Content-Length", "2")
         handler.end_headers()
         handler.wfile.write(b"{}")
+        answered.set()
 
     server.route("/slow", slow)
-    started = time.monotonic()
-    with pytest.raises(FetchError) as caught:
-        local_client(timeout=0.5).get(server.url("/slow"), accept="*/*")
-    assert caught.value.code == "fetch_timeout"
-    assert "0.5 s" in caught.value.message
-    assert time.monotonic() - started < 1.2
+    try:
+        with pytest.raises(FetchError) as caught:
+            local_client(timeout=0.5).get(server.url("/slow"), accept="*/*")
+        assert caught.value.code == "fetch_timeout"
+        assert "0.5 s" in caught.value.message
+        assert not answered.is_set()  # it gave up on its own, before any answer
+    finally:
+        release.set()
 
 
 def test_trickling_body_is_cut_at_the_total_budget(server: LocalServer) -> None:
+    # One byte every 0.05 s, each well within the per-read timeout: only the whole-exchange budget can stop
+    # this. The body is complete only after 600 bytes (30 s) or when the test stops the server, so a client
+    # without that budget would read it all and succeed.
+    stop = threading.Event()
+    sent: list[int] = []
+
     def trickle(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(200)
-        handler.send_header("Content-Length", "40")
+        handler.send_header("Content-Length", "600")
         handler.end_headers()
-        for _ in range(40):
+        while len(sent) < 600 and not stop.is_set():
             handler.wfile.write(b"x")
             handler.wfile.flush()
-            time.sleep(0.1)
+            sent.append(1)
+            stop.wait(0.05)
 
     server.route("/trickle", trickle)
-    started = time.monotonic()
-    with pytest.raises(FetchError) as caught:
-        local_client(timeout=0.5).get(server.url("/trickle"), accept="*/*")
-    assert caught.value.code == "fetch_timeout"
-    # Each byte arrives well within the per-read timeout: only the whole-exchange budget stops this.
-    assert time.monotonic() - started < 1.2
+    try:
+        with pytest.raises(FetchError) as caught:
+            local_client(timeout=0.5).get(server.url("/trickle"), accept="*/*")
+        assert caught.value.code == "fetch_timeout"
+        assert "within 0.5 s" in caught.value.message
+        assert len(sent) < 600  # cut while the body was still arriving
+    finally:
+        stop.set()
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])

@@ -11,6 +11,7 @@ import re
 import struct
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import jwt as pyjwt
 import pytest
@@ -21,7 +22,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from tests.paths import SAMPLES  # noqa: E402
 from verification.errors import InputError
 from verification.jwt import JwtVerification, decode_vc_jwt, encode_vc_jwt
-from verification.keys import did_key_from_ed25519, ed25519_public_to_multibase, public_jwk
+from verification.keys import PrivateKey, did_key_from_ed25519, ed25519_public_to_multibase, public_jwk
 from verification.resolvers import CompositeResolver
 from verification.service import verify
 from verification.status import MappingStatusListSource
@@ -32,10 +33,10 @@ OTHER = "did:web:other.example"
 ED_KEY = ed25519.Ed25519PrivateKey.generate()
 P256_KEY = ec.generate_private_key(ec.SECP256R1())
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-KEYS = {"EdDSA": ED_KEY, "ES256": P256_KEY, "RS256": RSA_KEY}
+KEYS: dict[str, PrivateKey] = {"EdDSA": ED_KEY, "ES256": P256_KEY, "RS256": RSA_KEY}
 KIDS = {"EdDSA": f"{ISSUER}#ed", "ES256": f"{ISSUER}#p256", "RS256": f"{ISSUER}#rsa"}
 
-DOCUMENTS = {
+DOCUMENTS: dict[str, dict[str, Any]] = {
     ISSUER: {
         "id": ISSUER,
         "verificationMethod": [
@@ -62,7 +63,7 @@ def resolver() -> CompositeResolver:
     return CompositeResolver.default(None, local_documents=DOCUMENTS.get)
 
 
-def credential(issuer: str = ISSUER, **changes: object) -> dict:
+def credential(issuer: Any = ISSUER, **changes: Any) -> dict:
     document = {
         "@context": [
             "https://www.w3.org/ns/credentials/v2",

