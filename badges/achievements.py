@@ -328,7 +328,7 @@ def _attach_image(achievement: Achievement, upload: File) -> None:
     # Stored under the hash of its content (docs/decisions.md D28), never under the uploader's file name: a
     # stored image is never overwritten or deleted, so every credential keeps a working image URL. An upload
     # whose form fails for another reason leaves its file behind, which a new attempt then reuses.
-    achievement.image = image_store(upload, folder="achievements")  # type: ignore[assignment]
+    achievement.image = image_store(upload, folder="achievements")
 
 
 def _full_clean(achievement: Achievement, errors: dict[str, list[str]]) -> None:

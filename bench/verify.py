@@ -148,7 +148,7 @@ def _core_verifier(documents: list[str]):
         lists.setdefault(url, platform_lists.get(url))
 
     class Lists(MappingStatusListSource):
-        def get(self, url: str):  # type: ignore[override]
+        def get(self, url: str):
             return lists[url]
 
     source = Lists()

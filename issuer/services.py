@@ -324,7 +324,7 @@ def issuer_update(*, issuer: Issuer, actor: User | None = None, actor_label: str
         except ImageError as exc:
             raise ValidationError({"image": exc.messages}) from exc
         if name != issuer.image.name:
-            issuer.image = name  # type: ignore[assignment]
+            issuer.image = name
             changed.append("image")
     elif image is not None and issuer.image:
         issuer.image = ""

@@ -23,4 +23,5 @@ def did_json(request: HttpRequest, slug: str) -> HttpResponse:
     response["ETag"] = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
     response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"
-    return get_conditional_response(request, etag=response["ETag"], response=response)
+    # A matching If-None-Match turns the response into a 304; otherwise the response itself comes back.
+    return get_conditional_response(request, etag=response["ETag"], response=response) or response

@@ -399,11 +399,13 @@ def _chain_problem(results: list[ProofResult]) -> str | None:
         previous = proof.get("previousProof")
         if previous is None:
             continue
-        named = [previous] if isinstance(previous, str) else previous if isinstance(previous, list) else [None]
+        named: list[object] = (
+            [previous] if isinstance(previous, str) else list(previous) if isinstance(previous, list) else [None]
+        )
         if any(not isinstance(item, str) or item not in ids for item in named):
             return "A previousProof names a proof that is not in the credential's proof set."
         if isinstance(proof.get("id"), str):
-            follows[proof["id"]] = named
+            follows[proof["id"]] = [item for item in named if isinstance(item, str)]
     visiting: set[str] = set()
     done: set[str] = set()
 

@@ -35,7 +35,7 @@ def dockerfile_env() -> dict[str, str]:
     env: dict[str, str] = {}
     for instruction, arguments in dockerfile():
         if instruction == "ENV":
-            env.update(item.split("=", 1) for item in shlex.split(arguments))
+            env.update(tuple(item.split("=", 1)) for item in shlex.split(arguments))  # type: ignore[misc]
     return env
 
 

@@ -46,14 +46,21 @@ def did_web(web: LocalServer, name: str = "acme") -> str:
     return f"did:web:127.0.0.1%3A{web.port}:issuers:{name}"
 
 
-def publish_did(web: LocalServer, did: str, *keys: tuple[str, str]) -> None:
-    """The DID document of `did` listing (fragment, multibase) keys under assertionMethod."""
+def publish_did(web: LocalServer, did: str, *keys: tuple[str, str]) -> str:
+    """Serve the DID document of `did` listing (fragment, multibase) keys under assertionMethod; returns `did`."""
     methods = [
         {"id": f"{did}#{fragment}", "type": "Multikey", "controller": did, "publicKeyMultibase": multibase}
         for fragment, multibase in keys
     ]
     path = "/" + "/".join(did.split(":")[3:]) + "/did.json"
     web.json(path, {"id": did, "verificationMethod": methods, "assertionMethod": [m["id"] for m in methods]})
+    return did
+
+
+def publish(web: LocalServer, path: str, document: dict[str, Any]) -> str:
+    """Serve `document` at `path`; returns the path."""
+    web.json(path, document)
+    return path
 
 
 def resolver(web: LocalServer) -> CompositeResolver:
@@ -145,6 +152,11 @@ def _https_issuer_with_did_key(profile: Callable[[str, str], dict[str, Any] | No
     return make
 
 
+def _then(*steps: Any) -> Any:
+    """The last of several expressions evaluated in order (set up the web, then build the credential)."""
+    return steps[-1]
+
+
 def _profile(**extra: Any) -> Callable[[str, str], dict[str, Any]]:
     return lambda issuer, did: {
         "id": issuer,
@@ -183,10 +195,10 @@ CASES: dict[str, Case] = {
         "key_unavailable",
     ),
     "di: method controlled by another did:web": Case(
-        lambda web: (
+        lambda web: _then(
             publish_did(web, did_web(web, "other"), ("key-1", ATTACKER_MB)),
             signed(did_web(web), ATTACKER_KEY, f"{did_web(web, 'other')}#key-1"),
-        )[1],
+        ),
         "invalid",
         "issuer_key",
         "failed",
@@ -230,10 +242,10 @@ CASES: dict[str, Case] = {
         "issuer_unbound",
     ),
     "di: signed by the issuer, then altered": Case(
-        lambda web: (
+        lambda web: _then(
             publish_did(web, did_web(web), ("key-1", ISSUER_MB)),
             {**signed(did_web(web), ISSUER_KEY, f"{did_web(web)}#key-1"), "name": "Python Mastery"},
-        )[1],
+        ),
         "invalid",
         "proof",
         "failed",
@@ -241,10 +253,10 @@ CASES: dict[str, Case] = {
     ),
     # --- properly bound: valid -------------------------------------------------------------------------------
     "di: did:web issuer, key in its DID document": Case(
-        lambda web: (
+        lambda web: _then(
             publish_did(web, did_web(web), ("key-1", ISSUER_MB)),
             signed(did_web(web), ISSUER_KEY, f"{did_web(web)}#key-1"),
-        )[1],
+        ),
         "valid",
         "issuer_key",
         "passed",
@@ -262,8 +274,9 @@ CASES: dict[str, Case] = {
         "key_bound",
     ),
     "di: https issuer, key in its own controller document": Case(
-        lambda web: (
-            web.json(
+        lambda web: _then(
+            publish(
+                web,
                 "/issuers/acme",
                 {
                     "id": web.url("/issuers/acme"),
@@ -273,7 +286,7 @@ CASES: dict[str, Case] = {
                 },
             ),
             signed(web.url("/issuers/acme"), ISSUER_KEY, web.url("/issuers/acme#key-1")),
-        )[1],
+        ),
         "valid",
         "issuer_key",
         "passed",
@@ -305,10 +318,10 @@ CASES: dict[str, Case] = {
         "key_bound",
     ),
     "jwt: kid in the issuer's DID document": Case(
-        lambda web: (
+        lambda web: _then(
             publish_did(web, did_web(web), ("key-1", ISSUER_MB)),
             encode_vc_jwt(unsigned(did_web(web)), ISSUER_KEY, kid=f"{did_web(web)}#key-1"),
-        )[1],
+        ),
         "valid",
         "issuer_key",
         "passed",

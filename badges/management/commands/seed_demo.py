@@ -226,7 +226,7 @@ class Command(BaseCommand):
         achievement, created = Achievement.objects.get_or_create(issuer=issuer, slug=spec.pop("slug"), defaults=spec)
         if created:
             # A badge image of its own, so the demo's pages and credentials show images as real ones do.
-            achievement.image = image_store(  # type: ignore[assignment]
+            achievement.image = image_store(
                 ContentFile(default_svg(achievement.name).encode("utf-8")), folder="achievements"
             )
             achievement.full_clean()
