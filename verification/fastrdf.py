@@ -360,6 +360,13 @@ def _vocab_term(ctx: _Ctx, key: str) -> _Term:
 # JSON -> node map
 
 
+# One (subject, predicate) of a node map: pyld's de-duplication keys (key -> object), the objects in
+# order, and the same objects as a set, so that asking whether an object is already there costs O(1)
+# instead of a scan (a list of 100,000 tags made the scans quadratic).
+_Entry = tuple[dict[Any, Any], list[Any], set[Any]]
+_Node = dict[str, _Entry]
+
+
 class _Builder:
     """pyld's node map, flattened to serialized RDF terms as it is built."""
 
@@ -367,10 +374,10 @@ class _Builder:
 
     def __init__(self, *, ordered: bool = False) -> None:
         # The node map of the graph being built: subject (serialized IRI or blank node number) ->
-        # predicate (serialized) -> (pyld de-duplication keys, objects).
-        self.nodes: dict[Any, dict[str, tuple[dict[Any, Any], list[Any]]]] = {}
+        # predicate (serialized) -> (pyld de-duplication keys, objects, objects as a set).
+        self.nodes: dict[Any, _Node] = {}
         # Graph name (None: the default graph; a blank node number: a @graph container's graph).
-        self.graphs: dict[Any, dict[Any, dict[str, tuple[dict[Any, Any], list[Any]]]]] = {None: self.nodes}
+        self.graphs: dict[Any, dict[Any, _Node]] = {None: self.nodes}
         self.blank_count = 0
         self.lists = 0
         self.values = 1  # counted as jsonld.check_document counts
@@ -379,29 +386,30 @@ class _Builder:
         # predicate) gets its objects in pyld's order.
         self.ordered = ordered
 
-    def node(self, subject: Any) -> dict[str, tuple[dict[Any, Any], list[Any]]]:
+    def node(self, subject: Any) -> _Node:
         node = self.nodes.get(subject)
         if node is None:
             node = self.nodes[subject] = {}
         return node
 
-    def add(self, node: dict[str, tuple[dict[Any, Any], list[Any]]], predicate: str, key: Any, term: Any) -> None:
+    def add(self, node: _Node, predicate: str, key: Any, term: Any) -> None:
         entry = node.get(predicate)
         if entry is None:
-            node[predicate] = ({key: term}, [term])
+            node[predicate] = ({key: term}, [term], {term})
             return
-        keys, terms = entry
+        keys, terms, seen = entry
         if key in keys:
             # pyld keeps the first of two values it considers equal; when they are different RDF
             # terms, which one is first depends on pyld's order: build again in it.
             if keys[key] != term and not self.ordered:
                 raise _NeedsPyldOrder
             return
-        if term in terms and not self.ordered:
+        if term in seen and not self.ordered:
             # pyld keeps both values, so its dataset holds a duplicate quad: mirror it exactly.
             raise _NeedsPyldOrder
         keys[key] = term
         terms.append(term)
+        seen.add(term)
 
 
 def _literal(value: Any, term: _Term) -> tuple[Any, str]:
@@ -450,7 +458,7 @@ def _node(
     element: dict[str, Any],
     depth: int,
     top: bool = False,
-    parent: dict[str, tuple[dict[Any, Any], list[Any]]] | None = None,
+    parent: _Node | None = None,
     parent_predicate: str | None = None,
 ) -> Any:
     """Expand a node object under the context pyld would use for it, linked from `parent` by
@@ -579,7 +587,7 @@ def _properties(
 
 def _value(
     builder: _Builder,
-    node: dict[str, tuple[dict[Any, Any], list[Any]]],
+    node: _Node,
     predicate: str,
     term_ctx: _Ctx,
     key: str,
@@ -617,7 +625,7 @@ def _object(builder: _Builder, term_ctx: _Ctx, key: str, term: _Term, value: Any
 
 def _graph(
     builder: _Builder,
-    node: dict[str, tuple[dict[Any, Any], list[Any]]],
+    node: _Node,
     predicate: str,
     term_ctx: _Ctx,
     key: str,
@@ -664,7 +672,7 @@ def _list(builder: _Builder, term_ctx: _Ctx, key: str, term: _Term, value: Any, 
             builder.blank_count += 1
         else:
             rest = _RDF_NIL
-        builder.nodes[subject] = {_RDF_FIRST: ({}, [obj]), _RDF_REST: ({}, [rest])}
+        builder.nodes[subject] = {_RDF_FIRST: ({}, [obj], {obj}), _RDF_REST: ({}, [rest], {rest})}
         subject = rest
     return head
 
@@ -696,7 +704,7 @@ def _canonical(builder: _Builder) -> str:
         (subject, predicate, obj, graph)
         for graph, nodes in builder.graphs.items()
         for subject, properties in nodes.items()
-        for predicate, (_keys, objects) in properties.items()
+        for predicate, (_keys, objects, _seen) in properties.items()
         for obj in objects
     ]
     if builder.blank_count == 0:
