@@ -5,7 +5,10 @@ everything else.
 `fast_canonicalize(document)` either returns exactly what the reference path returns for the
 same document, or raises `Unsupported` (never anything else) and the caller uses the reference
 path, which then produces the result or the refusal. The fast path never refuses a document by
-itself, so it cannot refuse differently; it only has to be right about what it accepts.
+itself, so it cannot refuse differently; it only has to be right about what it accepts. (Like every
+step of a verification, it stops with TooComplex once the verification's time budget is spent:
+verification.budget. That is not a refusal of the document; outside a verification it never
+happens.)
 
 How it stays identical:
 
@@ -55,7 +58,7 @@ from typing import Any
 
 from pyld import jsonld as _pyld
 
-from verification import jsonld
+from verification import budget, jsonld
 from verification.canon import RDF_LANGSTRING, XSD_STRING, _Rdfc10, escape_iri, escape_literal
 from verification.errors import CanonicalizationError
 
@@ -465,6 +468,7 @@ def _node(
     `parent_predicate` if given; returns its subject."""
     if depth > _MAX_DEPTH:
         raise Unsupported("deep nesting")
+    budget.check()
     builder.values += len(element)
     if builder.values > _MAX_VALUES:
         raise Unsupported("too many values")
@@ -724,6 +728,7 @@ def _canonical(builder: _Builder) -> str:
             mentions.setdefault(graph, []).append(quad)
 
     # §4.6 Hash First Degree Quads: the node itself as _:a, every other blank node as _:z.
+    budget.check()
     sha256 = hashlib.sha256
     hashes: dict[int, str] = {}
     for blank, quads_of in mentions.items():
@@ -742,6 +747,7 @@ def _canonical(builder: _Builder) -> str:
         raise _NeedsPyldOrder
 
     # §4.4.3 step 5: canonical identifiers in hash order; step 7: relabel, serialize, sort.
+    budget.check()
     labels = {blank: f"_:c14n{number}" for number, blank in enumerate(sorted(hashes, key=hashes.__getitem__))}
     lines = []
     for s, p, o, g in quads:

@@ -43,6 +43,7 @@ from pyld import jsonld as _pyld
 from pyld.context_resolver import ContextResolver
 from pyld.identifier_issuer import IdentifierIssuer
 
+from verification import budget
 from verification.errors import ContextError, InputError, JsonLdError, VerificationError
 
 __all__ = [
@@ -434,6 +435,7 @@ class _SafeProcessor(_pyld.JsonLdProcessor):
         inside_index: bool = False,
         type_scoped_ctx: Any = None,
     ) -> Any:
+        budget.check()  # once per element: expansion is where a large document spends its time
         result = super()._expand(
             active_ctx,
             active_property,
@@ -470,6 +472,10 @@ class _SafeProcessor(_pyld.JsonLdProcessor):
         if isinstance(expanded, dict) and "@graph" in expanded and len(expanded) == 1:
             expanded = expanded["@graph"]
         return expanded if isinstance(expanded, list) else [expanded]
+
+    def _create_node_map(self, *args: Any, **kwargs: Any) -> None:
+        budget.check()  # once per node object, list and value (pyld recurses through here)
+        super()._create_node_map(*args, **kwargs)
 
     def dataset(self, expanded: list[Any]) -> Dataset:
         """RDF dataset of checked expanded JSON-LD (pyld's to_rdf minus a second expansion)."""

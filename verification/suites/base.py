@@ -48,7 +48,7 @@ from typing import Any, Protocol, runtime_checkable
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from verification.errors import KeyResolutionError, ProofError, VerificationError
+from verification.errors import Indeterminate, KeyResolutionError, ProofError, VerificationError
 from verification.keys import KeyResolver, VerificationMethod, multibase_b58_decode
 
 PROOF_VALID = "proof_valid"
@@ -289,6 +289,10 @@ class Ed25519ProofSuite(ABC):
             return ProofResult(
                 True, suite, PROOF_VALID, f"The {suite} proof by {method.id} verifies.", method, safe_proof
             )
+        except Indeterminate:
+            # Not a finding about the proof: the check could not be completed (time budget spent, a document
+            # out of reach). The caller reports it as indeterminate, never as a bad signature.
+            raise
         except VerificationError as exc:
             return ProofResult(False, suite, exc.code, exc.message, method, safe_proof)
         except Exception as exc:  # last line of defence: a library failed in a way we did not foresee
