@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import pytest
 from PIL import Image
 
 from tests.paths import SAMPLES  # noqa: E402
 from verification.baking import bake_png, bake_svg
-from verification.errors import InputError
+from verification.errors import InputError, InputTooLarge
 from verification.inputs import (
     MAX_INPUT_BYTES,
+    MAX_JSON_DEPTH,
     NEITHER,
     check_object_depth,
     parse_input,
@@ -91,15 +91,17 @@ def test_larger_than_10_mb_refused() -> None:
     assert "larger than 10 MB" in _error(b" " * (MAX_INPUT_BYTES + 1))
     # Characters that take several bytes count by their encoded size.
     assert "larger than 10 MB" in _error("é" * (MAX_INPUT_BYTES // 2 + 1))
+    with pytest.raises(InputTooLarge):
+        parse_input(b" " * (MAX_INPUT_BYTES + 1))
 
 
-@pytest.mark.parametrize("opener", ["[", '{"a":'])
-def test_deep_json_refused_quickly(opener: str) -> None:
+@pytest.mark.parametrize(("opener", "where"), [("[", "at [0][0][0]"), ('{"a":', "at a.a.a")], ids=["arrays", "objects"])
+def test_deep_json_refused_before_parsing(opener: str, where: str) -> None:
+    # 10,000 levels would make the recursive parser fail; the iterative scan refuses first and says where.
     closer = "]" if opener == "[" else "}"
     document = opener * 10_000 + "1" + closer * 10_000
-    started = time.perf_counter()
-    assert "nested more than 64 levels" in _error(document)
-    assert time.perf_counter() - started < 1
+    message = _error(document)
+    assert f"nested more than {MAX_JSON_DEPTH} levels deep ({where}" in message
 
 
 def test_brackets_inside_strings_do_not_count() -> None:
@@ -108,13 +110,15 @@ def test_brackets_inside_strings_do_not_count() -> None:
     assert parse_input(json.dumps(credential)).credential == credential
 
 
-def test_depth_64_is_accepted() -> None:
+def test_depth_32_is_accepted() -> None:
     credential = json.loads(SIMPLE)
     nested: object = 1
-    for _ in range(62):
+    for _ in range(MAX_JSON_DEPTH - 1):
         nested = [nested]
     credential["deep"] = nested
     assert parse_input(json.dumps(credential)).credential is not None
+    credential["deep"] = [nested]
+    assert "nested more than 32 levels deep (at deep[0][0]" in _error(json.dumps(credential))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -179,6 +183,6 @@ def test_parsed_object_depth_is_checked_too() -> None:
     nested: object = 1
     for _ in range(100):
         nested = {"a": nested}
-    with pytest.raises(InputError, match="nested more than 64"):
+    with pytest.raises(InputError, match="nested more than 32 levels deep \\(at a.a.a"):
         check_object_depth(nested)
     check_object_depth(json.loads(SIMPLE))
