@@ -129,6 +129,18 @@ def parse_input(
     return _from_text(stripped, container=None, limits=limits)
 
 
+def baked_image_kind(data: bytes) -> Literal["png", "svg"] | None:
+    """ "png" or "svg" when `data` is an image by content (as parse_input detects it), else None: callers that
+    accept larger uploads for images than for credentials tell the two apart with this."""
+    if data.startswith(PNG_SIGNATURE):
+        return "png"
+    try:
+        text = _decode_text(data).strip()
+    except InputError:
+        return None
+    return "svg" if text.startswith("<") and _looks_like_svg(text) else None
+
+
 def _hint(filename: str | None, content_type: str | None) -> str | None:
     media = (content_type or "").split(";")[0].strip().lower()
     name = (filename or "").lower()

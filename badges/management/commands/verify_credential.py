@@ -8,13 +8,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from badges.verify import fetch_credential, verify_credential
 from verification.errors import InputError, VerificationError
 
+# Larger than the web endpoints' VERIFY_MAX_BODY_BYTES: a file on the operator's own disk. The structural limits
+# (VERIFY_MAX_JSON_*) and the time budget (VERIFY_TIME_BUDGET) apply here as everywhere.
 MAX_INPUT = 10 * 1024 * 1024
 
 
 class Command(BaseCommand):
     help = (
         "Verify an Open Badges 3.0 credential: a file (JSON, compact JWS, baked PNG/SVG), a URL, or - for "
-        "standard input. Exit 0 valid, 1 invalid, 2 unusable input."
+        "standard input. Exit 0 valid, 1 invalid or not verifiable (indeterminate), 2 unusable input."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,7 +36,7 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         else:
-            self.stdout.write(f"{'VALID' if report.valid else 'INVALID'} ({report.format})")
+            self.stdout.write(f"{report.verdict.upper()} ({report.format})")
             for check in report.checks:
                 self.stdout.write(f"  [{check.status:>7}] {check.id}: {check.message}")
         if not report.valid:
