@@ -363,11 +363,11 @@ def _vocab_term(ctx: _Ctx, key: str) -> _Term:
 # JSON -> node map
 
 
-# One (subject, predicate) of a node map: pyld's de-duplication keys (key -> object), the objects in
-# order, and the same objects as a set, so that asking whether an object is already there costs O(1)
-# instead of a scan (a list of 100,000 tags made the scans quadratic).
-_Entry = tuple[dict[Any, Any], list[Any], set[Any]]
-_Node = dict[str, _Entry]
+# Beside pyld's de-duplication keys, an entry's key dict holds (under this key, which no de-duplication key
+# equals) the set of its objects once there are more than _SCAN_LIMIT of them: below that a scan of the list
+# is cheapest; above it, scans made a property with 100,000 values quadratic.
+_OBJECT_SET = object()
+_SCAN_LIMIT = 16
 
 
 class _Builder:
@@ -377,10 +377,10 @@ class _Builder:
 
     def __init__(self, *, ordered: bool = False) -> None:
         # The node map of the graph being built: subject (serialized IRI or blank node number) ->
-        # predicate (serialized) -> (pyld de-duplication keys, objects, objects as a set).
-        self.nodes: dict[Any, _Node] = {}
+        # predicate (serialized) -> (pyld de-duplication keys, objects).
+        self.nodes: dict[Any, dict[str, tuple[dict[Any, Any], list[Any]]]] = {}
         # Graph name (None: the default graph; a blank node number: a @graph container's graph).
-        self.graphs: dict[Any, dict[Any, _Node]] = {None: self.nodes}
+        self.graphs: dict[Any, dict[Any, dict[str, tuple[dict[Any, Any], list[Any]]]]] = {None: self.nodes}
         self.blank_count = 0
         self.lists = 0
         self.values = 1  # counted as jsonld.check_document counts
@@ -389,30 +389,38 @@ class _Builder:
         # predicate) gets its objects in pyld's order.
         self.ordered = ordered
 
-    def node(self, subject: Any) -> _Node:
+    def node(self, subject: Any) -> dict[str, tuple[dict[Any, Any], list[Any]]]:
         node = self.nodes.get(subject)
         if node is None:
             node = self.nodes[subject] = {}
         return node
 
-    def add(self, node: _Node, predicate: str, key: Any, term: Any) -> None:
+    def add(self, node: dict[str, tuple[dict[Any, Any], list[Any]]], predicate: str, key: Any, term: Any) -> None:
         entry = node.get(predicate)
         if entry is None:
-            node[predicate] = ({key: term}, [term], {term})
+            node[predicate] = ({key: term}, [term])
             return
-        keys, terms, seen = entry
+        keys, terms = entry
         if key in keys:
             # pyld keeps the first of two values it considers equal; when they are different RDF
             # terms, which one is first depends on pyld's order: build again in it.
             if keys[key] != term and not self.ordered:
                 raise _NeedsPyldOrder
             return
-        if term in seen and not self.ordered:
-            # pyld keeps both values, so its dataset holds a duplicate quad: mirror it exactly.
-            raise _NeedsPyldOrder
+        if not self.ordered:
+            if len(terms) < _SCAN_LIMIT:
+                duplicate = term in terms
+            else:
+                seen = keys.get(_OBJECT_SET)
+                if seen is None:
+                    seen = keys[_OBJECT_SET] = set(terms)
+                duplicate = term in seen
+                seen.add(term)
+            if duplicate:
+                # pyld keeps both values, so its dataset holds a duplicate quad: mirror it exactly.
+                raise _NeedsPyldOrder
         keys[key] = term
         terms.append(term)
-        seen.add(term)
 
 
 def _literal(value: Any, term: _Term) -> tuple[Any, str]:
@@ -461,7 +469,7 @@ def _node(
     element: dict[str, Any],
     depth: int,
     top: bool = False,
-    parent: _Node | None = None,
+    parent: dict[str, tuple[dict[Any, Any], list[Any]]] | None = None,
     parent_predicate: str | None = None,
 ) -> Any:
     """Expand a node object under the context pyld would use for it, linked from `parent` by
@@ -591,7 +599,7 @@ def _properties(
 
 def _value(
     builder: _Builder,
-    node: _Node,
+    node: dict[str, tuple[dict[Any, Any], list[Any]]],
     predicate: str,
     term_ctx: _Ctx,
     key: str,
@@ -629,7 +637,7 @@ def _object(builder: _Builder, term_ctx: _Ctx, key: str, term: _Term, value: Any
 
 def _graph(
     builder: _Builder,
-    node: _Node,
+    node: dict[str, tuple[dict[Any, Any], list[Any]]],
     predicate: str,
     term_ctx: _Ctx,
     key: str,
@@ -676,7 +684,7 @@ def _list(builder: _Builder, term_ctx: _Ctx, key: str, term: _Term, value: Any, 
             builder.blank_count += 1
         else:
             rest = _RDF_NIL
-        builder.nodes[subject] = {_RDF_FIRST: ({}, [obj], {obj}), _RDF_REST: ({}, [rest], {rest})}
+        builder.nodes[subject] = {_RDF_FIRST: ({}, [obj]), _RDF_REST: ({}, [rest])}
         subject = rest
     return head
 
@@ -708,7 +716,7 @@ def _canonical(builder: _Builder) -> str:
         (subject, predicate, obj, graph)
         for graph, nodes in builder.graphs.items()
         for subject, properties in nodes.items()
-        for predicate, (_keys, objects, _seen) in properties.items()
+        for predicate, (_keys, objects) in properties.items()
         for obj in objects
     ]
     if builder.blank_count == 0:

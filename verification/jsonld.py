@@ -309,6 +309,7 @@ def _context_key(local_ctx: Any) -> Any:
 
 _PYLD_ADD_VALUE = _pyld.JsonLdProcessor.add_value
 _NODE_MAP = threading.local()
+_SCAN_LIMIT = 16
 
 
 def _frozen(value: Any) -> Any:
@@ -355,26 +356,31 @@ class _Indexed:
 
 
 def _add_value(subject: Any, property: str, value: Any, options: dict[str, Any] | None = None) -> None:
-    """pyld's `JsonLdProcessor.add_value`; inside `_SafeProcessor.dataset`, without duplicates, indexed."""
+    """pyld's `JsonLdProcessor.add_value`; inside `_SafeProcessor.dataset`, without duplicates and for a
+    property that already has _SCAN_LIMIT values or more, answered from the index."""
     index: dict[tuple[int, str], _Indexed] | None = getattr(_NODE_MAP, "index", None)
-    values = subject.get(property) if index is not None and _pyld._is_object(subject) else None
+    if index is None:
+        _PYLD_ADD_VALUE(subject, property, value, options)
+        return
+    budget.check()  # once per value, reference and list of the node map being built
+    values = subject.get(property) if _pyld._is_object(subject) else None
     if (
-        index is None
-        or not options
+        not options
         or options.get("allowDuplicate", True)
         or not options.get("propertyIsArray")
         or options.get("valueIsArray")
         or _pyld._is_array(value)
-        or (property in subject and not _pyld._is_array(values))
+        or not _pyld._is_array(values)
+        or len(values) < _SCAN_LIMIT
     ):
+        # pyld's own comparison: exact by definition, and the cheapest while a property has few values.
         _PYLD_ADD_VALUE(subject, property, value, options)
         return
-    if values is None:
-        values = subject[property] = []
     entry = index.get((id(subject), property))
     if entry is None or entry.subject is not subject or entry.values is not values:
         entry = index[(id(subject), property)] = _Indexed(subject, values)
-    # Values appended by pyld's own add_value (lists, which allow duplicates) are indexed when next met.
+    # Values appended before the index existed, or by pyld's own add_value since (lists, which allow
+    # duplicates), are indexed when next met.
     while entry.count < len(values):
         entry.keys.add(_duplicate_key(values[entry.count]))
         entry.count += 1
@@ -472,10 +478,6 @@ class _SafeProcessor(_pyld.JsonLdProcessor):
         if isinstance(expanded, dict) and "@graph" in expanded and len(expanded) == 1:
             expanded = expanded["@graph"]
         return expanded if isinstance(expanded, list) else [expanded]
-
-    def _create_node_map(self, *args: Any, **kwargs: Any) -> None:
-        budget.check()  # once per node object, list and value (pyld recurses through here)
-        super()._create_node_map(*args, **kwargs)
 
     def dataset(self, expanded: list[Any]) -> Dataset:
         """RDF dataset of checked expanded JSON-LD (pyld's to_rdf minus a second expansion)."""
