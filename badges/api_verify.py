@@ -22,10 +22,11 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, exception_handler
 
 from badges.verify import verify_credential
-from verification.errors import PlatformUnavailable, VerificationError
-from verification.inputs import MAX_INPUT_BYTES
+from verification.errors import InputTooLarge, PlatformUnavailable, VerificationError
+from verification.inputs import baked_image_kind, describe_size
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
+# A multipart request carries the file plus boundaries and the part's headers.
+MULTIPART_OVERHEAD = 64 * 1024
 PROBLEM_TYPE = "application/problem+json"
 # status code -> (slug of the error type URI, title)
 PROBLEMS: dict[int, tuple[str, str]] = {
@@ -46,8 +47,18 @@ def problem_type(slug: str) -> str:
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = f"The request body is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB."
+    default_detail = "The request body is too large."
     default_code = "payload_too_large"
+
+
+def body_too_large() -> PayloadTooLarge:
+    limit = describe_size(settings.VERIFY_MAX_BODY_BYTES)
+    return PayloadTooLarge(f"The credential is larger than {limit}; a credential never is.")
+
+
+def image_too_large() -> PayloadTooLarge:
+    limit = describe_size(settings.VERIFY_MAX_IMAGE_BYTES)
+    return PayloadTooLarge(f"The file is larger than {limit}; a baked badge image never is.")
 
 
 class InvalidInput(exceptions.APIException):
@@ -75,14 +86,16 @@ class VerifyRateThrottle(SimpleRateThrottle):
 
 
 class RawCredentialParser(BaseParser):
-    """The body as bytes, at most MAX_INPUT_BYTES, for the verifier's own content detection."""
+    """The body as bytes, at most VERIFY_MAX_BODY_BYTES (read no further), for the verifier's own content
+    detection."""
 
     media_type = "*/*"  # replaced per subclass
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> dict[str, Any]:
-        body = stream.read(MAX_INPUT_BYTES + 1) if stream is not None else b""
-        if len(body) > MAX_INPUT_BYTES:
-            raise PayloadTooLarge()
+        limit = settings.VERIFY_MAX_BODY_BYTES
+        body = stream.read(limit + 1) if stream is not None else b""
+        if len(body) > limit:
+            raise body_too_large()
         return {"body": body, "content_type": self.media_type}
 
 
@@ -123,9 +136,13 @@ class VerifyApi(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        # Refused before the body is read: a multipart upload may be a baked image (VERIFY_MAX_IMAGE_BYTES),
+        # anything else is the credential itself (VERIFY_MAX_BODY_BYTES).
         declared = request.META.get("CONTENT_LENGTH") or "0"
-        if declared.isdigit() and int(declared) > MAX_INPUT_BYTES:
-            raise PayloadTooLarge()
+        multipart = (request.content_type or "").lower().startswith("multipart/")
+        limit = settings.VERIFY_MAX_IMAGE_BYTES + MULTIPART_OVERHEAD if multipart else settings.VERIFY_MAX_BODY_BYTES
+        if declared.isdigit() and int(declared) > limit:
+            raise image_too_large() if multipart else body_too_large()
 
     def post(self, request: Request) -> Response:
         data = request.data
@@ -137,12 +154,27 @@ class VerifyApi(APIView):
             upload = request.FILES.get("file")
             if upload is None:
                 raise InvalidInput("A multipart request needs the credential in a field named 'file'.")
-            if upload.size > MAX_FILE_BYTES:
-                raise PayloadTooLarge(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
-            body, filename, content_type = upload.read(MAX_FILE_BYTES + 1), upload.name, upload.content_type
+            if upload.size > settings.VERIFY_MAX_IMAGE_BYTES:
+                raise image_too_large()
+            body, filename, content_type = (
+                upload.read(settings.VERIFY_MAX_IMAGE_BYTES + 1),
+                upload.name,
+                upload.content_type,
+            )
+            # Only a baked image may be larger than a credential; the credential in it is held to the body limit.
+            if len(body) > settings.VERIFY_MAX_BODY_BYTES and baked_image_kind(body) is None:
+                raise body_too_large()
         recipient = request.query_params.get("recipient") or None
         try:
-            report = verify_credential(body, recipient=recipient, filename=filename, content_type=content_type)
+            report = verify_credential(
+                body,
+                recipient=recipient,
+                filename=filename,
+                content_type=content_type,
+                max_credential_bytes=settings.VERIFY_MAX_BODY_BYTES,
+            )
+        except InputTooLarge as exc:
+            raise PayloadTooLarge(exc.message) from exc
         except VerificationError as exc:
             raise InvalidInput(exc.message) from exc
         except PlatformUnavailable as exc:

@@ -19,6 +19,7 @@ from issuer.dids import did_for_slug, slug_from_did
 from issuer.selectors import did_document_for_did
 from verification.errors import FetchError, KeyResolutionError, PlatformUnavailable
 from verification.http import HardenedClient
+from verification.inputs import InputLimits
 from verification.report import Report
 from verification.resolvers import CompositeResolver, DidWebResolver
 from verification.service import verify
@@ -135,6 +136,17 @@ def platform_resolver(client: HardenedClient | None = None) -> CompositeResolver
     return CompositeResolver(did_web=DidWebResolver(client, local_documents=own_did_document), client=client)
 
 
+def verification_limits(max_credential_bytes: int | None = None) -> InputLimits:
+    """The input limits of the settings (VERIFY_MAX_JSON_*); the credential text held to `max_credential_bytes`
+    (None: the library's own 10 MB cap)."""
+    return InputLimits(
+        max_credential_bytes=max_credential_bytes,
+        max_depth=settings.VERIFY_MAX_JSON_DEPTH,
+        max_array_items=settings.VERIFY_MAX_JSON_ARRAY,
+        max_values=settings.VERIFY_MAX_JSON_VALUES,
+    )
+
+
 def verify_credential(
     data: bytes | str | dict[str, Any],
     *,
@@ -142,8 +154,13 @@ def verify_credential(
     now: datetime | None = None,
     filename: str | None = None,
     content_type: str | None = None,
+    max_credential_bytes: int | None = None,
 ) -> Report:
-    """Verify any Open Badges 3.0 credential (ours or another platform's) and report every check."""
+    """Verify any Open Badges 3.0 credential (ours or another platform's) and report every check.
+
+    Bounded: within VERIFY_TIME_BUDGET seconds (VERIFY_OUTBOUND_BUDGET of them for fetches) and the input
+    limits of `verification_limits(max_credential_bytes)`; the public endpoints pass VERIFY_MAX_BODY_BYTES, so
+    the credential in an uploaded image is held to the same limit as one sent directly."""
     client = outbound_client()
     return verify(
         data,
@@ -154,4 +171,7 @@ def verify_credential(
         filename=filename,
         content_type=content_type,
         companion_status=suspension_companion,
+        time_budget=settings.VERIFY_TIME_BUDGET,
+        outbound_budget=settings.VERIFY_OUTBOUND_BUDGET,
+        limits=verification_limits(max_credential_bytes),
     )

@@ -17,14 +17,13 @@ from badges.models import Credential
 from badges.verify import fetch_credential, verify_credential
 from issuer.dids import slug_from_did
 from issuer.models import Issuer
-from verification.errors import PlatformUnavailable, VerificationError
+from verification.errors import InputTooLarge, PlatformUnavailable, VerificationError
+from verification.inputs import baked_image_kind, describe_size
 from verification.report import FAILED, INDETERMINATE, WARNING, Report
 
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 # The form's own fields (URL, e-mail, CSRF token) around an upload; a larger request is refused unread.
-MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
-TOO_LARGE = f"The credential is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; a credential never is."
+FORM_OVERHEAD = 64 * 1024
 STATUS_LABELS = {
     "passed": "Passed",
     "failed": "Failed",
@@ -61,13 +60,20 @@ CHECK_TITLES = {
 }
 
 
+def credential_too_large() -> str:
+    return f"The credential is larger than {describe_size(settings.VERIFY_MAX_BODY_BYTES)}; a credential never is."
+
+
+def file_too_large() -> str:
+    limit = describe_size(settings.VERIFY_MAX_IMAGE_BYTES)
+    return f"The file is larger than {limit}; neither a credential nor a baked badge image ever is."
+
+
 class VerifyForm(forms.Form):
     credential = forms.CharField(
         label="Paste the credential",
         required=False,
-        max_length=MAX_UPLOAD_BYTES,
         strip=False,
-        error_messages={"max_length": TOO_LARGE},
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off"}),
         help_text="The JSON of an Open Badges 3.0 credential, or a VC-JWT (a compact JWS).",
     )
@@ -75,7 +81,7 @@ class VerifyForm(forms.Form):
         label="Or upload a file",
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".json,.jwt,.jws,.txt,.png,.svg"}),
-        help_text="JSON, VC-JWT, or a baked badge image (PNG or SVG); at most 2 MB.",
+        help_text="JSON, VC-JWT, or a baked badge image (PNG or SVG).",
     )
     url = forms.CharField(
         label="Or give its URL",
@@ -90,11 +96,33 @@ class VerifyForm(forms.Form):
         help_text="Check that the credential was issued to this address.",
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The limits are settings; people see them before they send anything.
+        body, image = describe_size(settings.VERIFY_MAX_BODY_BYTES), describe_size(settings.VERIFY_MAX_IMAGE_BYTES)
+        self.fields[
+            "file"
+        ].help_text = f"JSON or VC-JWT (at most {body}), or a baked badge image (PNG or SVG, at most {image})."
+
+    def clean_credential(self) -> str:
+        text = self.cleaned_data.get("credential") or ""
+        if len(text.encode("utf-8", "surrogatepass")) > settings.VERIFY_MAX_BODY_BYTES:
+            raise forms.ValidationError(credential_too_large(), code="too_large")
+        return text
+
     def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")
+        if not upload:
+            return upload
         # The size Django recorded while receiving it, checked before the content is read.
-        if upload and upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(TOO_LARGE)
+        if upload.size > settings.VERIFY_MAX_IMAGE_BYTES:
+            raise forms.ValidationError(file_too_large(), code="too_large")
+        # Only a baked image may be larger than a credential (the credential in it is held to the body limit).
+        if upload.size > settings.VERIFY_MAX_BODY_BYTES:
+            content = upload.read(settings.VERIFY_MAX_IMAGE_BYTES + 1)
+            upload.seek(0)
+            if baked_image_kind(content) is None:
+                raise forms.ValidationError(credential_too_large(), code="too_large")
         return upload
 
     def clean(self) -> dict[str, Any]:
@@ -128,31 +156,38 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(wait)
         return response
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+    if declared.isdigit() and int(declared) > settings.VERIFY_MAX_IMAGE_BYTES + FORM_OVERHEAD:
         # Refused before the body is parsed; the fields cannot be shown again without reading it.
-        return _form_page(request, VerifyForm(), status=400, error=TOO_LARGE)
+        return _form_page(request, VerifyForm(), status=413, error=file_too_large())
     form = VerifyForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _form_page(request, form, status=400)
+        too_large = form.has_error("credential", "too_large") or form.has_error("file", "too_large")
+        return _form_page(request, form, status=413 if too_large else 400)
     source = form.cleaned_data
     filename = content_type = None
     try:
         if source["file"]:
             upload = source["file"]
-            data: bytes | str = upload.read(MAX_UPLOAD_BYTES + 1)
+            data: bytes | str = upload.read(settings.VERIFY_MAX_IMAGE_BYTES + 1)
             filename, content_type = upload.name, upload.content_type
         elif source["url"]:
             data, filename = fetch_credential(source["url"].strip())
         else:
             data = source["credential"]
         report = verify_credential(
-            data, recipient=source["recipient"] or None, filename=filename, content_type=content_type
+            data,
+            recipient=source["recipient"] or None,
+            filename=filename,
+            content_type=content_type,
+            max_credential_bytes=settings.VERIFY_MAX_BODY_BYTES,
         )
     except VerificationError as exc:
         # InputError (unusable input) and FetchError (the URL was refused or failed): the user's words stay.
         field = "url" if source["url"] else "file" if source["file"] else "credential"
         form.add_error(field, exc.message)
-        return _form_page(request, form, status=400)
+        # Too large is 413 when it was sent (a baked image's credential); a document behind a URL is not.
+        status = 413 if isinstance(exc, InputTooLarge) and field != "url" else 400
+        return _form_page(request, form, status=status)
     except PlatformUnavailable:
         return _unavailable(request, form)
     return _result_page(request, report, recipient=source["recipient"] or "")

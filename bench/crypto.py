@@ -21,7 +21,10 @@ After the table: the share of documents the fast path takes over the platform cr
 sample of the 1EdTech validator (what signing and verifying canonicalize of each).
 
 Everything runs in one thread (one core); `--cpu N` also pins the process to CPU N. Rows are produced by the functions in
-ROW_FACTORIES, including VC-JWT (EdDSA, ES256, RS256) and verification of many distinct credentials.
+ROW_FACTORIES, including VC-JWT (EdDSA, ES256, RS256), verification of many distinct credentials, and the worst
+hostile input (`verification.service.verify` on each case of tests/verification/hostile.py, default limits and
+time budget; the slowest case is the row, once over everything the library accepts and once within the web
+endpoints' 256 KB body limit).
 """
 
 from __future__ import annotations
@@ -414,7 +417,59 @@ def distinct_rows(settings: Settings) -> list[Row]:
     return [Row("verify", "eddsa-rdfc-2022, distinct credentials (warm contexts)", seconds, None)]
 
 
-ROW_FACTORIES: list[Callable[[Settings], list[Row]]] = [warm_rows, distinct_rows, cold_rows, vc_jwt_rows]
+def hostile_rows(settings: Settings) -> list[Row]:
+    """The slowest hostile input, end to end through `verify()` (default limits, default 3 s budget): the cases
+    refused by a structural limit and the heavy credentials just under the limits, genuine and forged."""
+    from tests.verification import hostile
+    from verification.errors import FetchError, InputError
+    from verification.service import verify
+
+    class NoStatus:
+        def get(self, url: str) -> dict:
+            raise FetchError("offline")
+
+    heavy = {
+        "9,999 tags and 9,999 alignments": hostile.credential(tags=9_999, alignments=9_999),
+        "9,000 tags and 1,000 alignments": hostile.credential(tags=9_000, alignments=1_000),
+        "1,500 identical alignments": hostile.credential(alignments=1_500, identical_alignments=True),
+        "9,999 identical alignments": hostile.credential(alignments=9_999, identical_alignments=True),
+    }
+    cases: dict[str, Any] = {name: build() for name, build in hostile.REFUSED_BY_STRUCTURE.items()}
+    for name, document in heavy.items():
+        cases[f"{name}, signed"] = hostile.text(hostile.signed(document))
+        cases[f"{name}, forged"] = hostile.text(hostile.forged(document))
+        cases[f"{name}, VC-JWT"] = hostile.jwt(document)
+    body_limit = 256 * 1024
+    resolver = DidKeyResolver()
+    timings: dict[str, float] = {}
+    for name, data in cases.items():
+        samples = []
+        for _ in range(max(1, settings.repeats // 3)):
+            start = time.perf_counter()
+            try:
+                verify(data, resolver=resolver, status_source=NoStatus())
+            except InputError:
+                pass  # refused by a limit: what these cases are for
+            samples.append(time.perf_counter() - start)
+        timings[name] = statistics.median(samples)
+    rows = []
+    for label, names in (
+        ("any size the library accepts", list(timings)),
+        ("within the 256 KB body limit", [name for name in timings if _sent_size(cases[name]) <= body_limit]),
+    ):
+        worst = max(names, key=timings.__getitem__)
+        rows.append(Row("verify", f"worst hostile input, {label} ({worst})", timings[worst], None))
+    return rows
+
+
+def _sent_size(data: Any) -> float:
+    """Bytes on the wire; an already parsed document never comes through the endpoints."""
+    if isinstance(data, dict):
+        return float("inf")
+    return len(data.encode() if isinstance(data, str) else data)
+
+
+ROW_FACTORIES: list[Callable[[Settings], list[Row]]] = [warm_rows, distinct_rows, cold_rows, vc_jwt_rows, hostile_rows]
 
 
 # ------------------------------------------------------------------------------------------------

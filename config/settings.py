@@ -286,6 +286,16 @@ OUTBOUND_HTTP_TIMEOUT = env.float("OUTBOUND_HTTP_TIMEOUT", default=5.0)
 OUTBOUND_HTTP_MAX_BYTES = env.int("OUTBOUND_HTTP_MAX_BYTES", default=1024 * 1024)
 OUTBOUND_HTTP_ALLOW_PRIVATE = env.bool("OUTBOUND_HTTP_ALLOW_PRIVATE", default=False)
 
+# Bounded work of the public verifier (/verify, POST /api/v1/verify; docs/verification.md, "Input limits"). A
+# credential is a few KB; these stop one request from occupying a worker for long, whatever it sends.
+VERIFY_MAX_BODY_BYTES = env.int("VERIFY_MAX_BODY_BYTES", default=256 * 1024)  # a credential (also one in an image)
+VERIFY_MAX_IMAGE_BYTES = env.int("VERIFY_MAX_IMAGE_BYTES", default=2 * 1024 * 1024)  # an uploaded baked PNG/SVG
+VERIFY_MAX_JSON_DEPTH = env.int("VERIFY_MAX_JSON_DEPTH", default=32)
+VERIFY_MAX_JSON_ARRAY = env.int("VERIFY_MAX_JSON_ARRAY", default=10_000)
+VERIFY_MAX_JSON_VALUES = env.int("VERIFY_MAX_JSON_VALUES", default=100_000)
+VERIFY_TIME_BUDGET = env.float("VERIFY_TIME_BUDGET", default=3.0)  # seconds per verification, fetches included
+VERIFY_OUTBOUND_BUDGET = env.float("VERIFY_OUTBOUND_BUDGET", default=2.0)  # seconds all its fetches may take
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

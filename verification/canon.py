@@ -52,7 +52,7 @@ import pyld
 from pyld.canon import URDNA2015, permutations
 from pyld.identifier_issuer import IdentifierIssuer
 
-from verification import jsonld
+from verification import budget, jsonld
 from verification.errors import CanonicalizationError
 
 if pyld.__about__.__version__ != "3.3.0":  # the corrections below patch this exact release
@@ -160,6 +160,7 @@ class _Rdfc10(URDNA2015):
         # 1-2) Blank node to quads map. A quad that names the same blank node twice (a self
         # loop) is referenced once, as rdf-canonize does.
         for graph_name, triples in dataset.items():
+            budget.check()
             name = None
             if graph_name != "@default":
                 name = {"type": "blank node" if graph_name.startswith("_:") else "IRI", "value": graph_name}
@@ -202,9 +203,11 @@ class _Rdfc10(URDNA2015):
         quads in the same order and label space, so its work count is this one's by construction."""
         # 3-5) First-degree hashes. They never change, so one pass is enough (the spec's loop
         # re-hashes identical inputs); unique hashes get canonical ids in hash order.
+        budget.check()
         hash_to_blank_nodes: dict[str, list[str]] = {}
         for identifier in self.blank_node_info:
             hash_to_blank_nodes.setdefault(self.hash_first_degree_quads(identifier), []).append(identifier)
+        budget.check()
         non_unique: list[list[str]] = []
         for _hash, identifiers in sorted(hash_to_blank_nodes.items()):
             if len(identifiers) > 1:
@@ -261,6 +264,9 @@ class _Rdfc10(URDNA2015):
         if self.remaining_deep_iterations <= 0:
             raise self._refuse()
         self.remaining_deep_iterations -= 1
+        # The work limit bounds the number of runs, not what one run costs (a blank node with thousands of
+        # neighbours): the time budget bounds that.
+        budget.check()
 
         hash_to_related = self.create_hash_to_related(id_, issuer)
         md = hashlib.sha256()
@@ -272,6 +278,7 @@ class _Rdfc10(URDNA2015):
                 self.remaining_permutations -= 1
                 if self.remaining_permutations < 0:
                     raise self._refuse()
+                budget.check()
                 issuer_copy = _fast_clone(issuer)
                 path = ""
                 recursion_list = []
@@ -316,7 +323,8 @@ from verification import fastrdf  # noqa: E402
 class Canonicalizer(Protocol):
     """An RDFC-1.0 engine. Implementations MUST produce byte-identical output to the default one
     (same escaping, same work limit, same errors: InputError / ContextError / JsonLdError /
-    CanonicalizationError from verification.errors)."""
+    CanonicalizationError from verification.errors), and stop with TooComplex when the
+    verification's time budget (verification.budget) runs out."""
 
     name: str
 
@@ -414,5 +422,6 @@ def canonicalize(document: Mapping[str, Any]) -> str:
     """Canonical N-Quads (RDFC-1.0) of a JSON-LD document, processed offline in safe mode.
 
     Raises InputError, ContextError, JsonLdError or CanonicalizationError; never a pyld error.
+    Inside a verification, TooComplex once its time budget is spent (verification.budget).
     """
     return _engine.canonicalize(document)

@@ -21,6 +21,12 @@ class InputError(VerificationError):
     code = "invalid_input"
 
 
+class InputTooLarge(InputError):
+    """The input, or the credential found in it, is over a size limit (callers answer 413)."""
+
+    code = "input_too_large"
+
+
 class ContextError(InputError):
     """A JSON-LD context that is not in the bundled allow-list, or a malformed context."""
 

@@ -5,7 +5,10 @@ everything else.
 `fast_canonicalize(document)` either returns exactly what the reference path returns for the
 same document, or raises `Unsupported` (never anything else) and the caller uses the reference
 path, which then produces the result or the refusal. The fast path never refuses a document by
-itself, so it cannot refuse differently; it only has to be right about what it accepts.
+itself, so it cannot refuse differently; it only has to be right about what it accepts. (Like every
+step of a verification, it stops with TooComplex once the verification's time budget is spent:
+verification.budget. That is not a refusal of the document; outside a verification it never
+happens.)
 
 How it stays identical:
 
@@ -55,7 +58,7 @@ from typing import Any
 
 from pyld import jsonld as _pyld
 
-from verification import jsonld
+from verification import budget, jsonld
 from verification.canon import RDF_LANGSTRING, XSD_STRING, _Rdfc10, escape_iri, escape_literal
 from verification.errors import CanonicalizationError
 
@@ -360,6 +363,13 @@ def _vocab_term(ctx: _Ctx, key: str) -> _Term:
 # JSON -> node map
 
 
+# Beside pyld's de-duplication keys, an entry's key dict holds (under this key, which no de-duplication key
+# equals) the set of its objects once there are more than _SCAN_LIMIT of them: below that a scan of the list
+# is cheapest; above it, scans made a property with 100,000 values quadratic.
+_OBJECT_SET = object()
+_SCAN_LIMIT = 16
+
+
 class _Builder:
     """pyld's node map, flattened to serialized RDF terms as it is built."""
 
@@ -397,9 +407,18 @@ class _Builder:
             if keys[key] != term and not self.ordered:
                 raise _NeedsPyldOrder
             return
-        if term in terms and not self.ordered:
-            # pyld keeps both values, so its dataset holds a duplicate quad: mirror it exactly.
-            raise _NeedsPyldOrder
+        if not self.ordered:
+            if len(terms) < _SCAN_LIMIT:
+                duplicate = term in terms
+            else:
+                seen = keys.get(_OBJECT_SET)
+                if seen is None:
+                    seen = keys[_OBJECT_SET] = set(terms)
+                duplicate = term in seen
+                seen.add(term)
+            if duplicate:
+                # pyld keeps both values, so its dataset holds a duplicate quad: mirror it exactly.
+                raise _NeedsPyldOrder
         keys[key] = term
         terms.append(term)
 
@@ -457,6 +476,7 @@ def _node(
     `parent_predicate` if given; returns its subject."""
     if depth > _MAX_DEPTH:
         raise Unsupported("deep nesting")
+    budget.check()
     builder.values += len(element)
     if builder.values > _MAX_VALUES:
         raise Unsupported("too many values")
@@ -716,6 +736,7 @@ def _canonical(builder: _Builder) -> str:
             mentions.setdefault(graph, []).append(quad)
 
     # §4.6 Hash First Degree Quads: the node itself as _:a, every other blank node as _:z.
+    budget.check()
     sha256 = hashlib.sha256
     hashes: dict[int, str] = {}
     for blank, quads_of in mentions.items():
@@ -734,6 +755,7 @@ def _canonical(builder: _Builder) -> str:
         raise _NeedsPyldOrder
 
     # §4.4.3 step 5: canonical identifiers in hash order; step 7: relabel, serialize, sort.
+    budget.check()
     labels = {blank: f"_:c14n{number}" for number, blank in enumerate(sorted(hashes, key=hashes.__getitem__))}
     lines = []
     for s, p, o, g in quads:

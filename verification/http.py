@@ -2,10 +2,17 @@
 given to the verifier, and the POSTs of webhook deliveries).
 
 Everything a credential names is attacker-chosen, so each fetch is treated as hostile: https only, no
-credentials in URLs, no redirects, a time budget for the whole exchange, a size cap on the body, and no
-connection to non-public addresses. The address check runs on the address the socket is opened to (pinned by
-requests-hardened after resolution), so a DNS answer that changes between a check and the connect (DNS
-rebinding) cannot reach an internal service.
+credentials in URLs, no redirects, one deadline for the whole exchange (connect, TLS, status line, headers
+and body), a size cap on the body, and no connection to non-public addresses. The address check runs on the
+address the socket is opened to (pinned by requests-hardened after resolution), so a DNS answer that changes
+between a check and the connect (DNS rebinding) cannot reach an internal service.
+
+The deadline: a socket timeout bounds one blocking read only, and http.client reads the status line and
+each header line with reads of their own, so a server that sends one byte just before each timeout would
+hold a fetch for as long as it likes. Each fetch therefore has a watchdog that shuts its sockets down when
+the deadline passes, whatever is being read. Inside a verification
+(verification.budget), a fetch also gets no more than what is left of the verification's outbound
+allowance, and none at all once that is spent (`OutboundBudgetSpent`).
 
 Importable without Django: configuration comes in as constructor arguments; `from_settings()` is the only
 place that reads django.conf.settings.
@@ -16,20 +23,27 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import json
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 from requests_hardened import Config, HTTPSession
 from requests_hardened.ip_filter import InvalidIPAddress
 from requests_hardened.ip_filter_adapter import IPFilterAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from verification.errors import FetchError
+from verification import budget
+from verification.errors import FetchError, TooComplex
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -59,7 +73,107 @@ class FetchedDocument:
     body: bytes
 
 
-class _PublicAddressAdapter(IPFilterAdapter):
+class OutboundBudgetSpent(FetchError, TooComplex):
+    """The verification's outbound allowance is spent: the fetch is not even started. A FetchError, so every
+    caller reports "could not be checked"; also a TooComplex (an Indeterminate), never a finding about the
+    credential."""
+
+    code = "too_complex"
+
+
+class _Watchdog:
+    """Shuts down every socket of one fetch when its deadline passes (see the module docstring).
+
+    It keeps a duplicate of each socket's descriptor: the TLS layer takes the original socket over (and
+    detaches it) before its handshake, and a duplicate of our own can never be a recycled descriptor that
+    now belongs to another connection. Shutting the duplicate down ends the connection for both."""
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._done = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._done = True
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            sock.close()
+
+    def watch(self, sock: socket.socket) -> None:
+        duplicate = sock.dup()
+        with self._lock:
+            if self._done:
+                duplicate.close()
+                return
+            self._sockets.append(duplicate)
+            if self.fired:
+                _shut(duplicate)
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.fired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    # shutdown (not close) wakes a read blocked in another thread: it returns end-of-stream at once.
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+# The watchdog of the fetch running in this thread (or task); the connections below register with it.
+_WATCHDOG: ContextVar[_Watchdog | None] = ContextVar("hardened_fetch_watchdog", default=None)
+
+
+class _WatchedConnectionMixin:
+    def _new_conn(self) -> socket.socket:
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        watchdog = _WATCHDOG.get()
+        if watchdog is not None:
+            # Registered right after the TCP connect, so the TLS handshake is under the deadline too.
+            watchdog.watch(sock)
+        return sock
+
+
+class _WatchedHTTPConnection(_WatchedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_WatchedConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter with connections that register their sockets with the fetch's watchdog."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _PublicAddressAdapter(_WatchedAdapter, IPFilterAdapter):
     """requests-hardened's filter plus the ranges it lets through.
 
     Its check relies on `ip.is_private`, which misses IPv6 site-local (fec0::/10) and a few reserved blocks;
@@ -171,18 +285,17 @@ class HardenedClient:
     def get(self, url: str, *, accept: str) -> FetchedDocument:
         """GET `url`; the body is returned only for a 2xx answer within the time and size limits."""
         request_url = self.check_url(url)
-        deadline = time.monotonic() + self.timeout
-        with self._translated_errors(request_url), self._session() as session:
+        with self._exchange(request_url) as (seconds, deadline), self._session() as session:
             response = session.get(
                 request_url,
                 headers={"Accept": accept, "Accept-Encoding": "identity"},
                 stream=True,
                 allow_redirects=False,
                 # requests accepts a urllib3 Timeout (HTTPAdapter.send); its stubs list only float and tuple.
-                timeout=self._timeouts(),  # type: ignore[arg-type]
+                timeout=self._timeouts(seconds),  # type: ignore[arg-type]
             )
             with response:
-                return self._read(request_url, response, deadline)
+                return self._read(request_url, response, deadline, seconds)
 
     def post(self, url: str, *, body: bytes, headers: dict[str, str], content_type: str) -> PostedResponse:
         """POST `body` to `url` and return whatever status came back (2xx or not: the caller decides), with at
@@ -190,19 +303,18 @@ class HardenedClient:
         the URL checks, address filter and time budget are those of `get`. Failing to get an answer at all is
         a FetchError."""
         request_url = self.check_url(url)
-        deadline = time.monotonic() + self.timeout
         sent = {**headers, "Content-Type": content_type, "Accept-Encoding": "identity"}
-        with self._translated_errors(request_url), self._session() as session:
+        with self._exchange(request_url) as (seconds, deadline), self._session() as session:
             response = session.post(
                 request_url,
                 data=body,
                 headers=sent,
                 stream=True,
                 allow_redirects=False,
-                timeout=self._timeouts(),  # type: ignore[arg-type]  # a urllib3 Timeout, as in get()
+                timeout=self._timeouts(seconds),  # type: ignore[arg-type]  # a urllib3 Timeout, as in get()
             )
             with response:
-                answer, truncated = self._read_body(request_url, response, deadline, truncate=True)
+                answer, truncated = self._read_body(request_url, response, deadline, seconds, truncate=True)
                 content_type_received = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
                 return PostedResponse(
                     url=request_url,
@@ -212,14 +324,46 @@ class HardenedClient:
                     truncated=truncated,
                 )
 
-    def _timeouts(self) -> urllib3.Timeout:
-        return urllib3.Timeout(connect=self.connect_timeout, read=self.timeout, total=self.timeout)
+    def _timeouts(self, seconds: float) -> urllib3.Timeout:
+        return urllib3.Timeout(connect=min(self.connect_timeout, seconds), read=seconds, total=seconds)
 
     @contextmanager
-    def _translated_errors(self, request_url: str) -> Iterator[None]:
+    def _exchange(self, request_url: str) -> Iterator[tuple[float, float]]:
+        """One fetch: (its time in seconds, its monotonic deadline), under a watchdog that enforces that
+        deadline on every socket of the fetch, charged to the verification's outbound allowance (if any),
+        with every failure translated into a FetchError."""
+        seconds = self.timeout
+        allowance = budget.outbound_remaining()
+        if allowance is not None:
+            if allowance <= 0:
+                raise OutboundBudgetSpent(
+                    f"Not fetched: {request_url}. The verification has spent the time it may spend on fetching "
+                    "documents; what this document would show could not be checked."
+                )
+            seconds = min(seconds, allowance)
+        with budget.outbound(), _Watchdog(seconds) as watchdog:
+            token = _WATCHDOG.set(watchdog)
+            try:
+                with self._translated_errors(request_url, seconds, watchdog):
+                    yield seconds, time.monotonic() + seconds
+            finally:
+                _WATCHDOG.reset(token)
+
+    @contextmanager
+    def _translated_errors(self, request_url: str, seconds: float, watchdog: _Watchdog) -> Iterator[None]:
         """Every way an exchange can fail, as a FetchError with a sentence a person understands."""
         try:
-            yield
+            try:
+                yield
+            except FetchError:
+                raise
+            except Exception as exc:
+                if watchdog.fired:
+                    # Whatever the shut-down socket made the library raise, the cause is the deadline.
+                    raise FetchError(
+                        f"Timed out: {request_url} did not answer in full within {seconds:g} s.", code="fetch_timeout"
+                    ) from exc
+                raise
         except FetchError:
             raise
         except InvalidIPAddress as exc:
@@ -232,18 +376,19 @@ class HardenedClient:
             ) from exc
         except requests.exceptions.ConnectTimeout as exc:
             raise FetchError(
-                f"Timed out after {self.connect_timeout:g} s connecting to {request_url}.", code="fetch_timeout"
+                f"Timed out after {min(self.connect_timeout, seconds):g} s connecting to {request_url}.",
+                code="fetch_timeout",
             ) from exc
         except requests.exceptions.ReadTimeout as exc:
             raise FetchError(
-                f"Timed out: {request_url} did not answer within {self.timeout:g} s.", code="fetch_timeout"
+                f"Timed out: {request_url} did not answer within {seconds:g} s.", code="fetch_timeout"
             ) from exc
         except requests.exceptions.SSLError as exc:
             raise FetchError(f"TLS failed for {request_url}: {_reason(exc)}.") from exc
         except requests.exceptions.ConnectionError as exc:
             if _is_read_timeout(exc):
                 raise FetchError(
-                    f"Timed out: {request_url} did not send its body within {self.timeout:g} s.",
+                    f"Timed out: {request_url} did not send its body within {seconds:g} s.",
                     code="fetch_timeout",
                 ) from exc
             raise FetchError(f"Could not connect to {request_url}: {_reason(exc)}.") from exc
@@ -251,7 +396,7 @@ class HardenedClient:
             raise FetchError(f"Fetching {request_url} failed: {_reason(exc)}.") from exc
         except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
             raise FetchError(
-                f"Timed out: {request_url} did not send its whole body within {self.timeout:g} s.",
+                f"Timed out: {request_url} did not send its whole body within {seconds:g} s.",
                 code="fetch_timeout",
             ) from exc
         except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, ValueError) as exc:
@@ -278,12 +423,17 @@ class HardenedClient:
         # No proxies, .netrc credentials or CA bundles from the environment: what is fetched must not depend
         # on (or leak) the process environment.
         session.trust_env = False
-        if not self.allow_private:
-            session.mount("https://", _PublicAddressAdapter(is_https_proto=True))
-            session.mount("http://", _PublicAddressAdapter(is_https_proto=False))
+        if self.allow_private:
+            session.mount("https://", _WatchedAdapter())
+            session.mount("http://", _WatchedAdapter())
+        else:
+            # IPFilterAdapter's __init__ (next in the MRO after _WatchedAdapter) takes is_https_proto; mypy reads
+            # HTTPAdapter's signature through _WatchedAdapter.
+            session.mount("https://", _PublicAddressAdapter(is_https_proto=True))  # type: ignore[call-arg]
+            session.mount("http://", _PublicAddressAdapter(is_https_proto=False))  # type: ignore[call-arg]
         return session
 
-    def _read(self, url: str, response: requests.Response, deadline: float) -> FetchedDocument:
+    def _read(self, url: str, response: requests.Response, deadline: float, seconds: float) -> FetchedDocument:
         status = response.status_code
         if 300 <= status < 400:
             location = response.headers.get("Location")
@@ -299,26 +449,31 @@ class HardenedClient:
         if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
             raise FetchError(self._too_large(url, f"announces {int(declared)} bytes"), code="fetch_too_large")
 
-        body, _ = self._read_body(url, response, deadline, truncate=False)
+        body, _ = self._read_body(url, response, deadline, seconds, truncate=False)
         content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
         return FetchedDocument(url=url, status=status, content_type=content_type, body=body)
 
     def _read_body(
-        self, url: str, response: requests.Response, deadline: float, *, truncate: bool
+        self, url: str, response: requests.Response, deadline: float, seconds: float, *, truncate: bool
     ) -> tuple[bytes, bool]:
         """At most `max_bytes` of the body within the time budget: beyond that, a FetchError, or with `truncate`
         the first `max_bytes` and True (the rest is never read)."""
         body = bytearray()
         raw = response.raw
+        watchdog = _WATCHDOG.get()
+        timed_out = FetchError(
+            f"Timed out: {url} did not send its whole body within {seconds:g} s.", code="fetch_timeout"
+        )
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise FetchError(
-                    f"Timed out: {url} did not send its whole body within {self.timeout:g} s.", code="fetch_timeout"
-                )
+                raise timed_out
             _bound_next_read(raw, remaining)
             chunk = _read_some(raw)
             if not chunk:
+                if watchdog is not None and watchdog.fired:
+                    # The end of a body without a declared length looks like the end the watchdog forces.
+                    raise timed_out
                 return bytes(body), False
             body += chunk
             if len(body) > self.max_bytes:

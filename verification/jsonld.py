@@ -18,6 +18,8 @@ Three things a verifier needs from JSON-LD, none of which stock pyld gives by de
   per-active-context cache misses on every type-scoped context (each non-propagating scoped
   context is processed against a fresh clone). Without this, two thirds of the time of a
   canonicalization goes into re-processing the same OB 3.0 contexts.
+  The node map's de-duplication is indexed (`_add_value`): a property with n values costs n,
+  not n²/2, comparisons.
 
 Input is also checked before pyld sees it: nesting deeper than `MAX_DEPTH` raises InputError
 (pyld is recursive, a 10,000-deep document would otherwise end in RecursionError), so do non-JSON
@@ -41,6 +43,7 @@ from pyld import jsonld as _pyld
 from pyld.context_resolver import ContextResolver
 from pyld.identifier_issuer import IdentifierIssuer
 
+from verification import budget
 from verification.errors import ContextError, InputError, JsonLdError, VerificationError
 
 __all__ = [
@@ -294,6 +297,103 @@ def _context_key(local_ctx: Any) -> Any:
     return None
 
 
+# ------------------------------------------------------------------------------------------------
+# Node map de-duplication in linear time
+#
+# pyld's node map adds every value with `add_value(..., allowDuplicate=False)`, which compares the
+# new value with each value already there (`has_value`): a property with n values costs n²/2
+# comparisons, about 30 s for 10,000 tags. While `_SafeProcessor.dataset` builds a node map, those
+# calls answer the same question from a hash index instead; the comparison is pyld's
+# `compare_values`, expressed as a key (two values are equal for pyld exactly when their keys are).
+# Every other call, and every other thread, goes to pyld's own add_value unchanged.
+
+_PYLD_ADD_VALUE = _pyld.JsonLdProcessor.add_value
+_NODE_MAP = threading.local()
+_SCAN_LIMIT = 16
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for JSON data: two stand-ins are equal exactly when the values are `==`."""
+    if _pyld._is_object(value):
+        return frozenset((key, _frozen(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return tuple(_frozen(item) for item in value)
+    return value
+
+
+def _duplicate_key(value: Any) -> tuple[Any, ...]:
+    """pyld `compare_values` as a key: primitives by strict equality (a boolean never equals a number),
+    value objects by @value, @type, @language and @index, node objects by @id, anything else only by
+    identity."""
+    if not _pyld._is_object(value):
+        return ("primitive", isinstance(value, bool), _frozen(value))
+    if "@value" in value:
+        literal = value["@value"]
+        return (
+            "value",
+            _frozen(value.get("@type")),
+            _frozen(value.get("@language")),
+            _frozen(value.get("@index")),
+            isinstance(literal, bool),
+            _frozen(literal),
+        )
+    node_id = value.get("@id")
+    if node_id is not None:
+        return ("node", _frozen(node_id))
+    return ("identity", id(value))
+
+
+class _Indexed:
+    """The values of one (node, property) of a node map being built, with the keys of those indexed."""
+
+    __slots__ = ("count", "keys", "subject", "values")
+
+    def __init__(self, subject: Any, values: list[Any]) -> None:
+        self.subject = subject  # kept alive, so its id cannot be reused while the index lives
+        self.values = values
+        self.keys: set[tuple[Any, ...]] = set()
+        self.count = 0  # values[:count] are in keys
+
+
+def _add_value(subject: Any, property: str, value: Any, options: dict[str, Any] | None = None) -> None:
+    """pyld's `JsonLdProcessor.add_value`; inside `_SafeProcessor.dataset`, without duplicates and for a
+    property that already has _SCAN_LIMIT values or more, answered from the index."""
+    index: dict[tuple[int, str], _Indexed] | None = getattr(_NODE_MAP, "index", None)
+    if index is None:
+        _PYLD_ADD_VALUE(subject, property, value, options)
+        return
+    budget.check()  # once per value, reference and list of the node map being built
+    values = subject.get(property) if _pyld._is_object(subject) else None
+    if (
+        not options
+        or options.get("allowDuplicate", True)
+        or not options.get("propertyIsArray")
+        or options.get("valueIsArray")
+        or _pyld._is_array(value)
+        or not isinstance(values, list)
+        or len(values) < _SCAN_LIMIT
+    ):
+        # pyld's own comparison: exact by definition, and the cheapest while a property has few values.
+        _PYLD_ADD_VALUE(subject, property, value, options)
+        return
+    entry = index.get((id(subject), property))
+    if entry is None or entry.subject is not subject or entry.values is not values:
+        entry = index[(id(subject), property)] = _Indexed(subject, values)
+    # Values appended before the index existed, or by pyld's own add_value since (lists, which allow
+    # duplicates), are indexed when next met.
+    while entry.count < len(values):
+        entry.keys.add(_duplicate_key(values[entry.count]))
+        entry.count += 1
+    key = _duplicate_key(value)
+    if key not in entry.keys:
+        values.append(value)
+        entry.keys.add(key)
+        entry.count += 1
+
+
+_pyld.JsonLdProcessor.add_value = staticmethod(_add_value)
+
+
 class _SafeProcessor(_pyld.JsonLdProcessor):
     def __init__(self) -> None:
         super().__init__(on_property_dropped=self._property_dropped)
@@ -341,6 +441,7 @@ class _SafeProcessor(_pyld.JsonLdProcessor):
         inside_index: bool = False,
         type_scoped_ctx: Any = None,
     ) -> Any:
+        budget.check()  # once per element: expansion is where a large document spends its time
         result = super()._expand(
             active_ctx,
             active_property,
@@ -382,7 +483,11 @@ class _SafeProcessor(_pyld.JsonLdProcessor):
         """RDF dataset of checked expanded JSON-LD (pyld's to_rdf minus a second expansion)."""
         issuer = IdentifierIssuer("_:b")
         node_map: dict[str, Any] = {"@default": {}}
-        self._create_node_map(expanded, node_map, "@default", issuer)
+        _NODE_MAP.index = {}
+        try:
+            self._create_node_map(expanded, node_map, "@default", issuer)
+        finally:
+            _NODE_MAP.index = None
         options = {"produceGeneralizedRdf": False, "processingMode": "json-ld-1.1", "rdfDirection": None}
         result: Dataset = {}
         for graph_name, graph in sorted(node_map.items()):

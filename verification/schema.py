@@ -29,10 +29,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft201909Validator, FormatChecker
+from jsonschema import Draft201909Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
+
+from verification import budget
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -139,8 +142,25 @@ def _is_date_time(value: object) -> bool:
     return True
 
 
+def _within_budget(keyword: Any) -> Any:
+    # The keywords that descend into an object's properties or an array's items: checking the verification's
+    # time budget there bounds validation of a large document (TooComplex stops it; the check is then
+    # indeterminate).
+    def checked(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
+        budget.check()
+        return keyword(validator, value, instance, schema)
+
+    return checked
+
+
+_BudgetedValidator = validators.extend(
+    Draft201909Validator,
+    {name: _within_budget(Draft201909Validator.VALIDATORS[name]) for name in ("properties", "items", "contains")},
+)
+
+
 @cache
-def _validator(name: str, relaxed: bool) -> Draft201909Validator:
+def _validator(name: str, relaxed: bool) -> Validator:
     schema = _bundled(name)
     if relaxed:
         schema = _relaxed_for_vcdm11(schema)
@@ -148,7 +168,7 @@ def _validator(name: str, relaxed: bool) -> Draft201909Validator:
     registry: Registry = Registry().with_resources(
         (_bundled(item)["$id"], Resource.from_contents(_bundled(item))) for item in (ACHIEVEMENT, ENDORSEMENT, PROFILE)
     )
-    return Draft201909Validator(schema, registry=registry, format_checker=_format_checker)
+    return _BudgetedValidator(schema, registry=registry, format_checker=_format_checker)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -204,6 +224,7 @@ def _normalize(instance: Any, schema: Any, root: dict[str, Any], depth: int = 0)
     """Wrap compacted single values in place, wherever the schema expects an array (COMPACTABLE only)."""
     if depth > _MAX_DEPTH:
         return
+    budget.check()
     subschemas = list(_applicable(schema, root, instance))
     if isinstance(instance, dict):
         for key in list(instance):
@@ -323,7 +344,7 @@ def _issues_from(error: ValidationError) -> list[SchemaIssue]:
     return [SchemaIssue(path or "(credential)", message)]
 
 
-def _collect(validator: Draft201909Validator, document: dict[str, Any]) -> list[SchemaIssue]:
+def _collect(validator: Validator, document: dict[str, Any]) -> list[SchemaIssue]:
     issues: list[SchemaIssue] = []
     seen: set[tuple[str, str]] = set()
     try:

@@ -19,11 +19,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from verification import budget
 from verification.binding import IssuerProfiles, bind
 from verification.errors import Indeterminate, InputError, PlatformUnavailable, VerificationError
 from verification.inputs import (
+    DEFAULT_LIMITS,
+    InputLimits,
     ParsedInput,
-    check_object_depth,
+    check_structure,
     credential_from_object,
     parse_input,
     unverified_jws_credential,
@@ -81,6 +84,9 @@ def verify(
     content_type: str | None = None,
     companion_status: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None,
     issuer_profiles: IssuerProfiles | None = None,
+    time_budget: float | None = None,
+    outbound_budget: float | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> Report:
     """Verify one credential (JSON, VC-JWT, baked PNG/SVG, or an already parsed dict).
 
@@ -91,26 +97,33 @@ def verify(
     implies but cannot carry (OB 3.0 allows one `credentialStatus`; the platform publishes its
     suspension list beside the revocation list the credential names).
 
-    Raises InputError when the input is not a usable credential at all (the caller answers 400 / exit 2).
+    Bounded work: the input must fit `limits` (size, JSON depth, longest array, number of values), and the
+    whole verification, endorsements and bundled credentials included, runs within `time_budget` seconds
+    (None: verification.budget.DEFAULT_SECONDS, 3 s), of which fetches may spend `outbound_budget` together
+    (None: 2 s). A check the budget cuts short is `indeterminate` with code `too_complex`.
+
+    Raises InputError when the input is not a usable credential at all (the caller answers 400 / exit 2;
+    InputTooLarge: 413).
     """
     moment = now or datetime.now(UTC)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    if isinstance(data, dict):
-        check_object_depth(data)
-        parsed = ParsedInput(kind="json", credential=credential_from_object(data), jws=None, raw_text="")
-    else:
-        parsed = parse_input(data, filename=filename, content_type=content_type)
     if issuer_profiles is None and isinstance(resolver, IssuerProfiles):
         issuer_profiles = resolver
-    context = _Context(
-        resolver=resolver,
-        status_source=status_source,
-        now=moment,
-        companion_status=companion_status,
-        issuer_profiles=issuer_profiles,
-    )
-    return _verify_parsed(parsed, context, recipient=recipient, endorsement=False)
+    with budget.limit(time_budget, outbound_seconds=outbound_budget):
+        if isinstance(data, dict):
+            check_structure(data, limits)
+            parsed = ParsedInput(kind="json", credential=credential_from_object(data), jws=None, raw_text="")
+        else:
+            parsed = parse_input(data, filename=filename, content_type=content_type, limits=limits)
+        context = _Context(
+            resolver=resolver,
+            status_source=status_source,
+            now=moment,
+            companion_status=companion_status,
+            issuer_profiles=issuer_profiles,
+        )
+        return _verify_parsed(parsed, context, recipient=recipient, endorsement=False)
 
 
 class _Context:
@@ -194,6 +207,9 @@ def _guard(check_id: str, step: Callable[[], Check]) -> Check:
 
 def _guard_many(check_id: str, step: Callable[[], list[Check]]) -> list[Check]:
     try:
+        # Once the verification's time budget is spent, no further check starts (endorsements and bundled
+        # credentials run their checks through here too, so they stop as well).
+        budget.check()
         return step()
     except Indeterminate as exc:
         # Could not be completed (unreachable, too slow, budget spent): never a pass, never a forgery's failure.

@@ -103,6 +103,7 @@ def test_verify_invalid_exits_1(achievement, tmp_path):
         ("deep json", b"[" * 10000 + b"]" * 10000),
         ("deep json object", b'{"a":' * 10000 + b"1" + b"}" * 10000),
         ("ten megabytes", b'{"@context": "' + b"x" * (10 * 1024 * 1024) + b'"}'),
+        ("100,000 tags", json.dumps({"@context": [], "type": ["x"], "tag": ["t"] * 100_000}).encode()),
         ("png without a credential", _plain_png()),
         ("empty", b""),
     ],

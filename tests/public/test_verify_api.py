@@ -112,13 +112,19 @@ def test_multipart_without_file(client, db):
 
 
 def test_multipart_file_over_2_mb(client, db):
-    upload = SimpleUploadedFile("big.json", b"{" + b" " * (2 * 1024 * 1024) + b"}", "application/json")
-    assert_problem(client.post(URL, {"file": upload}), 413, "payload-too-large", "larger than 2 MB")
+    upload = SimpleUploadedFile("big.png", b"\x89PNG\r\n\x1a\n" + b"0" * (2 * 1024 * 1024), "image/png")
+    assert_problem(client.post(URL, {"file": upload}), 413, "payload-too-large", "The file is larger than 2 MB")
 
 
-def test_body_over_10_mb(client, db):
-    body = b"{" + b" " * (10 * 1024 * 1024) + b"}"
-    assert_problem(api(client, body, "application/json"), 413, "payload-too-large", "larger than 10 MB")
+def test_multipart_credential_file_over_256_kb(client, db):
+    # Only a baked image may be larger than a credential.
+    upload = SimpleUploadedFile("big.json", b"{" + b" " * (256 * 1024) + b"}", "application/json")
+    assert_problem(client.post(URL, {"file": upload}), 413, "payload-too-large", "larger than 256 KB")
+
+
+def test_body_over_256_kb(client, db):
+    body = b"{" + b" " * (256 * 1024) + b"}"
+    assert_problem(api(client, body, "application/json"), 413, "payload-too-large", "larger than 256 KB")
 
 
 @pytest.mark.parametrize(

@@ -299,20 +299,31 @@ def test_invalid_recipient(client, achievement):
     assert "Enter a valid email address." in response.content.decode()
 
 
-def test_file_over_2_mb(client, db):
-    upload = SimpleUploadedFile("big.json", b"{" + b" " * (2 * 1024 * 1024) + b"}", "application/json")
+def test_credential_file_over_256_kb(client, db):
+    upload = SimpleUploadedFile("big.json", b"{" + b" " * (256 * 1024) + b"}", "application/json")
     response = client.post("/verify", {"file": upload, "recipient": "lea@example.com"})
     html = response.content.decode()
-    assert response.status_code == 400
-    assert "The credential is larger than 2 MB; a credential never is." in html
+    assert response.status_code == 413
+    assert "The credential is larger than 256 KB; a credential never is." in html
     assert 'value="lea@example.com"' in html
+
+
+def test_image_file_over_2_mb(client, db):
+    upload = SimpleUploadedFile("big.png", b"\x89PNG\r\n\x1a\n" + b"0" * (2 * 1024 * 1024), "image/png")
+    response = client.post("/verify", {"file": upload, "recipient": "lea@example.com"})
+    assert response.status_code == 413
+    assert "The file is larger than 2 MB; neither a credential nor a baked badge image ever is." in (
+        response.content.decode()
+    )
 
 
 def test_request_far_over_the_limit_is_refused_unread(client, db):
     upload = SimpleUploadedFile("big.png", b"\x89PNG" + b"0" * (3 * 1024 * 1024), "image/png")
     response = client.post("/verify", {"file": upload})
-    assert response.status_code == 400
-    assert "The credential is larger than 2 MB; a credential never is." in response.content.decode()
+    assert response.status_code == 413
+    assert "The file is larger than 2 MB; neither a credential nor a baked badge image ever is." in (
+        response.content.decode()
+    )
 
 
 def test_png_without_credential(client, db):

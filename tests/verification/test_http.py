@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from verification.errors import FetchError
-from verification.http import HardenedClient
+from verification import budget
+from verification.errors import FetchError, Indeterminate
+from verification.http import HardenedClient, OutboundBudgetSpent, _Watchdog
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 
@@ -317,3 +319,136 @@ def test_from_settings_follows_debug(settings: object) -> None:
     assert (client.timeout, client.max_bytes, client.allow_http, client.allow_private) == (3.0, 1234, False, False)
     settings.DEBUG = True  # type: ignore[attr-defined]
     assert HardenedClient.from_settings().allow_http is True
+
+
+# --------------------------------------------------------------------------------------------------------------
+# One deadline for the whole exchange, headers included
+
+
+class DribblingServer:
+    """A raw socket server on 127.0.0.1: reads the request, then sends `head` one byte every `delay`
+    seconds and `body` at once. Each byte comes well within any per-read timeout; the whole takes
+    len(head) * delay seconds. `sent` counts the bytes it got out before the client hung up."""
+
+    def __init__(self, head: bytes, body: bytes = b"{}", delay: float = 0.05) -> None:
+        self.head, self.body, self.delay = head, body, delay
+        self.sent = 0
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(1)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        try:
+            connection, _ = self.listener.accept()
+        except OSError:
+            return
+        with connection:
+            connection.recv(65536)
+            try:
+                for byte in self.head:
+                    connection.sendall(bytes([byte]))
+                    self.sent += 1
+                    time.sleep(self.delay)
+                connection.sendall(self.body)
+            except OSError:
+                pass  # the client hung up: what the test expects
+
+    def __enter__(self) -> DribblingServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.listener.close()
+        self.thread.join(timeout=len(self.head) * self.delay + 5)
+
+    def url(self, scheme: str = "http") -> str:
+        return f"{scheme}://127.0.0.1:{self.listener.getsockname()[1]}/did.json"
+
+
+# 200 header bytes at 0.05 s each: 10 s to deliver completely, every single byte within 0.05 s.
+DRIBBLED_HEAD = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"p" * 120 + b"\r\nContent-Length: 2\r\n\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("_case", "head"),
+    [
+        ("status line", b"HTTP/1.1 200 OK" + b" " * 200 + b"\r\n\r\n"),
+        ("headers", DRIBBLED_HEAD),
+    ],
+)
+def test_dribbled_status_line_and_headers_are_cut_at_the_deadline(_case: str, head: bytes) -> None:
+    # http.client reads the status line and each header line with reads of their own and urllib3 sets one
+    # socket timeout per read, so a byte just before each timeout would hold the fetch for ever; the fetch's
+    # watchdog shuts the connection at its deadline.
+    with DribblingServer(head) as server:
+        with pytest.raises(FetchError) as caught:
+            local_client(timeout=0.5).get(server.url(), accept="*/*")
+    assert caught.value.code == "fetch_timeout"
+    assert "within 0.5 s" in caught.value.message
+    assert server.sent < len(head)  # the client hung up before the server had sent everything
+
+
+def test_a_complete_quick_answer_is_not_disturbed_by_the_deadline() -> None:
+    with DribblingServer(DRIBBLED_HEAD, delay=0.0) as server:
+        document = local_client(timeout=5.0).get(server.url(), accept="*/*")
+    assert (document.status, document.body) == (200, b"{}")
+
+
+def test_the_watchdog_reaches_a_socket_another_layer_took_over() -> None:
+    # The TLS layer detaches the connection's socket and wraps its descriptor before the handshake; the
+    # watchdog holds a duplicate of its own, so shutting that down ends the wrapped connection too.
+    ours, theirs = socket.socketpair()
+    with ours, theirs, _Watchdog(0.2) as watchdog:
+        watchdog.watch(ours)
+        taken_over = socket.socket(fileno=ours.detach())
+        with taken_over:
+            taken_over.settimeout(30)
+            assert taken_over.recv(1) == b""  # blocked until the watchdog shut the connection down
+        assert watchdog.fired
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The outbound allowance of a verification
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_fetches_stop_once_the_outbound_allowance_is_spent(server: LocalServer) -> None:
+    clock = _Clock()
+
+    def slow_exchange(handler: BaseHTTPRequestHandler) -> None:
+        clock.now += 1.5  # this exchange takes 1.5 s of the verification's time
+        handler.send_response(200)
+        handler.send_header("Content-Length", "2")
+        handler.end_headers()
+        handler.wfile.write(b"{}")
+
+    server.route("/slow.json", slow_exchange)
+    server.json("/other.json", {})
+    client = local_client()
+    with budget.limit(3.0, outbound_seconds=1.0, clock=clock):
+        assert client.get_json(server.url("/slow.json")) == {}
+        assert budget.outbound_remaining() == 0.0
+        with pytest.raises(OutboundBudgetSpent) as caught:
+            client.get_json(server.url("/other.json"))
+    assert isinstance(caught.value, FetchError) and isinstance(caught.value, Indeterminate)
+    assert caught.value.code == "too_complex"
+    assert "could not be checked" in caught.value.message
+    assert [path for path, _ in server.requests] == ["/slow.json"]  # the second fetch never started
+
+
+def test_a_fetch_gets_no_more_than_the_allowance_left() -> None:
+    with DribblingServer(DRIBBLED_HEAD) as server, budget.limit(3.0, outbound_seconds=0.3):
+        with pytest.raises(FetchError) as caught:
+            local_client(timeout=5.0).get(server.url(), accept="*/*")
+    assert caught.value.code == "fetch_timeout"
+    assert "within 0.3 s" in caught.value.message

@@ -10,11 +10,11 @@ from PIL import Image
 
 from tests.paths import SAMPLES  # noqa: E402
 from verification.baking import bake_png, bake_svg
-from verification.errors import InputError
+from verification.errors import InputError, InputTooLarge
 from verification.inputs import (
     MAX_INPUT_BYTES,
+    MAX_JSON_DEPTH,
     NEITHER,
-    check_json_depth,
     check_object_depth,
     parse_input,
     unverified_jws_credential,
@@ -32,7 +32,7 @@ def _png() -> bytes:
 
 def _error(data: bytes | str, **hints: str) -> str:
     with pytest.raises(InputError) as caught:
-        parse_input(data, **hints)
+        parse_input(data, **hints)  # type: ignore[arg-type]
     return caught.value.message
 
 
@@ -91,18 +91,19 @@ def test_larger_than_10_mb_refused() -> None:
     assert "larger than 10 MB" in _error(b" " * (MAX_INPUT_BYTES + 1))
     # Characters that take several bytes count by their encoded size.
     assert "larger than 10 MB" in _error("é" * (MAX_INPUT_BYTES // 2 + 1))
+    with pytest.raises(InputTooLarge):
+        parse_input(b" " * (MAX_INPUT_BYTES + 1))
 
 
-@pytest.mark.parametrize("opener", ["[", '{"a":'])
-def test_deep_json_refused_before_parsing(opener: str) -> None:
+@pytest.mark.parametrize(("opener", "where"), [("[", "at [0][0][0]"), ('{"a":', "at a.a.a")], ids=["arrays", "objects"])
+def test_deep_json_refused_before_parsing(opener: str, where: str) -> None:
+    # 10,000 levels would make the recursive parser fail; the iterative scan refuses first and says where.
     closer = "]" if opener == "[" else "}"
     document = opener * 10_000 + "1" + closer * 10_000
-    assert "nested more than 64 levels" in _error(document)
-    # The iterative scan stops at the 65th level: what follows is never read, so it need not even be JSON (a
-    # parser, recursing per level, would have failed on it or on the depth first).
-    assert "nested more than 64 levels" in _error(opener * 65 + "\x00 not JSON at all")
-    # The limit is the code's: 64 levels pass the check.
-    check_json_depth(opener * 64 + "1" + closer * 64)
+    message = _error(document)
+    assert f"nested more than {MAX_JSON_DEPTH} levels deep ({where}" in message
+    # The iterative scan stops one level past the limit: what follows is never read, so it need not even be JSON.
+    assert f"nested more than {MAX_JSON_DEPTH} levels" in _error(opener * (MAX_JSON_DEPTH + 1) + "\x00 not JSON at all")
 
 
 def test_brackets_inside_strings_do_not_count() -> None:
@@ -111,13 +112,15 @@ def test_brackets_inside_strings_do_not_count() -> None:
     assert parse_input(json.dumps(credential)).credential == credential
 
 
-def test_depth_64_is_accepted() -> None:
+def test_depth_32_is_accepted() -> None:
     credential = json.loads(SIMPLE)
     nested: object = 1
-    for _ in range(62):
+    for _ in range(MAX_JSON_DEPTH - 1):
         nested = [nested]
     credential["deep"] = nested
     assert parse_input(json.dumps(credential)).credential is not None
+    credential["deep"] = [nested]
+    assert "nested more than 32 levels deep (at deep[0][0]" in _error(json.dumps(credential))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -182,6 +185,6 @@ def test_parsed_object_depth_is_checked_too() -> None:
     nested: object = 1
     for _ in range(100):
         nested = {"a": nested}
-    with pytest.raises(InputError, match="nested more than 64"):
+    with pytest.raises(InputError, match="nested more than 32 levels deep \\(at a.a.a"):
         check_object_depth(nested)
     check_object_depth(json.loads(SIMPLE))

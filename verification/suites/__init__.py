@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from verification import budget
 from verification.keys import KeyResolver
 from verification.suites.base import (
     INVALID_INPUT,
@@ -64,7 +65,8 @@ def _describe(proof: dict[str, Any]) -> str:
 def verify_proofs(document: dict[str, Any], resolver: KeyResolver) -> list[ProofResult]:
     """One ProofResult per entry of `document["proof"]` (an object or an array), in order.
 
-    No proof gives an empty list. Never raises for any input.
+    No proof gives an empty list. Never raises for any input; only TooComplex when the verification's time
+    budget (verification.budget) runs out, which makes the proof check indeterminate rather than failed.
     """
     if not isinstance(document, dict):
         return [ProofResult(False, "unknown", INVALID_INPUT, "The credential is not a JSON object.")]
@@ -74,6 +76,7 @@ def verify_proofs(document: dict[str, Any], resolver: KeyResolver) -> list[Proof
     entries = proofs if isinstance(proofs, list) else [proofs]
     results: list[ProofResult] = []
     for entry in entries:
+        budget.check()  # each proof canonicalizes the document again: a credential may carry many
         if not isinstance(entry, dict):
             results.append(
                 ProofResult(False, "unknown", PROOF_MALFORMED, "A proof entry is not a JSON object.", proof=None)

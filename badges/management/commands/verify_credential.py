@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from badges.verify import fetch_credential, verify_credential
 from verification.errors import InputError, PlatformUnavailable, VerificationError
 
+# Larger than the web endpoints' VERIFY_MAX_BODY_BYTES: a file on the operator's own disk. The structural limits
+# (VERIFY_MAX_JSON_*) and the time budget (VERIFY_TIME_BUDGET) apply here as everywhere.
 MAX_INPUT = 10 * 1024 * 1024
 # 0 valid (the default), 1 invalid, 2 unusable input or usage (CommandError), 3 indeterminate.
 EXIT_CODES = {"invalid": 1, "indeterminate": 3}
