@@ -152,13 +152,15 @@ def _verify_parsed(parsed: ParsedInput, ctx: _Context, *, recipient: str | None,
         try:
             jwt = decode_vc_jwt(parsed.jws, ctx.resolver)
             credential: dict[str, Any] | None = jwt.credential
-        except InputError:
+        except (InputError, PlatformUnavailable):
             raise
         except Exception as exc:
             if not isinstance(exc, VerificationError):
                 logger.exception("VC-JWT decoding raised unexpectedly")
             message = exc.message if isinstance(exc, VerificationError) else "The token could not be verified."
-            unreadable_token = Check("proof", FAILED, message, getattr(exc, "code", "internal"))
+            # The budget running out while the token was checked leaves it unchecked, not refuted.
+            status = INDETERMINATE if isinstance(exc, Indeterminate) else FAILED
+            unreadable_token = Check("proof", status, message, getattr(exc, "code", "internal"))
             credential = unverified_jws_credential(parsed.jws)
     else:
         credential = parsed.credential

@@ -147,8 +147,16 @@ HOT_LOOPS: dict[str, Callable[[dict[str, Any]], object]] = {
     "JSON-LD expansion": lambda document: jsonld.expand(document),
     "reference node map": lambda document: jsonld._SafeProcessor().dataset(jsonld.expand(document)),
     "schema validation": lambda document: evaluate_schema(document),
-    "proof verification": lambda document: verify_proofs(document, DidKeyResolver()),
+    "proof verification": lambda document: _unless_cut_short(verify_proofs(document, DidKeyResolver())),
 }
+
+
+def _unless_cut_short(results: list) -> list:
+    """A proof the budget cut short is reported, not raised (it is indeterminate, never a bad signature)."""
+    for result in results:
+        if result.indeterminate and result.code == "too_complex":
+            raise TooComplex(result.message)
+    return results
 
 
 @pytest.mark.parametrize("loop", sorted(HOT_LOOPS))
