@@ -103,7 +103,7 @@ def escape_iri(value: str) -> str:
 
 def _term(component: Mapping[str, Any]) -> str:
     if component["type"] == "blank node":
-        return component["value"]
+        return str(component["value"])
     return "<" + escape_iri(component["value"]) + ">"
 
 
@@ -112,7 +112,7 @@ def _object_term(component: Mapping[str, Any]) -> str:
     if kind == "IRI":
         return "<" + escape_iri(component["value"]) + ">"
     if kind == "blank node":
-        return component["value"]
+        return str(component["value"])
     text = '"' + escape_literal(component["value"]) + '"'
     datatype = component["datatype"]
     if datatype == RDF_LANGSTRING:
@@ -145,7 +145,7 @@ def _fast_clone(issuer: IdentifierIssuer) -> IdentifierIssuer:
     return clone
 
 
-class _Rdfc10(URDNA2015):
+class _Rdfc10(URDNA2015):  # type: ignore[misc]  # pyld ships no type information
     """pyld's URDNA2015 with canonical escaping and a work limit (one instance per dataset)."""
 
     def __init__(self, max_work_factor: float) -> None:
@@ -238,7 +238,7 @@ class _Rdfc10(URDNA2015):
     def hash_first_degree_quads(self, id_: str) -> str:
         info = self.blank_node_info[id_]
         if "hash" in info:
-            return info["hash"]
+            return str(info["hash"])
 
         def mark(component: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
             if component is not None and component["type"] == "blank node":
@@ -249,8 +249,8 @@ class _Rdfc10(URDNA2015):
             serialize_quad(mark(q["subject"]), q["predicate"], mark(q["object"]), mark(q.get("name")))  # type: ignore[arg-type]
             for q in info["quads"]
         )
-        info["hash"] = hashlib.sha256("".join(nquads).encode("utf-8")).hexdigest()
-        return info["hash"]
+        digest = info["hash"] = hashlib.sha256("".join(nquads).encode("utf-8")).hexdigest()
+        return digest
 
     # RDFC-1.0 §4.8 Hash N-Degree Quads, counted against the work budget.
     def _refuse(self) -> CanonicalizationError:

@@ -864,7 +864,7 @@ class _CompactRdfc10(_Rdfc10):
         info = self.blank_node_info[id_]
         cached = info.get("hash")
         if cached is not None:
-            return cached
+            return str(cached)
         lines = []
         for s, p, o, g in info["quads"]:
             if s[0] == "_":

@@ -173,14 +173,16 @@ class _WatchedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
 
-class _PublicAddressAdapter(_WatchedAdapter, IPFilterAdapter):
+class _PublicAddressAdapter(_WatchedAdapter, IPFilterAdapter):  # type: ignore[misc]  # requests-hardened is untyped
     """requests-hardened's filter plus the ranges it lets through.
 
     Its check relies on `ip.is_private`, which misses IPv6 site-local (fec0::/10) and a few reserved blocks;
     here the resolved address must also be globally routable and not reserved.
     """
 
-    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: bool | str, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
         address = ipaddress.ip_address(str(host_params["host"]).strip("[]"))
         if not _is_public(address):
@@ -411,7 +413,7 @@ class HardenedClient:
     def _session(self) -> requests.Session:
         # A fresh session per fetch: requests sessions are not thread-safe and cookies must not carry over
         # from one attacker-chosen host to the next.
-        session = HTTPSession(
+        session: requests.Session = HTTPSession(
             Config(
                 ip_filter_enable=not self.allow_private,
                 ip_filter_allow_loopback_ips=False,

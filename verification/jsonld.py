@@ -210,7 +210,7 @@ def load_document(url: str, options: Mapping[str, Any] | None = None) -> dict[st
     }
 
 
-class _AllowListContextResolver(ContextResolver):
+class _AllowListContextResolver(ContextResolver):  # type: ignore[misc]  # pyld ships no type information
     """Keeps only allow-listed URL contexts across operations.
 
     pyld stores every inline context a document carries in the shared cache too; for untrusted
@@ -394,7 +394,7 @@ def _add_value(subject: Any, property: str, value: Any, options: dict[str, Any] 
 _pyld.JsonLdProcessor.add_value = staticmethod(_add_value)
 
 
-class _SafeProcessor(_pyld.JsonLdProcessor):
+class _SafeProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]  # pyld ships no type information
     def __init__(self) -> None:
         super().__init__(on_property_dropped=self._property_dropped)
 

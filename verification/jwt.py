@@ -209,7 +209,7 @@ def credential_subject_id(credential: dict[str, Any]) -> str | None:
     if isinstance(subject, list) and len(subject) == 1:
         subject = subject[0]
     if isinstance(subject, dict) and isinstance(subject.get("id"), str):
-        return subject["id"]
+        return str(subject["id"])
     return None
 
 

@@ -343,6 +343,7 @@ class CompositeResolver:
         self._https = HttpsResolver(client) if client is not None else None
         if resolvers is None:
             resolvers = _standard_resolvers(client, did_web=did_web, local_documents=local_documents, https=self._https)
+        self.resolvers: list[tuple[str, KeyResolver]]
         if isinstance(resolvers, Mapping):
             # Most specific prefix first, so "did:web:" wins over a catch-all "did:".
             self.resolvers = sorted(resolvers.items(), key=lambda item: len(item[0]), reverse=True)

@@ -101,7 +101,8 @@ class SchemaResult:
 @cache
 def _bundled(name: str) -> dict[str, Any]:
     with (SCHEMA_DIR / f"{name}.json").open(encoding="utf-8") as handle:
-        return json.load(handle)
+        schema: dict[str, Any] = json.load(handle)
+    return schema
 
 
 def _relaxed_for_vcdm11(schema: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +154,7 @@ def _within_budget(keyword: Any) -> Any:
     return checked
 
 
-_BudgetedValidator = validators.extend(
+_BudgetedValidator = validators.extend(  # type: ignore[no-untyped-call]  # untyped in jsonschema's stubs
     Draft201909Validator,
     {name: _within_budget(Draft201909Validator.VALIDATORS[name]) for name in ("properties", "items", "contains")},
 )
@@ -168,7 +169,8 @@ def _validator(name: str, relaxed: bool) -> Validator:
     registry: Registry = Registry().with_resources(
         (_bundled(item)["$id"], Resource.from_contents(_bundled(item))) for item in (ACHIEVEMENT, ENDORSEMENT, PROFILE)
     )
-    return _BudgetedValidator(schema, registry=registry, format_checker=_format_checker)
+    validator: Validator = _BudgetedValidator(schema, registry=registry, format_checker=_format_checker)
+    return validator
 
 
 # --------------------------------------------------------------------------------------------------------------

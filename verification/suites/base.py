@@ -108,7 +108,7 @@ def issuer_id(document: Mapping[str, Any]) -> str | None:
     if isinstance(issuer, str):
         return issuer
     if isinstance(issuer, Mapping) and isinstance(issuer.get("id"), str):
-        return issuer["id"]
+        return str(issuer["id"])
     return None
 
 

@@ -25,7 +25,9 @@ PROOF_TYPE = "Ed25519Signature2020"
 _PROOF_HASHES = ProofHashCache()
 
 
-def legacy_proof_configuration(document: Mapping[str, Any], proof: Mapping[str, Any], *value_keys: str) -> dict:
+def legacy_proof_configuration(
+    document: Mapping[str, Any], proof: Mapping[str, Any], *value_keys: str
+) -> dict[str, Any]:
     """Proof options for the pre-Data-Integrity suites: document @context first, proof's own wins."""
     config: dict[str, Any] = {}
     if "@context" in document:
