@@ -15,16 +15,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.errors import Conflict
+from api.filters import IssuerFilterBackend
 from api.idempotency import idempotent_create
 from api.pagination import ApiPagination
 from api.serializers import absolute
 from api.serializers_manage import AchievementInputSerializer, AchievementSerializer, canonical_json
-from api.views_issuer import COMMON_ERRORS, IssuerApiView, django_errors, problems, query_text, unprocessable
+from api.views_issuer import COMMON_ERRORS, IssuerApiView, django_errors, problems, unprocessable
 from badges import achievements
+from badges.filters import AchievementFilter
 from badges.models import Achievement, Alignment
 from issuer.permissions import Action
 
-ARCHIVED_CHOICES = ("no", "yes", "any")
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, description="1 to 255 printable ASCII characters."
 )
@@ -68,31 +69,21 @@ def _service_arguments(fields: dict[str, Any]) -> dict[str, Any]:
 
 class AchievementListCreateApi(AchievementApiView):
     pagination_class = ApiPagination
+    # The filters of the issuer's achievement list (badges.filters); `queryset` only names the model for the schema.
+    filter_backends = [IssuerFilterBackend]
+    filterset_class = AchievementFilter
+    queryset = Achievement.objects.none()
 
     @extend_schema(
         operation_id="achievements_list",
         summary="List achievements",
-        parameters=[
-            OpenApiParameter("q", str, description="In the name, description, human code or a tag."),
-            OpenApiParameter("achievement_type", str, description="Only this type (Badge, Course, ext:...)."),
-            OpenApiParameter("tag", str, description="Only achievements with this tag (any case)."),
-            OpenApiParameter(
-                "archived", str, enum=list(ARCHIVED_CHOICES), description="no (default): hidden; yes: only those."
-            ),
-        ],
+        filters=True,
         responses={200: AchievementSerializer(many=True), **problems(400, *COMMON_ERRORS)},
     )
     def get(self, request: Request, slug: str) -> Response:
-        archived = query_text(request, "archived") or "no"
-        if archived not in ARCHIVED_CHOICES:
-            raise ValidationError({"archived": [f"One of: {', '.join(ARCHIVED_CHOICES)}."]})
-        queryset = achievements.achievement_search(
-            issuer=self.issuer,
-            query=query_text(request, "q"),
-            achievement_type=query_text(request, "achievement_type"),
-            archived=archived,
-            tag=query_text(request, "tag"),
-        ).prefetch_related(Prefetch("alignments", queryset=Alignment.objects.order_by("position", "pk")))
+        queryset = self.filter_queryset(Achievement.objects.filter(issuer=self.issuer)).prefetch_related(
+            Prefetch("alignments", queryset=Alignment.objects.order_by("position", "pk"))
+        )
         paginator = ApiPagination()
         page = paginator.paginate_queryset(queryset.select_related("issuer"), request, view=self)
         return paginator.get_paginated_response(AchievementSerializer(page, many=True).data)

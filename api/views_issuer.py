@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -102,6 +103,12 @@ class IssuerApiView(APIView):
     def actor_user(self) -> Any:
         """For services that take no label: the signed-in user, or the token's creator (None if unknown)."""
         return self.actor()["actor"]
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """`queryset` filtered by the view's `filter_backends` (its `filterset_class`), as DRF's generic views do."""
+        for backend in getattr(self, "filter_backends", []):
+            queryset = backend().filter_queryset(self.request, queryset, self)
+        return queryset
 
     def body(self, serializer_class: type, *, partial: bool = False) -> dict[str, Any]:
         """The JSON body, checked by `serializer_class` (400 when its shape is wrong)."""

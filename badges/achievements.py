@@ -1,4 +1,4 @@
-"""Writes for achievements (create, update, archive, unarchive) and the reads of the issuer UI's list.
+"""Writes for achievements (create, update, archive, unarchive) and the choices of the lists' filters.
 
 Every write runs in one transaction with its AuditEvent and calls `full_clean()`, so the model's
 rules (criteria narrative or URL, OB 3.0 types, text normalization) apply whoever calls it.
@@ -22,7 +22,6 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
 from django.utils.text import slugify
 
 from badges import documents
@@ -149,41 +148,7 @@ def next_version(version: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Reads for the issuer UI
-
-
-def achievement_search(
-    *, issuer: Issuer, query: str = "", achievement_type: str = "", archived: str = "no", tag: str = ""
-) -> QuerySet[Achievement]:
-    """The issuer's achievements matching a search, with `credential_count`.
-
-    `query` matches name, description, human code or a tag (case-insensitive substring); `tag` is
-    an exact tag; `archived` is "no" (the default: hidden), "yes" or "any". Tags live in a JSON
-    list, which SQLite cannot query portably, so they are matched here; an issuer has hundreds of
-    achievements at most.
-    """
-    queryset = Achievement.objects.filter(issuer=issuer)
-    if archived == "no":
-        queryset = queryset.filter(archived=False)
-    elif archived == "yes":
-        queryset = queryset.filter(archived=True)
-    if achievement_type:
-        queryset = queryset.filter(achievement_type=achievement_type)
-    if tag:
-        wanted = tag.casefold()
-        ids = [pk for pk, tags in queryset.values_list("pk", "tags") if any(t.casefold() == wanted for t in tags)]
-        queryset = queryset.filter(pk__in=ids)
-    query = query.strip()
-    if query:
-        needle = query.casefold()
-        tagged = [pk for pk, tags in queryset.values_list("pk", "tags") if any(needle in t.casefold() for t in tags)]
-        queryset = queryset.filter(
-            Q(name__icontains=query)
-            | Q(description__icontains=query)
-            | Q(human_code__icontains=query)
-            | Q(pk__in=tagged)
-        )
-    return queryset.annotate(credential_count=Count("credentials")).order_by("name", "pk")
+# Reads for the lists' filters (badges.filters)
 
 
 def achievement_filter_choices(*, issuer: Issuer) -> dict[str, list[str]]:

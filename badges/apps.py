@@ -6,3 +6,13 @@ class BadgesConfig(AppConfig):
 
     name = "badges"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # issuer's pages show what badges stores through issuer.extensions; issuer never imports badges.
+        from badges.selectors import credential_figures, credentials_signed_with
+        from issuer.extensions import DashboardPanel, register_dashboard_panel, register_signature_counter
+
+        register_dashboard_panel(
+            DashboardPanel(template="badges/dashboard_credentials.html", figures=credential_figures)
+        )
+        register_signature_counter(credentials_signed_with)

@@ -434,31 +434,3 @@ ResultDescriptionFormSet = cast(
         validate_max=True,
     ),
 )
-
-
-class AchievementFilterForm(forms.Form):
-    """The list's search and filters (GET). Unknown values are ignored rather than refused."""
-
-    q = forms.CharField(label="Search", required=False, max_length=200, widget=forms.SearchInput)
-    type = forms.ChoiceField(label="Type", required=False)
-    tag = forms.ChoiceField(label="Tag", required=False)
-    archived = forms.ChoiceField(
-        label="Archived",
-        required=False,
-        choices=[("no", "Hide archived"), ("yes", "Archived only"), ("any", "Show all")],
-    )
-
-    def __init__(self, *args: Any, types: list[str], tags: list[str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["type"]).choices = [("", "Any type"), *((t, t) for t in types)]
-        cast(forms.ChoiceField, self.fields["tag"]).choices = [("", "Any tag"), *((t, t) for t in tags)]
-
-    def filters(self) -> dict[str, str]:
-        self.is_valid()
-        data = self.cleaned_data
-        return {
-            "query": data.get("q") or "",
-            "achievement_type": data.get("type") or "",
-            "tag": data.get("tag") or "",
-            "archived": data.get("archived") or "no",
-        }

@@ -1,4 +1,4 @@
-"""Forms of the issuer's award pages: award one credential, change its status, filter the list."""
+"""Forms of the issuer's award pages: award one credential, change its status (the list's filters: badges.filters)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any, cast
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
-from badges.models import Achievement, Credential, CredentialSource, CredentialStatus
+from badges.models import Achievement, Credential
 from badges.services import AwardRequest, CredentialError
 from issuer.models import Issuer
 
@@ -236,66 +236,3 @@ class BulkSelectionForm(forms.Form):
 
 class BulkRevokeForm(BulkSelectionForm, RevokeForm):
     """The confirmation of a bulk revocation: the selection again, with one reason for all."""
-
-
-STATE_CHOICES = [
-    ("", "Any status"),
-    ("active", "Active"),
-    ("suspended", "Suspended"),
-    ("revoked", "Revoked"),
-    ("expired", "Expired"),
-]
-
-
-class AwardFilterForm(forms.Form):
-    """Search and filters of the award list. Invalid values are reported and ignored; the others still apply."""
-
-    q = forms.CharField(
-        label="Search",
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"type": "search"}),
-        help_text="Recipient e-mail or name.",
-    )
-    status = forms.ChoiceField(label="Status", required=False, choices=STATE_CHOICES)
-    achievement = forms.ModelChoiceField(
-        label="Achievement",
-        required=False,
-        queryset=Achievement.objects.none(),
-        empty_label="All achievements",
-        error_messages={"invalid_choice": "That achievement is not one of this issuer's."},
-    )
-    source = forms.ChoiceField(label="Source", required=False, choices=[("", "Any source"), *CredentialSource.choices])
-    since = forms.DateField(
-        label="Issued since",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date, like 2030-01-31."},
-    )
-
-    def __init__(self, *args: Any, issuer: Issuer, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["achievement"]).queryset = Achievement.objects.filter(issuer=issuer)
-
-    def filter(self, queryset: QuerySet[Credential], *, now: datetime) -> QuerySet[Credential]:
-        """Apply every valid filter. Expired is computed (valid_until has passed), never stored; a revoked
-        or suspended credential counts as revoked or suspended, whatever its dates."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        if query := (data.get("q") or "").strip():
-            queryset = queryset.filter(Q(recipient_email__icontains=query) | Q(recipient_name__icontains=query))
-        expired = Q(status=CredentialStatus.ACTIVE, valid_until__lt=now)
-        match data.get("status"):
-            case "active":
-                queryset = queryset.filter(status=CredentialStatus.ACTIVE).exclude(expired)
-            case "expired":
-                queryset = queryset.filter(expired)
-            case "suspended" | "revoked" as status:
-                queryset = queryset.filter(status=status)
-        if data.get("achievement") is not None:
-            queryset = queryset.filter(achievement=data["achievement"])
-        if data.get("source"):
-            queryset = queryset.filter(source=data["source"])
-        if data.get("since") is not None:
-            queryset = queryset.filter(created_at__date__gte=data["since"])
-        return queryset

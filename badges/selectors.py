@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
-from badges.models import Achievement, Credential
-from issuer.models import Issuer
+from badges.models import Achievement, Credential, CredentialStatus
+from issuer.models import Issuer, SigningKey
 
 
 def is_numeric_id(ref: str) -> bool:
@@ -37,3 +42,44 @@ def credential_by_ref(ref: str) -> Credential | None:
         return Credential.objects.select_related("issuer", "achievement").filter(uuid=uuid.UUID(ref)).first()
     except ValueError:
         return None
+
+
+def credential_figures(issuer: Issuer, *, months: int = 12) -> dict[str, Any]:
+    """The issuer dashboard's credential section (issuer.extensions): counts, and awards per month for the last
+    `months` months, oldest first."""
+    now = timezone.now()
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    credentials = Credential.objects.filter(issuer=issuer)
+    counts = credentials.aggregate(
+        awarded=Count("pk"),
+        active=Count("pk", filter=Q(status=CredentialStatus.ACTIVE)),
+        revoked=Count("pk", filter=Q(status=CredentialStatus.REVOKED)),
+        suspended=Count("pk", filter=Q(status=CredentialStatus.SUSPENDED)),
+        this_month=Count("pk", filter=Q(created_at__gte=month_start)),
+    )
+    starts = []
+    cursor = month_start
+    for _ in range(months):
+        starts.append(cursor)
+        cursor = (cursor - timedelta(days=1)).replace(day=1)
+    starts.reverse()
+    per_month = dict(
+        credentials.filter(created_at__gte=starts[0])
+        .annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    series = [{"month": start, "count": per_month.get(start, 0)} for start in starts]
+    peak = max((point["count"] for point in series), default=0) or 1
+    for index, point in enumerate(series):  # bar geometry for a 100-unit-wide slot per month, 110 high
+        point["height"] = round(100 * point["count"] / peak)
+        point["x"] = index * 100 + 5
+        point["y"] = 110 - point["height"]
+    return {"counts": counts, "series": series}
+
+
+def credentials_signed_with(key: SigningKey) -> int:
+    """How many credentials carry a signature by `key` (Data Integrity proof or VC-JWT): the key pages' count
+    (issuer.extensions)."""
+    return Credential.objects.filter(Q(signing_key=key) | Q(jwt_signing_key=key)).count()

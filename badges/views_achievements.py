@@ -21,8 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.http import AuthenticatedHttpRequest
 from badges import achievements
+from badges.filters import AchievementFilter
 from badges.forms_achievements import (
-    AchievementFilterForm,
     AchievementForm,
     AlignmentFormSet,
     ResultDescriptionForm,
@@ -46,19 +46,16 @@ def _achievement(issuer: Issuer, pk: int) -> Achievement:
 @require_safe
 @issuer_required(Action.VIEW)
 def achievement_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
-    form = AchievementFilterForm(request.GET or None, **achievements.achievement_filter_choices(issuer=issuer))
-    filters = form.filters() if form.is_bound else {"query": "", "achievement_type": "", "tag": "", "archived": "no"}
-    page = Paginator(achievements.achievement_search(issuer=issuer, **filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    filterset = AchievementFilter(request.GET, Achievement.objects.filter(issuer=issuer), issuer=issuer)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "badges/achievement_list.html",
         {
             "nav": "achievements",
-            "form": form,
+            "form": filterset.form,
             "page": page,
-            "filtered": any(v for k, v in filters.items() if k != "archived"),
+            "filtered": any(value for name, value in filterset.form.cleaned_data.items() if name != "archived"),
         },
     )
 

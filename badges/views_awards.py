@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.http import AuthenticatedHttpRequest
-from badges.forms_awards import AwardFilterForm, AwardForm, BulkRevokeForm, BulkSelectionForm, RevokeForm, SuspendForm
+from badges.filters import CredentialFilter
+from badges.forms_awards import AwardForm, BulkRevokeForm, BulkSelectionForm, RevokeForm, SuspendForm
 from badges.models import Credential, CredentialSource, CredentialStatus
 from badges.services import (
     CredentialError,
@@ -85,9 +86,14 @@ def award_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpRespo
 def award_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
     """All awards of the issuer, or of one achievement (`?achievement=`), searchable and filtered."""
     now = timezone.now()
-    filters = AwardFilterForm(request.GET or None, issuer=issuer)
-    queryset = filters.filter(Credential.objects.filter(issuer=issuer).select_related("achievement"), now=now)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    filterset = CredentialFilter(
+        request.GET or None,
+        Credential.objects.filter(issuer=issuer).select_related("achievement"),
+        issuer=issuer,
+        now=now,
+    )
+    filters = filterset.form
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         {
             "credential": credential,

@@ -1,0 +1,1 @@
+"""Issuers: their profiles, staff roles and invitations, signing keys, DID documents and audit log."""

@@ -8,8 +8,7 @@ import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from issuer.dids import slug_from_did
@@ -22,44 +21,9 @@ DID_CONTEXT = [
 ]
 
 
-def dashboard_figures(issuer: Issuer, *, months: int = 12) -> dict[str, Any]:
-    """Counts, awards per month for the last `months` months (oldest first) and recent activity."""
-    from badges.models import Credential, CredentialStatus
-
-    now = timezone.now()
-    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    credentials = Credential.objects.filter(issuer=issuer)
-    counts = credentials.aggregate(
-        awarded=Count("pk"),
-        active=Count("pk", filter=Q(status=CredentialStatus.ACTIVE)),
-        revoked=Count("pk", filter=Q(status=CredentialStatus.REVOKED)),
-        suspended=Count("pk", filter=Q(status=CredentialStatus.SUSPENDED)),
-        this_month=Count("pk", filter=Q(created_at__gte=month_start)),
-    )
-    starts = []
-    cursor = month_start
-    for _ in range(months):
-        starts.append(cursor)
-        cursor = (cursor - timedelta(days=1)).replace(day=1)
-    starts.reverse()
-    per_month = dict(
-        credentials.filter(created_at__gte=starts[0])
-        .annotate(month=TruncMonth("created_at"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
-    series = [{"month": start, "count": per_month.get(start, 0)} for start in starts]
-    peak = max((point["count"] for point in series), default=0) or 1
-    for index, point in enumerate(series):  # bar geometry for a 100-unit-wide slot per month, 110 high
-        point["height"] = round(100 * point["count"] / peak)
-        point["x"] = index * 100 + 5
-        point["y"] = 110 - point["height"]
-    return {
-        "counts": counts,
-        "series": series,
-        "recent": AuditEvent.objects.filter(issuer=issuer).select_related("actor")[:15],
-    }
+def recent_activity(issuer: Issuer, *, limit: int = 15) -> QuerySet[AuditEvent]:
+    """The dashboard's latest audit events, newest first."""
+    return AuditEvent.objects.filter(issuer=issuer).select_related("actor")[:limit]
 
 
 class NoActiveKey(Exception):
@@ -123,13 +87,6 @@ def issuer_keys(issuer: Issuer) -> list[SigningKey]:
     for key in keys:
         key.thumbprint = jwk_thumbprint(key.public_jwk)  # type: ignore[attr-defined]
     return keys
-
-
-def credentials_signed_with(key: SigningKey) -> int:
-    """How many credentials carry a signature by `key` (Data Integrity proof or VC-JWT)."""
-    from badges.models import Credential
-
-    return Credential.objects.filter(Q(signing_key=key) | Q(jwt_signing_key=key)).count()
 
 
 def invitation_by_token(token: str) -> Invitation | None:

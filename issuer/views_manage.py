@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from issuer.extensions import dashboard_panels
 from issuer.models import Issuer
 from issuer.permissions import Action, issuer_required, issuers_of
-from issuer.selectors import dashboard_figures
+from issuer.selectors import recent_activity
 
 
 @require_safe
@@ -25,4 +28,10 @@ def manage_index(request: HttpRequest) -> HttpResponse:
 @require_safe
 @issuer_required(Action.VIEW)
 def dashboard(request: HttpRequest, issuer: Issuer) -> HttpResponse:
-    return render(request, "issuer/dashboard.html", {"nav": "dashboard", **dashboard_figures(issuer)})
+    """The issuer's name, the sections other apps add (issuer.extensions: badges' credential figures), and the
+    latest audit events."""
+    context: dict[str, Any] = {"nav": "dashboard", "recent": recent_activity(issuer), "panels": []}
+    for panel in dashboard_panels():
+        context.update(panel.figures(issuer))
+        context["panels"].append(panel.template)
+    return render(request, "issuer/dashboard.html", context)

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.http import AuthenticatedHttpRequest
+from issuer.extensions import signatures_by
 from issuer.forms import (
     ADDRESS_FIELDS,
     PROFILE_FORM_FIELDS,
@@ -45,7 +46,6 @@ from issuer.models import (
 from issuer.permissions import Action, can, issuer_required
 from issuer.selectors import (
     audit_events,
-    credentials_signed_with,
     invitation_by_token,
     issuer_keys,
     jwk_thumbprint,
@@ -193,7 +193,7 @@ def key_compromise(request: AuthenticatedHttpRequest, issuer: Issuer, key_id: st
             "nav": "keys",
             "key": key,
             "thumbprint": jwk_thumbprint(key.public_jwk),
-            "signed": credentials_signed_with(key),
+            "signed": signatures_by(key),
             "form": form,
             "already": already,
         },

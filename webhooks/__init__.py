@@ -1,0 +1,1 @@
+"""Issuers' webhook endpoints and the signed, retried delivery of their events."""

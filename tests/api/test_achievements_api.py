@@ -115,10 +115,13 @@ def test_list_hides_archived_and_searches(api, achievement, archived):
     assert [a["slug"] for a in api.get(URL, {"q": "haskell"}).json()["results"]] == []
     assert [a["slug"] for a in api.get(URL, {"q": "PYTHON"}).json()["results"]] == ["python-basics"]
     assert [a["slug"] for a in api.get(URL, {"tag": "Python"}).json()["results"]] == ["python-basics"]
-    assert api.get(URL, {"achievement_type": "Badge"}).json()["count"] == 0
     assert api.get(URL, {"achievement_type": "Course"}).json()["count"] == 1
+    assert api.get(URL, {"type": "Course"}).json()["count"] == 1
+    # Only the types and tags the issuer uses are filters (the issuer's page offers just those).
+    assert_problem(api.get(URL, {"achievement_type": "Certificate"}), 400, "invalid-request", "achievement_type")
+    assert_problem(api.get(URL, {"tag": "haskell"}), 400, "invalid-request", "tag")
     assert_problem(api.get(URL, {"archived": "maybe"}), 400, "invalid-request", "archived")
-    assert_problem(api.get(URL, {"q": "a\x00b"}), 400, "invalid-request", "NUL")
+    assert_problem(api.get(URL, {"q": "a\x00b"}), 400, "invalid-request", "q: Null characters")
 
 
 def test_list_pages(api, issuer):

@@ -2,12 +2,11 @@ import json
 from io import StringIO
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from badges.models import Credential, CredentialStatus
-from issuer.models import Issuer, KeyState, SigningKey
+from issuer.models import KeyState, SigningKey
 
 
 def _run(*args, stdin=None, monkeypatch=None):
@@ -225,22 +224,6 @@ def test_compromised_key_makes_its_credentials_fail(achievement, tmp_path):
     with pytest.raises(SystemExit) as exit_:
         _run("verify_credential", str(tmp_path / "c.json"))
     assert exit_.value.code == 1
-
-
-def test_seed_demo_is_idempotent(db, settings, tmp_path):
-    settings.DEMO_ADMIN_PASSWORD_FILE = str(tmp_path / "password")
-    out, _ = _run("seed_demo")
-    password = (tmp_path / "password").read_text().strip()
-    assert f"password: {password}" in out
-    assert get_user_model().objects.get(username="admin").check_password(password)
-    assert "Demo issuer 'demo'" in out
-    assert "username: admin" in out
-    counts = (Issuer.objects.count(), Credential.objects.count(), SigningKey.objects.count())
-    _run("seed_demo")
-    assert (Issuer.objects.count(), Credential.objects.count(), SigningKey.objects.count()) == counts
-    assert Credential.objects.filter(status="revoked").count() == 1
-    assert Credential.objects.filter(status="suspended").count() == 1
-    assert Credential.objects.exclude(jws="").count() == 1
 
 
 def test_verify_our_own_url_reads_the_database(achievement, tmp_path):

@@ -323,7 +323,7 @@ def test_dashboard_on_a_phone(live_server, transactional_db, issuer, phone, scre
     a11y(phone)
     screenshot("dashboard-phone", target=phone)
     assert a11y.offenders == []
-    # templates/issuer/dashboard.html:22-25: the month table (12 columns) is not inside a .table-wrap.
+    # templates/badges/dashboard_credentials.html: the month table (12 columns) must stay inside its .table-wrap.
     _no_horizontal_scroll(phone)
 
 

@@ -8,9 +8,11 @@ import uuid
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from badges.models import Achievement, Credential
+from issuer.models import Issuer, SigningKey
 from stacking.clr import clr_sign
 from stacking.models import Qualification, StackedAward
 from stacking.selectors import learner_progress
@@ -92,3 +94,18 @@ def test_seeding_twice_adds_nothing(settings, tmp_path):
         == stacked
     )
     assert first.splitlines()[-3:] == second.splitlines()[-3:]
+
+
+def test_seed_demo_prints_the_admin_and_keeps_what_exists(settings, tmp_path):
+    out = _seed(settings, tmp_path)
+    password = (tmp_path / "password").read_text().strip()
+    assert f"password: {password}" in out
+    assert get_user_model().objects.get(username="admin").check_password(password)
+    assert "Demo issuer 'demo'" in out
+    assert "username: admin" in out
+    counts = (Issuer.objects.count(), Credential.objects.count(), SigningKey.objects.count())
+    _seed(settings, tmp_path)
+    assert (Issuer.objects.count(), Credential.objects.count(), SigningKey.objects.count()) == counts
+    assert Credential.objects.filter(status="revoked").count() == 1
+    assert Credential.objects.filter(status="suspended").count() == 1
+    assert Credential.objects.exclude(jws="").count() == 1

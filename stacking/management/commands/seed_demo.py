@@ -1,4 +1,5 @@
-"""Demo data for a first look. Idempotent: running it again changes nothing that exists."""
+"""Demo data for a first look: an issuer, its staff, achievements, awards in every state and a stacking rule.
+Idempotent: running it again changes nothing that exists. It lives in stacking, the highest app it needs."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,9 +22,9 @@ from badges.services import AwardRequest, credential_issue, credential_revoke, c
 from issuer.images import image_store
 from issuer.models import Issuer, IssuerMembership, KeyAlgorithm, KeyPurpose, SigningKey
 from issuer.services import issuer_create, issuer_update, membership_set, signing_key_create
-
-if TYPE_CHECKING:
-    from stacking.models import Qualification
+from stacking.models import Qualification, StackedAward
+from stacking.selectors import learner_progress
+from stacking.services import qualification_save
 
 ACHIEVEMENTS: list[dict[str, Any]] = [
     {
@@ -236,10 +237,6 @@ class Command(BaseCommand):
         return achievement
 
     def _qualification(self, issuer: Issuer, achievements: dict[str, Achievement]) -> Qualification:
-        # badges knows nothing of stacking at import time (badges/events.py); the demo data may use it.
-        from stacking.models import Qualification
-        from stacking.services import qualification_save
-
         target = achievements[QUALIFICATION["target"]]
         existing = Qualification.objects.filter(achievement=target).first()
         if existing is not None:
@@ -259,9 +256,6 @@ class Command(BaseCommand):
         return qualification_save(issuer=issuer, achievement=target, rule=rule, actor_label="seed_demo")
 
     def _report_stacking(self, qualification: Qualification) -> None:
-        from stacking.models import StackedAward
-        from stacking.selectors import learner_progress
-
         name = qualification.achievement.name
         self.stdout.write(f"Qualification: {name} = {qualification.summary}.")
         award = StackedAward.objects.filter(
