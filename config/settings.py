@@ -123,7 +123,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # The cache holds only rate-limit counters, which let requests through when it cannot answer
+            # (config.ratelimit): a Redis that hangs must cost a request a moment, not a worker's timeout.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -225,7 +231,9 @@ REST_FRAMEWORK = {
 # limits key on the client's address (config.client_address); trusting more proxies than there are lets clients
 # choose their own address.
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
-REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXIES  # DRF's throttles: the same rule (None would trust any header)
+# DRF's own reading of the address (our throttles use config.client_address): the same rule, never None, which
+# would trust any header.
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXIES
 # Requests per token (or signed-in user) of the integrator API, in DRF's syntax: "600/minute", "20/second".
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")
 SPECTACULAR_SETTINGS = {

@@ -5,12 +5,10 @@ Learner actions change no issuer state, so they write no audit rows; each is ide
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -20,6 +18,7 @@ from django.utils import timezone
 
 from badges.documents import normalize_email
 from badges.models import Credential
+from config import ratelimit
 from learners import selectors
 from learners.models import LearnerCredentialVisibility, LearnerProfile, SignInToken
 
@@ -29,6 +28,10 @@ MAIL_TIMEOUT_SECONDS = 10
 # Counted per request, whether or not the address is known: the limit must not reveal which addresses are.
 RATE_LIMIT_PER_EMAIL = 5
 RATE_LIMIT_PER_IP = 20
+
+
+def _per_hour(count: int) -> ratelimit.Rate:
+    return ratelimit.Rate(count=count, seconds=RATE_LIMIT_WINDOW_SECONDS)
 
 
 class LearnerError(Exception):
@@ -56,23 +59,6 @@ class SignInLinkUnusable(LearnerError):
         self.reason = reason
 
 
-def _rate_limit_hit(key: str, limit: int) -> bool:
-    """Count one request under `key` for the window; True when it goes over `limit`."""
-    # add() starts the window only if it is not running; incr() is atomic on Redis and locmem.
-    cache.add(key, 0, timeout=RATE_LIMIT_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=RATE_LIMIT_WINDOW_SECONDS)
-        count = 1
-    return count > limit
-
-
-def _digest(value: str) -> str:
-    # Cache keys never hold an address or an IP in clear.
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
 @transaction.atomic
 def learner_sign_in_request(*, email: str, ip_address: str = "", now: datetime | None = None) -> bool:
     """Ask for a sign-in link for `email`. Returns whether one was e-mailed (never to be shown to the caller).
@@ -83,8 +69,10 @@ def learner_sign_in_request(*, email: str, ip_address: str = "", now: datetime |
     """
     email = normalize_email(email)
     validate_email(email)
-    over_email = _rate_limit_hit(f"learners:signin:email:{_digest(email)}", RATE_LIMIT_PER_EMAIL)
-    over_ip = bool(ip_address) and _rate_limit_hit(f"learners:signin:ip:{_digest(ip_address)}", RATE_LIMIT_PER_IP)
+    over_email = not ratelimit.hit("learners:signin:email", email, _per_hour(RATE_LIMIT_PER_EMAIL)).allowed
+    over_ip = (
+        bool(ip_address) and not ratelimit.hit("learners:signin:ip", ip_address, _per_hour(RATE_LIMIT_PER_IP)).allowed
+    )
     if over_email or over_ip:
         raise SignInRateLimited()
     if not selectors.credential_exists_for_email(email=email):

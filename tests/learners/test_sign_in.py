@@ -10,6 +10,7 @@ from django.utils import timezone
 from learners.models import LearnerProfile, SignInToken
 from learners.services import SIGN_IN_LINK_VALIDITY, SignInLinkUnusable, sign_in_token_use
 from learners.views import LEARNER_SESSION_KEY
+from tests.conftest import cache_warnings
 from tests.learners.conftest import issue, request_link, sign_in
 
 
@@ -146,6 +147,15 @@ def test_rate_limit_per_ip(client, outbox, django_capture_on_commit_callbacks, l
         other_ip = client.post("/me/", {"email": "lea@example.com"}, REMOTE_ADDR="10.0.0.2")
     assert other_ip.status_code == 200
     assert len(outbox) == 1
+
+
+def test_a_cache_that_is_down_leaves_sign_in_links_working(
+    client, outbox, django_capture_on_commit_callbacks, lea_credential, cache_down
+):
+    for _ in range(7):
+        request_link(client, outbox, django_capture_on_commit_callbacks)
+    assert len(outbox) == 7
+    assert cache_warnings(cache_down)
 
 
 def test_staff_login_is_unaffected(client, user, issuer, outbox, django_capture_on_commit_callbacks, achievement):
