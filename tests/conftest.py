@@ -65,6 +65,20 @@ def tasks_in_process():
 
 
 @pytest.fixture
+def tasks_queued():
+    """Celery tasks are sent to the broker and not run, even without one configured (kombu's in-process transport
+    then keeps them): what a request does before its tasks run, measured alone."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous
+
+
+@pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user("alice", "alice@example.com", "pw-alice-123456")
 
