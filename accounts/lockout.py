@@ -33,7 +33,7 @@ def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -
     given = credentials.get(field) if credentials else request.POST.get(field)
     if not isinstance(given, str) or not given:
         return None
-    return account_username(given)[:150]
+    return account_username(given)
 
 
 def lockout_ends(request: HttpRequest, credentials: dict[str, Any] | None) -> datetime:

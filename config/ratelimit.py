@@ -73,7 +73,7 @@ def hit(scope: str, key: str, rate: Rate | str) -> Outcome:
     """
     if isinstance(rate, str):
         rate = parse_rate(rate)
-    cache_key = f"ratelimit:{scope}:{salted_hmac('config.ratelimit', f'{scope}:{key}').hexdigest()}"
+    cache_key = f"ratelimit:{scope}:{salted_hmac('config.ratelimit', f'{scope}:{key}', algorithm='sha256').hexdigest()}"
     now = time.time()
     try:
         value = _count(cache_key, opened=int(now), seconds=rate.seconds)
