@@ -1,5 +1,6 @@
 """One rate per client of the integrator API: per token, per signed-in user, else per address. The rate is
-settings.API_RATE_LIMIT (environment `API_RATE_LIMIT`, default 600/minute); a refusal is 429 with Retry-After."""
+settings.API_RATE_LIMIT (environment `API_RATE_LIMIT`, default 600/minute); a refusal is 429 with Retry-After.
+Counted by the platform's one limiter (config.ratelimit)."""
 
 from __future__ import annotations
 
@@ -7,23 +8,21 @@ from typing import Any
 
 from django.conf import settings
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
 
 from api.authentication import token_of
+from config.ratelimit import RateThrottle
 
 
-class ApiRateThrottle(SimpleRateThrottle):
+class ApiRateThrottle(RateThrottle):
     scope = "api"
 
-    def get_rate(self) -> str | None:
-        return settings.API_RATE_LIMIT or None  # read per request: an empty setting turns the limit off
+    def get_rate(self) -> str:
+        return settings.API_RATE_LIMIT  # read per request: an empty setting turns the limit off
 
-    def get_cache_key(self, request: Request, view: Any) -> str:
+    def get_key(self, request: Request, view: Any) -> str:
         token = token_of(request)
         if token is not None:
-            ident = f"token:{token.pk}"
-        elif request.user and request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
-        else:
-            ident = f"addr:{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+            return f"token:{token.pk}"
+        if request.user and request.user.is_authenticated:
+            return f"user:{request.user.pk}"
+        return self.address_key(request._request)

@@ -18,10 +18,10 @@ from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView, exception_handler
 
 from badges.verify import verify_credential
+from config.ratelimit import RateThrottle
 from verification.errors import InputTooLarge, PlatformUnavailable, VerificationError
 from verification.inputs import baked_image_kind, describe_size
 
@@ -74,15 +74,12 @@ class VerifierUnavailable(exceptions.APIException):
     default_code = "unavailable"
 
 
-class VerifyRateThrottle(SimpleRateThrottle):
-    """Per client address, signed in or not (the API uses no authentication). The rate lives here so that no
-    setting is needed; the address is REMOTE_ADDR, or behind TRUSTED_PROXIES the forwarded one (NUM_PROXIES)."""
+class VerifyRateThrottle(RateThrottle):
+    """Per client address (config.client_address), signed in or not (the API uses no authentication); the page
+    shares the budget. The rate lives here so that no setting is needed."""
 
     scope = "verify"
     rate = "60/minute"
-
-    def get_cache_key(self, request: Request, view: APIView) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class RawCredentialParser(BaseParser):

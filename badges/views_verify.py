@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from badges.api_verify import VerifyRateThrottle
 from badges.models import Credential
 from badges.verify import fetch_credential, verify_credential
+from config import ratelimit
 from issuer.dids import slug_from_did
 from issuer.models import Issuer
 from verification.errors import InputTooLarge, PlatformUnavailable, VerificationError
@@ -146,10 +147,10 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     """GET: the form. POST: verify what was given and show the report, or the form with a precise error (400)."""
     if request.method != "POST":
         return _form_page(request, VerifyForm())
-    throttle = VerifyRateThrottle()
-    if not throttle.allow_request(request, None):  # type: ignore[arg-type]
-        # Each verification may fetch a URL and costs real work: one budget per client address, page and API alike.
-        wait = int(throttle.wait() or 60)
+    # Each verification may fetch a URL and costs real work: one budget per client address, page and API alike.
+    limit = ratelimit.hit(VerifyRateThrottle.scope, VerifyRateThrottle.address_key(request), VerifyRateThrottle.rate)
+    if not limit.allowed:
+        wait = limit.retry_after
         response = _form_page(
             request, VerifyForm(), status=429, error=f"Too many verifications from your address; try again in {wait} s."
         )

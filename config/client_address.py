@@ -1,6 +1,6 @@
 """The client's address for rate limits: REMOTE_ADDR, or — behind TRUSTED_PROXIES reverse proxies — the address the
-nearest untrusted hop reported in X-Forwarded-For. The same rule as DRF's throttles (NUM_PROXIES), so every limit
-keys on the same address and none can be dodged by sending a made-up X-Forwarded-For."""
+nearest untrusted hop reported in X-Forwarded-For. Every limit (config.ratelimit, and DRF's NUM_PROXIES is set to
+the same rule) keys on this one address, so none can be dodged by sending a made-up X-Forwarded-For."""
 
 from __future__ import annotations
 

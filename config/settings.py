@@ -7,6 +7,7 @@ real environment variables always win over it.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "webhooks",
     "oauth2_provider",
     "ob_api",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ob_api.middleware.ReturnToAuthorizationMiddleware",
+    # Last, as axes requires: it turns a sign-in refused by the lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -123,13 +127,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # The cache holds only rate-limit counters, which let requests through when it cannot answer
+            # (config.ratelimit): a Redis that hangs must cost a request a moment, not a worker's timeout.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
 
-AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
+# The lockout first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.UsernameOrEmailBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "issuer:manage-index"
 LOGOUT_REDIRECT_URL = "home"
@@ -225,7 +236,9 @@ REST_FRAMEWORK = {
 # limits key on the client's address (config.client_address); trusting more proxies than there are lets clients
 # choose their own address.
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
-REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXIES  # DRF's throttles: the same rule (None would trust any header)
+# DRF's own reading of the address (our throttles use config.client_address): the same rule, never None, which
+# would trust any header.
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXIES
 # Requests per token (or signed-in user) of the integrator API, in DRF's syntax: "600/minute", "20/second".
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")
 SPECTACULAR_SETTINGS = {
@@ -280,6 +293,30 @@ OB_API_TERMS_OF_SERVICE_URL = env.str("OB_API_TERMS_OF_SERVICE_URL", default=f"{
 OB_API_PRIVACY_POLICY_URL = env.str("OB_API_PRIVACY_POLICY_URL", default=f"{SITE_URL}/")
 # Dynamic client registrations accepted per client address and hour.
 OB_API_REGISTRATIONS_PER_HOUR = env.int("OB_API_REGISTRATIONS_PER_HOUR", default=10)
+
+# ----- Sign-in abuse (docs/operations.md "Sign-in limits and unlocking an account", docs/decisions.md D32) -----
+# Lockout (django-axes): LOGIN_FAILURE_LIMIT failed sign-ins of one account, or from one client address, refuse
+# every sign-in of it (even with the right password) for LOGIN_LOCKOUT_MINUTES after the last counted failure.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own, not the pair
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Attempts refused during a lockout do not extend it, so the page's "try again at" holds, and a user who tries
+# their right password meanwhile is not locked out longer.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A successful sign-in does not clear the counts: an attacker with an account of their own could otherwise reset
+# the count of their address between guesses at other accounts.
+AXES_RESET_ON_SUCCESS = False
+# No table of every successful sign-in with its address: lockouts are in the audit log (accounts.lockout).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner in every command's output; failures and lockouts are still logged
+# Sign-in e-mails (password-reset links, learners' sign-in links): per e-mail address (over it, nothing is sent
+# and the answer does not change) and per client address (over it, 429). DRF's syntax: "5/hour", "20/h".
+SIGN_IN_MAIL_RATE_PER_ADDRESS = env.str("SIGN_IN_MAIL_RATE_PER_ADDRESS", default="5/hour")
+SIGN_IN_MAIL_RATE_PER_CLIENT = env.str("SIGN_IN_MAIL_RATE_PER_CLIENT", default="20/hour")
 
 # Outbound HTTP (DID documents, status lists, verify-by-URL) goes through verification.http only.
 OUTBOUND_HTTP_TIMEOUT = env.float("OUTBOUND_HTTP_TIMEOUT", default=5.0)

@@ -342,7 +342,8 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 membership = invitation_accept(
                     token=token, username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
                 )
-                login(request, membership.user)
+                # Named: the lockout backend comes first in AUTHENTICATION_BACKENDS and signs no one in.
+                login(request, membership.user, backend="accounts.backends.UsernameOrEmailBackend")
             else:
                 membership = None
         except IssuerError as exc:

@@ -5,12 +5,10 @@ Learner actions change no issuer state, so they write no audit rows; each is ide
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -20,15 +18,12 @@ from django.utils import timezone
 
 from badges.documents import normalize_email
 from badges.models import Credential
+from config import ratelimit
 from learners import selectors
 from learners.models import LearnerCredentialVisibility, LearnerProfile, SignInToken
 
 SIGN_IN_LINK_VALIDITY = timedelta(minutes=30)
-RATE_LIMIT_WINDOW_SECONDS = 60 * 60
 MAIL_TIMEOUT_SECONDS = 10
-# Counted per request, whether or not the address is known: the limit must not reveal which addresses are.
-RATE_LIMIT_PER_EMAIL = 5
-RATE_LIMIT_PER_IP = 20
 
 
 class LearnerError(Exception):
@@ -36,10 +31,12 @@ class LearnerError(Exception):
 
 
 class SignInRateLimited(LearnerError):
-    def __init__(self) -> None:
-        super().__init__(
-            "Too many sign-in links were asked for from here or for this address. Please wait an hour and try again."
-        )
+    """Over the limit per client address (never per e-mail address: that one is not told). `retry_after` in s."""
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = -(-retry_after // 60)
+        super().__init__(f"Too many sign-in links were asked for from your network. Please try again in {minutes} min.")
+        self.retry_after = retry_after
 
 
 class SignInLinkUnusable(LearnerError):
@@ -56,37 +53,32 @@ class SignInLinkUnusable(LearnerError):
         self.reason = reason
 
 
-def _rate_limit_hit(key: str, limit: int) -> bool:
-    """Count one request under `key` for the window; True when it goes over `limit`."""
-    # add() starts the window only if it is not running; incr() is atomic on Redis and locmem.
-    cache.add(key, 0, timeout=RATE_LIMIT_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=RATE_LIMIT_WINDOW_SECONDS)
-        count = 1
-    return count > limit
+def learner_sign_in_request(*, email: str, client_address: str = "") -> None:
+    """Ask for a sign-in link for `email`. Raises SignInRateLimited over the limit per client address, and
+    ValidationError for a malformed address.
 
-
-def _digest(value: str) -> str:
-    # Cache keys never hold an address or an IP in clear.
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
-@transaction.atomic
-def learner_sign_in_request(*, email: str, ip_address: str = "", now: datetime | None = None) -> bool:
-    """Ask for a sign-in link for `email`. Returns whether one was e-mailed (never to be shown to the caller).
-
-    A link is created and e-mailed only when at least one credential was awarded to the address; the
-    caller must answer the same either way. Raises SignInRateLimited over the per-address or per-IP
-    limit, and ValidationError for a malformed address.
+    Everything else answers the same, and costs the same: whether the address has credentials, and whether it is
+    over its own limit, is decided by the task this always enqueues (sign_in_link_send), after the answer. Over the
+    limit per e-mail address nothing is sent.
     """
     email = normalize_email(email)
     validate_email(email)
-    over_email = _rate_limit_hit(f"learners:signin:email:{_digest(email)}", RATE_LIMIT_PER_EMAIL)
-    over_ip = bool(ip_address) and _rate_limit_hit(f"learners:signin:ip:{_digest(ip_address)}", RATE_LIMIT_PER_IP)
-    if over_email or over_ip:
-        raise SignInRateLimited()
+    if client_address:
+        per_client = ratelimit.hit("learners:signin:ip", client_address, settings.SIGN_IN_MAIL_RATE_PER_CLIENT)
+        if not per_client.allowed:
+            raise SignInRateLimited(per_client.retry_after)
+    per_address = ratelimit.hit("learners:signin:email", email, settings.SIGN_IN_MAIL_RATE_PER_ADDRESS)
+    from learners.tasks import send_sign_in_link
+
+    # An address over its limit does not travel at all, but the broker round trip is the same.
+    send_sign_in_link.delay(email if per_address.allowed else None)
+
+
+@transaction.atomic
+def sign_in_link_send(*, email: str, now: datetime | None = None) -> bool:
+    """Create a sign-in link for `email` and e-mail it, when at least one credential was awarded to the address.
+    Returns whether one was sent."""
+    email = normalize_email(email)
     if not selectors.credential_exists_for_email(email=email):
         return False
     now = now or timezone.now()
@@ -95,8 +87,8 @@ def learner_sign_in_request(*, email: str, ip_address: str = "", now: datetime |
         email=email, token_hash=SignInToken.hash_token(token), created_at=now, expires_at=now + SIGN_IN_LINK_VALIDITY
     )
     message = _sign_in_message(email=email, token=token)
-    # After commit: the link must exist before anyone can open it. `robust`: a mail failure is logged and
-    # the answer stays the same, so a failing server cannot reveal which addresses are known either.
+    # After commit: the link must exist before anyone can open it. `robust`: a mail failure is logged, and (run
+    # in-process, without a broker) the answer to the request stays the same.
     transaction.on_commit(message.send, robust=True)
     return True
 
@@ -115,7 +107,7 @@ def _sign_in_message(*, email: str, token: str) -> EmailMultiAlternatives:
         headers={"Auto-Submitted": "auto-generated"},
     )
     message.attach_alternative(render_to_string("emails/learner_sign_in.html", context), "text/html")
-    # Sent from the request that asked for it, so an unresponsive mail server must not hold it for long.
+    # An unresponsive mail server must not hold a worker (or, without a broker, the request) for long.
     message.connection = get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None) or MAIL_TIMEOUT_SECONDS)
     return message
 

@@ -1,4 +1,4 @@
-"""Background upkeep of the learners app: thin tasks that call learners.services."""
+"""Background work of the learners app: thin tasks that call learners.services."""
 
 from __future__ import annotations
 
@@ -11,3 +11,14 @@ def purge_sign_in_tokens() -> int:
     from learners.services import sign_in_tokens_purge
 
     return sign_in_tokens_purge()
+
+
+# On the default queue, not `<default>.email`: a sign-in link must not wait behind a cohort's award e-mails.
+@shared_task(acks_late=True)
+def send_sign_in_link(email: str | None) -> None:
+    """E-mail a sign-in link to `email` if credentials were awarded to it; None (an address over its limit) sends
+    nothing. Run twice, it sends two links, each good once."""
+    from learners.services import sign_in_link_send
+
+    if email:
+        sign_in_link_send(email=email)

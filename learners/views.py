@@ -56,11 +56,13 @@ def start(request: HttpRequest) -> HttpResponse:
     form = SignInRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            # The outcome (sent or not) is deliberately ignored: both answers look the same.
-            services.learner_sign_in_request(email=form.cleaned_data["email"], ip_address=client_address(request))
+            # Whether a link is sent is decided after this answer, which is the same for every address.
+            services.learner_sign_in_request(email=form.cleaned_data["email"], client_address=client_address(request))
         except services.SignInRateLimited as exc:
             form.add_error(None, str(exc))
-            return render(request, "learners/start.html", {"form": form}, status=429)
+            response = render(request, "learners/start.html", {"form": form}, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         except ValidationError:
             form.add_error("email", "Enter a valid e-mail address.")
         else:

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,6 +22,7 @@ from oauth2_provider.models import Application
 
 from badges.documents import normalize_email
 from badges.verify import verify_credential
+from config import ratelimit
 from ob_api.models import ClientRegistration, LearnerAccount, LearnerApiProfile, StoredCredential
 from verification.errors import VerificationError
 
@@ -168,14 +168,8 @@ def _validated_metadata(data: object) -> dict[str, Any]:
 
 def registration_rate_limit_hit(*, ip_address: str) -> bool:
     """Count one registration from `ip_address` in the hour; True when over OB_API_REGISTRATIONS_PER_HOUR."""
-    key = f"ob_api:register:ip:{_digest(ip_address)}"
-    cache.add(key, 0, timeout=REGISTRATION_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=REGISTRATION_WINDOW_SECONDS)
-        count = 1
-    return count > settings.OB_API_REGISTRATIONS_PER_HOUR
+    rate = ratelimit.Rate(count=settings.OB_API_REGISTRATIONS_PER_HOUR, seconds=REGISTRATION_WINDOW_SECONDS)
+    return not ratelimit.hit("ob_api:register:ip", ip_address, rate).allowed
 
 
 @transaction.atomic

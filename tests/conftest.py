@@ -36,6 +36,21 @@ def _own_cache_namespace(settings):
 
 
 @pytest.fixture
+def cache_down(settings, caplog):
+    """The cache is Redis on a port where nothing listens: every rate limit must let requests through, with a
+    warning in the log, and nothing may answer 500. Yields the captured log."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    caplog.set_level("WARNING", logger="config.ratelimit")
+    return caplog
+
+
+def cache_warnings(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.name == "config.ratelimit"]
+
+
+@pytest.fixture
 def tasks_in_process():
     """Celery tasks run in this process even when a broker is configured (CI's service pass): the real
     tasks, here, as a local run does them."""
@@ -43,6 +58,20 @@ def tasks_in_process():
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def tasks_queued():
+    """Celery tasks are sent to the broker and not run, even without one configured (kombu's in-process transport
+    then keeps them): what a request does before its tasks run, measured alone."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
     try:
         yield
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from api import views_bulk
 from tests.api.conftest import ApiClient, assert_problem, job_url, jobs_url, make_token
+from tests.conftest import cache_warnings
 
 
 def test_400_field_errors(api, issuer):
@@ -74,6 +75,14 @@ def test_the_rate_is_per_token(api, issuer, settings):
     assert api.get(jobs_url()).status_code == 200
     assert api.get(jobs_url()).status_code == 429
     assert other.get(jobs_url()).status_code == 200
+
+
+def test_a_cache_that_is_down_leaves_the_api_answering(api, issuer, settings, cache_down):
+    settings.API_RATE_LIMIT = "1/minute"
+
+    assert api.get(jobs_url()).status_code == 200
+    assert api.get(jobs_url()).status_code == 200
+    assert cache_warnings(cache_down)
 
 
 def test_500_is_logged_and_says_nothing_of_the_code(api, job, monkeypatch, caplog):

@@ -37,7 +37,10 @@ def test_new_owner_chooses_a_password_through_the_printed_link(client, db, setti
         {"new_password1": "a-long-new-password-42", "new_password2": "a-long-new-password-42"},
     )
     assert done.status_code == 302
-    assert client.login(username="owner@acme.example", password="a-long-new-password-42")
+    signed_in = client.post(
+        "/accounts/login/", {"username": "owner@acme.example", "password": "a-long-new-password-42"}
+    )
+    assert signed_in.status_code == 302
     assert client.get("/manage/acme/").status_code == 200
 
 

@@ -14,9 +14,10 @@ LINK = re.compile(r"/me/sign-in/([A-Za-z0-9_\-]+)/")
 
 
 @pytest.fixture
-def outbox(db, mailoutbox):
+def outbox(db, mailoutbox, tasks_in_process):
     """The sent mail. pytest-django's `mailoutbox` goes stale when it is set up before the database, which
-    empties the outbox by replacing it; this one is read after the database is ready."""
+    empties the outbox by replacing it; this one is read after the database is ready. Sign-in links are sent by a
+    task: it runs here even when a broker is configured."""
     return mail.outbox
 
 

@@ -115,8 +115,8 @@ class Wallet:
 
 
 @pytest.fixture
-def outbox(db, mailoutbox):
-    # Read after the database is ready (see tests/learners/conftest.py).
+def outbox(db, mailoutbox, tasks_in_process):
+    # Read after the database is ready, with the sign-in link's task run here (see tests/learners/conftest.py).
     from django.core import mail
 
     return mail.outbox

@@ -6,6 +6,7 @@ import pytest
 from oauth2_provider.models import Application
 
 from ob_api.models import ClientRegistration
+from tests.conftest import cache_warnings
 from tests.ob_api.conftest import ALL_SCOPES, API, REDIRECT_URI, client_metadata, register
 
 
@@ -83,6 +84,13 @@ def test_registrations_are_rate_limited_per_address(client, db, settings):
     assert refused["Retry-After"] == "3600"
     assert Application.objects.count() == 2
     assert register(client, remote_addr="10.0.0.9").status_code == 201
+
+
+def test_a_cache_that_is_down_leaves_registration_open(client, db, settings, cache_down):
+    settings.OB_API_REGISTRATIONS_PER_HOUR = 1
+    assert register(client).status_code == 201
+    assert register(client).status_code == 201
+    assert cache_warnings(cache_down)
 
 
 def test_get_is_not_allowed(client, db):

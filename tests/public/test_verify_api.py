@@ -10,6 +10,7 @@ from django.urls import reverse
 import badges.verify
 from badges.api_verify import VerifyRateThrottle
 from badges.services import credential_revoke
+from tests.conftest import cache_warnings
 from tests.paths import SAMPLES
 from tests.public.test_verify_page import OfflineClient, assert_nothing_stored, issue
 
@@ -165,6 +166,14 @@ def test_rate_limited_per_address(client, achievement, monkeypatch):
     assert 0 < int(response["Retry-After"]) <= 60
     other = Client(REMOTE_ADDR="192.0.2.7")
     assert api(other, document, "application/json").status_code == 200
+
+
+def test_a_cache_that_is_down_leaves_the_api_answering(client, achievement, cache_down):
+    for _ in range(3):
+        response = api(client, issue(achievement).document, "application/json")
+        assert response.status_code == 200
+        assert response.json()["verdict"] == "valid"
+    assert cache_warnings(cache_down)
 
 
 def test_open_to_anyone_without_csrf(achievement, user):

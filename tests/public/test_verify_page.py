@@ -19,6 +19,7 @@ import badges.verify
 from badges.models import StatusList
 from badges.services import AwardRequest, credential_issue, credential_revoke, credential_suspend
 from badges.status_lists import status_list_document
+from tests.conftest import cache_warnings
 from tests.paths import SAMPLES
 from verification.errors import FetchError
 from verification.http import HardenedClient
@@ -385,6 +386,14 @@ def test_the_page_is_rate_limited_per_address(client, db, settings):
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert "Too many verifications" in response.content.decode()
+
+
+def test_a_cache_that_is_down_leaves_the_page_answering(client, achievement, cache_down):
+    response = post(client, credential=issue(achievement).document)
+    assert response.status_code == 200
+    assert response.context["verdict"] == "Valid"
+    assert post(client, credential="not a credential").status_code == 400
+    assert cache_warnings(cache_down)
 
 
 def test_verifying_with_a_stale_status_list_writes_nothing(client, achievement):

@@ -277,7 +277,7 @@ def test_someone_not_signed_in_is_sent_to_sign_in(client, analyst, award):
 
 
 def test_the_collection_lists_qualifications_in_progress(
-    client, analyst, award, issuer, django_capture_on_commit_callbacks
+    client, analyst, award, issuer, django_capture_on_commit_callbacks, tasks_in_process
 ):
     qualification, parts = analyst
     award(parts["python"])
