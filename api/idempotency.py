@@ -27,8 +27,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.authentication import token_of
-from api.errors import Problem
 from api.models import IdempotencyRecord
+from config.problems import Problem
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255

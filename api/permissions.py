@@ -17,7 +17,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from api.authentication import token_of
-from api.errors import InsufficientScope
+from config.problems import InsufficientScope
 from issuer.models import Issuer, IssuerMembership
 from issuer.permissions import Action, can
 

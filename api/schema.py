@@ -13,7 +13,7 @@ from drf_spectacular.extensions import (
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
-PROBLEM = "application/problem+json"
+from config.problems import PROBLEM_CONTENT_TYPE as PROBLEM
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

@@ -14,7 +14,6 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.errors import Conflict
 from api.filters import IssuerFilterBackend
 from api.idempotency import idempotent_create
 from api.pagination import ApiPagination
@@ -24,6 +23,7 @@ from api.views_issuer import COMMON_ERRORS, IssuerApiView, django_errors, proble
 from badges import achievements
 from badges.filters import AchievementFilter
 from badges.models import Achievement, Alignment
+from config.problems import Conflict
 from issuer.permissions import Action
 
 IDEMPOTENCY_KEY = OpenApiParameter(

@@ -19,7 +19,6 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from api.errors import Conflict, PayloadTooLarge, Problem, size_text
 from api.idempotency import idempotent_create
 from api.pagination import ApiPagination
 from api.serializers import (
@@ -43,6 +42,7 @@ from badges.bulk.jobs import (
     bulk_job_undo,
 )
 from badges.models import Achievement, BulkJob, BulkJobStatus, BulkRowStatus
+from config.problems import Conflict, PayloadTooLarge, Problem, size_text
 from issuer.models import AuditEvent
 from issuer.permissions import Action
 

@@ -13,7 +13,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.errors import Conflict
 from api.filters import IssuerFilterBackend
 from api.idempotency import client_scope, idempotent_create, request_key
 from api.pagination import ApiPagination
@@ -37,6 +36,7 @@ from badges.services import (
     credential_suspend,
     credential_unsuspend,
 )
+from config.problems import Conflict
 from issuer.permissions import Action
 
 

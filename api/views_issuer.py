@@ -24,12 +24,12 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from api.authentication import token_of
-from api.errors import PROBLEM_CONTENT_TYPE, PROBLEMS, Problem
 from api.permissions import IssuerAccess
 from api.serializers import ProblemSerializer
 from api.serializers_manage import IssuerSerializer, IssuerUpdateSerializer
 from badges.models import Achievement
 from badges.selectors import achievement_for_issuer
+from config.problems import PROBLEM_CONTENT_TYPE, PROBLEMS, Problem
 from issuer.models import Issuer
 from issuer.permissions import Action
 from issuer.services import IssuerError, issuer_update

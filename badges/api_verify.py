@@ -3,8 +3,8 @@ multipart upload of a file or baked image); the answer is exactly `Report.to_dic
 200 with `verdict` valid, invalid or indeterminate for every credential that could be judged; 400 for input
 that is no credential; 503 with Retry-After when the platform itself cannot answer (never "invalid").
 
-Open to anyone (no account, no cookies, so no CSRF), rate-limited per client address. Errors share one shape:
-`{"type", "title", "detail", "status"}` with a stable `type` URI under SITE_URL.
+Open to anyone (no account, no cookies, so no CSRF), rate-limited per client address. Errors are the platform's
+one problem+json shape (config.problems): `{"type", "title", "detail", "status"}` with a stable `type` URI.
 """
 
 from __future__ import annotations
@@ -13,42 +13,22 @@ from typing import Any
 
 from django.conf import settings
 from django.http import QueryDict
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView, exception_handler
+from rest_framework.views import APIView
 
 from badges.verify import verify_credential
+from config.problems import PayloadTooLarge, Problem
 from config.ratelimit import RateThrottle
 from verification.errors import InputTooLarge, PlatformUnavailable, VerificationError
 from verification.inputs import baked_image_kind, describe_size
 
 # A multipart request carries the file plus boundaries and the part's headers.
 MULTIPART_OVERHEAD = 64 * 1024
-PROBLEM_TYPE = "application/problem+json"
-# status code -> (slug of the error type URI, title)
-PROBLEMS: dict[int, tuple[str, str]] = {
-    400: ("invalid-input", "The input is not a usable credential"),
-    405: ("method-not-allowed", "Method not allowed"),
-    406: ("not-acceptable", "Not acceptable"),
-    413: ("payload-too-large", "The request body is too large"),
-    415: ("unsupported-media-type", "Unsupported content type"),
-    429: ("rate-limited", "Too many requests"),
-    503: ("unavailable", "The verifier cannot answer right now"),
-}
 RETRY_AFTER_SECONDS = 30
-
-
-def problem_type(slug: str) -> str:
-    return f"{settings.SITE_URL}/errors/{slug}"
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "payload_too_large"
 
 
 def body_too_large() -> PayloadTooLarge:
@@ -61,17 +41,25 @@ def image_too_large() -> PayloadTooLarge:
     return PayloadTooLarge(f"The file is larger than {limit}; a baked badge image never is.")
 
 
-class InvalidInput(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid_input"
+class InvalidInput(Problem):
+    """400: what was sent is no credential at all (not JSON, JWS or a baked image; damaged; empty)."""
+
+    slug = "invalid-input"
+    title = "The input is not a usable credential"
 
 
-class VerifierUnavailable(exceptions.APIException):
+class VerifierUnavailable(Problem):
+    """503: the platform cannot read its own records; nothing was decided about the credential."""
+
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = (
-        "This platform cannot check credentials right now; nothing was decided about the credential. Try again."
-    )
-    default_code = "unavailable"
+    slug = "unavailable"
+    title = "The verifier cannot answer right now"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This platform cannot check credentials right now; nothing was decided about the credential. Try again.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
 
 
 class VerifyRateThrottle(RateThrottle):
@@ -177,25 +165,3 @@ class VerifyApi(APIView):
         except PlatformUnavailable as exc:
             raise VerifierUnavailable() from exc
         return Response(report.to_dict())
-
-    def get_exception_handler(self) -> Any:
-        return problem_exception_handler
-
-
-def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler (it sets Retry-After on 429), then the body rewritten into the one error shape."""
-    response = exception_handler(exc, context)
-    if response is None:
-        return None
-    slug, title = PROBLEMS.get(response.status_code, ("request-error", "The request cannot be handled"))
-    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
-    response.data = {
-        "type": problem_type(slug),
-        "title": title,
-        "detail": str(detail),
-        "status": response.status_code,
-    }
-    response.content_type = PROBLEM_TYPE
-    if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response

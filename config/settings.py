@@ -229,7 +229,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
-    "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
+    "EXCEPTION_HANDLER": "config.problems.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: none, the address is REMOTE_ADDR). Rate

@@ -1,10 +1,15 @@
-"""One error body for every /api/v1/ view (RFC 9457 problem details):
+"""The one error body of every JSON API of the platform (RFC 9457 problem details): the integrator API
+(/api/v1/), the public verify API (POST /api/v1/verify) and anything else answering problem+json.
 
     {"type": "<SITE_URL>/errors/<slug>", "title": "...", "status": 400, "detail": "...", "errors": {"field": [...]}}
 
 `errors` is present on validation errors only; nested fields are named like `rows[3].email`. An unexpected
-exception is logged and answered with a 500 body that tells nothing about the code. (POST /api/v1/verify keeps
-its own handler, badges.api_verify, with the same first four members.)
+exception is logged and answered with a 500 body that tells nothing about the code. Each slug is described at
+`<SITE_URL>/errors/<slug>` (config.problem_types). The OB 3.0 API (ob_api) answers in the shapes its
+specification requires instead (Imsx_StatusInfo, the OAuth RFCs' errors).
+
+It lives in config, beside the apps: the verify API (badges) and the integrator API (api) both use it, and a
+lower layer must not import a higher one.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ PROBLEMS: dict[int, tuple[str, str]] = {
     422: ("unprocessable", "The request cannot be processed"),
     429: ("rate-limited", "Too many requests"),
     500: ("server-error", "Internal server error"),
+    503: ("unavailable", "The service cannot answer right now"),
 }
 
 
