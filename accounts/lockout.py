@@ -73,17 +73,3 @@ def lockout_response(
     response = render(request, LOCKED_OUT_TEMPLATE, context, status=settings.AXES_HTTP_RESPONSE_CODE)
     response["Retry-After"] = str(seconds)
     return response
-
-
-def record_lockout(
-    sender: object, request: HttpRequest, username: str | None, ip_address: str | None, **_: Any
-) -> None:
-    """Receiver of axes' `user_locked_out`: one audit row when a lockout starts.
-
-    Axes sends the signal for the failure that reaches the limit, and again for every attempt refused during the
-    lockout; only the first carries a failure count (`axes_failures_since_start`), so only it is recorded."""
-    if getattr(request, "axes_failures_since_start", None) is None:
-        return
-    from accounts.services import account_lockout_record
-
-    account_lockout_record(username=username or "", client_address=ip_address or "")

@@ -310,7 +310,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # A successful sign-in does not clear the counts: an attacker with an account of their own could otherwise reset
 # the count of their address between guesses at other accounts.
 AXES_RESET_ON_SUCCESS = False
-# No table of every successful sign-in with its address: lockouts are in the audit log (accounts.lockout).
+# No table of every successful sign-in with its address: lockouts are in the audit log (issuer.lockouts).
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False  # no banner in every command's output; failures and lockouts are still logged
 # Sign-in e-mails (password-reset links, learners' sign-in links): per e-mail address (over it, nothing is sent

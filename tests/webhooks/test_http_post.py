@@ -102,7 +102,7 @@ def test_a_server_that_does_not_answer_in_time_is_a_timeout():
                 f"http://127.0.0.1:{listener.getsockname()[1]}/", body=b"{}", headers={}, content_type="text/plain"
             )
         assert caught.value.code == "fetch_timeout"
-        assert "did not answer in full within 0.5 s" in caught.value.message
+        assert "within 0.5 s" in caught.value.message  # headers or body: wherever the deadline fell
     finally:
         watchdog.cancel()
         listener.close()
