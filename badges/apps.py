@@ -6,3 +6,9 @@ class BadgesConfig(AppConfig):
 
     name = "badges"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from badges import follow_ups
+        from badges.tasks import AWARD_FOLLOW_UPS
+
+        follow_ups.register(AWARD_FOLLOW_UPS)

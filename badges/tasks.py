@@ -15,6 +15,7 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from badges.follow_ups import FollowUps
 from badges.models import Credential
 from badges.notifications import TRANSIENT_ERRORS, award_email_send
 
@@ -68,6 +69,22 @@ def bake_credentials(credential_ids: list[int]) -> None:
     credentials = Credential.objects.select_related("achievement").filter(pk__in=credential_ids).order_by("pk")
     for credential in credentials.iterator(chunk_size=100):
         credential_bake(credential=credential)
+
+
+def _bake_after_award(credential_ids: list[int]) -> None:
+    bake_credentials.delay(credential_ids)
+
+
+def _notify_after_award(credential_ids: list[int]) -> None:
+    # One award: its own e-mail task at once; a batch: one message that fans out on the e-mail queue.
+    if len(credential_ids) == 1:
+        send_award_email.delay(credential_ids[0])
+    else:
+        send_award_emails.delay(credential_ids)
+
+
+# Registered by badges.apps: how the services' awards are followed up (badges.follow_ups).
+AWARD_FOLLOW_UPS = FollowUps(bake=_bake_after_award, notify=_notify_after_award)
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=DATABASE_ERRORS, max_retries=5, retry_backoff=5)
