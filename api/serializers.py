@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from badges.bulk.jobs import bulk_job_progress
 from badges.bulk.parsing import COLUMNS, MAX_ROWS
-from badges.models import BulkJob, BulkRow, BulkRowStatus
+from bulk.models import BulkJob, BulkRow, BulkRowStatus
 
 
 class ProblemSerializer(serializers.Serializer):

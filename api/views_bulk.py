@@ -42,7 +42,8 @@ from badges.bulk.jobs import (
     bulk_job_start,
     bulk_job_undo,
 )
-from badges.models import Achievement, BulkJob, BulkJobStatus, BulkRowStatus
+from badges.models import Achievement
+from bulk.models import BulkJob, BulkJobStatus, BulkRowStatus
 from issuer.models import AuditEvent
 from issuer.permissions import Action
 

@@ -31,7 +31,7 @@ from badges.bulk.jobs import (
 )
 from badges.bulk.parsing import MAX_BYTES, BulkFileError
 from badges.forms_bulk import TOO_LARGE, BulkUndoForm, BulkUploadForm
-from badges.models import BulkJob, BulkJobStatus, BulkRow, BulkRowStatus
+from bulk.models import BulkJob, BulkJobStatus, BulkRow, BulkRowStatus
 from issuer.models import Issuer
 from issuer.permissions import Action, issuer_required
 

@@ -113,7 +113,8 @@ def main() -> None:
     from django.db import connection
 
     from badges.bulk.jobs import bulk_job_create, bulk_job_start
-    from badges.models import Achievement, BulkJobStatus, BulkRowStatus, Credential
+    from badges.models import Achievement, Credential
+    from bulk.models import BulkJobStatus, BulkRowStatus
     from config.celery import app
     from issuer.services import issuer_create
 

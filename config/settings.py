@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "verification",
     "issuer",
     "badges",
+    "bulk",
     "learners",
     "stacking",
     "api",
@@ -242,7 +243,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "CredentialStatusEnum": "badges.models.CredentialStatus",
-        "BulkRowStatusEnum": "badges.models.BulkRowStatus",
+        "BulkRowStatusEnum": "bulk.models.BulkRowStatus",
     },
 }
 

@@ -29,8 +29,9 @@ from django.utils import timezone
 from badges.bulk.parsing import BulkFileError, parse_upload
 from badges.bulk.validation import Preview, validate_rows
 from badges.events import JobEvent, publish_job_on_commit
-from badges.models import Achievement, BulkJob, BulkJobStatus, BulkRow, BulkRowStatus, Credential, CredentialStatus
+from badges.models import Achievement, Credential, CredentialStatus
 from badges.services import AwardRequest, CredentialError, IssueOutcome, credential_issue_many, credential_revoke_many
+from bulk.models import BulkJob, BulkJobStatus, BulkRow, BulkRowStatus
 from issuer.models import Issuer
 from issuer.services import audit_record
 

@@ -9,7 +9,8 @@ import io
 import pytest
 
 from badges.bulk import parsing
-from badges.models import BulkJob, BulkJobStatus, BulkRow, Credential, CredentialStatus
+from badges.models import Credential, CredentialStatus
+from bulk.models import BulkJob, BulkJobStatus, BulkRow
 from issuer.models import AuditEvent
 from tests.api.conftest import CSV, SITE, assert_problem, job_url, jobs_url, upload
 

@@ -20,9 +20,10 @@ from badges.bulk.jobs import (
     bulk_job_undo,
     bulk_jobs_resume,
 )
-from badges.models import BulkJob, BulkJobStatus, Credential, CredentialStatus, StatusList
+from badges.models import Credential, CredentialStatus, StatusList
 from badges.services import AwardRequest, credential_issue
 from badges.tasks import process_bulk_job, undo_bulk_job
+from bulk.models import BulkJob, BulkJobStatus
 from issuer.models import AuditEvent
 from verification.status import bit_is_set
 

@@ -14,9 +14,10 @@ from badges.bulk.jobs import (
     bulk_job_start,
 )
 from badges.bulk.parsing import BulkFileError
-from badges.models import BulkJob, BulkJobStatus, BulkRowStatus, Credential
+from badges.models import Credential
 from badges.tasks import process_bulk_job
 from badges.verify import verify_credential
+from bulk.models import BulkJob, BulkJobStatus, BulkRowStatus
 from issuer.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

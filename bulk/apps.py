@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class BulkConfig(AppConfig):
+    """Bulk jobs: an uploaded file of awards, checked row by row, issued in chunks through badges' services."""
+
+    name = "bulk"
+    default_auto_field = "django.db.models.BigAutoField"
