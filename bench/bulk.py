@@ -112,8 +112,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from badges.bulk.jobs import bulk_job_create, bulk_job_start
     from badges.models import Achievement, Credential
+    from bulk.jobs import bulk_job_create, bulk_job_start
     from bulk.models import BulkJobStatus, BulkRowStatus
     from config.celery import app
     from issuer.services import issuer_create

@@ -6,3 +6,9 @@ class BulkConfig(AppConfig):
 
     name = "bulk"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from bulk import background
+        from bulk.tasks import BULK_BACKGROUND
+
+        background.register(BULK_BACKGROUND)

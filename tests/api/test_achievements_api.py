@@ -301,7 +301,7 @@ def test_an_achievement_in_a_stacking_rule_is_not_deleted(api, issuer, achieveme
     ],
 )
 def test_an_achievement_in_a_bulk_job_is_not_deleted(api, issuer, achievement, _case, job_achievement, data):
-    from badges.bulk.jobs import bulk_job_create
+    from bulk.jobs import bulk_job_create
 
     bulk_job_create(
         issuer=issuer, data=data, filename="cohort.csv", achievement=achievement if job_achievement else None
