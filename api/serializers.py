@@ -11,9 +11,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from badges.bulk.jobs import bulk_job_progress
-from badges.bulk.parsing import COLUMNS, MAX_ROWS
-from badges.models import BulkJob, BulkRow, BulkRowStatus
+from bulk.jobs import bulk_job_progress
+from bulk.models import BulkJob, BulkRow, BulkRowStatus
+from bulk.parsing import COLUMNS, MAX_ROWS
 
 
 class ProblemSerializer(serializers.Serializer):

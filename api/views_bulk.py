@@ -1,5 +1,5 @@
 """Bulk jobs of an issuer: create from a file or JSON rows, follow the progress, list the rows, get the results,
-start, pause, cancel, undo. Thin views: badges.bulk.jobs decides what is allowed and writes (D19)."""
+start, pause, cancel, undo. Thin views: bulk.jobs decides what is allowed and writes (D19)."""
 
 from __future__ import annotations
 
@@ -32,8 +32,9 @@ from api.serializers import (
     rows_as_jsonl,
 )
 from api.views_issuer import COMMON_ERRORS, IssuerApiView, find_achievement, problems
-from badges.bulk import parsing
-from badges.bulk.jobs import (
+from badges.models import Achievement
+from bulk import parsing
+from bulk.jobs import (
     BulkJobError,
     bulk_job_cancel,
     bulk_job_create,
@@ -41,7 +42,7 @@ from badges.bulk.jobs import (
     bulk_job_start,
     bulk_job_undo,
 )
-from badges.models import Achievement, BulkJob, BulkJobStatus, BulkRowStatus
+from bulk.models import BulkJob, BulkJobStatus, BulkRowStatus
 from config.problems import Conflict, PayloadTooLarge, Problem, size_text
 from issuer.models import AuditEvent
 from issuer.permissions import Action

@@ -22,10 +22,11 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.db.models import ForeignObjectRel
 from django.utils.text import slugify
 
 from badges import documents
-from badges.models import RESULT_TYPES, Achievement, Alignment
+from badges.models import RESULT_TYPES, Achievement, Alignment, Credential
 from issuer.images import image_store
 from issuer.models import Issuer
 from issuer.services import audit_record
@@ -516,12 +517,23 @@ def achievement_unarchive(*, achievement: Achievement, actor: User | None) -> Ac
     return _set_archived(achievement, actor, False)
 
 
+def _named_by(achievement: Achievement, app_label: str) -> bool:
+    """Whether rows of the app `app_label` refer to the achievement. Asked of the database through the foreign keys
+    that point here (hidden ones too: bulk rows name achievements with related_name="+"), so that badges never
+    imports the apps built on it (bulk, stacking); their keys are PROTECT, so the delete would fail anyway."""
+    return any(
+        relation.related_model._base_manager.filter(**{relation.field.name: achievement}).exists()
+        for relation in Achievement._meta.get_fields(include_hidden=True)
+        if isinstance(relation, ForeignObjectRel)
+        and not isinstance(relation.related_model, str)
+        and relation.related_model._meta.app_label == app_label
+    )
+
+
 @transaction.atomic
 def achievement_delete(*, achievement: Achievement, actor: User | None) -> None:
     """Delete an achievement nothing refers to: never awarded, in no bulk job, in no stacking rule. Anything else
     is refused with AchievementInUse — issued credentials link to the achievement, so it is archived instead."""
-    from badges.models import BulkJob, BulkRow, Credential
-
     achievement = Achievement.objects.select_for_update(of=("self",)).select_related("issuer").get(pk=achievement.pk)
     awarded = Credential.objects.filter(achievement=achievement).count()
     if awarded:
@@ -529,16 +541,9 @@ def achievement_delete(*, achievement: Achievement, actor: User | None) -> None:
             f"{achievement.name!r} has been awarded {awarded} time{'s' if awarded != 1 else ''}: "
             "archive it instead (its credentials stay valid)."
         )
-    in_bulk = BulkJob.objects.filter(achievement=achievement).exists()
-    if in_bulk or BulkRow.objects.filter(achievement=achievement).exists():
+    if _named_by(achievement, "bulk"):
         raise AchievementInUse(f"{achievement.name!r} is named by a bulk job: archive it instead.")
-    # Stacking rules refer to it by PROTECT foreign keys; ask the database rather than import stacking here.
-    # Reverse foreign keys always have an accessor name and a model class (never None or "self").
-    if any(
-        getattr(achievement, relation.get_accessor_name()).exists()  # type: ignore[arg-type]
-        for relation in Achievement._meta.related_objects
-        if relation.related_model._meta.app_label == "stacking" and relation.one_to_many  # type: ignore[union-attr]
-    ) or hasattr(achievement, "qualification"):
+    if _named_by(achievement, "stacking"):
         raise AchievementInUse(f"{achievement.name!r} is part of a stacking rule: archive it instead.")
     audit_record(
         issuer=achievement.issuer,

@@ -16,3 +16,8 @@ class BadgesConfig(AppConfig):
             DashboardPanel(template="badges/dashboard_credentials.html", figures=credential_figures)
         )
         register_signature_counter(credentials_signed_with)
+
+        from badges import follow_ups
+        from badges.tasks import AWARD_FOLLOW_UPS
+
+        follow_ups.register(AWARD_FOLLOW_UPS)

@@ -55,38 +55,3 @@ def publish_on_commit(events: Sequence[CredentialEvent]) -> None:
                 logger.exception("Credential event listener %r failed for %d events", listener, len(batch))
 
     transaction.on_commit(deliver)
-
-
-# A second channel, for events of a whole job rather than of credentials ("bulk.finished"): same rules, one event.
-@dataclass(frozen=True)
-class JobEvent:
-    kind: str  # "bulk.finished"
-    job_id: int
-    issuer_id: int
-
-
-JobListener = Callable[[JobEvent], None]
-_job_listeners: list[JobListener] = []
-
-
-def subscribe_jobs(listener: JobListener) -> None:
-    if listener not in _job_listeners:
-        _job_listeners.append(listener)
-
-
-def unsubscribe_jobs(listener: JobListener) -> None:
-    if listener in _job_listeners:
-        _job_listeners.remove(listener)
-
-
-def publish_job_on_commit(event: JobEvent) -> None:
-    """Deliver `event` to every job listener once the current transaction commits (at once outside one)."""
-
-    def deliver() -> None:
-        for listener in list(_job_listeners):
-            try:
-                listener(event)
-            except Exception:  # the job has finished and committed whatever a listener does
-                logger.exception("Job event listener %r failed for %s", listener, event)
-
-    transaction.on_commit(deliver)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from badges import documents
 from badges.events import CredentialEvent, publish_on_commit
+from badges.follow_ups import follow_up_on_commit
 from badges.models import Achievement, Credential, CredentialSource, CredentialStatus, StatusPurpose
 from badges.signing import data_integrity_sign, jwt_sign
 from badges.status_lists import allocate_slots, set_status_bit, set_status_bits
@@ -245,7 +246,7 @@ def credential_issue(
         },
     )
     publish_on_commit([_event("issued", credential)])
-    _after_award_on_commit([credential.pk], notify=notify)
+    follow_up_on_commit([credential.pk], notify=notify)
     return credential
 
 
@@ -346,26 +347,8 @@ def credential_issue_many(
     for credential, (position, _) in zip(built, todo, strict=True):
         outcomes[position] = IssueOutcome(credential=credential)
     publish_on_commit([_event("issued", credential) for credential in built])
-    _after_award_on_commit([credential.pk for credential in built], notify=notify, bake=bake)
+    follow_up_on_commit([credential.pk for credential in built], notify=notify, bake=bake)
     return outcomes
-
-
-def _after_award_on_commit(credential_ids: list[int], *, notify: bool, bake: bool = True) -> None:
-    """Once the awards are durable: bake their images (with `bake`) and e-mail the learners (with `notify`), on
-    their queues.
-
-    `robust`: the awards have committed by then; an unreachable broker is logged, it must not fail the request.
-    """
-    # Imported here so that services never import tasks at module level (tasks import services).
-    from badges.tasks import bake_credentials, send_award_email, send_award_emails
-
-    ids = list(credential_ids)
-    if bake:
-        transaction.on_commit(lambda: bake_credentials.delay(ids), robust=True)
-    if notify:
-        # One award: its own e-mail task at once; a batch: one message that fans out on the e-mail queue.
-        send = (lambda: send_award_email.delay(ids[0])) if len(ids) == 1 else (lambda: send_award_emails.delay(ids))
-        transaction.on_commit(send, robust=True)
 
 
 def _event(kind: str, credential: Credential) -> CredentialEvent:

@@ -7,14 +7,13 @@ of 100,000 never delays a single award's e-mail behind it and each kind can get 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import cast
 
 from celery import Task, shared_task
-from celery.signals import worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from badges.follow_ups import FollowUps
 from badges.models import Credential
 from badges.notifications import TRANSIENT_ERRORS, award_email_send
 
@@ -70,49 +69,17 @@ def bake_credentials(credential_ids: list[int]) -> None:
         credential_bake(credential=credential)
 
 
-@shared_task(bind=True, acks_late=True, autoretry_for=DATABASE_ERRORS, max_retries=5, retry_backoff=5)
-def process_bulk_job(self: Task, job_id: int) -> None:
-    """Issue one chunk of a bulk job, then enqueue the next, so no task runs long and a pause takes effect
-    between chunks. Several of these chains run side by side on one job (settings.BULK_PARALLEL_CHUNKS); each
-    claims its own rows. Safe to run twice: a chunk commits its rows with their credentials (badges.bulk.jobs).
-    In-process (no broker) it loops here instead, since a nested `.delay()` would recurse once per chunk."""
-    from badges.bulk.jobs import bulk_job_finish, bulk_job_process_chunk, bulk_job_running
-
-    while bulk_job_running(job_id):
-        if bulk_job_process_chunk(job_id=job_id) == 0:
-            bulk_job_finish(job_id=job_id)
-            return
-        if not self.request.is_eager:
-            process_bulk_job.delay(job_id)
-            return
+def _bake_after_award(credential_ids: list[int]) -> None:
+    bake_credentials.delay(credential_ids)
 
 
-@shared_task(acks_late=True, autoretry_for=DATABASE_ERRORS, max_retries=5, retry_backoff=5)
-def undo_bulk_job(job_id: int) -> None:
-    """Revoke what a bulk job issued, a batch per transaction; safe to run twice (revoked ones are skipped)."""
-    from badges.bulk.jobs import bulk_job_undo_run
-
-    bulk_job_undo_run(job_id=job_id)
-
-
-@shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, max_retries=3, retry_backoff=30)
-def send_bulk_job_report(job_id: int) -> None:
-    """E-mail the uploader the totals of a finished job. Safe to run twice: sent once per job."""
-    from badges.bulk.jobs import bulk_job_report_send
-
-    bulk_job_report_send(job_id=job_id)
+def _notify_after_award(credential_ids: list[int]) -> None:
+    # One award: its own e-mail task at once; a batch: one message that fans out on the e-mail queue.
+    if len(credential_ids) == 1:
+        send_award_email.delay(credential_ids[0])
+    else:
+        send_award_emails.delay(credential_ids)
 
 
-@shared_task
-def resume_bulk_jobs(only_stale: bool = True) -> int:
-    """Restart the chains of jobs left running by a worker that died (its unacknowledged message comes back only
-    after the broker's visibility timeout). Beat runs it every minute for jobs without a chunk for
-    BULK_STALE_SECONDS; a starting worker runs it for every active job."""
-    from badges.bulk.jobs import bulk_jobs_resume
-
-    return bulk_jobs_resume(stale_after=timedelta(seconds=settings.BULK_STALE_SECONDS) if only_stale else None)
-
-
-@worker_ready.connect
-def _resume_on_worker_start(sender: object = None, **kwargs: object) -> None:
-    resume_bulk_jobs.delay(only_stale=False)
+# Registered by badges.apps: how the services' awards are followed up (badges.follow_ups).
+AWARD_FOLLOW_UPS = FollowUps(bake=_bake_after_award, notify=_notify_after_award)

@@ -3,7 +3,6 @@ from django.urls import path
 from badges import views, views_public
 from badges.urls_achievements import urlpatterns as achievement_patterns
 from badges.urls_awards import urlpatterns as award_patterns
-from badges.urls_bulk import urlpatterns as bulk_patterns
 from badges.urls_verify import urlpatterns as verify_patterns
 
 app_name = "badges"
@@ -14,6 +13,5 @@ urlpatterns = [
     path("achievements/<uuid:uuid>", views_public.achievement_public, name="achievement-public"),
     *achievement_patterns,
     *award_patterns,
-    *bulk_patterns,
     *verify_patterns,
 ]

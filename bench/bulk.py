@@ -36,6 +36,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import benchdb  # noqa: E402
 
+# Out of the path again once benchdb is in: Python put this folder first, and there `bulk` is this script, which
+# would stand in for the app of that name.
+sys.path[:] = [entry for entry in sys.path if Path(entry).resolve() != ROOT / "bench"]
+
 
 def _environment(args: argparse.Namespace, media: Path) -> dict[str, str]:
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -112,8 +116,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from badges.bulk.jobs import bulk_job_create, bulk_job_start
-    from badges.models import Achievement, BulkJobStatus, BulkRowStatus, Credential
+    from badges.models import Achievement, Credential
+    from bulk.jobs import bulk_job_create, bulk_job_start
+    from bulk.models import BulkJobStatus, BulkRowStatus
     from config.celery import app
     from issuer.services import issuer_create
 

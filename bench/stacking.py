@@ -39,6 +39,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import benchdb  # noqa: E402
 
+# Out of the path again once benchdb is in: Python put this folder first, and there `stacking` is this script, which
+# would stand in for the app of that name.
+sys.path[:] = [entry for entry in sys.path if Path(entry).resolve() != ROOT / "bench"]
+
 COMPONENTS = 2_000
 AWARDS_PER_LEARNER = 5
 

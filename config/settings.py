@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "verification",
     "issuer",
     "badges",
+    "bulk",
     "learners",
     "stacking",
     "api",
@@ -207,7 +208,7 @@ CELERY_TASK_QUEUES = [
 ]
 CELERY_TASK_ROUTES = ["config.celery.route_task"]
 CELERY_BEAT_SCHEDULE = {
-    "resume-bulk-jobs": {"task": "badges.tasks.resume_bulk_jobs", "schedule": 60.0},
+    "resume-bulk-jobs": {"task": "badges.tasks.resume_bulk_jobs", "schedule": 60.0},  # bulk.tasks (its old name)
     "stacking-expired-components": {"task": "stacking.tasks.sweep_expired_components", "schedule": 3600.0},
     "webhooks-due": {"task": "webhooks.tasks.deliver_due_webhooks", "schedule": 60.0},
     "purge-sign-in-tokens": {"task": "learners.tasks.purge_sign_in_tokens", "schedule": 24 * 3600.0},
@@ -255,7 +256,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         "CredentialStatusEnum": "badges.models.CredentialStatus",
-        "BulkRowStatusEnum": "badges.models.BulkRowStatus",
+        "BulkRowStatusEnum": "bulk.models.BulkRowStatus",
     },
 }
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("issuer.urls")),
     path("", include("badges.urls")),
+    path("", include("bulk.urls")),
     path("", include("learners.urls")),
     path("", include("stacking.urls_public")),
     path("", include("stacking.urls")),

@@ -8,7 +8,8 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from badges.events import subscribe, subscribe_jobs
+        from badges.events import subscribe
+        from bulk.events import subscribe_jobs
         from webhooks.listeners import on_credential_events, on_job_event
 
         subscribe(on_credential_events)

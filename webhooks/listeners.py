@@ -1,10 +1,11 @@
-"""The bridge from badges' events to webhook deliveries: rows for a whole batch in one insert, tasks after commit."""
+"""The bridge from badges' and bulk's events to webhook deliveries: rows for a batch in one insert, tasks after commit."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from badges.events import CredentialEvent, JobEvent
+from badges.events import CredentialEvent
+from bulk.events import JobEvent
 
 
 def on_credential_events(events: Sequence[CredentialEvent]) -> None:

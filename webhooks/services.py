@@ -28,8 +28,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from badges.events import CredentialEvent, JobEvent
-from badges.models import BulkJob, Credential, CredentialSource
+from badges.events import CredentialEvent
+from badges.models import Credential, CredentialSource
+from bulk.events import JobEvent
+from bulk.models import BulkJob
 from issuer.keystore import decrypt_text, encrypt_text
 from issuer.models import Issuer
 from issuer.services import audit_record

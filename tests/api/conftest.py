@@ -116,7 +116,7 @@ def assert_problem(response: Any, status: int, slug: str, detail: str | None = N
 @pytest.fixture
 def job(issuer, achievement):
     """A validated job of `issuer`: 3 rows, 2 valid."""
-    from badges.bulk.jobs import bulk_job_create
+    from bulk.jobs import bulk_job_create
 
     created, _ = bulk_job_create(issuer=issuer, data=CSV, filename="cohort.csv", achievement=achievement)
     return created
@@ -124,8 +124,8 @@ def job(issuer, achievement):
 
 @pytest.fixture
 def other_job(other_issuer):
-    from badges.bulk.jobs import bulk_job_create
     from badges.models import Achievement
+    from bulk.jobs import bulk_job_create
 
     achievement = Achievement.objects.create(issuer=other_issuer, slug="other-badge", name="Other", description="x")
     created, _ = bulk_job_create(issuer=other_issuer, data=CSV, filename="theirs.csv", achievement=achievement)

@@ -296,6 +296,30 @@ def test_an_achievement_in_a_stacking_rule_is_not_deleted(api, issuer, achieveme
     assert Achievement.objects.filter(pk__in=[achievement.pk, target.pk]).count() == 2
 
 
+@pytest.mark.parametrize(
+    ("_case", "job_achievement", "data"),
+    [
+        ("named by the job", True, b"email\nada@example.org\n"),
+        ("named by a row only", False, b"email,achievement\nada@example.org,python-basics\n"),
+    ],
+)
+def test_an_achievement_in_a_bulk_job_is_not_deleted(api, issuer, achievement, _case, job_achievement, data):
+    from bulk.jobs import bulk_job_create
+
+    bulk_job_create(
+        issuer=issuer, data=data, filename="cohort.csv", achievement=achievement if job_achievement else None
+    )
+
+    assert_problem(
+        api.delete(url(achievement)),
+        409,
+        "invalid-state",
+        "'Python Basics' is named by a bulk job: archive it instead.",
+    )
+    assert Achievement.objects.filter(pk=achievement.pk).exists()
+    assert not AuditEvent.objects.filter(action="achievement.deleted").exists()
+
+
 def test_deleting_needs_the_write_scope_and_the_own_issuer(issuer, other_issuer, achievement):
     read_only = ApiClient(make_token(issuer, scopes=["achievements:read"])[1])
     stranger = ApiClient(make_token(other_issuer)[1])

@@ -8,8 +8,9 @@ import io
 
 import pytest
 
-from badges.bulk import parsing
-from badges.models import BulkJob, BulkJobStatus, BulkRow, Credential, CredentialStatus
+from badges.models import Credential, CredentialStatus
+from bulk import parsing
+from bulk.models import BulkJob, BulkJobStatus, BulkRow
 from issuer.models import AuditEvent
 from tests.api.conftest import CSV, SITE, assert_problem, job_url, jobs_url, upload
 
@@ -293,7 +294,7 @@ def test_malformed_json_rows_are_field_errors(api, achievement, body, errors):
 
 
 def test_list_newest_first_with_a_status_filter(api, issuer, achievement, job, other_job):
-    from badges.bulk.jobs import bulk_job_cancel, bulk_job_create
+    from bulk.jobs import bulk_job_cancel, bulk_job_create
 
     newer, _ = bulk_job_create(issuer=issuer, data=CSV, filename="second.csv", achievement=achievement)
     bulk_job_cancel(job=newer)
@@ -318,7 +319,7 @@ def test_detail_shows_the_progress(api, job):
 def test_without_a_broker_start_answers_with_the_finished_job(transactional_db, issuer, user, achievement):
     # Real commits (no test transaction): the in-process run happens when the start commits, before the response.
     from api.services import token_create
-    from badges.bulk.jobs import bulk_job_create
+    from bulk.jobs import bulk_job_create
     from tests.api.conftest import ApiClient
 
     job, _ = bulk_job_create(issuer=issuer, data=CSV, filename="cohort.csv", achievement=achievement)

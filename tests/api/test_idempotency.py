@@ -9,7 +9,7 @@ import pytest
 from django.test.client import encode_multipart
 
 from api.models import IdempotencyRecord
-from badges.models import BulkJob
+from bulk.models import BulkJob
 from tests.api.conftest import CSV, ApiClient, assert_problem, jobs_url, make_token, upload
 from tests.concurrency import in_thread, postgresql_only
 

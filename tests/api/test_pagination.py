@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from badges.bulk.jobs import bulk_job_create
+from bulk.jobs import bulk_job_create
 from tests.api.conftest import CSV, SITE, assert_problem, job_url, jobs_url
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from badges.models import BulkJob, BulkJobStatus, Credential
+from badges.models import Credential
+from bulk.models import BulkJob, BulkJobStatus
 from issuer.models import AuditEvent
 from tests.api.conftest import ApiClient, assert_problem, job_url, jobs_url, make_token, upload
 from tests.ui.conftest import staff  # noqa: F401 - fixture

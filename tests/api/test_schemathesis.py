@@ -55,9 +55,9 @@ def wsgi_keeps_the_connection():
 @pytest.fixture
 def seeded(db, settings, issuer, user, achievement, wsgi_keeps_the_connection) -> dict[str, Any]:
     """An issuer with one of everything the path parameters can name, and a token with every scope."""
-    from badges.bulk.jobs import bulk_job_create
     from badges.models import Achievement
     from badges.services import AwardRequest, credential_issue
+    from bulk.jobs import bulk_job_create
     from stacking.services import qualification_save
 
     settings.API_RATE_LIMIT = ""  # hundreds of requests in a minute are the point here

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from badges.models import BulkJob, Credential
+from badges.models import Credential
+from bulk.models import BulkJob
 
 
 def _file(tmp_path: Path, *lines: str, name: str = "awards.csv") -> Path:

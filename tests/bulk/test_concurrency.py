@@ -7,9 +7,10 @@ import threading
 
 from django.db import transaction
 
-from badges.bulk.jobs import bulk_job_create, bulk_job_process_chunk
-from badges.models import BulkJob, Credential, StatusList
+from badges.models import Credential, StatusList
 from badges.status_lists import allocate_slots
+from bulk.jobs import bulk_job_create, bulk_job_process_chunk
+from bulk.models import BulkJob
 from tests.concurrency import POSTGRESQL_ONLY, in_thread
 
 pytestmark = POSTGRESQL_ONLY

@@ -9,7 +9,9 @@ from django.core import mail
 from django.utils import timezone
 
 from badges import events
-from badges.bulk.jobs import (
+from badges.models import Credential, CredentialStatus, StatusList
+from badges.services import AwardRequest, credential_issue
+from bulk.jobs import (
     BulkJobError,
     bulk_job_cancel,
     bulk_job_create,
@@ -20,9 +22,8 @@ from badges.bulk.jobs import (
     bulk_job_undo,
     bulk_jobs_resume,
 )
-from badges.models import BulkJob, BulkJobStatus, Credential, CredentialStatus, StatusList
-from badges.services import AwardRequest, credential_issue
-from badges.tasks import process_bulk_job, undo_bulk_job
+from bulk.models import BulkJob, BulkJobStatus
+from bulk.tasks import process_bulk_job, undo_bulk_job
 from issuer.models import AuditEvent
 from verification.status import bit_is_set
 
@@ -191,7 +192,7 @@ def test_a_chunk_whose_job_stopped_meanwhile_commits_nothing(issuer, achievement
     # given: the job is paused while the chunk is signing
     job = _job(issuer, achievement, 3)
     bulk_job_start(job=job)
-    from badges.bulk import jobs
+    from bulk import jobs
 
     real = jobs.credential_issue_many
 
@@ -213,7 +214,7 @@ def test_a_chunk_whose_job_stopped_meanwhile_commits_nothing(issuer, achievement
 
 def test_resume_restarts_the_stalled_jobs(issuer, achievement, monkeypatch):
     started = []
-    monkeypatch.setattr("badges.bulk.jobs._enqueue_chains", started.append)
+    monkeypatch.setattr("bulk.jobs._enqueue_chains", started.append)
     quiet, stalled, paused = (_job(issuer, achievement, 1) for _ in range(3))
     now = timezone.now()
     BulkJob.objects.filter(pk=quiet.pk).update(status="running", started_at=now, heartbeat_at=now)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-from badges.bulk.jobs import (
+from badges.models import Credential
+from badges.verify import verify_credential
+from bulk.jobs import (
     BulkJobError,
     bulk_job_cancel,
     bulk_job_create,
@@ -13,10 +15,9 @@ from badges.bulk.jobs import (
     bulk_job_process_chunk,
     bulk_job_start,
 )
-from badges.bulk.parsing import BulkFileError
-from badges.models import BulkJob, BulkJobStatus, BulkRowStatus, Credential
-from badges.tasks import process_bulk_job
-from badges.verify import verify_credential
+from bulk.models import BulkJob, BulkJobStatus, BulkRowStatus
+from bulk.parsing import BulkFileError
+from bulk.tasks import process_bulk_job
 from issuer.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from badges.bulk.parsing import MAX_BYTES, MAX_ROWS, BulkFileError, parse_upload
+from bulk.parsing import MAX_BYTES, MAX_ROWS, BulkFileError, parse_upload
 
 
 def test_utf8_csv():
@@ -178,7 +178,7 @@ def test_row_limit():
 
 
 def test_template_is_a_valid_upload():
-    template = Path(__file__).resolve().parents[2] / "templates" / "badges" / "bulk_template.csv"
+    template = Path(__file__).resolve().parents[2] / "templates" / "bulk" / "template.csv"
     parsed = parse_upload(template.read_bytes(), filename=template.name)
     assert parsed.columns == [
         "email",

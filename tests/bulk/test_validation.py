@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.conf import settings
 
-from badges.bulk.parsing import parse_upload
-from badges.bulk.validation import validate_rows
 from badges.models import Achievement, Credential
 from badges.services import AwardRequest, credential_issue
+from bulk.parsing import parse_upload
+from bulk.validation import validate_rows
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

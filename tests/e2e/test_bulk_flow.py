@@ -10,9 +10,10 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from badges.bulk.jobs import bulk_job_create
-from badges.models import BulkJob, BulkJobStatus, Credential, CredentialStatus
-from badges.tasks import process_bulk_job
+from badges.models import Credential, CredentialStatus
+from bulk.jobs import bulk_job_create
+from bulk.models import BulkJob, BulkJobStatus
+from bulk.tasks import process_bulk_job
 from tests.e2e.test_issuer_flow import UNLABELLED_JS, _nav, _sign_in
 
 # Five rows; line 4 (the third row) has no valid address.

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from badges.bulk.jobs import bulk_job_create, bulk_job_start
 from badges.models import Credential
 from badges.services import AwardRequest, credential_issue_many
-from badges.tasks import process_bulk_job
+from bulk.jobs import bulk_job_create, bulk_job_start
+from bulk.tasks import process_bulk_job
 from stacking.models import StackedAward
 from stacking.services import qualification_save
 from tests.stacking.conftest import group, leaf

@@ -11,9 +11,10 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from badges.bulk.jobs import bulk_job_cancel, bulk_job_create, bulk_job_pause, bulk_job_start
-from badges.bulk.parsing import MAX_BYTES
-from badges.models import Achievement, BulkJob, BulkJobStatus, BulkRowStatus, Credential, CredentialStatus
+from badges.models import Achievement, Credential, CredentialStatus
+from bulk.jobs import bulk_job_cancel, bulk_job_create, bulk_job_pause, bulk_job_start
+from bulk.models import BulkJob, BulkJobStatus, BulkRowStatus
+from bulk.parsing import MAX_BYTES
 from issuer.models import AuditEvent
 from tests.ui.conftest import expected_status
 

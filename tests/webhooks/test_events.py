@@ -8,7 +8,6 @@ import uuid
 import pytest
 from django.conf import settings
 
-from badges.bulk.jobs import bulk_job_create, bulk_job_start
 from badges.events import CredentialEvent
 from badges.services import (
     AwardRequest,
@@ -17,7 +16,8 @@ from badges.services import (
     credential_suspend,
     credential_unsuspend,
 )
-from badges.tasks import process_bulk_job
+from bulk.jobs import bulk_job_create, bulk_job_start
+from bulk.tasks import process_bulk_job
 from webhooks.listeners import on_credential_events
 from webhooks.models import EventType, WebhookDelivery
 from webhooks.services import endpoint_create

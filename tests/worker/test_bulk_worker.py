@@ -11,8 +11,9 @@ import time
 import pytest
 from django.conf import settings
 
-from badges.bulk.jobs import bulk_job_create, bulk_job_start
-from badges.models import BulkJob, BulkJobStatus, BulkRowStatus, Credential
+from badges.models import Credential
+from bulk.jobs import bulk_job_create, bulk_job_start
+from bulk.models import BulkJob, BulkJobStatus, BulkRowStatus
 
 REQUIRED = os.environ.get("REQUIRE_SERVICES") == "1"
 

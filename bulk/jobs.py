@@ -26,11 +26,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from badges.bulk.parsing import BulkFileError, parse_upload
-from badges.bulk.validation import Preview, validate_rows
-from badges.events import JobEvent, publish_job_on_commit
-from badges.models import Achievement, BulkJob, BulkJobStatus, BulkRow, BulkRowStatus, Credential, CredentialStatus
+from badges.models import Achievement, Credential, CredentialStatus
 from badges.services import AwardRequest, CredentialError, IssueOutcome, credential_issue_many, credential_revoke_many
+from bulk.background import background
+from bulk.events import JobEvent, publish_job_on_commit
+from bulk.models import BulkJob, BulkJobStatus, BulkRow, BulkRowStatus
+from bulk.parsing import BulkFileError, parse_upload
+from bulk.validation import Preview, validate_rows
 from issuer.models import Issuer
 from issuer.services import audit_record
 
@@ -145,12 +147,11 @@ def bulk_job_start(*, job: BulkJob, actor: User | None = None, actor_label: str 
 
 
 def _enqueue_chains(job_id: int) -> None:
-    from badges.tasks import process_bulk_job  # tasks import services, never the other way at module level
-
+    process = background().process
     # In-process a single call runs the whole job; with a broker, chains run side by side on the workers.
     chains = 1 if settings.CELERY_TASK_ALWAYS_EAGER else max(1, settings.BULK_PARALLEL_CHUNKS)
     for _ in range(chains):
-        process_bulk_job.delay(job_id)
+        process(job_id)
 
 
 @transaction.atomic
@@ -298,9 +299,8 @@ def bulk_job_finish(*, job_id: int) -> BulkJob:
     _audit(job, "bulk.finished", done=job.done_rows, failed=job.failed_rows, valid=job.valid_rows)
     publish_job_on_commit(JobEvent(kind="bulk.finished", job_id=job.pk, issuer_id=job.issuer_id))
     if job.created_by_id is not None:
-        from badges.tasks import send_bulk_job_report
-
-        transaction.on_commit(lambda: send_bulk_job_report.delay(job_id), robust=True)
+        report = background().report
+        transaction.on_commit(lambda: report(job_id), robust=True)
     return job
 
 
@@ -413,10 +413,8 @@ def bulk_job_undo(*, job: BulkJob, reason: str, actor: User | None = None, actor
     job.undo_reason = reason[:500]
     job.save(update_fields=["undo_requested_at", "undo_reason"])
     _audit(job, "bulk.undo_requested", actor=actor, actor_label=actor_label, reason=job.undo_reason)
-    from badges.tasks import undo_bulk_job
-
-    job_id = job.pk
-    transaction.on_commit(lambda: undo_bulk_job.delay(job_id))
+    undo, job_id = background().undo, job.pk
+    transaction.on_commit(lambda: undo(job_id))
     return job
 
 
@@ -465,7 +463,7 @@ def bulk_job_report_send(*, job_id: int) -> None:
             return
         job.uploader_notified_at = timezone.now()
         job.save(update_fields=["uploader_notified_at"])
-    page = reverse("badges:bulk-detail", args=[job.issuer.slug, job.uuid])
+    page = reverse("bulk:bulk-detail", args=[job.issuer.slug, job.uuid])
     context = {"job": job, "progress": bulk_job_progress(job), "page_url": f"{settings.SITE_URL}{page}"}
     subject = " ".join(f"Bulk awards finished: {job.source_name or job.uuid}".split())
     try:

@@ -4,10 +4,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from badges.bulk.jobs import BulkJobError, bulk_job_cancel, bulk_job_create, bulk_job_start
-from badges.bulk.parsing import BulkFileError
-from badges.models import BulkJob, BulkJobStatus
 from badges.selectors import achievement_for_issuer
+from bulk.jobs import BulkJobError, bulk_job_cancel, bulk_job_create, bulk_job_start
+from bulk.models import BulkJob, BulkJobStatus
+from bulk.parsing import BulkFileError
 from issuer.models import Issuer
 
 MAX_LISTED = 50

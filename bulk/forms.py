@@ -7,8 +7,8 @@ from typing import Any, cast
 from django import forms
 from django.template.defaultfilters import pluralize
 
-from badges.bulk.parsing import MAX_BYTES
 from badges.models import Achievement
+from bulk.parsing import MAX_BYTES
 from issuer.models import Issuer
 
 TOO_LARGE = f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into smaller files."

@@ -1,7 +1,7 @@
 """The issuer's bulk-award pages: upload a file, check its preview, confirm, follow the progress, pause, resume or
 cancel, download the results, undo.
 
-Views are thin: the services in `badges.bulk.jobs` decide what is allowed and write; a refusal (BulkJobError) comes
+Views are thin: the services in `bulk.jobs` decide what is allowed and write; a refusal (BulkJobError) comes
 back as a message on the job's page. Every job is looked up within the issuer of the URL, so another issuer's UUID
 is a 404.
 """
@@ -20,7 +20,8 @@ from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.http import AuthenticatedHttpRequest
-from badges.bulk.jobs import (
+from bulk.forms import TOO_LARGE, BulkUndoForm, BulkUploadForm
+from bulk.jobs import (
     BulkJobError,
     bulk_job_cancel,
     bulk_job_create,
@@ -29,15 +30,14 @@ from badges.bulk.jobs import (
     bulk_job_start,
     bulk_job_undo,
 )
-from badges.bulk.parsing import MAX_BYTES, BulkFileError
-from badges.forms_bulk import TOO_LARGE, BulkUndoForm, BulkUploadForm
-from badges.models import BulkJob, BulkJobStatus, BulkRow, BulkRowStatus
+from bulk.models import BulkJob, BulkJobStatus, BulkRow, BulkRowStatus
+from bulk.parsing import MAX_BYTES, BulkFileError
 from issuer.models import Issuer
 from issuer.permissions import Action, issuer_required
 
 PAGE_SIZE = 25
 ROWS_PER_PAGE = 100
-TEMPLATE_CSV = settings.BASE_DIR / "templates" / "badges" / "bulk_template.csv"
+TEMPLATE_CSV = settings.BASE_DIR / "templates" / "bulk" / "template.csv"
 # The form's own fields (achievement, CSRF token) around the file; a larger request is refused unread.
 MAX_REQUEST_BYTES = MAX_BYTES + 64 * 1024
 IN_PROGRESS = (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING, BulkJobStatus.PAUSED)
@@ -50,7 +50,7 @@ def _job(issuer: Issuer, uuid: Any) -> BulkJob:
 
 
 def _detail(issuer: Issuer, job: BulkJob) -> HttpResponse:
-    return redirect("badges:bulk-detail", issuer.slug, job.uuid)
+    return redirect("bulk:bulk-detail", issuer.slug, job.uuid)
 
 
 def _plural(count: int, word: str) -> str:
@@ -92,7 +92,7 @@ def bulk_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
     queryset = BulkJob.objects.filter(issuer=issuer).select_related("created_by", "achievement")
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"job": job, "percent": _percent(job), "invalid": job.total_rows - job.valid_rows} for job in page]
-    return render(request, "badges/bulk/list.html", {"nav": "bulk", "page": page, "rows": rows})
+    return render(request, "bulk/list.html", {"nav": "bulk", "page": page, "rows": rows})
 
 
 @require_http_methods(["GET", "POST"])
@@ -130,7 +130,7 @@ def bulk_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpRespon
 
 def _upload_page(request: HttpRequest, form: BulkUploadForm, *, status: int = 200, error: str = "") -> HttpResponse:
     context = {"nav": "bulk", "form": form, "error": error}
-    return render(request, "badges/bulk/create.html", context, status=status)
+    return render(request, "bulk/create.html", context, status=status)
 
 
 @require_safe
@@ -175,7 +175,7 @@ def _detail_page(
         "issued": issued,
         "undo_form": undo_form,
     }
-    return render(request, "badges/bulk/detail.html", context, status=status)
+    return render(request, "bulk/detail.html", context, status=status)
 
 
 @require_safe

@@ -20,9 +20,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from badges import documents
-from badges.bulk.parsing import ParsedFile
 from badges.models import Achievement, Credential, CredentialStatus
 from badges.selectors import is_numeric_id
+from bulk.parsing import ParsedFile
 from issuer.models import Issuer
 
 BATCH_SIZE = 1_000
