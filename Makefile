@@ -33,6 +33,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # mypy's Django plugin imports config.settings, which refuses to load without its secrets: placeholders here
 # (the test suite's fixed values), and never the developer's .env.
