@@ -33,13 +33,13 @@ How it stays identical:
   pyld's own `_object_to_rdf`.
 * **Canonicalization.** When every blank node has a distinct first-degree hash (RDFC-1.0 §4.4.3
   steps 1-5 and 7), canonical labels follow from sorting those hashes; the quads are serialized with
-  canon's escaping (correction (a)) and sorted. When two blank nodes share a first-degree hash, Hash
+  rdfc's escaping (correction (a)) and sorted. When two blank nodes share a first-degree hash, Hash
   N-Degree Quads and the work limit (correction (d)) must run, and how much work pyld's
   implementation counts depends on the order of its quads and on its blank node labels. So the
   document is built a second time in the order pyld's node map visits it (keys by expanded IRI,
   a node linked to its parent before its own properties, list nodes labelled when quads are
   emitted): that build is pyld's dataset, with the same `_:b<n>` labels and the same quad order.
-  `_CompactRdfc10` runs canon._Rdfc10's own labelling loop and Hash N-Degree Quads over it, so it
+  `_CompactRdfc10` runs rdfc.Rdfc10's own labelling loop and Hash N-Degree Quads over it, so it
   makes the same choices, counts the same work and runs out of budget at the same point; when it
   does, the document is declined and the reference path refuses it.
 * Anything outside plain JSON (non-string keys, tuples, NaN, lone surrogates, more than
@@ -59,8 +59,8 @@ from typing import Any
 from pyld import jsonld as _pyld
 
 from verification import budget, jsonld
-from verification.canon import RDF_LANGSTRING, XSD_STRING, _Rdfc10, escape_iri, escape_literal
 from verification.errors import CanonicalizationError
+from verification.rdfc import RDF_LANGSTRING, XSD_STRING, Rdfc10, escape_iri, escape_literal
 
 __all__ = ["Unsupported", "fast_canonicalize", "pyld_quads"]
 
@@ -828,15 +828,15 @@ _UCHAR = re.compile(r"\\u([0-9A-F]{4})")
 
 
 def _raw_iri(serialized: str) -> str:
-    """The IRI of an N-Quads IRI term. canon.escape_iri writes every backslash as part of a
+    """The IRI of an N-Quads IRI term. rdfc.escape_iri writes every backslash as part of a
     `\\u` escape of four hex digits, so undoing the escapes is exact."""
     if "\\" not in serialized:
         return serialized[1:-1]
     return _UCHAR.sub(lambda match: chr(int(match.group(1), 16)), serialized[1:-1])
 
 
-class _CompactRdfc10(_Rdfc10):
-    """canon._Rdfc10 over pre-serialized quads (subject, predicate, object, graph name or None;
+class _CompactRdfc10(Rdfc10):
+    """rdfc.Rdfc10 over pre-serialized quads (subject, predicate, object, graph name or None;
     blank nodes as `_:b<n>`). Hash N-Degree Quads, the work budget and the labelling loop are
     inherited unchanged, so given pyld's dataset in pyld's order this makes the same choices,
     counts the same work and refuses the same datasets as the reference path."""
