@@ -53,12 +53,9 @@ import hashlib
 import math
 import re
 import threading
-from collections.abc import Mapping
 from typing import Any
 
-from pyld import jsonld as _pyld
-
-from verification import budget, jsonld
+from verification import budget, bundled_contexts, jsonld, pyld_adapter
 from verification.errors import CanonicalizationError
 from verification.rdfc import RDF_LANGSTRING, XSD_STRING, Rdfc10, escape_iri, escape_literal
 
@@ -70,12 +67,10 @@ _RDF_TYPE_TERM = "<" + RDF_TYPE + ">"
 _RDF_FIRST = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#first>"
 _RDF_REST = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#rest>"
 _RDF_NIL = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#nil>"
-_KEYWORDS = frozenset(_pyld.KEYWORDS) | {"@json", "@nest", "@direction", "@none"}
+_KEYWORDS = pyld_adapter.KEYWORDS | {"@json", "@nest", "@direction", "@none"}
 _IS_ABSOLUTE = jsonld._ABSOLUTE_IRI.match
 _IS_BCP47 = jsonld._BCP47.match
 _IS_KEYWORD_LIKE = jsonld._KEYWORD_LIKE.match
-_RDF_OPTIONS = {"processingMode": "json-ld-1.1", "rdfDirection": None, "produceGeneralizedRdf": False}
-_PROCESSOR = _pyld.JsonLdProcessor()  # only its stateless literal conversion is used
 
 
 class Unsupported(Exception):  # noqa: N818 - a signal, not an error: the reference path decides
@@ -107,14 +102,12 @@ class _Term:
         "serialized",
     )
 
-    def __init__(self, mapping: Mapping[str, Any], ctx: Mapping[str, Any]) -> None:
-        self.iri: str | None = mapping.get("@id")
-        self.prefix = bool(mapping.get("_prefix"))
-        self.scoped = mapping.get("@context")
-        container = mapping.get("@container") or []
-        if not isinstance(container, list):
-            container = [container]
-        type_ = mapping.get("@type")
+    def __init__(self, definition: pyld_adapter.TermDefinition) -> None:
+        self.iri: str | None = definition.iri
+        self.prefix = definition.prefix
+        self.scoped = definition.scoped_context
+        container = definition.container
+        type_ = definition.type
         self.is_list = container == ["@list"]
         self.is_graph = "@graph" in container and set(container) <= {"@graph", "@set"}
         self.coerce: str | None = None  # "id", "vocab", or None
@@ -125,8 +118,8 @@ class _Term:
             self.coerce = "vocab"
         elif type_ is not None and type_ != "@none":
             self.datatype = type_
-        self.language = mapping["@language"] if "@language" in mapping else ctx.get("@language")
-        self.direction = mapping["@direction"] if "@direction" in mapping else ctx.get("@direction")
+        self.language = definition.language
+        self.direction = definition.direction
         # A property the fast path can expand: a plain IRI, a @set, @list or @graph container (or none), no @json,
         # @nest, @index or @reverse, a well-formed language (if any) and no direction.
         self.plain = (
@@ -135,10 +128,10 @@ class _Term:
             and not self.iri.startswith("_:")
             and _IS_ABSOLUTE(self.iri) is not None
             and self.iri != RDF_TYPE
-            and not mapping.get("reverse")
+            and not definition.reverse
             and (all(item == "@set" for item in container) or self.is_list or self.is_graph)
-            and "@nest" not in mapping
-            and "@index" not in mapping
+            and not definition.nested
+            and not definition.indexed
             and type_ != "@json"
             and (
                 self.datatype is None
@@ -156,15 +149,15 @@ class _Ctx:
 
     __slots__ = ("id_keys", "pyld", "previous", "terms", "transitions", "type_keys", "vocab")
 
-    def __init__(self, pyld_ctx: dict[str, Any]) -> None:
+    def __init__(self, pyld_ctx: pyld_adapter.ActiveContext) -> None:
         self.pyld = pyld_ctx  # kept alive: the caches below key on identities inside it
         self.terms: dict[str, _Term | None] = {
-            term: (None if mapping is None else _Term(mapping, pyld_ctx))
-            for term, mapping in pyld_ctx["mappings"].items()
+            term: (None if definition is None else _Term(definition))
+            for term, definition in pyld_adapter.term_definitions(pyld_ctx).items()
         }
         self.id_keys = frozenset(t for t, d in self.terms.items() if d is not None and d.iri == "@id")
         self.type_keys = frozenset(t for t, d in self.terms.items() if d is not None and d.iri == "@type")
-        self.vocab = pyld_ctx.get("@vocab")
+        self.vocab = pyld_adapter.context_vocab(pyld_ctx)
         self.previous: _Ctx | None = None
         self.transitions: dict[Any, _Ctx] = {}
 
@@ -175,19 +168,7 @@ _STATE_LOCK = threading.Lock()
 _MAX_STATES = 20_000  # bundled contexts reach a few hundred; the cap only guards memory
 
 
-def _options() -> dict[str, Any]:
-    return {
-        "base": None,
-        "isFrame": False,
-        "keepFreeFloatingNodes": False,
-        "documentLoader": jsonld._load_for_processor,
-        "contextResolver": jsonld._AllowListContextResolver(jsonld._SHARED_CONTEXT_CACHE, jsonld._load_for_processor),
-        "extractAllScripts": False,
-        "processingMode": "json-ld-1.1",
-    }
-
-
-def _wrap(pyld_ctx: dict[str, Any]) -> _Ctx:
+def _wrap(pyld_ctx: pyld_adapter.ActiveContext) -> _Ctx:
     state = _STATES.get(id(pyld_ctx))
     if state is not None and state.pyld is pyld_ctx:
         return state
@@ -195,18 +176,20 @@ def _wrap(pyld_ctx: dict[str, Any]) -> _Ctx:
         _STATES.clear()
         _TOP.clear()
     state = _Ctx(pyld_ctx)
-    previous = pyld_ctx.get("previousContext")
+    previous = pyld_adapter.previous_context(pyld_ctx)
     if previous is not None:
         state.previous = _wrap(previous)
     _STATES[id(pyld_ctx)] = state
     return state
 
 
-def _process(active: _Ctx, local: Any, **flags: Any) -> _Ctx:
-    """pyld's safe-mode context processing (memoised by verification.jsonld), compiled."""
+def _process(active: _Ctx, local: Any, *, propagate: bool = True, override_protected: bool = False) -> _Ctx:
+    """pyld's safe-mode context processing (memoised by verification.pyld_adapter), compiled."""
     try:
-        with jsonld._LOCK:
-            processed = jsonld._SafeProcessor()._process_context(active.pyld, local, _options(), **flags)
+        with pyld_adapter.LOCK:
+            processed = pyld_adapter.process_context(
+                active.pyld, local, propagate=propagate, override_protected=override_protected
+            )
             with _STATE_LOCK:
                 return _wrap(processed)
     except Exception as exc:  # an invalid or protected-term-redefining context: reference path
@@ -218,18 +201,15 @@ def _top_context(context: Any) -> _Ctx:
     if type(urls) is not list or not urls or len(urls) > 16:
         raise Unsupported("@context is not a list of bundled context URLs")
     for url in urls:
-        if type(url) is not str or url not in jsonld.CONTEXT_FILES:
+        if type(url) is not str or url not in bundled_contexts.CONTEXT_FILES:
             raise Unsupported("@context is not a list of bundled context URLs")
     key = tuple(urls)
     state = _TOP.get(key)
     if state is not None:
         return state
     try:
-        with jsonld._LOCK:
-            processor = jsonld._SafeProcessor()
-            options = _options()
-            initial = processor._get_initial_context(options)
-            processed = processor._process_context(initial, context, options)
+        with pyld_adapter.LOCK:
+            processed = pyld_adapter.top_context(context)
             with _STATE_LOCK:
                 state = _wrap(processed)
     except Exception as exc:
@@ -274,7 +254,7 @@ def _embedded_ctx(ctx: _Ctx, context: Any) -> _Ctx:
     if type(urls) is not list or not urls or len(urls) > 16:
         raise Unsupported("embedded @context is not a list of bundled context URLs")
     for url in urls:
-        if type(url) is not str or url not in jsonld.CONTEXT_FILES:
+        if type(url) is not str or url not in bundled_contexts.CONTEXT_FILES:
             raise Unsupported("embedded @context is not a list of bundled context URLs")
     transition = ("embedded", *urls)
     state = ctx.transitions.get(transition)
@@ -353,7 +333,7 @@ def _vocab_term(ctx: _Ctx, key: str) -> _Term:
     """An undefined key under @vocab: a plain property with the context's default language."""
     if key in ctx.terms or ctx.vocab is None or ":" in key or key.startswith("@"):
         raise Unsupported("a key is not a term the fast path covers")
-    term = _Term({"@id": _checked_vocab(ctx.vocab + key)}, ctx.pyld)
+    term = _Term(pyld_adapter.vocab_term_definition(ctx.pyld, _checked_vocab(ctx.vocab + key)))
     if not term.plain:
         raise Unsupported("a key is not a term the fast path covers")
     return term
@@ -447,15 +427,12 @@ def _literal(value: Any, term: _Term) -> tuple[Any, str]:
         key = (False, value, datatype, None)
     else:
         raise Unsupported("not a JSON scalar")
-    item: dict[str, Any] = {"@value": value}
-    if datatype is not None:
-        item["@type"] = datatype
-    obj = _PROCESSOR._object_to_rdf(item, None, [], _RDF_OPTIONS)
-    text = '"' + escape_literal(obj["value"]) + '"'
-    if obj["datatype"] == RDF_LANGSTRING:
+    lexical_form, literal_datatype = pyld_adapter.literal_lexical_form(value, datatype)
+    text = '"' + escape_literal(lexical_form) + '"'
+    if literal_datatype == RDF_LANGSTRING:
         raise Unsupported("rdf:langString literal")
-    if obj["datatype"] != XSD_STRING:
-        text += "^^<" + escape_iri(obj["datatype"]) + ">"
+    if literal_datatype != XSD_STRING:
+        text += "^^<" + escape_iri(literal_datatype) + ">"
     return key, text
 
 

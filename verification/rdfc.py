@@ -34,19 +34,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import pyld
-from pyld.canon import URDNA2015, permutations
-from pyld.identifier_issuer import IdentifierIssuer
-
 from verification import budget
 from verification.errors import CanonicalizationError
-from verification.jsonld import Dataset
-
-if pyld.__about__.__version__ != "3.3.0":  # Rdfc10 builds on this exact release's URDNA2015
-    raise ImportError(
-        f"verification.rdfc requires pyld 3.3.0 exactly (found {pyld.__about__.__version__}); "
-        "its corrections rely on that release's internals."
-    )
+from verification.pyld_adapter import Dataset, Issuer, Urdna2015, clone_issuer, new_issuer, permutations
 
 __all__ = ["RDF_LANGSTRING", "XSD_STRING", "Rdfc10", "escape_iri", "escape_literal", "serialize_quad"]
 
@@ -110,16 +100,7 @@ def serialize_quad(
     return line + " .\n"
 
 
-def _fast_clone(issuer: IdentifierIssuer) -> IdentifierIssuer:
-    # pyld deep-copies issuers (copy.deepcopy); the state is a counter, a dict and a list of strings.
-    clone = IdentifierIssuer(issuer.prefix)
-    clone.counter = issuer.counter
-    clone.existing = dict(issuer.existing)
-    clone.order = list(issuer.order)
-    return clone
-
-
-class Rdfc10(URDNA2015):  # type: ignore[misc]  # pyld ships no type information
+class Rdfc10(Urdna2015):
     """pyld's URDNA2015 with canonical escaping and a work limit (one instance per dataset)."""
 
     def __init__(self, max_work_factor: float) -> None:
@@ -201,7 +182,7 @@ class Rdfc10(URDNA2015):  # type: ignore[misc]  # pyld ships no type information
             for identifier in identifiers:
                 if self.canonical_issuer.has_id(identifier):
                     continue
-                issuer = IdentifierIssuer("_:b")
+                issuer = new_issuer("_:b")
                 issuer.get_id(identifier)
                 hash_path_list.append(self.hash_n_degree_quads(identifier, issuer))
             for result in sorted(hash_path_list, key=lambda item: item["hash"]):
@@ -234,7 +215,7 @@ class Rdfc10(URDNA2015):  # type: ignore[misc]  # pyld ships no type information
             "it is refused as a possible dataset-poisoning attack."
         )
 
-    def hash_n_degree_quads(self, id_: str, issuer: IdentifierIssuer) -> dict[str, Any]:
+    def hash_n_degree_quads(self, id_: str, issuer: Issuer) -> dict[str, Any]:
         if self.remaining_deep_iterations <= 0:
             raise self._refuse()
         self.remaining_deep_iterations -= 1
@@ -253,7 +234,7 @@ class Rdfc10(URDNA2015):  # type: ignore[misc]  # pyld ships no type information
                 if self.remaining_permutations < 0:
                     raise self._refuse()
                 budget.check()
-                issuer_copy = _fast_clone(issuer)
+                issuer_copy = clone_issuer(issuer)
                 path = ""
                 recursion_list = []
                 skip = False
@@ -285,5 +266,7 @@ class Rdfc10(URDNA2015):  # type: ignore[misc]  # pyld ships no type information
                     chosen_path = path
                     chosen_issuer = issuer_copy
             md.update(chosen_path.encode("utf-8"))
+            # Set by the first permutation, which nothing can skip (there is no chosen path to compare with yet).
+            assert chosen_issuer is not None
             issuer = chosen_issuer
         return {"hash": md.hexdigest(), "issuer": issuer}
