@@ -4,7 +4,7 @@ over two minutes: both paths compared each value with every earlier one).
 * The reference path's node map de-duplicates through a hash index (verification.pyld_adapter._add_value): the
   same node map as pyld's own quadratic comparison, value for value and in the same order, for values that
   pyld's `compare_values` treats subtly (1 and 1.0 equal, 1 and true not, @json literals, languages, @index).
-* The fast path keeps a set beside a property's objects once it has 16 (fastrdf._Builder.add); large
+* The fast path keeps a set beside a property's objects once it has 16 (fastrdf_nodes.Builder.add); large
   documents still canonicalize exactly as the reference path does.
 """
 
