@@ -36,9 +36,9 @@ __all__ = [
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _KEYWORDS = pyld_adapter.KEYWORDS | {"@json", "@nest", "@direction", "@none"}
-_IS_ABSOLUTE = jsonld._ABSOLUTE_IRI.match
-_IS_BCP47 = jsonld._BCP47.match
-_IS_KEYWORD_LIKE = jsonld._KEYWORD_LIKE.match
+_IS_ABSOLUTE = jsonld.ABSOLUTE_IRI.match
+_IS_BCP47 = jsonld.BCP47.match
+_IS_KEYWORD_LIKE = jsonld.KEYWORD_LIKE.match
 
 
 class Unsupported(Exception):  # noqa: N818 - a signal, not an error: the reference path decides

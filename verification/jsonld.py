@@ -39,10 +39,13 @@ from verification.errors import ContextError, InputError, JsonLdError, Verificat
 from verification.pyld_adapter import Dataset
 
 __all__ = [
+    "ABSOLUTE_IRI",
+    "BCP47",
     "CONTEXT_DIR",
     "CONTEXT_FILES",
     "MAX_DEPTH",
     "MAX_VALUES",
+    "KEYWORD_LIKE",
     "Dataset",
     "check_document",
     "expand",
@@ -59,11 +62,13 @@ MAX_DEPTH = 64
 MAX_VALUES = 200_000
 
 _KEYWORDS = pyld_adapter.KEYWORDS | {"@json", "@nest", "@direction"}
-_KEYWORD_LIKE = re.compile(r"^@[a-zA-Z]+$")
+# KEYWORD_LIKE, ABSOLUTE_IRI and BCP47 are the fast path's tests too (verification.fastrdf_terms): it must accept
+# exactly what is accepted here.
+KEYWORD_LIKE = re.compile(r"^@[a-zA-Z]+$")
 # The test pyld itself applies (`_is_absolute_iri`): a scheme, or '_' for blank nodes, then no
 # whitespace. jsonld.js uses the same expression, so both accept and refuse the same IRIs.
-_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")
-_BCP47 = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
+ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):[^\s]*$")
+BCP47 = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
 # Lone surrogates (json.loads accepts "\ud800") cannot be encoded as UTF-8 for hashing.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # pyld error codes raised while processing a context (inline or bundled).
@@ -132,7 +137,7 @@ def check_document(document: Any, *, max_depth: int = MAX_DEPTH, max_values: int
                     raise InputError(f"JSON object keys must be strings, not {type(key).__name__}.")
                 if _SURROGATE.search(key):
                     raise InputError("A JSON object key contains a lone surrogate (not valid Unicode).")
-                if _KEYWORD_LIKE.match(key) and key not in _KEYWORDS:
+                if KEYWORD_LIKE.match(key) and key not in _KEYWORDS:
                     raise JsonLdError(f"The key {key!r} looks like a JSON-LD keyword but is not one.")
             if isinstance(value, dict):
                 child: Any = {}
@@ -157,7 +162,7 @@ def check_document(document: Any, *, max_depth: int = MAX_DEPTH, max_values: int
 
 
 def _is_absolute(iri: Any) -> bool:
-    return isinstance(iri, str) and _ABSOLUTE_IRI.match(iri) is not None
+    return isinstance(iri, str) and ABSOLUTE_IRI.match(iri) is not None
 
 
 def _check_expanded(expanded: list[Any]) -> None:
@@ -175,7 +180,7 @@ def _check_expanded(expanded: list[Any]) -> None:
             if datatype is not None and datatype != "@json" and not _is_absolute(datatype):
                 raise JsonLdError(f"The datatype {datatype!r} is a relative IRI; safe mode refuses it.")
             language = item.get("@language")
-            if language is not None and not (isinstance(language, str) and _BCP47.match(language)):
+            if language is not None and not (isinstance(language, str) and BCP47.match(language)):
                 raise JsonLdError(f"The language tag {language!r} is not well-formed (BCP 47).")
             if "@direction" in item:
                 raise JsonLdError("Values with @direction cannot be signed: RDFC-1.0 would drop the direction.")
