@@ -366,7 +366,7 @@ def cold_rows(settings: Settings) -> list[Row]:
 
 
 def vc_jwt_rows(settings: Settings) -> list[Row]:
-    """VC-JWT sign and verify (verification/jwt.py) for each algorithm the platform issues with.
+    """VC-JWT sign and verify (verification/jwt_encoding.py, verification/jwt.py) for each algorithm the platform issues with.
 
     Verification resolves the `kid` through a resolver that returns the key directly, so the row
     measures JOSE and the claim checks, not a DID lookup. JWT has no canonicalization (share None).

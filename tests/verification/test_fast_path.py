@@ -24,7 +24,7 @@ from tests.verification.test_fast_path_support import (
     json_files,
     reference,
 )
-from verification import canon, fastrdf
+from verification import canon, fastrdf, fastrdf_terms, rdfc
 from verification.canon import FastPathCanonicalizer, PyldCanonicalizer
 from verification.errors import CanonicalizationError, ContextError, InputError, JsonLdError
 from verification.keys import ed25519_private_from_multibase
@@ -390,18 +390,18 @@ def test_path_counter() -> None:
 def test_context_processing_is_cached_per_context() -> None:
     document = open_badge_credential()
     fast(document)
-    states = len(fastrdf._STATES)
+    states = len(fastrdf_terms._STATES)
     for _ in range(3):
         fast(document)
-    assert len(fastrdf._STATES) == states
+    assert len(fastrdf_terms._STATES) == states
 
 
 def test_escaping_check_matches_the_translate_tables_for_every_code_point() -> None:
     # escape_literal / escape_iri skip str.translate when the search finds nothing to escape.
     for code in (*range(0xD800), *range(0xE000, 0x110000)):
         char = chr(code)
-        assert (canon._LITERAL_SPECIAL(char) is not None) == (char.translate(canon._LITERAL_ESCAPES) != char), code
-        assert (canon._IRI_SPECIAL(char) is not None) == (char.translate(canon._IRI_ESCAPES) != char), code
+        assert (rdfc._LITERAL_SPECIAL(char) is not None) == (char.translate(rdfc._LITERAL_ESCAPES) != char), code
+        assert (rdfc._IRI_SPECIAL(char) is not None) == (char.translate(rdfc._IRI_ESCAPES) != char), code
 
 
 def test_concurrent_canonicalization_is_consistent() -> None:

@@ -4,7 +4,7 @@ When blank nodes share a first-degree hash, the fast path builds the document ag
 pyld's node map visits it. That rebuild is pyld's dataset itself: the same blank node labels
 (`_:b0`, `_:b1`, ...) and the same quads in the same order (step 1: compared quad for quad on every
 vector, sample, shape below and generated credential). The labelling then runs the reference
-path's own code (`canon._Rdfc10.issue_canonical_ids` and `hash_n_degree_quads`, inherited by
+path's own code (`rdfc.Rdfc10.issue_canonical_ids` and `hash_n_degree_quads`, inherited by
 `fastrdf._CompactRdfc10`) over pre-serialized quads, so given the same dataset both make the same
 choices (step 2: the same canonical label for every blank node, the same work budget left, the
 same refusal, at every budget tried).

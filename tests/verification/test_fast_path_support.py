@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.verification.helpers import OB30, SAMPLES, VECTORS
-from verification import canon, fastrdf, jsonld
+from verification import canon, fastrdf, jsonld, rdfc
 from verification.canon import FastPathCanonicalizer, PyldCanonicalizer
 from verification.errors import CanonicalizationError, VerificationError
 from verification.suites.eddsa_rdfc import proof_configuration
@@ -68,9 +68,9 @@ def reference_quads(document: Any) -> list[Quad]:
     dataset = jsonld.to_rdf(copy.deepcopy(document))
     return [
         (
-            canon._term(triple["subject"]),
-            canon._term(triple["predicate"]),
-            canon._object_term(triple["object"]),
+            rdfc._term(triple["subject"]),
+            rdfc._term(triple["predicate"]),
+            rdfc._object_term(triple["object"]),
             None if graph == "@default" else graph,
         )
         for graph, triples in dataset.items()
@@ -89,10 +89,10 @@ def fast_quads(document: Any) -> list[Quad] | None:
 def labelling(document: Any, max_work_factor: float) -> dict[str, tuple[Any, ...]]:
     """What each implementation of RDFC-1.0's labelling did with the document's dataset: the
     outcome, the canonical label given to each of pyld's blank node labels (in issue order), the
-    work budget (deep iterations) and what was left of it (deep iterations, permutations), for the reference (`canon._Rdfc10` on pyld's dataset) and the fast path
+    work budget (deep iterations) and what was left of it (deep iterations, permutations), for the reference (`rdfc.Rdfc10` on pyld's dataset) and the fast path
     (`fastrdf._CompactRdfc10` on its rebuild)."""
     runs: dict[str, tuple[Any, ...]] = {}
-    reference_ = canon._Rdfc10(max_work_factor)
+    reference_ = rdfc.Rdfc10(max_work_factor)
     fast_ = fastrdf._CompactRdfc10(max_work_factor)
     for name, state, run in (
         ("reference", reference_, lambda: reference_.canonicalize(jsonld.to_rdf(copy.deepcopy(document)))),

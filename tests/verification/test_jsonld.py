@@ -11,7 +11,7 @@ import pytest
 from pyld import jsonld as stock_jsonld
 
 from tests.verification.credentials import open_badge_credential
-from verification import jsonld
+from verification import jsonld, pyld_adapter
 from verification.errors import ContextError, InputError, JsonLdError
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
@@ -137,7 +137,7 @@ def test_inline_contexts_are_processed_but_not_cached_across_operations() -> Non
     document = {"@context": [VC2, {"colour": "https://example.org/colour"}], "id": "urn:x", "colour": "red"}
     dataset = jsonld.to_rdf(document)
     assert dataset["@default"][0]["predicate"]["value"] == "https://example.org/colour"
-    assert all(key in jsonld.CONTEXT_FILES for key in jsonld._SHARED_CONTEXT_CACHE)
+    assert all(key in jsonld.CONTEXT_FILES for key in pyld_adapter._SHARED_CONTEXT_CACHE)
 
 
 def test_malformed_inline_context_is_a_context_error() -> None:

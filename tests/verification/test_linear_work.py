@@ -1,10 +1,10 @@
 """Canonicalization is linear in the number of values of one property (a 100,000-tag credential once took
 over two minutes: both paths compared each value with every earlier one).
 
-* The reference path's node map de-duplicates through a hash index (verification.jsonld._add_value): the
+* The reference path's node map de-duplicates through a hash index (verification.pyld_adapter._add_value): the
   same node map as pyld's own quadratic comparison, value for value and in the same order, for values that
   pyld's `compare_values` treats subtly (1 and 1.0 equal, 1 and true not, @json literals, languages, @index).
-* The fast path keeps a set beside a property's objects once it has 16 (fastrdf._Builder.add); large
+* The fast path keeps a set beside a property's objects once it has 16 (fastrdf_nodes.Builder.add); large
   documents still canonicalize exactly as the reference path does.
 """
 
@@ -20,7 +20,7 @@ from pyld import jsonld as stock_jsonld
 from pyld.identifier_issuer import IdentifierIssuer
 
 from tests.verification.credentials import open_badge_credential
-from verification import fastrdf, jsonld
+from verification import fastrdf, jsonld, pyld_adapter
 from verification.canon import PyldCanonicalizer
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -79,7 +79,7 @@ def expanded_node(draw: Any, depth: int = 0) -> dict[str, Any]:
 
 def _pyld_dataset(expanded: list[Any]) -> jsonld.Dataset:
     """The dataset with pyld's own add_value doing the de-duplication (no index installed)."""
-    processor = jsonld._SafeProcessor()
+    processor = pyld_adapter._SafeProcessor()
     issuer = IdentifierIssuer("_:b")
     node_map: dict[str, Any] = {"@default": {}}
     processor._create_node_map(expanded, node_map, "@default", issuer)
@@ -94,10 +94,10 @@ def test_indexed_node_map_equals_pyld(nodes: list[dict[str, Any]]) -> None:
     # takes over from pyld's scan at _SCAN_LIMIT values; lower limits put every generated value through it,
     # and through the hand-over from a list pyld built.
     expected = _pyld_dataset(copy.deepcopy(nodes))
-    for scan_limit in (0, 2, jsonld._SCAN_LIMIT):
+    for scan_limit in (0, 2, pyld_adapter._SCAN_LIMIT):
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(jsonld, "_SCAN_LIMIT", scan_limit)
-            assert jsonld._SafeProcessor().dataset(copy.deepcopy(nodes)) == expected, scan_limit
+            patch.setattr(pyld_adapter, "_SCAN_LIMIT", scan_limit)
+            assert pyld_adapter.dataset(copy.deepcopy(nodes)) == expected, scan_limit
 
 
 def test_duplicate_free_lists_cost_no_comparisons(monkeypatch) -> None:

@@ -18,7 +18,7 @@ from tests.verification.helpers import (
     load_json,
     read_text,
 )
-from verification import jsonld
+from verification import bundled_contexts, pyld_adapter
 from verification.canon import PyldCanonicalizer, canonicalize
 from verification.keys import DidKeyResolver, ed25519_private_from_multibase, multibase_b58_encode
 from verification.suites import create_jcs_proof, create_proof, verify_proofs
@@ -71,16 +71,18 @@ CITIZENSHIP_RECONSTRUCTED = {
 
 @pytest.fixture
 def citizenship_context(monkeypatch: pytest.MonkeyPatch) -> Any:
-    original = jsonld._BUNDLE.parsed
-    monkeypatch.setattr(jsonld, "CONTEXT_FILES", MappingProxyType({**jsonld.CONTEXT_FILES, CITIZENSHIP_URL: "-"}))
+    original = bundled_contexts._BUNDLE.parsed
     monkeypatch.setattr(
-        jsonld._BUNDLE,
+        bundled_contexts, "CONTEXT_FILES", MappingProxyType({**bundled_contexts.CONTEXT_FILES, CITIZENSHIP_URL: "-"})
+    )
+    monkeypatch.setattr(
+        bundled_contexts._BUNDLE,
         "parsed",
         lambda url: CITIZENSHIP_RECONSTRUCTED if url == CITIZENSHIP_URL else original(url),
     )
     yield
-    jsonld._SHARED_CONTEXT_CACHE.pop(CITIZENSHIP_URL, None)
-    jsonld._REGISTERED_URLS.discard(CITIZENSHIP_URL)
+    pyld_adapter._SHARED_CONTEXT_CACHE.pop(CITIZENSHIP_URL, None)
+    pyld_adapter._REGISTERED_URLS.discard(CITIZENSHIP_URL)
 
 
 def _rdfc_vector(folder: str) -> dict[str, Any]:

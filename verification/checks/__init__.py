@@ -1,0 +1,2 @@
+"""The checks of one verification, one module per group; verification.service runs them in order and guards
+each (docs/verification.md, "Check ids")."""
