@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 
 from config import ratelimit
+from config.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +41,8 @@ def password_reset_request(*, email: str, client_address: str) -> None:
     if not per_client.allowed:
         raise TooManyRequests(per_client.retry_after)
     per_address = ratelimit.hit("accounts:password-reset:email", email, settings.SIGN_IN_MAIL_RATE_PER_ADDRESS)
-    from accounts.tasks import send_password_reset
-
     # The same broker round trip for every request; an address over its limit does not travel at all.
-    send_password_reset.delay(email if per_address.allowed else None)
+    enqueue("accounts.tasks.send_password_reset", email if per_address.allowed else None)
 
 
 def password_reset_send(*, email: str) -> None:

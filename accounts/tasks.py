@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from accounts.services import password_reset_send
+
 
 # On the default queue, not `<default>.email`: a reset link must not wait behind a cohort's award e-mails.
 @shared_task(acks_late=True)
 def send_password_reset(email: str | None) -> None:
     """E-mail reset links for `email`; None (an address over its limit) sends nothing. Safe to run twice: a second
     link is as good as the first, and each works once."""
-    from accounts.services import password_reset_send
-
     if email:
         password_reset_send(email=email)

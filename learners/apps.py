@@ -6,3 +6,7 @@ class LearnersConfig(AppConfig):
 
     name = "learners"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the tasks the services start by name (config.tasks.enqueue).
+        from learners import tasks  # noqa: F401

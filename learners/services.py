@@ -19,6 +19,7 @@ from django.utils import timezone
 from badges.documents import normalize_email
 from badges.models import Credential
 from config import ratelimit
+from config.tasks import enqueue
 from learners import selectors
 from learners.models import LearnerCredentialVisibility, LearnerProfile, SignInToken
 
@@ -68,10 +69,8 @@ def learner_sign_in_request(*, email: str, client_address: str = "") -> None:
         if not per_client.allowed:
             raise SignInRateLimited(per_client.retry_after)
     per_address = ratelimit.hit("learners:signin:email", email, settings.SIGN_IN_MAIL_RATE_PER_ADDRESS)
-    from learners.tasks import send_sign_in_link
-
     # An address over its limit does not travel at all, but the broker round trip is the same.
-    send_sign_in_link.delay(email if per_address.allowed else None)
+    enqueue("learners.tasks.send_sign_in_link", email if per_address.allowed else None)
 
 
 @transaction.atomic

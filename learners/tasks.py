@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from learners.services import sign_in_link_send, sign_in_tokens_purge
+
 
 @shared_task
 def purge_sign_in_tokens() -> int:
     """Run daily by beat: expired sign-in links leave no rows behind."""
-    from learners.services import sign_in_tokens_purge
-
     return sign_in_tokens_purge()
 
 
@@ -18,7 +18,5 @@ def purge_sign_in_tokens() -> int:
 def send_sign_in_link(email: str | None) -> None:
     """E-mail a sign-in link to `email` if credentials were awarded to it; None (an address over its limit) sends
     nothing. Run twice, it sends two links, each good once."""
-    from learners.services import sign_in_link_send
-
     if email:
         sign_in_link_send(email=email)

@@ -8,8 +8,10 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Registers the tasks the services start by name (config.tasks.enqueue).
         from badges.events import subscribe
         from bulk.events import subscribe_jobs
+        from webhooks import tasks  # noqa: F401
         from webhooks.listeners import on_credential_events, on_job_event
 
         subscribe(on_credential_events)

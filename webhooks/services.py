@@ -32,6 +32,7 @@ from badges.events import CredentialEvent
 from badges.models import Credential, CredentialSource
 from bulk.events import JobEvent
 from bulk.models import BulkJob
+from config.tasks import enqueue
 from issuer.keystore import decrypt_text, encrypt_text
 from issuer.models import Issuer
 from issuer.services import audit_record
@@ -322,9 +323,7 @@ def _store_and_enqueue(rows: list[WebhookDelivery]) -> list[WebhookDelivery]:
 
 
 def _enqueue_on_commit(delivery_ids: list[int]) -> None:
-    from webhooks.tasks import deliver_webhooks
-
-    transaction.on_commit(lambda: deliver_webhooks.delay(delivery_ids), robust=True)
+    transaction.on_commit(lambda: enqueue("webhooks.tasks.deliver_webhooks", delivery_ids), robust=True)
 
 
 # --- one attempt ---------------------------------------------------------------------------------------------

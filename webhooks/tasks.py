@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from webhooks.services import delivery_attempt, due_delivery_ids
+
 
 @shared_task(acks_late=True)
 def deliver_webhooks(delivery_ids: list[int]) -> int:
@@ -17,8 +19,6 @@ def deliver_webhooks(delivery_ids: list[int]) -> int:
 def deliver_webhook(self, delivery_id: int) -> str:
     """One attempt; a failure schedules the next one with the backoff (a countdown). In-process (no broker)
     the failure is recorded and nothing sleeps or retries inline."""
-    from webhooks.services import delivery_attempt
-
     outcome = delivery_attempt(delivery_id=delivery_id)
     if outcome.retry_in is not None and not self.request.is_eager:
         deliver_webhook.apply_async((delivery_id,), countdown=outcome.retry_in)
@@ -28,8 +28,6 @@ def deliver_webhook(self, delivery_id: int) -> str:
 @shared_task
 def deliver_due_webhooks() -> int:
     """For beat: re-enqueue overdue pending deliveries (a lost task); a duplicate is skipped by the claim."""
-    from webhooks.services import due_delivery_ids
-
     ids = due_delivery_ids()
     for delivery_id in ids:
         deliver_webhook.delay(delivery_id)
