@@ -507,3 +507,12 @@ def test_index_outside_the_list_is_indeterminate(web: LocalServer) -> None:
     report = verify(credential, resolver=resolver(web), status_source=HttpStatusListSource(local_client()), now=NOW)
     assert check(report, "status") == ("indeterminate", "status_list_invalid")
     assert report.verdict == "indeterminate"
+
+
+def test_proof_chain_loops_are_found_without_recursion() -> None:
+    from verification.checks.proof import _has_loop
+
+    chain = {f"p{n}": [f"p{n - 1}"] for n in range(1, 20_000)}  # deeper than any recursion limit
+    assert _has_loop(chain) is False
+    assert _has_loop({**chain, "p0": ["p19999"]}) is True
+    assert _has_loop({"a": ["a"]}) is True

@@ -84,23 +84,32 @@ def _chain_problem(results: list[ProofResult]) -> str | None:
             return "A previousProof names a proof that is not in the credential's proof set."
         if isinstance(proof.get("id"), str):
             follows[proof["id"]] = [item for item in named if isinstance(item, str)]
-    visiting: set[str] = set()
-    done: set[str] = set()
-
-    def loops(node: str) -> bool:
-        if node in done:
-            return False
-        if node in visiting:
-            return True
-        visiting.add(node)
-        found = any(loops(item) for item in follows.get(node, []))
-        visiting.discard(node)
-        done.add(node)
-        return found
-
-    if any(loops(node) for node in follows):
+    if _has_loop(follows):
         return "The proofs' previousProof references form a loop."
     return None
+
+
+def _has_loop(follows: dict[str, list[str]]) -> bool:
+    """Depth-first search with an explicit stack: a hostile chain of thousands of proofs must not exhaust the
+    interpreter's recursion limit."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+    for start in follows:
+        if start in state:
+            continue
+        state[start] = 1
+        stack = [(start, iter(follows.get(start, [])))]
+        while stack:
+            node, targets = stack[-1]
+            target = next(targets, None)
+            if target is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(target) == 1:
+                return True
+            elif target not in state:
+                state[target] = 1
+                stack.append((target, iter(follows.get(target, []))))
+    return False
 
 
 def _attribution(signed: list[ProofResult], credential: dict[str, Any], ctx: VerificationContext) -> Check:
