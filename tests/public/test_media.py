@@ -19,7 +19,7 @@ from PIL import Image
 from badges.achievements import achievement_update
 from badges.models import Credential
 from badges.services import AwardRequest, credential_issue
-from issuer.images import image_store
+from issuer.images import CONTENT_TYPES, image_store
 from issuer.services import issuer_update
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#0b57d0"/></svg>'
@@ -174,6 +174,49 @@ def test_image_headers(client, pictured):
     assert svg["Content-Security-Policy"] == "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
     assert client.head(achievement.image.url).status_code == 200
     assert client.post(achievement.image.url).status_code == 405
+
+
+def _stored(kind: str, content: bytes) -> str:
+    name = f"achievements/{hashlib.sha256(content).hexdigest()}.{kind}"
+    default_storage.save(name, ContentFile(content))
+    return name
+
+
+@pytest.mark.parametrize(
+    "request_headers",
+    [
+        {},
+        {"HTTP_ACCEPT": "text/html"},
+        {"HTTP_ACCEPT": "application/xhtml+xml,text/html;q=0.9"},
+        {"CONTENT_TYPE": "text/html"},
+    ],
+    ids=["plain", "accept-html", "accept-xhtml", "content-type-html"],
+)
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_the_type_and_the_protections_come_from_what_is_stored_never_the_request(client, db, request_headers, method):
+    for kind, content in (("png", png_bytes()), ("svg", STORED_SVG)):
+        name = _stored(kind, content)
+        for query in ("", "?format=html", "?type=text/html"):
+            response = getattr(client, method)(f"/media/{name}{query}", **request_headers)
+            assert response.status_code == 200, (kind, query)
+            assert response["Content-Type"] == CONTENT_TYPES[kind], (kind, query)
+            assert response["X-Content-Type-Options"] == "nosniff", (kind, query)
+            assert "sandbox" in response["Content-Security-Policy"].split("; "), (kind, query)
+            assert "default-src 'none'" in response["Content-Security-Policy"], (kind, query)
+
+
+def test_refusals_are_not_sniffed_either(client, db):
+    # A 404 for a name outside the image folders, or for a missing image, is not a document a browser may guess at.
+    for path in ("/media/bulk/results.csv", "/media/issuers/missing.svg"):
+        response = client.get(path)
+        assert (response.status_code, response["X-Content-Type-Options"]) == (404, "nosniff"), path
+
+
+def test_a_hand_placed_svg_name_holding_neither_kind_is_not_served(client, db):
+    default_storage.save("achievements/placed.svg", ContentFile(b"alert(document.domain)//"))
+    default_storage.save("achievements/placed2.svg", ContentFile(b"GIF89a<svg onload=alert(1)>"))
+    assert client.get("/media/achievements/placed.svg").status_code == 404
+    assert client.get("/media/achievements/placed2.svg").status_code == 404
 
 
 @pytest.mark.parametrize(
