@@ -21,7 +21,7 @@ from badges.achievements import (
 )
 from badges.markdown import MAX_INPUT_CHARS
 from badges.models import ACHIEVEMENT_TYPES, ALIGNMENT_TARGET_TYPES, RESULT_TYPES, Achievement
-from issuer.images import ImageError, check_image
+from issuer.images import IMAGE_ACCEPT, IMAGE_HELP, ImageError, check_image
 from issuer.models import Issuer, slug_validator
 
 EXTENSION = "ext"
@@ -104,8 +104,8 @@ class AchievementForm(_QuietMixin, forms.Form):
     )
     image = forms.FileField(
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/svg+xml"}),
-        help_text="PNG (at most 4096×4096 pixels) or SVG without scripts or external references; at most 1 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
+        help_text=IMAGE_HELP,
     )
     image_caption = forms.CharField(max_length=200, required=False, label="Image caption")
     achievement_type = forms.ChoiceField(

@@ -22,8 +22,18 @@ from issuer.images import CONTENT_TYPES, IMAGE_FOLDERS, PNG_SIGNATURE
 PUBLIC_IMAGE_NAME = re.compile(rf"(?:{'|'.join(IMAGE_FOLDERS)})/[A-Za-z0-9][A-Za-z0-9_-]{{0,150}}\.(png|svg)")
 # The names never change content, so caches may keep them for good.
 IMMUTABLE = "public, max-age=31536000, immutable"
-# An SVG opened on its own is a document: it must not run or load anything (it was checked on upload, too).
+# An SVG opened on its own is a document: it must not run or load anything. It was rebuilt from an allow-list on
+# upload (docs/decisions.md D36); this is the second layer, and the only one for SVGs stored before that.
 IMAGE_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
+
+
+def stored_kind(head: bytes) -> str | None:
+    """ "png" or "svg" for the first bytes of a stored image, None for anything else (a file placed by hand)."""
+    if head.startswith(PNG_SIGNATURE):
+        return "png"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return "svg"
+    return None
 
 
 @require_safe
@@ -36,13 +46,14 @@ def public_image(request: HttpRequest, name: str) -> FileResponse:
         handle = default_storage.open(name, "rb")
     except (FileNotFoundError, IsADirectoryError) as exc:
         raise Http404("No such image.") from exc
-    # The type comes from the bytes (checked on upload) and must agree with the name's extension.
-    is_png = handle.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE
+    # The type is the kind we stored, read from the bytes, and must agree with the name's extension; nothing in
+    # the request (Accept, query, a file name) has a say.
+    kind = stored_kind(handle.read(512))
     handle.seek(0)
-    if is_png != (match.group(1) == "png"):
+    if kind is None or kind != match.group(1):
         handle.close()
         raise Http404("No such image.")
-    response = FileResponse(handle, content_type=CONTENT_TYPES[match.group(1)], filename=name.rsplit("/", 1)[-1])
+    response = FileResponse(handle, content_type=CONTENT_TYPES[kind], filename=name.rsplit("/", 1)[-1])
     response["Cache-Control"] = IMMUTABLE
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = IMAGE_CSP

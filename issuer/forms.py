@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 
-from issuer.images import ImageError, check_image
+from issuer.images import IMAGE_ACCEPT, IMAGE_HELP, ImageError, check_image
 from issuer.models import IDENTIFIER_EXTENSION, IDENTIFIER_TYPES, Issuer, KeyAlgorithm, KeyPurpose, Role
 from issuer.selectors import AUDIT_ACTION_PREFIXES
 from issuer.services import PROFILE_PLAIN_FIELDS
@@ -59,8 +59,8 @@ class ProfileForm(forms.Form):
     image = forms.FileField(
         required=False,
         label="Logo",
-        help_text="PNG (at most 4096×4096 pixels) or SVG without scripts or links to other files; 1 MB at most.",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/svg+xml"}),
+        help_text=IMAGE_HELP,
+        widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
     )
 
     @classmethod

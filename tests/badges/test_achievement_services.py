@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 import pytest
@@ -108,7 +109,8 @@ def test_valid_png_and_svg_are_accepted():
     assert validate_image(_upload(_png())) == "png"
     body = b'<defs><linearGradient id="g"/></defs><circle fill="url(#g)" r="4"/><use href="#g"/>'
     assert validate_image(_upload(SVG % body, "badge.svg")) == "svg"
-    inline = b'<image href="data:image/png;base64,iVBORw0KGgo="/>'
+    # An embedded raster must be a real image: it is decoded and re-encoded like an upload.
+    inline = b'<image href="data:image/png;base64,%s"/>' % base64.b64encode(_png())
     assert validate_image(_upload(b'<?xml version="1.0"?>\n' + SVG % inline, "badge.svg")) == "svg"
 
 
@@ -116,7 +118,7 @@ def test_valid_png_and_svg_are_accepted():
     ("content", "message"),
     [
         (b"", "The image file is empty."),
-        (b"hello", "The file is neither a PNG nor an SVG image (its content was checked, not its name)."),
+        (b"hello", "The file is not a PNG, JPEG, GIF, WebP or SVG image (its content was checked, not its name)."),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "The PNG file is damaged or incomplete and cannot be read."),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * (1024 * 1024), "The image is 1.0 MB; the limit is 1 MB."),
         (SVG % b"<script>alert(1)</script>", "The SVG contains a <script> element; scripts are not allowed"),

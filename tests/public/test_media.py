@@ -19,10 +19,15 @@ from PIL import Image
 from badges.achievements import achievement_update
 from badges.models import Credential
 from badges.services import AwardRequest, credential_issue
-from issuer.images import image_store
+from issuer.images import CONTENT_TYPES, image_store
 from issuer.services import issuer_update
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#0b57d0"/></svg>'
+# What is stored and served for SVG: the upload rebuilt from the allow-list (docs/decisions.md D36), written
+# by ElementTree. (A PNG that Pillow wrote, like png_bytes(), is re-encoded to the very same bytes.)
+STORED_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#0b57d0" /></svg>'
+)
 IMAGE_TYPES = ("image/png", "image/svg+xml")
 
 
@@ -99,7 +104,7 @@ def _credential_images(credential: Credential) -> list[str]:
 def test_every_image_url_in_an_issued_credential_answers_with_the_image(client, credential, debug):
     urls = _credential_images(credential)
     assert [url.startswith(f"{settings.SITE_URL}/media/") for url in urls] == [True, True]
-    assert [assert_loads(client, url) for url in urls] == [png_bytes(), SVG]
+    assert [assert_loads(client, url) for url in urls] == [png_bytes(), STORED_SVG]
 
 
 def test_every_img_on_the_public_pages_loads(client, credential, debug):
@@ -125,7 +130,7 @@ def test_every_img_on_the_verify_page_loads_after_verifying_one_of_our_credentia
     assert response.context["report"].valid
     sources = image_sources(response.content)
     assert sources == [_credential_images(credential)[1]]
-    assert assert_loads(client, sources[0]) == SVG
+    assert assert_loads(client, sources[0]) == STORED_SVG
 
 
 def test_every_img_on_the_issuer_pages_loads(client, credential, user, debug):
@@ -169,6 +174,49 @@ def test_image_headers(client, pictured):
     assert svg["Content-Security-Policy"] == "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
     assert client.head(achievement.image.url).status_code == 200
     assert client.post(achievement.image.url).status_code == 405
+
+
+def _stored(kind: str, content: bytes) -> str:
+    name = f"achievements/{hashlib.sha256(content).hexdigest()}.{kind}"
+    default_storage.save(name, ContentFile(content))
+    return name
+
+
+@pytest.mark.parametrize(
+    "request_headers",
+    [
+        {},
+        {"HTTP_ACCEPT": "text/html"},
+        {"HTTP_ACCEPT": "application/xhtml+xml,text/html;q=0.9"},
+        {"CONTENT_TYPE": "text/html"},
+    ],
+    ids=["plain", "accept-html", "accept-xhtml", "content-type-html"],
+)
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_the_type_and_the_protections_come_from_what_is_stored_never_the_request(client, db, request_headers, method):
+    for kind, content in (("png", png_bytes()), ("svg", STORED_SVG)):
+        name = _stored(kind, content)
+        for query in ("", "?format=html", "?type=text/html"):
+            response = getattr(client, method)(f"/media/{name}{query}", **request_headers)
+            assert response.status_code == 200, (kind, query)
+            assert response["Content-Type"] == CONTENT_TYPES[kind], (kind, query)
+            assert response["X-Content-Type-Options"] == "nosniff", (kind, query)
+            assert "sandbox" in response["Content-Security-Policy"].split("; "), (kind, query)
+            assert "default-src 'none'" in response["Content-Security-Policy"], (kind, query)
+
+
+def test_refusals_are_not_sniffed_either(client, db):
+    # A 404 for a name outside the image folders, or for a missing image, is not a document a browser may guess at.
+    for path in ("/media/bulk/results.csv", "/media/issuers/missing.svg"):
+        response = client.get(path)
+        assert (response.status_code, response["X-Content-Type-Options"]) == (404, "nosniff"), path
+
+
+def test_a_hand_placed_svg_name_holding_neither_kind_is_not_served(client, db):
+    default_storage.save("achievements/placed.svg", ContentFile(b"alert(document.domain)//"))
+    default_storage.save("achievements/placed2.svg", ContentFile(b"GIF89a<svg onload=alert(1)>"))
+    assert client.get("/media/achievements/placed.svg").status_code == 404
+    assert client.get("/media/achievements/placed2.svg").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -237,7 +285,7 @@ def test_replacing_an_image_keeps_what_issued_credentials_link_to(client, creden
     before = _credential_images(credential)
     issuer_update(issuer=credential.issuer, image=SimpleUploadedFile("new.png", png_bytes("#00ff00")))
     achievement_update(achievement=credential.achievement, actor=None, data={"image": None})
-    assert [assert_loads(client, url) for url in before] == [png_bytes(), SVG]
+    assert [assert_loads(client, url) for url in before] == [png_bytes(), STORED_SVG]
 
 
 def test_s3_storage_links_to_the_platforms_own_urls():

@@ -3,10 +3,12 @@ and detail: test_achievements_edit.py)."""
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from badges.models import Achievement, Alignment
 from issuer.models import AuditEvent
@@ -379,12 +381,13 @@ def test_result_rules_are_checked_per_row(client_as, issuer):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"GIF89a not really", "The file is neither a PNG nor an SVG image"),
+        (b"%PDF-1.7 not an image", "The file is not a PNG, JPEG, GIF, WebP or SVG image"),
+        (b"GIF89a not really", "The GIF file is damaged or incomplete"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "The PNG file is damaged or incomplete"),
         (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "scripts"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * (1024 * 1024), "the limit is 1 MB"),
     ],
-    ids=["not-an-image", "damaged-png", "svg-script", "oversized"],
+    ids=["not-an-image", "damaged-gif", "damaged-png", "svg-script", "oversized"],
 )
 def test_bad_image_is_refused_with_a_precise_error(client_as, issuer, content, message):
     data = _create_data(image=SimpleUploadedFile("badge.png", content, content_type="image/png"))
@@ -397,6 +400,27 @@ def test_bad_image_is_refused_with_a_precise_error(client_as, issuer, content, m
     assert 'id="id_image_error"' in html
     assert "Choose the image file again" in html
     assert 'value="Data Ethics"' in html
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type"), [("JPEG", "image/jpeg"), ("WEBP", "image/webp"), ("GIF", "image/gif")]
+)
+def test_a_jpeg_webp_or_gif_badge_image_is_stored_as_png(client_as, issuer, fmt, content_type):
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (11, 87, 208)).save(buffer, fmt)
+    data = _create_data(image=SimpleUploadedFile("badge.img", buffer.getvalue(), content_type=content_type))
+    response = client_as("editor").post(_url("achievement-create", issuer), data)
+    assert response.status_code == 302
+    created = Achievement.objects.get(issuer=issuer)
+    assert created.image.name.endswith(".png")
+    with created.image.open("rb") as stored:
+        assert Image.open(stored).format == "PNG"
+
+
+def test_the_image_field_offers_every_accepted_type(client_as, issuer):
+    page = client_as("editor").get(_url("achievement-create", issuer)).content.decode()
+    assert 'accept="image/png,image/jpeg,image/gif,image/webp,image/svg+xml"' in page
+    assert "PNG, JPEG, GIF or WebP" in page
 
 
 def test_too_large_png_dimensions_are_refused(client_as, issuer):

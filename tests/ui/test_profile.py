@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 
@@ -270,6 +271,20 @@ def test_valid_png_logo_is_stored_and_shown(client_as, issuer):
     assert AuditEvent.objects.filter(action="issuer.updated").count() == 1
 
 
+def test_jpeg_logo_is_stored_as_a_png_without_its_metadata(client_as, issuer):
+    exif = Image.Exif()
+    exif[0x013B] = "Photographer's name"
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (11, 87, 208)).save(buffer, format="JPEG", exif=exif.tobytes())
+    upload = SimpleUploadedFile("logo.jpg", buffer.getvalue(), content_type="image/jpeg")
+    assert client_as("owner").post(url(issuer), form_data(image=upload)).status_code == 302
+    issuer.refresh_from_db()
+    assert issuer.image.name.startswith("issuers/") and issuer.image.name.endswith(".png")
+    with issuer.image.open("rb") as stored:
+        content = stored.read()
+    assert content.startswith(b"\x89PNG") and b"Photographer" not in content
+
+
 def test_owner_chooses_to_embed_images_in_new_credentials(client_as, issuer):
     page = client_as("owner").get(url(issuer))
     assert b'<input type="checkbox" name="embed_images"' in page.content
@@ -286,25 +301,39 @@ def test_valid_svg_logo_is_stored(client_as, issuer):
     assert response.status_code == 302
     issuer.refresh_from_db()
     assert issuer.image.name.endswith(".svg")
+    # Stored as rebuilt from the allow-list (docs/decisions.md D36): the same drawing, written by us.
     with issuer.image.open("rb") as stored:
-        assert stored.read() == SVG
+        assert stored.read() == (
+            b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+            b'<rect width="10" height="10" fill="#0b57d0" /></svg>'
+        )
 
 
-RICH_SVG = (
-    b'<?xml version="1.0" encoding="UTF-8"?>\n'
-    b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
-    b' xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" viewBox="0 0 10 10" inkscape:version="1.3">'
-    b'<defs><linearGradient id="g"><stop offset="0" stop-color="#fff"/></linearGradient>'
-    b"<style>.a { fill: url('#g'); }</style></defs>"
-    b'<rect class="a" width="10" height="10" style="stroke: url( #g )"/><use xlink:href="#g"/>'
-    b'<image href="data:image/png;base64,iVBORw0KGgo=" width="1" height="1"/></svg>'
-)
+def rich_svg() -> bytes:
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+        b' xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" viewBox="0 0 10 10" inkscape:version="1.3">'
+        b'<defs><linearGradient id="g"><stop offset="0" stop-color="#fff"/></linearGradient>'
+        b"<style>.a { fill: url('#g'); }</style></defs>"
+        b'<rect class="a" width="10" height="10" style="stroke: url( #g )"/><use xlink:href="#g"/>'
+        b'<image href="data:image/png;base64,' + base64.b64encode(png_bytes(2, 2)) + b'" width="1" height="1"/></svg>'
+    )
 
 
 def test_self_contained_svg_with_gradients_and_embedded_images_is_accepted(client_as, issuer):
-    response = client_as("owner").post(url(issuer), form_data(image=SimpleUploadedFile("rich.svg", RICH_SVG)))
+    response = client_as("owner").post(url(issuer), form_data(image=SimpleUploadedFile("rich.svg", rich_svg())))
     assert response.status_code == 302
-    assert Issuer.objects.get(pk=issuer.pk).image.name.endswith(".svg")
+    issuer.refresh_from_db()
+    assert issuer.image.name.endswith(".svg")
+    with issuer.image.open("rb") as stored:
+        kept = stored.read()
+    # The drawing survives the rebuild, in canonical form; the editor's namespace and attribute do not.
+    assert b"<style>.a{fill:url(#g)}</style>" in kept
+    assert b'<rect class="a" width="10" height="10" style="stroke:url(#g)" />' in kept
+    assert b'<use xlink:href="#g" />' in kept
+    assert b'<image href="data:image/png;base64,' in kept
+    assert b"inkscape" not in kept
 
 
 def test_logo_can_be_removed(client_as, issuer):
@@ -320,7 +349,10 @@ def test_logo_can_be_removed(client_as, issuer):
 
 BAD_LOGOS = [
     pytest.param(
-        "notes.png", b"This is plain text, renamed.", "The file is neither a PNG nor an SVG image", id="text-as-png"
+        "notes.png",
+        b"This is plain text, renamed.",
+        "The file is not a PNG, JPEG, GIF, WebP or SVG image",
+        id="text-as-png",
     ),
     pytest.param(
         "broken.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "The PNG file is damaged or incomplete", id="broken-png"
@@ -408,7 +440,7 @@ def test_service_checks_the_logo_too(issuer, user):
     with pytest.raises(ValidationError) as caught:
         issuer_update(issuer=issuer, actor=user, image=SimpleUploadedFile("x.png", b"not an image"))
     assert caught.value.message_dict == {
-        "image": ["The file is neither a PNG nor an SVG image (its content was checked, not its name)."]
+        "image": ["The file is not a PNG, JPEG, GIF, WebP or SVG image (its content was checked, not its name)."]
     }
     assert not AuditEvent.objects.filter(action="issuer.updated").exists()
 
