@@ -16,6 +16,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from config.csp import policy as csp_policy
 from config.defaults import default_from_email
 from config.queues import QUEUE_KINDS
 
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "ob_api",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +93,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every response that has none of its own (config.csp; the media view sets its own).
+    # Above ob_api's middleware, which widens the policy of the sign-in page before this writes the header.
+    "csp.middleware.CSPMiddleware",
     "ob_api.middleware.ReturnToAuthorizationMiddleware",
     # Last, as axes requires: it turns a sign-in refused by the lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -385,3 +390,11 @@ if MEDIA_S3_BUCKET:
             "file_overwrite": False,  # names are immutable; a clash gets a new name, never replaces a file
         },
     }
+
+# Content-Security-Policy (config.csp, docs/decisions.md D35). CSP_REPORT_ONLY=1 sends the same policy as
+# Content-Security-Policy-Report-Only: browsers report violations (to /csp-report, logged) and block nothing.
+# (No setting named CSP_REPORT_ONLY: django-csp's system check takes that name for its old settings format.)
+_csp_report_only = env.bool("CSP_REPORT_ONLY", default=False)
+_csp = {"DIRECTIVES": csp_policy(site_url=SITE_URL, media_url=MEDIA_URL)}
+CONTENT_SECURITY_POLICY = None if _csp_report_only else _csp
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp if _csp_report_only else None

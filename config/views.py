@@ -1,11 +1,20 @@
+import json
+import logging
+
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
+from config.client_address import client_address
 from config.problem_types import PROBLEM_TYPES
+from config.ratelimit import hit
 from issuer.models import Issuer
+
+logger = logging.getLogger(__name__)
 
 
 @require_safe
@@ -37,3 +46,36 @@ def health(request: HttpRequest) -> HttpResponse:
     response = HttpResponse("ok\n", content_type="text/plain")
     response["Cache-Control"] = "no-store"
     return response
+
+
+# What a CSP report may cost (config.csp's report-uri): one small body, a few per client address and minute, a few
+# short fields logged. Anyone can post here; a flood costs a cache increment per request and no log line.
+CSP_REPORT_MAX_BYTES = 8 * 1024
+CSP_REPORT_RATE = "30/minute"
+_CSP_REPORT_FIELDS = ("document-uri", "effective-directive", "violated-directive", "blocked-uri", "source-file")
+_CSP_REPORT_FIELD_CHARS = 200
+
+
+@csrf_exempt  # browsers send reports without a token, and nothing here changes state
+@require_POST
+def csp_report(request: HttpRequest) -> HttpResponse:
+    """A browser's Content-Security-Policy violation report, logged as one warning; 204 whatever was sent."""
+    if not hit("csp-report", client_address(request), CSP_REPORT_RATE).allowed:
+        return HttpResponse(status=204)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if not 0 < length <= CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=204)
+    try:
+        body = json.loads(request.read(CSP_REPORT_MAX_BYTES))
+    except (ValueError, OSError):
+        return HttpResponse(status=204)
+    fields = body.get("csp-report") if isinstance(body, dict) else None
+    fields = fields if isinstance(fields, dict) else {}
+    logged = {name: str(fields[name])[:_CSP_REPORT_FIELD_CHARS] for name in _CSP_REPORT_FIELDS if fields.get(name)}
+    if logged:
+        mode = "enforced" if settings.CONTENT_SECURITY_POLICY else "report-only"
+        logger.warning("Content-Security-Policy violation (%s): %r", mode, logged)
+    return HttpResponse(status=204)

@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.views import AuthorizationView
 
+from config import csp
 from config.client_address import client_address
 from learners.views import LEARNER_SESSION_KEY
 from ob_api import selectors, services
@@ -217,7 +218,16 @@ class LearnerAuthorizationView(AuthorizationView):
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
         # Error pages come straight here (DOT's error_response), so the page's user is set here for both.
         context = {**context, "user": self.site_user, "learner_email": self.learner_email}
-        return super().render_to_response(context, **kwargs)
+        response = super().render_to_response(context, **kwargs)
+        # The consent form posts here and is answered with a redirect to the wallet, which Chromium checks against
+        # this page's form-action; the wallet's logo comes from its own host (docs/decisions.md D35).
+        registration = context.get("registration")
+        csp.allow(
+            response,
+            form_action=[context.get("redirect_uri") or ""],
+            img_src=[registration.logo_uri if registration else ""],
+        )
+        return response
 
 
 # --- resource endpoints ---------------------------------------------------------------------------

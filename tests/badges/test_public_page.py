@@ -38,7 +38,7 @@ def test_browser_gets_the_page(client, achievement):
     assert "<strong>Lea Rner</strong>" in html
     assert '<a href="https://uni.example.org" rel="nofollow noopener">Test University</a>' in html
     assert "lea@example.com" not in html
-    assert '<span class="badge-status status-active" style="font-size:1.1rem">Valid</span>' in html
+    assert '<span class="badge-status status-active">Valid</span>' in html
     assert 'href="?format=json"' in html
     assert 'href="?format=jwt"' not in html
 

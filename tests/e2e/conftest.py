@@ -6,6 +6,7 @@ CI (CI set, or E2E_REQUIRED=1) must have the browser: a missing one fails the ru
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -63,12 +64,23 @@ def browser():
         browser.close()
 
 
+# Chromium logs every Content-Security-Policy violation to the console (and a script stopped by the policy may
+# fail with a page error that names it).
+CSP_MESSAGE = re.compile(r"content.security.policy", re.IGNORECASE)
+
+
 @pytest.fixture
 def page(browser):
+    """A page in a fresh context. Every flow that drives it also checks the Content-Security-Policy: a violation
+    anywhere on the way fails the test when it ends (tests/e2e/test_csp_pages.py visits every page on purpose)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda message: CSP_MESSAGE.search(message.text) and violations.append(message.text))
+    page.on("pageerror", lambda error: CSP_MESSAGE.search(str(error)) and violations.append(str(error)))
     yield page
     context.close()
+    assert violations == [], "Content-Security-Policy violations on the way"
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def test_issuer_page_lists_its_current_achievements(client, issuer, achievement,
     assert response.status_code == 200
     assert [a.pk for a in response.context["achievements"]] == [achievement.pk]
     assert '<article class="issuer-profile" aria-labelledby="issuer-profile-uni">' in html
-    assert '<h1 id="issuer-profile-uni" style="margin-top: .5rem">Test University</h1>' in html
+    assert '<h1 id="issuer-profile-uni" class="profile-name">Test University</h1>' in html
     assert '<a href="https://uni.example.org" rel="nofollow noopener">https://uni.example.org</a>' in html
     assert f'<a href="/achievements/{achievement.uuid}">Python Basics</a>' in html
     assert "Old Course" not in html
