@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from api.models import ApiToken
 from api.services import token_revoke
+from issuer.permissions import SystemActor
 
 
 @admin.register(ApiToken)
@@ -40,8 +41,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         for token in queryset:
-            # The admin site is signed in; the test narrows AnonymousUser away for the type checker.
-            token_revoke(
-                token=token, actor=request.user if request.user.is_authenticated else None, actor_label="admin"
-            )
+            # The Django admin is the platform's own tool (D12): it acts as the platform, recorded under the
+            # signed-in admin.
+            on_behalf_of = request.user if request.user.is_authenticated else None
+            token_revoke(token=token, actor=SystemActor("admin", on_behalf_of=on_behalf_of))
         messages.success(request, f"Revoked {queryset.count()} token(s).")

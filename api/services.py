@@ -1,4 +1,6 @@
-"""Writes of the API app: creating and revoking tokens (each with its audit row), and marking a token used."""
+"""Writes of the API app: creating and revoking tokens (each with its audit row), and marking a token used.
+
+A token acts for its whole issuer, like a key: creating or revoking one needs Action.MANAGE_KEYS (D34)."""
 
 from __future__ import annotations
 
@@ -8,13 +10,13 @@ import string
 from datetime import timedelta
 from typing import cast
 
-from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from api.models import SCOPES, TOKEN_PREFIX, ApiToken
 from issuer.models import Issuer
+from issuer.permissions import Action, Actor, audit_user, authorize
 from issuer.services import audit_record
 
 PREFIX_LENGTH = 8
@@ -48,11 +50,11 @@ def token_create(
     *,
     issuer: Issuer,
     name: str,
+    actor: Actor,
     scopes: list[str] | None = None,
-    actor: User | None = None,
-    actor_label: str = "",
 ) -> tuple[ApiToken, str]:
     """A new token of `issuer`; returns it with its full string, which is never stored and cannot be shown again."""
+    authorize(actor, issuer, Action.MANAGE_KEYS)
     name = " ".join(name.split())
     if not name:
         raise ApiTokenError("A token needs a name (what it is for).")
@@ -70,14 +72,13 @@ def token_create(
                     prefix=prefix,
                     secret_hash=secret_hash(secret),
                     scopes=scopes,
-                    created_by=actor if actor is not None and actor.is_authenticated else None,
+                    created_by=audit_user(actor),
                 )
                 audit_record(
                     issuer=issuer,
                     action="api_token.created",
                     obj=token,
                     actor=actor,
-                    actor_label=actor_label,
                     data={"name": name, "prefix": prefix, "scopes": scopes},
                 )
         except IntegrityError:
@@ -87,9 +88,10 @@ def token_create(
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken, actor: User | None = None, actor_label: str = "") -> ApiToken:
+def token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
     """Revoke for good: the next request with it is refused (401). Revoking twice changes nothing."""
     token = ApiToken.objects.select_for_update().select_related("issuer").get(pk=token.pk)
+    authorize(actor, token.issuer, Action.MANAGE_KEYS)
     if token.revoked_at is not None:
         return token
     token.revoked_at = timezone.now()
@@ -99,7 +101,6 @@ def token_revoke(*, token: ApiToken, actor: User | None = None, actor_label: str
         action="api_token.revoked",
         obj=token,
         actor=actor,
-        actor_label=actor_label,
         data={"name": token.name, "prefix": token.prefix},
     )
     return token

@@ -37,7 +37,7 @@ def _url(achievement: Achievement) -> str:
 
 class AchievementApiView(IssuerApiView):
     resource = "achievements"
-    write_action = Action.EDIT_ACHIEVEMENTS
+    write_actions = (Action.EDIT_ACHIEVEMENTS,)
 
     def achievement(self, uuid: Any) -> Achievement:
         """The issuer's achievement: another issuer's UUID is as unknown as one that does not exist."""
@@ -117,7 +117,7 @@ class AchievementListCreateApi(AchievementApiView):
         def create() -> Response:
             try:
                 created = achievements.achievement_create(
-                    issuer=self.issuer, actor=self.actor_user(), **_service_arguments(fields)
+                    issuer=self.issuer, actor=self.actor(), **_service_arguments(fields)
                 )
             except DjangoValidationError as exc:
                 raise unprocessable(django_errors(exc)) from exc
@@ -151,7 +151,7 @@ class AchievementDetailApi(AchievementApiView):
             raise ValidationError({"version": ["The version counts up by itself; it is set only at creation."]})
         try:
             saved = achievements.achievement_update(
-                achievement=achievement, actor=self.actor_user(), **_service_arguments(fields)
+                achievement=achievement, actor=self.actor(), **_service_arguments(fields)
             )
         except DjangoValidationError as exc:
             raise unprocessable(django_errors(exc)) from exc
@@ -165,7 +165,7 @@ class AchievementDetailApi(AchievementApiView):
     )
     def delete(self, request: Request, slug: str, uuid: Any) -> Response:
         try:
-            achievements.achievement_delete(achievement=self.achievement(uuid), actor=self.actor_user())
+            achievements.achievement_delete(achievement=self.achievement(uuid), actor=self.actor())
         except achievements.AchievementInUse as exc:
             raise Conflict(exc.message) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -179,9 +179,7 @@ class AchievementArchiveApi(AchievementApiView):
         responses={200: AchievementSerializer, **problems(*COMMON_ERRORS)},
     )
     def post(self, request: Request, slug: str, uuid: Any) -> Response:
-        return self.answer(
-            achievements.achievement_archive(achievement=self.achievement(uuid), actor=self.actor_user())
-        )
+        return self.answer(achievements.achievement_archive(achievement=self.achievement(uuid), actor=self.actor()))
 
 
 class AchievementUnarchiveApi(AchievementApiView):
@@ -193,4 +191,4 @@ class AchievementUnarchiveApi(AchievementApiView):
     )
     def post(self, request: Request, slug: str, uuid: Any) -> Response:
         achievement = self.achievement(uuid)
-        return self.answer(achievements.achievement_unarchive(achievement=achievement, actor=self.actor_user()))
+        return self.answer(achievements.achievement_unarchive(achievement=achievement, actor=self.actor()))

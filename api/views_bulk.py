@@ -58,7 +58,7 @@ class BulkApiView(IssuerApiView):
     # api_settings has imported the configured parser classes (the stubs type the setting as their dotted paths).
     parser_classes = cast(list[type[BaseParser]], api_settings.DEFAULT_PARSER_CLASSES)
     resource = "bulk"
-    write_action = Action.AWARD
+    write_actions = (Action.AWARD,)
 
     def job(self, uuid: Any) -> BulkJob:
         """The issuer's job: another issuer's UUID is as unknown as one that does not exist."""
@@ -178,12 +178,12 @@ class BulkJobListCreateApi(BulkApiView):
         def create() -> Response:
             try:
                 job, preview = bulk_job_create(
-                    issuer=self.issuer, data=content, filename=filename, achievement=achievement, **self.actor()
+                    issuer=self.issuer, data=content, filename=filename, achievement=achievement, actor=self.actor()
                 )
             except parsing.BulkFileError as exc:
                 raise Problem(str(exc), slug="invalid-file", title="The file cannot be used") from exc
             if start and preview.valid:
-                job = bulk_job_start(job=job, **self.actor())
+                job = bulk_job_start(job=job, actor=self.actor())
             response = self.job_response(job, status_code=status.HTTP_201_CREATED)
             response["Location"] = job_links(job)["self"]
             return response
@@ -294,7 +294,7 @@ class BulkJobActionApi(BulkApiView):
     def post(self, request: Request, slug: str, uuid: Any) -> Response:
         job = self.job(uuid)
         try:
-            job = _JOB_CHANGES[self.action_name](job=job, **self.actor())
+            job = _JOB_CHANGES[self.action_name](job=job, actor=self.actor())
         except BulkJobError as exc:
             raise Conflict(exc.message) from exc
         return self.job_response(job)
@@ -341,7 +341,7 @@ class BulkJobUndoApi(BulkApiView):
                 errors={k: [str(m) for m in v] for k, v in form.errors.items()},
             )
         try:
-            job = bulk_job_undo(job=job, reason=form.validated_data["reason"], **self.actor())
+            job = bulk_job_undo(job=job, reason=form.validated_data["reason"], actor=self.actor())
         except BulkJobError as exc:
             raise Conflict(exc.message) from exc
         return self.job_response(job)

@@ -49,7 +49,7 @@ def award_key(request: Request, key: str) -> str:
 
 class CredentialApiView(IssuerApiView):
     resource = "credentials"
-    write_action = Action.AWARD
+    write_actions = (Action.AWARD,)
 
     def credential(self, uuid: Any) -> Credential:
         """The issuer's credential: another issuer's UUID is as unknown as one that does not exist."""
@@ -125,7 +125,7 @@ class CredentialListCreateApi(CredentialApiView):
 
         def create() -> Response:
             try:
-                credential = credential_issue(request=award, source="api", notify=fields["notify"], **self.actor())
+                credential = credential_issue(request=award, source="api", notify=fields["notify"], actor=self.actor())
             except CredentialError as exc:
                 raise field_problem(exc.message, exc.field) from exc
             response = self.answer(credential, status.HTTP_201_CREATED)
@@ -151,11 +151,11 @@ class CredentialStatusApi(CredentialApiView):
         reason = self.body(StatusChangeInputSerializer).get("reason", "") if name != "unsuspend" else ""
         try:
             if name == "revoke":
-                changed = credential_revoke(credential=credential, reason=reason, **self.actor())
+                changed = credential_revoke(credential=credential, reason=reason, actor=self.actor())
             elif name == "suspend":
-                changed = credential_suspend(credential=credential, reason=reason, **self.actor())
+                changed = credential_suspend(credential=credential, reason=reason, actor=self.actor())
             else:
-                changed = credential_unsuspend(credential=credential, **self.actor())
+                changed = credential_unsuspend(credential=credential, actor=self.actor())
         except CredentialError as exc:
             if exc.field:
                 raise field_problem(exc.message, exc.field) from exc

@@ -24,14 +24,14 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from api.authentication import token_of
-from api.permissions import IssuerAccess
+from api.permissions import IssuerAccess, token_actor
 from api.serializers import ProblemSerializer
 from api.serializers_manage import IssuerSerializer, IssuerUpdateSerializer
 from badges.models import Achievement
 from badges.selectors import achievement_for_issuer
 from config.problems import PROBLEM_CONTENT_TYPE, PROBLEMS, Problem
 from issuer.models import Issuer
-from issuer.permissions import Action
+from issuer.permissions import Action, Actor
 from issuer.services import IssuerError, issuer_update
 
 COMMON_ERRORS = (401, 403, 404, 429)
@@ -85,24 +85,21 @@ def find_achievement(issuer: Issuer, ref: str) -> Achievement | None:
 
 
 class IssuerApiView(APIView):
-    """Issuer-scoped (IssuerAccess, deny by default): subclasses name `resource` and `write_action`."""
+    """Issuer-scoped (IssuerAccess, deny by default): subclasses name `resource` and `write_actions`."""
 
     permission_classes = [IsAuthenticated, IssuerAccess]
     parser_classes = [JSONParser]
     resource = "issuer"
-    write_action = Action.EDIT_PROFILE
+    write_actions: tuple[Action, ...] = (Action.EDIT_PROFILE,)
     issuer: Issuer
 
-    def actor(self) -> dict[str, Any]:
-        """Who the services record as acting: the signed-in user, or the token's creator with its label."""
+    def actor(self) -> Actor:
+        """Who the services authorize and record as acting: the signed-in user (through their role), or the token
+        (through its issuer and scopes, recorded as its creator with its label)."""
         token = token_of(self.request)
         if token is not None:
-            return {"actor": token.created_by, "actor_label": token.label}
-        return {"actor": self.request.user}
-
-    def actor_user(self) -> Any:
-        """For services that take no label: the signed-in user, or the token's creator (None if unknown)."""
-        return self.actor()["actor"]
+            return token_actor(token)
+        return self.request.user
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """`queryset` filtered by the view's `filter_backends` (its `filterset_class`), as DRF's generic views do."""
@@ -124,7 +121,7 @@ class IssuerApi(IssuerApiView):
     """The issuer's public profile: what credentials issued from now on carry."""
 
     resource = "issuer"
-    write_action = Action.EDIT_PROFILE
+    write_actions = (Action.EDIT_PROFILE,)
 
     @extend_schema(
         operation_id="issuer_retrieve",
@@ -152,7 +149,7 @@ class IssuerApi(IssuerApiView):
         if "other_identifiers" in fields:
             fields["other_identifiers"] = [dict(entry) for entry in fields["other_identifiers"]]
         try:
-            issuer = issuer_update(issuer=self.issuer, **self.actor(), **fields)
+            issuer = issuer_update(issuer=self.issuer, actor=self.actor(), **fields)
         except DjangoValidationError as exc:
             raise unprocessable(django_errors(exc)) from exc
         except IssuerError as exc:

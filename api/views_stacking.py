@@ -28,7 +28,7 @@ from api.views_achievements import IDEMPOTENCY_KEY
 from api.views_issuer import COMMON_ERRORS, IssuerApiView, field_problem, find_achievement, problems, query_text
 from badges.documents import normalize_email
 from badges.models import Credential
-from issuer.permissions import Action
+from issuer.permissions import STACKING_WRITE
 from stacking import rules
 from stacking.models import Qualification
 from stacking.services import StackingError, qualification_deactivate, qualification_progress, qualification_save
@@ -58,7 +58,7 @@ def _with_uuids(issuer: Any, node: Any, depth: int = 0) -> Any:
 
 class QualificationApiView(IssuerApiView):
     resource = "stacking"
-    write_action = Action.EDIT_ACHIEVEMENTS
+    write_actions = STACKING_WRITE
 
     def qualification(self, uuid: Any) -> Qualification:
         """The issuer's qualification: another issuer's UUID is as unknown as one that does not exist."""
@@ -101,7 +101,7 @@ class QualificationApiView(IssuerApiView):
                 rule=rule,
                 qualification=current,
                 **keep,
-                **self.actor(),
+                actor=self.actor(),
             )
         except StackingError as exc:
             raise field_problem(exc.message, exc.field) from exc
@@ -199,7 +199,7 @@ class QualificationDeactivateApi(QualificationApiView):
     def post(self, request: Request, slug: str, uuid: Any) -> Response:
         current = self.qualification(uuid)
         if current.active:
-            qualification_deactivate(qualification=current, **self.actor())
+            qualification_deactivate(qualification=current, actor=self.actor())
         return self.answer(current)
 
 

@@ -1,7 +1,8 @@
 """Writes for achievements (create, update, archive, unarchive) and the choices of the lists' filters.
 
-Every write runs in one transaction with its AuditEvent and calls `full_clean()`, so the model's
-rules (criteria narrative or URL, OB 3.0 types, text normalization) apply whoever calls it.
+Every write first checks that its actor may edit the issuer's achievements (Action.EDIT_ACHIEVEMENTS, D34), runs
+in one transaction with its AuditEvent and calls `full_clean()`, so the model's rules (criteria narrative or URL,
+OB 3.0 types, text normalization) apply whoever calls it.
 
 Credentials already issued embed a signed copy of the achievement and never change. An update that
 changes what a future credential would embed (see `badges.documents.achievement_document`) bumps
@@ -18,7 +19,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -29,6 +29,7 @@ from badges import documents
 from badges.models import RESULT_TYPES, Achievement, Alignment, Credential
 from issuer.images import image_store
 from issuer.models import Issuer
+from issuer.permissions import Action, Actor, authorize
 from issuer.services import audit_record
 from verification.text import clean_text
 
@@ -347,7 +348,7 @@ def _save(achievement: Achievement) -> None:
         raise ValidationError({"slug": [slug_taken_error(achievement.slug)]}) from exc
 
 
-def _audit(achievement: Achievement, action: str, actor: User | None, changed: Iterable[str]) -> None:
+def _audit(achievement: Achievement, action: str, actor: Actor, changed: Iterable[str]) -> None:
     audit_record(
         issuer=achievement.issuer,
         action=action,
@@ -361,7 +362,7 @@ def _audit(achievement: Achievement, action: str, actor: User | None, changed: I
 def achievement_create(
     *,
     issuer: Issuer,
-    actor: User | None,
+    actor: Actor,
     data: Mapping[str, Any],
     alignments: Sequence[Mapping[str, Any]] = (),
     result_descriptions: Sequence[Mapping[str, Any]] = (),
@@ -372,6 +373,7 @@ def achievement_create(
     empty `slug` is derived from the name and made unique; `image` is an uploaded file. Raises
     ValidationError (keyed by field; "alignments" and "result_descriptions" for those lists).
     """
+    authorize(actor, issuer, Action.EDIT_ACHIEVEMENTS)
     _check_keys(data, CREATE_FIELDS)
     errors: dict[str, list[str]] = {}
     achievement = Achievement(issuer=issuer)
@@ -421,7 +423,7 @@ def _snapshot(achievement: Achievement) -> dict[str, Any]:
 def achievement_update(
     *,
     achievement: Achievement,
-    actor: User | None,
+    actor: Actor,
     data: Mapping[str, Any],
     alignments: Sequence[Mapping[str, Any]] | None = None,
     result_descriptions: Sequence[Mapping[str, Any]] | None = None,
@@ -436,7 +438,7 @@ def achievement_update(
     someone else's newer save raises AchievementConflict instead.
     """
     _check_keys(data, UPDATE_FIELDS)
-    achievement = Achievement.objects.select_for_update(of=("self",)).select_related("issuer").get(pk=achievement.pk)
+    achievement = _locked(achievement, actor)
     if expected_token is not None and expected_token != edit_token(achievement):
         raise AchievementConflict(
             f"Someone else saved this achievement while you were editing it (it is now version "
@@ -495,8 +497,15 @@ def achievement_update(
     return achievement
 
 
-def _set_archived(achievement: Achievement, actor: User | None, archived: bool) -> Achievement:
+def _locked(achievement: Achievement, actor: Actor) -> Achievement:
+    """The achievement, locked, once `actor` is found allowed to edit its issuer's achievements."""
     achievement = Achievement.objects.select_for_update(of=("self",)).select_related("issuer").get(pk=achievement.pk)
+    authorize(actor, achievement.issuer, Action.EDIT_ACHIEVEMENTS)
+    return achievement
+
+
+def _set_archived(achievement: Achievement, actor: Actor, archived: bool) -> Achievement:
+    achievement = _locked(achievement, actor)
     if achievement.archived == archived:
         return achievement
     achievement.archived = archived
@@ -506,13 +515,13 @@ def _set_archived(achievement: Achievement, actor: User | None, archived: bool) 
 
 
 @transaction.atomic
-def achievement_archive(*, achievement: Achievement, actor: User | None) -> Achievement:
+def achievement_archive(*, achievement: Achievement, actor: Actor) -> Achievement:
     """Withdraw an achievement from awarding (its credentials stay valid). Archiving twice changes nothing."""
     return _set_archived(achievement, actor, True)
 
 
 @transaction.atomic
-def achievement_unarchive(*, achievement: Achievement, actor: User | None) -> Achievement:
+def achievement_unarchive(*, achievement: Achievement, actor: Actor) -> Achievement:
     """Make an archived achievement awardable again."""
     return _set_archived(achievement, actor, False)
 
@@ -531,10 +540,10 @@ def _named_by(achievement: Achievement, app_label: str) -> bool:
 
 
 @transaction.atomic
-def achievement_delete(*, achievement: Achievement, actor: User | None) -> None:
+def achievement_delete(*, achievement: Achievement, actor: Actor) -> None:
     """Delete an achievement nothing refers to: never awarded, in no bulk job, in no stacking rule. Anything else
     is refused with AchievementInUse — issued credentials link to the achievement, so it is archived instead."""
-    achievement = Achievement.objects.select_for_update(of=("self",)).select_related("issuer").get(pk=achievement.pk)
+    achievement = _locked(achievement, actor)
     awarded = Credential.objects.filter(achievement=achievement).count()
     if awarded:
         raise AchievementInUse(

@@ -2,6 +2,7 @@
 
 Each runs in one transaction that also writes its AuditEvent; side effects (events for stacking,
 later baking and e-mail) are queued with on_commit so nothing leaves before the data is durable.
+Each first checks that its actor may award in the credential's issuer (Action.AWARD, D34).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
@@ -27,6 +27,7 @@ from badges.models import Achievement, Credential, CredentialSource, CredentialS
 from badges.signing import data_integrity_sign, jwt_sign
 from badges.status_lists import allocate_slots, set_status_bit, set_status_bits
 from issuer.models import Issuer, KeyPurpose
+from issuer.permissions import Action, Actor, audit_user, authorize, ensure_of_issuer
 from issuer.selectors import NoActiveKey, active_signing_key
 from issuer.services import audit_record, audit_record_many
 
@@ -145,7 +146,7 @@ def _build(
     signing: _Signing,
     slot: tuple[Any, int],
     source: str,
-    actor: User | None,
+    actor: Actor,
 ) -> Credential:
     """Build and sign one credential (not saved)."""
     email, valid_from, valid_until, fmt = checked
@@ -187,7 +188,7 @@ def _build(
         status_index=index,
         idempotency_key=request.idempotency_key or None,
         source=source,
-        awarded_by=actor if actor is not None and actor.is_authenticated else None,
+        awarded_by=audit_user(actor),
     )
 
 
@@ -200,8 +201,7 @@ def credential_issue(
     *,
     request: AwardRequest,
     source: str,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
     notify: bool = True,
 ) -> Credential:
     """Build, sign and store one OpenBadgeCredential (see docs/credential-format.md).
@@ -211,6 +211,7 @@ def credential_issue(
     key returns early and sends nothing again.
     """
     issuer = request.achievement.issuer
+    authorize(actor, issuer, Action.AWARD)
     if source not in CredentialSource.values:
         raise CredentialError(f"Unknown source {source!r}.")
     if request.idempotency_key:
@@ -237,7 +238,6 @@ def credential_issue(
         action="credential.issued",
         obj=credential,
         actor=actor,
-        actor_label=actor_label,
         data={
             "achievement": request.achievement.slug,
             "format": checked[3],
@@ -264,8 +264,7 @@ def credential_issue_many(
     issuer: Issuer,
     requests: list[AwardRequest],
     source: str,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
     notify: bool = True,
     bake: bool = True,
 ) -> list[IssueOutcome]:
@@ -280,6 +279,7 @@ def credential_issue_many(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("credential_issue_many must run inside a transaction")
+    authorize(actor, issuer, Action.AWARD)
     if source not in CredentialSource.values:
         raise CredentialError(f"Unknown source {source!r}.")
     outcomes = [IssueOutcome() for _ in requests]
@@ -319,9 +319,7 @@ def credential_issue_many(
         for position, _ in todo:
             try:
                 with transaction.atomic():
-                    credential = credential_issue(
-                        request=requests[position], source=source, actor=actor, actor_label=actor_label, notify=notify
-                    )
+                    credential = credential_issue(request=requests[position], source=source, actor=actor, notify=notify)
                 outcomes[position] = IssueOutcome(credential=credential)
             except CredentialError as exc:
                 outcomes[position] = IssueOutcome(error=exc)
@@ -342,7 +340,6 @@ def credential_issue_many(
             for credential, (_, checked) in zip(built, todo, strict=True)
         ],
         actor=actor,
-        actor_label=actor_label,
     )
     for credential, (position, _) in zip(built, todo, strict=True):
         outcomes[position] = IssueOutcome(credential=credential)
@@ -369,8 +366,7 @@ def _change_status(
     status: str,
     reason: str,
     event: str,
-    actor: User | None,
-    actor_label: str,
+    actor: Actor,
     data: dict[str, Any],
 ) -> Credential:
     """Flip the credential's bit in one of its status lists, record the new state and its audit row."""
@@ -389,26 +385,26 @@ def _change_status(
         action=f"credential.{event}",
         obj=credential,
         actor=actor,
-        actor_label=actor_label,
         data=data,
     )
     publish_on_commit([_event(event, credential)])
     return credential
 
 
-def _locked(credential: Credential) -> Credential:
-    return Credential.objects.select_for_update().select_related("issuer").get(pk=credential.pk)
+def _locked(credential: Credential, actor: Actor) -> Credential:
+    """The credential, locked, once `actor` is found allowed to change its status."""
+    credential = Credential.objects.select_for_update().select_related("issuer").get(pk=credential.pk)
+    authorize(actor, credential.issuer, Action.AWARD)
+    return credential
 
 
 @transaction.atomic
-def credential_revoke(
-    *, credential: Credential, reason: str, actor: User | None = None, actor_label: str = ""
-) -> Credential:
+def credential_revoke(*, credential: Credential, reason: str, actor: Actor) -> Credential:
     """Revoke for good: the revocation bit is set and never cleared (Bitstring Status List semantics)."""
+    credential = _locked(credential, actor)
     reason = reason.strip()
     if not reason:
         raise CredentialError("A reason is required to revoke a credential.", field="reason")
-    credential = _locked(credential)
     if credential.status == CredentialStatus.REVOKED:
         raise CredentialError("This credential is already revoked.")
     return _change_status(
@@ -419,7 +415,6 @@ def credential_revoke(
         reason=reason,
         event="revoked",
         actor=actor,
-        actor_label=actor_label,
         data={"reason": reason, "previous": credential.status},
     )
 
@@ -430,16 +425,17 @@ def credential_revoke_many(
     issuer: Issuer,
     credentials: list[Credential],
     reason: str,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> tuple[list[Credential], list[Credential]]:
     """Revoke every credential given, in one transaction: all of them or, on any refusal, none.
 
     The rows are locked first (in primary-key order, so concurrent bulk revocations cannot deadlock),
     so "already revoked" is decided on their current state; those are skipped and returned separately.
     Each status list is written once however many of its bits flip; each credential gets its audit row
-    and its event, as `credential_revoke` gives them.
+    and its event, as `credential_revoke` gives them. Another issuer's credential refuses the whole batch.
     """
+    authorize(actor, issuer, Action.AWARD)
+    ensure_of_issuer(issuer, credentials)
     reason = reason.strip()
     if not reason:
         raise CredentialError("A reason is required to revoke a credential.", field="reason")
@@ -469,18 +465,15 @@ def credential_revoke_many(
         action="credential.revoked",
         items=[(credential, {"reason": reason, "previous": previous[credential.pk]}) for credential in revoked],
         actor=actor,
-        actor_label=actor_label,
     )
     publish_on_commit([_event("revoked", credential) for credential in revoked])
     return revoked, skipped
 
 
 @transaction.atomic
-def credential_suspend(
-    *, credential: Credential, reason: str = "", actor: User | None = None, actor_label: str = ""
-) -> Credential:
+def credential_suspend(*, credential: Credential, actor: Actor, reason: str = "") -> Credential:
     """Suspend until reinstated: the suspension list's bit is set (reversible)."""
-    credential = _locked(credential)
+    credential = _locked(credential, actor)
     if credential.status != CredentialStatus.ACTIVE:
         raise CredentialError(f"Only an active credential can be suspended; this one is {credential.status}.")
     return _change_status(
@@ -491,15 +484,14 @@ def credential_suspend(
         reason=reason.strip(),
         event="suspended",
         actor=actor,
-        actor_label=actor_label,
         data={"reason": reason.strip()},
     )
 
 
 @transaction.atomic
-def credential_unsuspend(*, credential: Credential, actor: User | None = None, actor_label: str = "") -> Credential:
+def credential_unsuspend(*, credential: Credential, actor: Actor) -> Credential:
     """Reinstate a suspended credential: the suspension bit is cleared."""
-    credential = _locked(credential)
+    credential = _locked(credential, actor)
     if credential.status != CredentialStatus.SUSPENDED:
         raise CredentialError(f"Only a suspended credential can be reinstated; this one is {credential.status}.")
     return _change_status(
@@ -510,6 +502,5 @@ def credential_unsuspend(*, credential: Credential, actor: User | None = None, a
         reason="",
         event="unsuspended",
         actor=actor,
-        actor_label=actor_label,
         data={},
     )

@@ -120,10 +120,13 @@ def main() -> None:
     from bulk.jobs import bulk_job_create, bulk_job_start
     from bulk.models import BulkJobStatus, BulkRowStatus
     from config.celery import app
+    from issuer.permissions import SystemActor
     from issuer.services import issuer_create
 
+    BENCH = SystemActor("bench")
+
     call_command("migrate", verbosity=0)
-    issuer = issuer_create(slug="bench", name="Bench University", actor_label="bench")
+    issuer = issuer_create(slug="bench", name="Bench University", actor=BENCH)
     achievement = Achievement.objects.create(
         issuer=issuer,
         slug="python-basics",
@@ -137,7 +140,7 @@ def main() -> None:
 
     started = time.perf_counter()
     job, preview = bulk_job_create(
-        issuer=issuer, data=data, filename="cohort.csv", achievement=achievement, actor_label="bench"
+        issuer=issuer, data=data, filename="cohort.csv", achievement=achievement, actor=BENCH
     )
     validated = time.perf_counter() - started
     assert len(preview.valid) == args.rows, preview.invalid[:3]
@@ -152,7 +155,7 @@ def main() -> None:
             if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
                 sys.exit("the Celery workers did not start")
         started = time.perf_counter()
-        bulk_job_start(job=job, actor_label="bench")
+        bulk_job_start(job=job, actor=BENCH)
         last = -1
         while True:
             job.refresh_from_db()

@@ -66,12 +66,15 @@ def main() -> None:
     from django.db import connection
 
     from badges.models import Achievement, Credential
+    from issuer.permissions import SystemActor
     from issuer.services import issuer_create
+
+    BENCH = SystemActor("bench")
     from stacking.services import qualification_save
 
     rng = random.Random(20261126)
     call_command("migrate", verbosity=0)
-    issuer = issuer_create(slug="bench", name="Bench University", actor_label="bench")
+    issuer = issuer_create(slug="bench", name="Bench University", actor=BENCH)
     components = Achievement.objects.bulk_create(
         Achievement(issuer=issuer, slug=f"c{n}", name=f"Component {n}", description="d", criteria_narrative="c")
         for n in range(COMPONENTS)
@@ -101,7 +104,7 @@ def main() -> None:
                 },
             ],
         }
-        qualification_save(issuer=issuer, achievement=target, rule=rule, actor_label="bench")
+        qualification_save(issuer=issuer, achievement=target, rule=rule, actor=BENCH)
     print(f"{args.rules:,} rules saved in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
     key = issuer.signing_keys.get()
@@ -135,6 +138,7 @@ def _ms(samples: list[float]) -> str:
 def _measure(issuer, samples: int, rng: random.Random) -> tuple[list[float], list[float]]:
     from badges.events import CredentialEvent, unsubscribe
     from badges.services import AwardRequest, credential_issue
+    from issuer.permissions import SystemActor
     from stacking.listeners import on_credential_events
     from stacking.models import Qualification, QualificationComponent
     from stacking.rules import parse
@@ -160,7 +164,10 @@ def _measure(issuer, samples: int, rng: random.Random) -> tuple[list[float], lis
         # Award 1: one of the group — completes nothing. Award 2 and 3 complete the rule with the last one.
         for ref, bucket in ((group[0], plain), (group[1], None), (first, completing)):
             credential = credential_issue(
-                request=AwardRequest(achievement=by_uuid[ref], email=email), source="api", notify=False
+                request=AwardRequest(achievement=by_uuid[ref], email=email),
+                source="api",
+                actor=SystemActor("bench"),
+                notify=False,
             )
             event = CredentialEvent("issued", credential.pk, credential.issuer_id, credential.achievement_id, email)
             started = time.perf_counter()

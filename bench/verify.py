@@ -84,9 +84,12 @@ def _engine() -> str:
 def _issue(count: int) -> tuple[list[str], set[int]]:
     from badges.models import Achievement
     from badges.services import AwardRequest, credential_issue, credential_revoke
+    from issuer.permissions import SystemActor
     from issuer.services import issuer_create
 
-    issuer = issuer_create(slug="bench", name="Bench University", url="https://bench.example.org")
+    BENCH = SystemActor("bench")
+
+    issuer = issuer_create(slug="bench", name="Bench University", url="https://bench.example.org", actor=BENCH)
     achievement = Achievement.objects.create(
         issuer=issuer,
         slug="python-basics",
@@ -101,11 +104,11 @@ def _issue(count: int) -> tuple[list[str], set[int]]:
                 achievement=achievement, email=f"learner{number}@example.org", name=f"Learner {number}"
             ),
             source="api",
-            actor_label="bench",
+            actor=BENCH,
             notify=False,
         )
         if number % 10 == 0:
-            credential_revoke(credential=credential, reason="bench", actor_label="bench")
+            credential_revoke(credential=credential, reason="bench", actor=BENCH)
             revoked.add(number)
         documents.append(credential.document)
     return documents, revoked

@@ -5,6 +5,10 @@ credentials are signed and bulk-inserted, and the rows, the job's counters and t
 them. A chunk that crashes leaves nothing behind and its rows are claimed again; a chunk delivered twice finds
 its rows done. The idempotency key of every row is unique per issuer in the database, so no row can be issued
 twice whatever happens to the workers (see docs/decisions.md, D19).
+
+Creating, starting, pausing, cancelling and undoing a job need Action.AWARD in its issuer (D34). The chunks and the
+undo then run in workers as a system actor naming the job, on behalf of its uploader: the job was authorized when
+it was started, and the worker has no one else to ask.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
@@ -34,6 +37,7 @@ from bulk.models import BulkJob, BulkJobStatus, BulkRow, BulkRowStatus
 from bulk.parsing import BulkFileError, parse_upload
 from bulk.validation import Preview, validate_rows
 from issuer.models import Issuer
+from issuer.permissions import Action, Actor, SystemActor, audit_user, authorize, ensure_of_issuer
 from issuer.services import audit_record
 
 logger = logging.getLogger(__name__)
@@ -53,12 +57,19 @@ class BulkJobError(Exception):
         self.message = message
 
 
-def _audit(job: BulkJob, action: str, *, actor: User | None = None, actor_label: str = "", **data: Any) -> None:
-    audit_record(issuer=job.issuer, action=action, obj=job, actor=actor, actor_label=actor_label, data=data)
+def _audit(job: BulkJob, action: str, *, actor: Actor | None = None, **data: Any) -> None:
+    audit_record(issuer=job.issuer, action=action, obj=job, actor=actor, data=data)
 
 
 def _locked(job_id: int) -> BulkJob:
     return BulkJob.objects.select_for_update(of=("self",)).select_related("issuer", "created_by").get(pk=job_id)
+
+
+def _authorized(job: BulkJob, actor: Actor) -> BulkJob:
+    """The job, locked, once `actor` is found allowed to award in its issuer."""
+    job = _locked(job.pk)
+    authorize(actor, job.issuer, Action.AWARD)
+    return job
 
 
 @transaction.atomic
@@ -67,12 +78,13 @@ def bulk_job_create(
     issuer: Issuer,
     data: bytes,
     filename: str,
+    actor: Actor,
     achievement: Achievement | None = None,
-    actor: User | None = None,
-    actor_label: str = "",
 ) -> tuple[BulkJob, Preview]:
     """Read and check the upload; store its rows (valid ones pending, invalid ones with their reasons) as a job
     waiting to be confirmed. Raises BulkFileError when the file as a whole cannot be used."""
+    authorize(actor, issuer, Action.AWARD)
+    ensure_of_issuer(issuer, [achievement] if achievement is not None else [])
     parsed = parse_upload(data, filename=filename)
     try:
         preview = validate_rows(issuer=issuer, parsed=parsed, achievement=achievement)
@@ -81,7 +93,7 @@ def bulk_job_create(
     job = BulkJob.objects.create(
         issuer=issuer,
         achievement=achievement,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=audit_user(actor),
         source_name=filename[:255],
         total_rows=preview.total,
         valid_rows=len(preview.valid),
@@ -117,7 +129,6 @@ def bulk_job_create(
         job,
         "bulk.created",
         actor=actor,
-        actor_label=actor_label,
         file=job.source_name,
         total=preview.total,
         valid=len(preview.valid),
@@ -126,9 +137,9 @@ def bulk_job_create(
 
 
 @transaction.atomic
-def bulk_job_start(*, job: BulkJob, actor: User | None = None, actor_label: str = "") -> BulkJob:
+def bulk_job_start(*, job: BulkJob, actor: Actor) -> BulkJob:
     """Confirm a validated job or resume a paused one; its chunk tasks are enqueued once this commits."""
-    job = _locked(job.pk)
+    job = _authorized(job, actor)
     if job.status not in (BulkJobStatus.VALIDATED, BulkJobStatus.PAUSED):
         raise BulkJobError(f"A {job.status} job cannot be started.")
     if job.valid_rows == 0:
@@ -140,7 +151,7 @@ def bulk_job_start(*, job: BulkJob, actor: User | None = None, actor_label: str 
     job.run_started_at = now
     job.run_started_rows = job.done_rows + job.failed_rows
     job.save(update_fields=["status", "started_at", "run_started_at", "run_started_rows"])
-    _audit(job, "bulk.resumed" if resumed else "bulk.started", actor=actor, actor_label=actor_label)
+    _audit(job, "bulk.resumed" if resumed else "bulk.started", actor=actor)
     job_id = job.pk
     transaction.on_commit(lambda: _enqueue_chains(job_id))
     return job
@@ -155,21 +166,21 @@ def _enqueue_chains(job_id: int) -> None:
 
 
 @transaction.atomic
-def bulk_job_pause(*, job: BulkJob, actor: User | None = None, actor_label: str = "") -> BulkJob:
+def bulk_job_pause(*, job: BulkJob, actor: Actor) -> BulkJob:
     """Stop after the chunks in progress; `bulk_job_start` resumes."""
-    job = _locked(job.pk)
+    job = _authorized(job, actor)
     if job.status not in ACTIVE_STATUSES:
         raise BulkJobError(f"A {job.status} job cannot be paused.")
     job.status = BulkJobStatus.PAUSED
     job.save(update_fields=["status"])
-    _audit(job, "bulk.paused", actor=actor, actor_label=actor_label)
+    _audit(job, "bulk.paused", actor=actor)
     return job
 
 
 @transaction.atomic
-def bulk_job_cancel(*, job: BulkJob, actor: User | None = None, actor_label: str = "") -> BulkJob:
+def bulk_job_cancel(*, job: BulkJob, actor: Actor) -> BulkJob:
     """End the job for good: rows not yet issued stay pending and are never issued by it."""
-    job = _locked(job.pk)
+    job = _authorized(job, actor)
     if job.status in ENDED_STATUSES:
         raise BulkJobError(f"A {job.status} job cannot be cancelled.")
     job.status = BulkJobStatus.CANCELLED
@@ -179,7 +190,7 @@ def bulk_job_cancel(*, job: BulkJob, actor: User | None = None, actor_label: str
         _save_results(job)
         fields.append("result_file")
     job.save(update_fields=fields)
-    _audit(job, "bulk.cancelled", actor=actor, actor_label=actor_label, done=job.done_rows, failed=job.failed_rows)
+    _audit(job, "bulk.cancelled", actor=actor, done=job.done_rows, failed=job.failed_rows)
     return job
 
 
@@ -234,8 +245,8 @@ def _process_chunk(*, job_id: int, size: int) -> int:
                 issuer=job.issuer,
                 requests=requests,
                 source="bulk",
-                actor=job.created_by,
-                actor_label=f"bulk job {job.uuid}",
+                # Authorized when the job was started; the worker acts for the job, recorded under its uploader.
+                actor=SystemActor(f"bulk job {job.uuid}", on_behalf_of=job.created_by),
                 notify=True,
                 bake=False,  # baked on first download: most of a cohort's images are never fetched (D16)
             )
@@ -400,19 +411,19 @@ def _undo_refusal(job: BulkJob) -> str | None:
 
 
 @transaction.atomic
-def bulk_job_undo(*, job: BulkJob, reason: str, actor: User | None = None, actor_label: str = "") -> BulkJob:
+def bulk_job_undo(*, job: BulkJob, reason: str, actor: Actor) -> BulkJob:
     """Revoke everything the job issued (rows found already issued elsewhere are left alone), in the background."""
+    job = _authorized(job, actor)
     reason = reason.strip()
     if not reason:
         raise BulkJobError("A reason is required to undo a bulk job; it is shown on every revoked credential.")
-    job = _locked(job.pk)
     refusal = _undo_refusal(job)
     if refusal is not None:
         raise BulkJobError(refusal)
     job.undo_requested_at = timezone.now()
     job.undo_reason = reason[:500]
     job.save(update_fields=["undo_requested_at", "undo_reason"])
-    _audit(job, "bulk.undo_requested", actor=actor, actor_label=actor_label, reason=job.undo_reason)
+    _audit(job, "bulk.undo_requested", actor=actor, reason=job.undo_reason)
     undo, job_id = background().undo, job.pk
     transaction.on_commit(lambda: undo(job_id))
     return job
@@ -423,7 +434,8 @@ def bulk_job_undo_run(*, job_id: int, batch: int = UNDO_BATCH) -> BulkJob:
     job = BulkJob.objects.select_related("issuer", "created_by").get(pk=job_id)
     if job.undo_requested_at is None or job.undone_at is not None:
         return job
-    label = f"undo of bulk job {job.uuid}"
+    # Authorized when the undo was asked for; the worker acts for the job, recorded under its uploader.
+    actor = SystemActor(f"undo of bulk job {job.uuid}", on_behalf_of=job.created_by)
     last_pk = 0
     while True:
         ids = list(
@@ -442,15 +454,14 @@ def bulk_job_undo_run(*, job_id: int, batch: int = UNDO_BATCH) -> BulkJob:
                 issuer=job.issuer,
                 credentials=credentials,
                 reason=job.undo_reason,
-                actor=job.created_by,
-                actor_label=label,
+                actor=actor,
             )
             BulkJob.objects.filter(pk=job.pk).update(revoked_rows=F("revoked_rows") + len(revoked))
     with transaction.atomic():
         job = _locked(job_id)
         job.undone_at = timezone.now()
         job.save(update_fields=["undone_at"])
-        _audit(job, "bulk.undone", actor_label=label, revoked=job.revoked_rows)
+        _audit(job, "bulk.undone", actor=SystemActor(actor.cause), revoked=job.revoked_rows)
     return job
 
 

@@ -1,4 +1,8 @@
-"""Writes for issuers, staff and signing keys. Every state change writes an AuditEvent in its transaction."""
+"""Writes for issuers, staff and signing keys. Every state change writes an AuditEvent in its transaction.
+
+Every public write checks its actor first (issuer.permissions.authorize, D34); the private `_` functions are the
+same writes for callers that have already checked (creating an issuer adds its owner and its first key).
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ from issuer.models import (
     Role,
     SigningKey,
 )
+from issuer.permissions import Action, Actor, audit_label, audit_user, authorize, authorize_platform
 from verification.keys import ed25519_public_to_multibase, public_jwk
 from verification.text import clean_text
 
@@ -46,15 +51,16 @@ def audit_record(
     issuer: Issuer | None,
     action: str,
     obj: Any,
-    actor: User | None = None,
+    actor: Actor | None = None,
     actor_label: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit row. Call it inside the transaction of the change it records."""
+    """Append one audit row. Call it inside the transaction of the change it records. The row names the actor's
+    user (a token's or a system actor's `on_behalf_of`) and label; `actor_label`, when given, replaces the label."""
     return AuditEvent.objects.create(
         issuer=issuer,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_label=actor_label,
+        actor=audit_user(actor),
+        actor_label=actor_label or audit_label(actor),
         action=action,
         object_type=type(obj).__name__.lower(),
         object_id=str(obj.pk),
@@ -67,17 +73,17 @@ def audit_record_many(
     issuer: Issuer | None,
     action: str,
     items: list[tuple[Any, dict[str, Any]]],
-    actor: User | None = None,
+    actor: Actor | None = None,
     actor_label: str = "",
 ) -> None:
     """Append one audit row per (object, data) pair in one insert: the same rows `audit_record` writes."""
-    user = actor if actor is not None and actor.is_authenticated else None
+    user, label = audit_user(actor), actor_label or audit_label(actor)
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
                 issuer=issuer,
                 actor=user,
-                actor_label=actor_label,
+                actor_label=label,
                 action=action,
                 object_type=type(obj).__name__.lower(),
                 object_id=str(obj.pk),
@@ -90,29 +96,28 @@ def audit_record_many(
 
 
 @transaction.atomic
-def issuer_create(*, slug: str, name: str, owner: User | None = None, actor_label: str = "", **profile: Any) -> Issuer:
-    """Create an issuer with its first Data Integrity key (and its owner, when given)."""
+def issuer_create(*, slug: str, name: str, actor: Actor, owner: User | None = None, **profile: Any) -> Issuer:
+    """Create an issuer with its first Data Integrity key (and its owner, when given). Platform work: `actor` is
+    a system actor (a command, seed_demo, the admin), usually on behalf of the owner."""
+    authorize_platform(actor, what="create an issuer")
     issuer = Issuer(slug=slug, name=name, **profile)
     issuer.full_clean()
     issuer.save()
-    audit_record(issuer=issuer, action="issuer.created", obj=issuer, actor=owner, actor_label=actor_label)
+    audit_record(issuer=issuer, action="issuer.created", obj=issuer, actor=actor)
     if owner is not None:
-        membership_set(issuer=issuer, user=owner, role=Role.OWNER, actor=owner, actor_label=actor_label)
-    signing_key_create(
-        issuer=issuer,
-        purpose=KeyPurpose.DATA_INTEGRITY,
-        algorithm=KeyAlgorithm.ED25519,
-        actor=owner,
-        actor_label=actor_label,
-    )
+        _membership_set(issuer=issuer, user=owner, role=Role.OWNER, actor=actor)
+    _signing_key_create(issuer=issuer, purpose=KeyPurpose.DATA_INTEGRITY, algorithm=KeyAlgorithm.ED25519, actor=actor)
     return issuer
 
 
-@transaction.atomic
-def membership_set(
-    *, issuer: Issuer, user: User, role: str, actor: User | None = None, actor_label: str = ""
-) -> IssuerMembership:
+def membership_set(*, issuer: Issuer, user: User, role: str, actor: Actor) -> IssuerMembership:
     """Give `user` the role `role` in `issuer` (adding them to its staff if needed)."""
+    authorize(actor, issuer, Action.MANAGE_STAFF)
+    return _membership_set(issuer=issuer, user=user, role=role, actor=actor)
+
+
+@transaction.atomic
+def _membership_set(*, issuer: Issuer, user: User, role: str, actor: Actor) -> IssuerMembership:
     if role not in Role.values:
         raise IssuerError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.")
     Issuer.objects.select_for_update().get(pk=issuer.pk)  # one staff change at a time: the last-owner rule
@@ -132,7 +137,6 @@ def membership_set(
         action="staff.added" if created else "staff.role_changed",
         obj=membership,
         actor=actor,
-        actor_label=actor_label,
         data={"user": user.get_username(), "role": role, "previous": previous},
     )
     return membership
@@ -142,20 +146,18 @@ def _new_key_id(algorithm: str) -> str:
     return f"key-{algorithm.lower().replace('-', '')}-{secrets.token_hex(4)}"
 
 
-@transaction.atomic
-def signing_key_create(
-    *,
-    issuer: Issuer,
-    purpose: str,
-    algorithm: str,
-    actor: User | None = None,
-    actor_label: str = "",
-) -> SigningKey:
+def signing_key_create(*, issuer: Issuer, purpose: str, algorithm: str, actor: Actor) -> SigningKey:
     """Generate a key pair and make it the active key for `purpose`, retiring the previous one.
 
     The issuer row is locked so two concurrent rotations cannot both leave an active key; the
     partial unique constraint on (issuer, purpose, state=active) is the backstop.
     """
+    authorize(actor, issuer, Action.MANAGE_KEYS)
+    return _signing_key_create(issuer=issuer, purpose=purpose, algorithm=algorithm, actor=actor)
+
+
+@transaction.atomic
+def _signing_key_create(*, issuer: Issuer, purpose: str, algorithm: str, actor: Actor) -> SigningKey:
     if purpose == KeyPurpose.DATA_INTEGRITY and algorithm != KeyAlgorithm.ED25519:
         raise IssuerError("Data Integrity keys must be Ed25519 (eddsa-rdfc-2022).")
     if algorithm not in KeyAlgorithm.values:
@@ -185,7 +187,6 @@ def signing_key_create(
         action="key.rotated" if previous else "key.created",
         obj=key,
         actor=actor,
-        actor_label=actor_label,
         data={
             "purpose": purpose,
             "algorithm": algorithm,
@@ -197,30 +198,25 @@ def signing_key_create(
 
 
 def issuer_key_rotate(
-    *,
-    issuer: Issuer,
-    purpose: str = KeyPurpose.DATA_INTEGRITY,
-    algorithm: str | None = None,
-    actor: User | None = None,
-    actor_label: str = "",
+    *, issuer: Issuer, actor: Actor, purpose: str = KeyPurpose.DATA_INTEGRITY, algorithm: str | None = None
 ) -> SigningKey:
     """Replace the active key for `purpose`; the old one stays listed (retired) so its credentials verify."""
+    authorize(actor, issuer, Action.MANAGE_KEYS)
     if algorithm is None:
         current = SigningKey.objects.filter(issuer=issuer, purpose=purpose, state=KeyState.ACTIVE).first()
         algorithm = current.algorithm if current else KeyAlgorithm.ED25519
-    return signing_key_create(issuer=issuer, purpose=purpose, algorithm=algorithm, actor=actor, actor_label=actor_label)
+    return _signing_key_create(issuer=issuer, purpose=purpose, algorithm=algorithm, actor=actor)
 
 
 @transaction.atomic
-def signing_key_mark_compromised(
-    *, key: SigningKey, actor: User | None = None, actor_label: str = "", reason: str = ""
-) -> SigningKey:
+def signing_key_mark_compromised(*, key: SigningKey, actor: Actor, reason: str = "") -> SigningKey:
     """Withdraw a key from the DID document: every credential it signed stops verifying.
 
     When the compromised key was active, a fresh key of the same kind takes its place so that
     awarding can go on.
     """
-    key = SigningKey.objects.select_for_update().get(pk=key.pk)
+    key = SigningKey.objects.select_for_update().select_related("issuer").get(pk=key.pk)
+    authorize(actor, key.issuer, Action.MANAGE_KEYS)
     if key.state == KeyState.COMPROMISED:
         return key
     was_active = key.state == KeyState.ACTIVE
@@ -232,13 +228,10 @@ def signing_key_mark_compromised(
         action="key.compromised",
         obj=key,
         actor=actor,
-        actor_label=actor_label,
         data={"key_id": key.key_id, "reason": reason},
     )
     if was_active:
-        signing_key_create(
-            issuer=key.issuer, purpose=key.purpose, algorithm=key.algorithm, actor=actor, actor_label=actor_label
-        )
+        _signing_key_create(issuer=key.issuer, purpose=key.purpose, algorithm=key.algorithm, actor=actor)
     return key
 
 
@@ -298,7 +291,7 @@ def _clean_identifiers(entries: Any) -> list[dict[str, str]]:
 
 
 @transaction.atomic
-def issuer_update(*, issuer: Issuer, actor: User | None = None, actor_label: str = "", **fields: Any) -> Issuer:
+def issuer_update(*, issuer: Issuer, actor: Actor, **fields: Any) -> Issuer:
     """Change the issuer's profile. Only credentials issued from now on carry the new values.
 
     `image`: None (or absent) keeps the logo, a file replaces it (PNG or SVG, checked by content),
@@ -306,6 +299,7 @@ def issuer_update(*, issuer: Issuer, actor: User | None = None, actor_label: str
     issued earlier link to it (docs/decisions.md D28).
     Audited as `issuer.updated` with the names of the fields that changed; no change, no row.
     """
+    authorize(actor, issuer, Action.EDIT_PROFILE)
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
         raise IssuerError(f"Not profile fields: {', '.join(sorted(unknown))}.")
@@ -337,7 +331,6 @@ def issuer_update(*, issuer: Issuer, actor: User | None = None, actor_label: str
         action="issuer.updated",
         obj=issuer,
         actor=actor,
-        actor_label=actor_label,
         data={"changed": sorted(changed)},
     )
     return issuer
@@ -353,15 +346,14 @@ def _mail_on_commit(*, to: str, subject: str, template: str, context: dict[str, 
 
 
 @transaction.atomic
-def staff_invite(
-    *, issuer: Issuer, email: str, role: str, actor: User | None = None, actor_label: str = ""
-) -> IssuerMembership | Invitation:
+def staff_invite(*, issuer: Issuer, email: str, role: str, actor: Actor) -> IssuerMembership | Invitation:
     """Add the person with that e-mail address to the staff, or invite them if they have no account.
 
     An existing account (exactly one active user with the address) becomes staff at once and gets a
     notice. Otherwise an Invitation valid for 7 days is created and its link e-mailed; the token is
     in the link only. An expired invitation to the same address is closed and replaced.
     """
+    authorize(actor, issuer, Action.MANAGE_STAFF)
     email = email.strip().lower()
     validate_email(email)
     if role not in Role.values:
@@ -373,7 +365,7 @@ def staff_invite(
         user = users[0]
         if IssuerMembership.objects.filter(issuer=issuer, user=user).exists():
             raise IssuerError(f"{email} is already on the staff of {issuer.name}; change their role in the list.")
-        membership = membership_set(issuer=issuer, user=user, role=role, actor=actor, actor_label=actor_label)
+        membership = _membership_set(issuer=issuer, user=user, role=role, actor=actor)
         _mail_on_commit(
             to=user.email,
             subject=f"You are now on the staff of {issuer.name}",
@@ -406,7 +398,7 @@ def staff_invite(
         email=email,
         role=role,
         token_hash=Invitation.hash_token(token),
-        invited_by=actor if actor is not None and actor.is_authenticated else None,
+        invited_by=audit_user(actor),
         created_at=now,
         expires_at=now + INVITATION_VALIDITY,
     )
@@ -415,7 +407,6 @@ def staff_invite(
         action="staff.invited",
         obj=invitation,
         actor=actor,
-        actor_label=actor_label,
         data={"email": email, "role": role, "replaces": pending.pk if pending else None},
     )
     _mail_on_commit(
@@ -468,6 +459,7 @@ def invitation_accept(
     address), or as a new account `username`/`password` with the invited address.
 
     Someone who is already staff keeps their role: an invitation never changes an existing role.
+    The invitation is the authorization (issued by someone allowed to manage staff, D13): no role is checked.
     """
     invitation = invitation_check(
         Invitation.objects.select_for_update()
@@ -486,7 +478,7 @@ def invitation_accept(
     issuer = invitation.issuer
     membership = IssuerMembership.objects.filter(issuer=issuer, user=user).first()
     if membership is None:
-        membership = membership_set(issuer=issuer, user=user, role=invitation.role, actor=user)
+        membership = _membership_set(issuer=issuer, user=user, role=invitation.role, actor=user)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -501,9 +493,10 @@ def invitation_accept(
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor: User | None = None, actor_label: str = "") -> None:
+def invitation_revoke(*, invitation: Invitation, actor: Actor) -> None:
     """Withdraw a pending invitation: its link stops working."""
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update().select_related("issuer").get(pk=invitation.pk)
+    authorize(actor, invitation.issuer, Action.MANAGE_STAFF)
     if not invitation.is_pending:
         raise IssuerError(f"The invitation to {invitation.email} is no longer pending.")
     invitation.revoked_at = timezone.now()
@@ -513,15 +506,14 @@ def invitation_revoke(*, invitation: Invitation, actor: User | None = None, acto
         action="staff.invitation_revoked",
         obj=invitation,
         actor=actor,
-        actor_label=actor_label,
         data={"email": invitation.email, "role": invitation.role},
     )
 
 
 @transaction.atomic
-def membership_remove(*, membership: IssuerMembership, actor: User | None = None, actor_label: str = "") -> None:
+def membership_remove(*, membership: IssuerMembership, actor: Actor) -> None:
     """Take a user off the issuer's staff. The last owner cannot be removed."""
-    Issuer.objects.select_for_update().get(pk=membership.issuer_id)
+    authorize(actor, Issuer.objects.select_for_update().get(pk=membership.issuer_id), Action.MANAGE_STAFF)
     membership = IssuerMembership.objects.select_for_update().select_related("user", "issuer").get(pk=membership.pk)
     if membership.role == Role.OWNER:
         _ensure_another_owner(membership, change="remove")
@@ -530,7 +522,6 @@ def membership_remove(*, membership: IssuerMembership, actor: User | None = None
         action="staff.removed",
         obj=membership,
         actor=actor,
-        actor_label=actor_label,
         data={"user": membership.user.get_username(), "role": membership.role},
     )
     membership.delete()

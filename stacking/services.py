@@ -3,6 +3,10 @@
 Evaluation is per (qualification, learner) under a row lock on their StackedAward, reads only the learner's own
 credentials of the achievements the rule mentions, and is idempotent: evaluating twice, or after events in any
 order, leaves the same state. It runs in a task after the award commits (stacking.tasks), never in the request.
+
+A rule awards credentials whenever a learner satisfies it, so writing a rule or a partnership needs Action.AWARD as
+well as Action.EDIT_ACHIEVEMENTS (STACKING_WRITE, D34). Evaluation then acts as a system actor naming the rule: the
+rule is the authorization its writer had.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -31,6 +34,7 @@ from badges.services import (
     credential_unsuspend,
 )
 from issuer.models import Issuer
+from issuer.permissions import STACKING_WRITE, Actor, SystemActor, audit_user, authorize
 from issuer.services import audit_record
 from stacking import rules
 from stacking.models import (
@@ -42,7 +46,6 @@ from stacking.models import (
     StackedAward,
 )
 
-ACTOR_LABEL = "stacking"
 logger = logging.getLogger(__name__)
 
 
@@ -132,12 +135,12 @@ def qualification_save(
     require_valid: bool = False,
     on_component_loss: str = OnComponentLoss.REVOKE,
     qualification: Qualification | None = None,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> Qualification:
     """Create or change a qualification. The rule is checked (well formed, achievements usable by this issuer,
     no cycle through other rules); a change applies to later events — `qualification_apply` reaches the
     learners who already qualify."""
+    authorize(actor, issuer, *STACKING_WRITE)
     if achievement.issuer_id != issuer.pk:
         raise StackingError("The stacked achievement must be one of this issuer's own.", field="achievement")
     if achievement.archived:
@@ -168,7 +171,7 @@ def qualification_save(
     names = {ref: a.name for ref, a in components.items()}
     created = qualification is None
     if qualification is None:
-        qualification = Qualification(issuer=issuer, created_by=actor if actor and actor.is_authenticated else None)
+        qualification = Qualification(issuer=issuer, created_by=audit_user(actor))
     qualification.achievement = achievement
     qualification.rule = rules.dump(tree)
     qualification.summary = rules.summary(tree, names)
@@ -186,7 +189,6 @@ def qualification_save(
         action="qualification.created" if created else "qualification.changed",
         obj=qualification,
         actor=actor,
-        actor_label=actor_label,
         data={"achievement": achievement.slug, "summary": qualification.summary},
     )
     return qualification
@@ -257,6 +259,12 @@ def _window(qualification: Qualification) -> timedelta | None:
     return timedelta(days=qualification.window_days) if qualification.window_days else None
 
 
+def rule_actor(qualification: Qualification) -> SystemActor:
+    """Who acts when a rule awards, revokes, suspends or reinstates: the rule itself, saved by someone allowed to
+    award (`qualification_save`)."""
+    return SystemActor(f"stacking rule {qualification.uuid}")
+
+
 def _key(qualification: Qualification, generation: int, email: str) -> str:
     # Bounded length whatever the address: the key is unique per issuer, the hash keeps it private and short.
     digest = hashlib.sha256(email.encode()).hexdigest()[:32]
@@ -322,7 +330,7 @@ def stacking_evaluate_many(
 
 
 def _reinstate(award: StackedAward, credential: Credential, outcome: rules.Outcome) -> str:
-    credential_unsuspend(credential=credential, actor_label=ACTOR_LABEL)
+    credential_unsuspend(credential=credential, actor=rule_actor(award.qualification))
     award.lost_reason = ""
     award.components = list(outcome.evidence)
     award.save(update_fields=["lost_reason", "components", "updated_at"])
@@ -349,7 +357,7 @@ def _issue(qualification: Qualification, pending: list[tuple[StackedAward, rules
         )
     try:
         outcomes = credential_issue_many(
-            issuer=qualification.issuer, requests=requests, source="stacking", actor_label=ACTOR_LABEL
+            issuer=qualification.issuer, requests=requests, source="stacking", actor=rule_actor(qualification)
         )
     except CredentialError as exc:
         outcomes = [IssueOutcome(error=exc) for _ in requests]
@@ -364,7 +372,7 @@ def _issue(qualification: Qualification, pending: list[tuple[StackedAward, rules
                 issuer=qualification.issuer,
                 action="qualification.issue_failed",
                 obj=qualification,
-                actor_label=ACTOR_LABEL,
+                actor=rule_actor(qualification),
                 data={"error": message},
             )
             results[award.recipient_email] = "failed"
@@ -385,9 +393,9 @@ def _lost(award: StackedAward, credential: Credential, cause: str) -> str:
     award.lost_reason = reason[:2000]
     award.save(update_fields=["lost_reason", "updated_at"])
     if qualification.on_component_loss == OnComponentLoss.SUSPEND:
-        credential_suspend(credential=credential, reason=reason, actor_label=ACTOR_LABEL)
+        credential_suspend(credential=credential, reason=reason, actor=rule_actor(qualification))
         return "suspended"
-    credential_revoke(credential=credential, reason=reason, actor_label=ACTOR_LABEL)
+    credential_revoke(credential=credential, reason=reason, actor=rule_actor(qualification))
     return "revoked"
 
 
@@ -468,11 +476,10 @@ def _evaluate_all(
     return sorted(qualifying), len(by_learner)
 
 
-def qualification_apply(
-    *, qualification: Qualification, actor: User | None = None, actor_label: str = ""
-) -> dict[str, int]:
+def qualification_apply(*, qualification: Qualification, actor: Actor) -> dict[str, int]:
     """Award the stacked credential to every learner who already satisfies the rule (the explicit action after
     creating or changing a rule). Safe to run again: those already awarded are unchanged."""
+    authorize(actor, qualification.issuer, *STACKING_WRITE)
     now = timezone.now()
     qualifying, _ = _qualifying(qualification, now=now)
     outcomes: dict[str, int] = defaultdict(int)
@@ -487,7 +494,6 @@ def qualification_apply(
             action="qualification.applied",
             obj=qualification,
             actor=actor,
-            actor_label=actor_label,
             data={"qualifying": len(qualifying), **outcomes},
         )
     return dict(outcomes)
@@ -516,16 +522,15 @@ def expired_events(*, since: datetime, until: datetime) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def partnership_request(
-    *, issuer: Issuer, partner: Issuer, actor: User | None = None, actor_label: str = ""
-) -> Partnership:
+def partnership_request(*, issuer: Issuer, partner: Issuer, actor: Actor) -> Partnership:
     """Ask `partner` to let `issuer`'s rules use its achievements (pending until the partner accepts)."""
+    authorize(actor, issuer, *STACKING_WRITE)
     if partner.pk == issuer.pk:
         raise StackingError("An issuer does not need a partnership with itself.", field="partner")
     partnership, created = Partnership.objects.get_or_create(
         issuer=issuer,
         partner=partner,
-        defaults={"requested_by": actor if actor and actor.is_authenticated else None},
+        defaults={"requested_by": audit_user(actor)},
     )
     if not created and partnership.status == PartnershipStatus.ENDED:
         partnership.status = PartnershipStatus.PENDING
@@ -536,21 +541,19 @@ def partnership_request(
         action="partnership.requested",
         obj=partnership,
         actor=actor,
-        actor_label=actor_label,
         data={"partner": partner.slug},
     )
     return partnership
 
 
 @transaction.atomic
-def partnership_answer(
-    *, partnership: Partnership, accept: bool, actor: User | None = None, actor_label: str = ""
-) -> Partnership:
+def partnership_answer(*, partnership: Partnership, accept: bool, actor: Actor) -> Partnership:
     """The partner accepts, declines or ends a partnership. Ending it deactivates nothing already issued; rules
     that name its achievements keep them, but no new rule can add them."""
-    partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    partnership = Partnership.objects.select_for_update().select_related("issuer", "partner").get(pk=partnership.pk)
+    authorize(actor, partnership.partner, *STACKING_WRITE)
     partnership.status = PartnershipStatus.ACCEPTED if accept else PartnershipStatus.ENDED
-    partnership.answered_by = actor if actor and actor.is_authenticated else None
+    partnership.answered_by = audit_user(actor)
     partnership.answered_at = timezone.now()
     partnership.save(update_fields=["status", "answered_by", "answered_at"])
     audit_record(
@@ -558,17 +561,15 @@ def partnership_answer(
         action=f"partnership.{partnership.status}",
         obj=partnership,
         actor=actor,
-        actor_label=actor_label,
         data={"issuer": partnership.issuer.slug},
     )
     return partnership
 
 
 @transaction.atomic
-def qualification_deactivate(
-    *, qualification: Qualification, actor: User | None = None, actor_label: str = ""
-) -> Qualification:
+def qualification_deactivate(*, qualification: Qualification, actor: Actor) -> Qualification:
     """Stop evaluating the rule: nothing more is issued or taken away; credentials already issued stay."""
+    authorize(actor, qualification.issuer, *STACKING_WRITE)
     qualification.active = False
     qualification.save(update_fields=["active", "updated_at"])
     audit_record(
@@ -576,6 +577,5 @@ def qualification_deactivate(
         action="qualification.deactivated",
         obj=qualification,
         actor=actor,
-        actor_label=actor_label,
     )
     return qualification

@@ -28,11 +28,15 @@ def apply_qualification(qualification_id: int, actor_id: int | None = None) -> d
     """Award a rule's stacked credential to every learner who already qualifies."""
     from django.contrib.auth import get_user_model
 
+    from issuer.permissions import NotAuthorized
     from stacking.models import Qualification
     from stacking.services import qualification_apply
 
     qualification = Qualification.objects.select_related("issuer", "achievement__issuer").get(pk=qualification_id)
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    if actor is None:
+        raise NotAuthorized("A rule is applied for the person who asked; this request names no one who exists.")
+    # The person who asked, checked again now (qualification_apply): a role taken away meanwhile no longer applies.
     return qualification_apply(qualification=qualification, actor=actor)
 
 

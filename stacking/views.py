@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.http import AuthenticatedHttpRequest
 from badges.models import Achievement, CredentialSource, CredentialStatus
 from issuer.models import Issuer
-from issuer.permissions import Action, can, issuer_required
+from issuer.permissions import STACKING_WRITE, Action, can, issuer_required
 from stacking import builder, rules
 from stacking.forms import BuilderControlsForm, PartnershipRequestForm, QualificationForm
 from stacking.models import Partnership, PartnershipStatus, Qualification
@@ -38,6 +38,11 @@ from stacking.services import (
     usable_achievements,
 )
 from stacking.tasks import apply_qualification
+
+
+def _may_write(request: HttpRequest) -> bool:
+    """Whether the pages offer the rule and partnership writes: a rule awards, so it takes both actions (D34)."""
+    return all(can(request.membership, action) for action in STACKING_WRITE)  # type: ignore[attr-defined]
 
 
 def _qualification(issuer: Issuer, uuid: Any) -> Qualification:
@@ -57,7 +62,7 @@ def qualification_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
     context = {
         "nav": "qualifications",
         "qualifications": qualifications,
-        "can_edit": can(request.membership, Action.EDIT_ACHIEVEMENTS),  # type: ignore[attr-defined]
+        "can_edit": _may_write(request),
     }
     return render(request, "stacking/qualification_list.html", context)
 
@@ -111,13 +116,13 @@ def _initial(post: Any) -> dict[str, Any]:
 
 
 @require_http_methods(["GET", "POST"])
-@issuer_required(Action.EDIT_ACHIEVEMENTS)
+@issuer_required(*STACKING_WRITE)
 def qualification_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
     return _builder(request, issuer, None)
 
 
 @require_http_methods(["GET", "POST"])
-@issuer_required(Action.EDIT_ACHIEVEMENTS)
+@issuer_required(*STACKING_WRITE)
 def qualification_edit(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     return _builder(request, issuer, _qualification(issuer, uuid))
 
@@ -246,7 +251,7 @@ def _parse(rule: dict[str, Any]) -> tuple[rules.Node | None, str]:
 
 
 @require_http_methods(["GET", "POST"])
-@issuer_required(Action.EDIT_ACHIEVEMENTS)
+@issuer_required(*STACKING_WRITE)
 def qualification_apply(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     """The count first; the POST enqueues the award of the stacked credential to everyone who already qualifies."""
     qualification = _qualification(issuer, uuid)
@@ -275,7 +280,7 @@ def qualification_apply(request: HttpRequest, issuer: Issuer, uuid: Any) -> Http
 
 
 @require_http_methods(["GET", "POST"])
-@issuer_required(Action.EDIT_ACHIEVEMENTS)
+@issuer_required(*STACKING_WRITE)
 def qualification_deactivate_view(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     qualification = _qualification(issuer, uuid)
     if request.method == "POST":
@@ -298,7 +303,7 @@ def _partnerships_page(request: HttpRequest, issuer: Issuer, form: PartnershipRe
         "form": form,
         "requested": Partnership.objects.filter(issuer=issuer).select_related("partner").order_by("partner__name"),
         "received": Partnership.objects.filter(partner=issuer).select_related("issuer").order_by("issuer__name"),
-        "can_edit": can(request.membership, Action.EDIT_ACHIEVEMENTS),  # type: ignore[attr-defined]
+        "can_edit": _may_write(request),
     }
     return render(request, "stacking/partnerships.html", context, status=status)
 
@@ -310,7 +315,7 @@ def partnership_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
 
 
 @require_POST
-@issuer_required(Action.EDIT_ACHIEVEMENTS)
+@issuer_required(*STACKING_WRITE)
 def partnership_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
     form = PartnershipRequestForm(request.POST, issuer=issuer)
     if form.is_valid():
@@ -325,7 +330,7 @@ def partnership_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> Htt
             else:
                 messages.success(
                     request,
-                    f"Asked {partner.name}. Once its owner or an editor accepts, your rules can use its achievements.",
+                    f"Asked {partner.name}. Once one of its owners accepts, your rules can use its achievements.",
                 )
             return redirect("stacking:partnership-list", issuer.slug)
     return _partnerships_page(request, issuer, form, status=400)
@@ -344,7 +349,7 @@ DECISIONS = {
 
 
 @require_POST
-@issuer_required(Action.EDIT_ACHIEVEMENTS)
+@issuer_required(*STACKING_WRITE)
 def partnership_decide(request: AuthenticatedHttpRequest, issuer: Issuer, pk: int, decision: str) -> HttpResponse:
     """Accept, decline or end a partnership another issuer asked this issuer for."""
     if decision not in DECISIONS:

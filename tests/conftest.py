@@ -85,18 +85,29 @@ def user(django_user_model):
 
 @pytest.fixture
 def issuer(db, user):
+    from issuer.permissions import SystemActor
     from issuer.services import issuer_create
 
     return issuer_create(
-        slug="uni", name="Test University", owner=user, url="https://uni.example.org", email="badges@uni.example.org"
+        slug="uni",
+        name="Test University",
+        owner=user,
+        url="https://uni.example.org",
+        email="badges@uni.example.org",
+        actor=SystemActor("test setup", on_behalf_of=user),
     )
 
 
 @pytest.fixture
-def other_issuer(db):
+def other_issuer(db, django_user_model):
+    """Another issuer, owned by olga: the tests act on it as its owner, as on `issuer` as alice."""
+    from issuer.permissions import SystemActor
     from issuer.services import issuer_create
 
-    return issuer_create(slug="other", name="Other Academy")
+    olga = django_user_model.objects.create_user("olga", "olga@example.com", "pw-olga-123456")
+    return issuer_create(
+        slug="other", name="Other Academy", owner=olga, actor=SystemActor("test setup", on_behalf_of=olga)
+    )
 
 
 @pytest.fixture

@@ -196,16 +196,22 @@ def build_site(django_user_model: Any) -> Site:
     from learners.models import SignInToken
     from learners.services import learner_profile_get_or_create, learner_profile_publish_set
     from stacking.services import partnership_request, qualification_save
+    from tests.actors import SETUP
     from webhooks.services import endpoint_create
 
     owner = django_user_model.objects.create_user("alice", "alice@example.com", "pw-alice-123456")
     superuser = django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-123456")
     issuer = issuer_create(
-        slug="uni", name="Test University", owner=owner, url="https://uni.example.org", email="badges@uni.example.org"
+        slug="uni",
+        name="Test University",
+        owner=owner,
+        actor=SETUP,
+        url="https://uni.example.org",
+        email="badges@uni.example.org",
     )
-    partner = issuer_create(slug="other", name="Other Academy")
+    partner = issuer_create(slug="other", name="Other Academy", actor=SETUP)
     editor = django_user_model.objects.create_user("eddie", "eddie@example.com", "pw-eddie-123456")
-    membership = membership_set(issuer=issuer, user=editor, role="editor")
+    membership = membership_set(issuer=issuer, user=editor, role="editor", actor=owner)
     invitation = staff_invite(issuer=issuer, email="new.staff@example.com", role="viewer", actor=owner)
 
     def achievement(slug: str, name: str) -> Achievement:
@@ -220,10 +226,13 @@ def build_site(django_user_model: Any) -> Site:
 
     python, sql, analyst = achievement("python", "Python"), achievement("sql", "SQL"), achievement("data", "Data")
     # Images on the pages: an SVG logo, a PNG badge (before the award, so that the credential carries it).
-    issuer = issuer_update(issuer=issuer, image=SimpleUploadedFile("logo.svg", LOGO_SVG))
-    python = achievement_update(achievement=python, actor=None, data={"image": SimpleUploadedFile("b.png", _png())})
+    issuer = issuer_update(issuer=issuer, image=SimpleUploadedFile("logo.svg", LOGO_SVG), actor=owner)
+    python = achievement_update(achievement=python, actor=owner, data={"image": SimpleUploadedFile("b.png", _png())})
     credential = credential_issue(
-        request=AwardRequest(achievement=python, email=LEARNER_EMAIL, name="Lea Rner"), source="ui", notify=False
+        request=AwardRequest(achievement=python, email=LEARNER_EMAIL, name="Lea Rner"),
+        source="ui",
+        notify=False,
+        actor=owner,
     )
     qualification = qualification_save(
         issuer=issuer,
@@ -234,14 +243,16 @@ def build_site(django_user_model: Any) -> Site:
         },
         actor=owner,
     )
-    partnership_request(issuer=partner, partner=issuer)
+    partnership_request(issuer=partner, partner=issuer, actor=SETUP)
     rows = b"email,name\nada@example.org,Ada\nnot-an-address,Bob\n"
-    job, _ = bulk_job_create(issuer=issuer, data=rows, filename="c.csv", achievement=sql)  # in preview
-    finished, _ = bulk_job_create(issuer=issuer, data=rows, filename="d.csv", achievement=sql)
+    job, _ = bulk_job_create(issuer=issuer, data=rows, filename="c.csv", achievement=sql, actor=owner)  # in preview
+    finished, _ = bulk_job_create(issuer=issuer, data=rows, filename="d.csv", achievement=sql, actor=owner)
     # Its chunks run after commit: at once in a transactional test, when the block ends in any other.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        bulk_job_start(job=finished)
-    endpoint, _ = endpoint_create(issuer=issuer, url="https://hooks.example.org/badges", events=["credential.issued"])
+        bulk_job_start(job=finished, actor=owner)
+    endpoint, _ = endpoint_create(
+        issuer=issuer, url="https://hooks.example.org/badges", events=["credential.issued"], actor=owner
+    )
     token, _ = token_create(issuer=issuer, name="LMS", actor=owner)
     profile = learner_profile_get_or_create(email=LEARNER_EMAIL)
     learner_profile_publish_set(profile=profile, public=True)

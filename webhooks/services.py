@@ -8,6 +8,9 @@ compare-and-set on `next_attempt_at` (the row is leased for the length of a requ
 (Redis redelivers a task whose countdown outlives its visibility timeout) sends once. A failed attempt is
 retried after 1 min, 5 min, 30 min, 2 h and 12 h; the sixth failure is final. After DISABLE_AFTER deliveries
 in a row failed for good, the endpoint is disabled; a success resets the count.
+
+Every change to an endpoint needs Action.MANAGE_KEYS in its issuer (a webhook secret is a key, D34); disabling an
+endpoint after failures is the platform's own doing (a system actor).
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -35,6 +37,7 @@ from bulk.models import BulkJob
 from config.tasks import enqueue
 from issuer.keystore import decrypt_text, encrypt_text
 from issuer.models import Issuer
+from issuer.permissions import Action, Actor, SystemActor, audit_user, authorize
 from issuer.services import audit_record
 from verification.errors import FetchError
 from verification.http import HardenedClient
@@ -105,26 +108,24 @@ def _validate_events(events: Iterable[str]) -> list[str]:
 
 
 @transaction.atomic
-def endpoint_create(
-    *, issuer: Issuer, url: str, events: Iterable[str], actor: User | None = None
-) -> tuple[WebhookEndpoint, str]:
+def endpoint_create(*, issuer: Issuer, url: str, events: Iterable[str], actor: Actor) -> tuple[WebhookEndpoint, str]:
     """A new active endpoint and its secret, returned in clear this once (only its encryption is stored)."""
+    authorize(actor, issuer, Action.MANAGE_KEYS)
     secret = signing.new_secret()
     endpoint = WebhookEndpoint.objects.create(
         issuer=issuer,
         url=validate_endpoint_url(url),
         events=_validate_events(events),
         secret_encrypted=encrypt_text(secret),
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=audit_user(actor),
     )
     _audit(endpoint, "webhook.created", actor, url=endpoint.url, events=endpoint.events)
     return endpoint, secret
 
 
 @transaction.atomic
-def endpoint_update(
-    *, endpoint: WebhookEndpoint, url: str, events: Iterable[str], actor: User | None = None
-) -> WebhookEndpoint:
+def endpoint_update(*, endpoint: WebhookEndpoint, url: str, events: Iterable[str], actor: Actor) -> WebhookEndpoint:
+    authorize(actor, endpoint.issuer, Action.MANAGE_KEYS)
     endpoint.url = validate_endpoint_url(url)
     endpoint.events = _validate_events(events)
     endpoint.save(update_fields=["url", "events", "updated_at"])
@@ -133,8 +134,9 @@ def endpoint_update(
 
 
 @transaction.atomic
-def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, actor: User | None = None) -> str:
+def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, actor: Actor) -> str:
     """A new secret, effective for every attempt from now on (pending retries included)."""
+    authorize(actor, endpoint.issuer, Action.MANAGE_KEYS)
     secret = signing.new_secret()
     endpoint.secret_encrypted = encrypt_text(secret)
     endpoint.save(update_fields=["secret_encrypted", "updated_at"])
@@ -143,14 +145,16 @@ def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, actor: User | None = No
 
 
 @transaction.atomic
-def endpoint_delete(*, endpoint: WebhookEndpoint, actor: User | None = None) -> None:
+def endpoint_delete(*, endpoint: WebhookEndpoint, actor: Actor) -> None:
+    authorize(actor, endpoint.issuer, Action.MANAGE_KEYS)
     _audit(endpoint, "webhook.deleted", actor, url=endpoint.url)
     endpoint.delete()
 
 
 @transaction.atomic
-def endpoint_enable(*, endpoint: WebhookEndpoint, actor: User | None = None) -> WebhookEndpoint:
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+def endpoint_enable(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookEndpoint:
+    endpoint = WebhookEndpoint.objects.select_for_update().select_related("issuer").get(pk=endpoint.pk)
+    authorize(actor, endpoint.issuer, Action.MANAGE_KEYS)
     if endpoint.active:
         return endpoint
     endpoint.active = True
@@ -162,8 +166,9 @@ def endpoint_enable(*, endpoint: WebhookEndpoint, actor: User | None = None) -> 
     return endpoint
 
 
-def endpoint_send_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
+def endpoint_send_ping(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDelivery:
     """A `ping` event to this endpoint alone, whatever it subscribes to; tried once, never retried."""
+    authorize(actor, endpoint.issuer, Action.MANAGE_KEYS)
     now = timezone.now()
     event_id = uuid.uuid4()
     data = {"endpoint": str(endpoint.uuid), "events": endpoint.events, "message": "Test event sent from the issuer UI."}
@@ -180,14 +185,9 @@ def endpoint_send_ping(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     return delivery
 
 
-def _audit(endpoint: WebhookEndpoint, action: str, actor: User | None, **data: Any) -> None:
+def _audit(endpoint: WebhookEndpoint, action: str, actor: Actor, **data: Any) -> None:
     audit_record(
-        issuer=endpoint.issuer,
-        action=action,
-        obj=endpoint,
-        actor=actor,
-        actor_label="" if actor is not None else "webhooks",
-        data={"endpoint": str(endpoint.uuid), **data},
+        issuer=endpoint.issuer, action=action, obj=endpoint, actor=actor, data={"endpoint": str(endpoint.uuid), **data}
     )
 
 
@@ -438,7 +438,7 @@ def _count_failure(endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: da
         _audit(
             endpoint,
             "webhook.disabled",
-            None,
+            SystemActor("webhooks"),
             reason=endpoint.disabled_reason,
             failures=endpoint.consecutive_failures,
         )

@@ -105,8 +105,8 @@ def endpoint_reenable(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: A
 
 @require_POST
 @issuer_required(Action.MANAGE_KEYS)
-def endpoint_ping(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def endpoint_ping(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     endpoint = _endpoint(issuer, uuid)
-    endpoint_send_ping(endpoint=endpoint)
+    endpoint_send_ping(endpoint=endpoint, actor=request.user)
     messages.info(request, "A test event (ping) is on its way; its delivery is listed below.")
     return redirect("webhooks:endpoint-detail", issuer.slug, endpoint.uuid)

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.actors import SETUP, owner
+
 ERRORS = "https://badges.example.test/errors/"
 SITE = "https://badges.example.test"
 CSV = b"email,name,external_id\nada@example.org,Ada,S-1\nbob@,Bob,S-2\ncy@example.org,Cy,S-3\n"
@@ -65,9 +67,10 @@ def _run_on_commit_callbacks(request):
 
 
 def make_token(issuer: Any, *, scopes: list[str] | None = None, name: str = "ci", actor: Any = None):
+    """Without `actor`, made as the create_api_token command does without --user: by the platform, for no one."""
     from api.services import token_create
 
-    return token_create(issuer=issuer, name=name, scopes=scopes, actor=actor)
+    return token_create(issuer=issuer, name=name, scopes=scopes, actor=actor or SETUP)
 
 
 @pytest.fixture
@@ -118,7 +121,9 @@ def job(issuer, achievement):
     """A validated job of `issuer`: 3 rows, 2 valid."""
     from bulk.jobs import bulk_job_create
 
-    created, _ = bulk_job_create(issuer=issuer, data=CSV, filename="cohort.csv", achievement=achievement)
+    created, _ = bulk_job_create(
+        issuer=issuer, data=CSV, filename="cohort.csv", achievement=achievement, actor=owner(issuer)
+    )
     return created
 
 
@@ -128,5 +133,7 @@ def other_job(other_issuer):
     from bulk.jobs import bulk_job_create
 
     achievement = Achievement.objects.create(issuer=other_issuer, slug="other-badge", name="Other", description="x")
-    created, _ = bulk_job_create(issuer=other_issuer, data=CSV, filename="theirs.csv", achievement=achievement)
+    created, _ = bulk_job_create(
+        issuer=other_issuer, data=CSV, filename="theirs.csv", achievement=achievement, actor=owner(other_issuer)
+    )
     return created

@@ -7,6 +7,7 @@ import pytest
 
 from badges.models import Achievement
 from issuer.models import AuditEvent
+from tests.actors import owner
 from tests.api.conftest import SITE, ApiClient, assert_problem, make_token
 from tests.api.test_issuer_api import patch, session
 from tests.ui.conftest import staff  # noqa: F401 - fixture
@@ -258,7 +259,12 @@ def test_delete_an_achievement_never_used(api, issuer):
 def test_an_awarded_achievement_is_archived_not_deleted(api, achievement):
     from badges.services import AwardRequest, credential_issue
 
-    credential_issue(request=AwardRequest(achievement=achievement, email="a@example.org"), source="api", notify=False)
+    credential_issue(
+        request=AwardRequest(achievement=achievement, email="a@example.org"),
+        source="api",
+        notify=False,
+        actor=owner(achievement.issuer),
+    )
 
     response = api.delete(url(achievement))
 
@@ -282,6 +288,7 @@ def test_an_achievement_in_a_stacking_rule_is_not_deleted(api, issuer, achieveme
         issuer=issuer,
         achievement=target,
         rule={"kind": "all", "children": [{"kind": "achievement", "achievement": str(achievement.uuid)}]},
+        actor=owner(issuer),
     )
 
     assert_problem(
@@ -307,7 +314,11 @@ def test_an_achievement_in_a_bulk_job_is_not_deleted(api, issuer, achievement, _
     from bulk.jobs import bulk_job_create
 
     bulk_job_create(
-        issuer=issuer, data=data, filename="cohort.csv", achievement=achievement if job_achievement else None
+        issuer=issuer,
+        data=data,
+        filename="cohort.csv",
+        achievement=achievement if job_achievement else None,
+        actor=owner(issuer),
     )
 
     assert_problem(

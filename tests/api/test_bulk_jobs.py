@@ -12,6 +12,7 @@ from badges.models import Credential, CredentialStatus
 from bulk import parsing
 from bulk.models import BulkJob, BulkJobStatus, BulkRow
 from issuer.models import AuditEvent
+from tests.actors import owner
 from tests.api.conftest import CSV, SITE, assert_problem, job_url, jobs_url, upload
 
 JOB_KEYS = {"id", "status", "file_name", "created_at", "created_by", "achievement", "progress", "links"}
@@ -296,12 +297,14 @@ def test_malformed_json_rows_are_field_errors(api, achievement, body, errors):
 def test_list_newest_first_with_a_status_filter(api, issuer, achievement, job, other_job):
     from bulk.jobs import bulk_job_cancel, bulk_job_create
 
-    newer, _ = bulk_job_create(issuer=issuer, data=CSV, filename="second.csv", achievement=achievement)
-    bulk_job_cancel(job=newer)
+    newer, _ = bulk_job_create(
+        issuer=issuer, data=CSV, filename="second.csv", achievement=achievement, actor=owner(issuer)
+    )
+    bulk_job_cancel(job=newer, actor=owner(issuer))
 
     listed = api.get(jobs_url()).json()
     assert [item["id"] for item in listed["results"]] == [str(newer.uuid), str(job.uuid)]
-    assert listed["results"][1]["created_by"] is None  # made by a service call, neither user nor token
+    assert listed["results"][1]["created_by"] == "alice"  # made by a service call as the owner, not by a token
     cancelled = api.get(jobs_url(), {"status": "cancelled"}).json()
     assert [item["id"] for item in cancelled["results"]] == [str(newer.uuid)]
     problem = assert_problem(api.get(jobs_url(), {"status": "done"}), 400, "invalid-request")
@@ -322,7 +325,9 @@ def test_without_a_broker_start_answers_with_the_finished_job(transactional_db, 
     from bulk.jobs import bulk_job_create
     from tests.api.conftest import ApiClient
 
-    job, _ = bulk_job_create(issuer=issuer, data=CSV, filename="cohort.csv", achievement=achievement)
+    job, _ = bulk_job_create(
+        issuer=issuer, data=CSV, filename="cohort.csv", achievement=achievement, actor=owner(issuer)
+    )
     client = ApiClient(token_create(issuer=issuer, name="ci", actor=user)[1])
 
     response = client.post(job_url(job, "/start"))

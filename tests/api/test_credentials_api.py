@@ -14,6 +14,7 @@ from django.utils import timezone
 from badges.models import Achievement, Credential, CredentialStatus
 from badges.services import AwardRequest, credential_issue, credential_revoke
 from issuer.models import AuditEvent
+from tests.actors import owner
 from tests.api.conftest import SITE, ApiClient, assert_problem, make_token
 from tests.api.test_issuer_api import session
 from tests.ui.conftest import staff  # noqa: F401 - fixture
@@ -27,7 +28,12 @@ def url(credential: Credential, suffix: str = "") -> str:
 
 
 def issue(achievement: Achievement, email: str = "ada@example.org") -> Credential:
-    return credential_issue(request=AwardRequest(achievement=achievement, email=email), source="ui", notify=False)
+    return credential_issue(
+        request=AwardRequest(achievement=achievement, email=email),
+        source="ui",
+        notify=False,
+        actor=owner(achievement.issuer),
+    )
 
 
 @pytest.fixture
@@ -159,7 +165,7 @@ def test_list_with_filters(api, issuer, achievement):
     ada = issue(achievement, "ada@example.org")
     bob = issue(achievement, "bob@example.org")
     ada_sql = issue(sql, "ada@example.org")
-    credential_revoke(credential=bob, reason="mistake")
+    credential_revoke(credential=bob, reason="mistake", actor=owner(bob.issuer))
     Credential.objects.filter(pk=ada.pk).update(created_at=timezone.now() - timedelta(days=10))
 
     def ids(**params):

@@ -5,20 +5,24 @@ from __future__ import annotations
 import pytest
 
 from bulk.jobs import bulk_job_create
+from tests.actors import owner
 from tests.api.conftest import CSV, SITE, assert_problem, job_url, jobs_url
 
 
 @pytest.fixture
 def five_jobs(issuer, achievement):
     return [
-        bulk_job_create(issuer=issuer, data=CSV, filename=f"f{n}.csv", achievement=achievement)[0] for n in range(5)
+        bulk_job_create(issuer=issuer, data=CSV, filename=f"f{n}.csv", achievement=achievement, actor=owner(issuer))[0]
+        for n in range(5)
     ]
 
 
 @pytest.fixture
 def big_job(issuer, achievement):
     data = ("email\n" + "".join(f"l{n}@example.org\n" for n in range(250))).encode()
-    return bulk_job_create(issuer=issuer, data=data, filename="big.csv", achievement=achievement)[0]
+    return bulk_job_create(issuer=issuer, data=data, filename="big.csv", achievement=achievement, actor=owner(issuer))[
+        0
+    ]
 
 
 def test_a_page_with_links_and_total(api, five_jobs):

@@ -62,7 +62,10 @@ def seeded(db, settings, issuer, user, achievement, wsgi_keeps_the_connection) -
 
     settings.API_RATE_LIMIT = ""  # hundreds of requests in a minute are the point here
     credential = credential_issue(
-        request=AwardRequest(achievement=achievement, email="ada@example.org", name="Ada"), source="api", notify=False
+        request=AwardRequest(achievement=achievement, email="ada@example.org", name="Ada"),
+        source="api",
+        notify=False,
+        actor=user,
     )
     stacked = Achievement.objects.create(
         issuer=issuer, slug="stacked", name="Stacked", description="x", criteria_narrative="Hold the basics."
@@ -71,11 +74,12 @@ def seeded(db, settings, issuer, user, achievement, wsgi_keeps_the_connection) -
         issuer=issuer,
         achievement=stacked,
         rule={"kind": "all", "children": [{"kind": "achievement", "achievement": str(achievement.uuid)}]},
+        actor=user,
     )
     for slug in ("sql-fundamentals", "python-developer"):  # what the schema's examples name
         Achievement.objects.create(issuer=issuer, slug=slug, name=slug, description="x", criteria_narrative="x")
     job, _ = bulk_job_create(
-        issuer=issuer, data=b"email\nada@example.org\nbob@\n", filename="c.csv", achievement=achievement
+        issuer=issuer, data=b"email\nada@example.org\nbob@\n", filename="c.csv", achievement=achievement, actor=user
     )
     return {
         "token": make_token(issuer, actor=user)[1],

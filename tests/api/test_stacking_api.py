@@ -10,6 +10,7 @@ from badges.services import AwardRequest, credential_issue
 from issuer.models import AuditEvent
 from stacking.models import Qualification
 from stacking.services import qualification_save
+from tests.actors import owner
 from tests.api.conftest import SITE, ApiClient, assert_problem, make_token
 from tests.api.test_issuer_api import patch, session
 from tests.ui.conftest import staff  # noqa: F401 - fixture
@@ -47,14 +48,14 @@ def qualification(issuer, achievement, sql, developer):
         "kind": "all",
         "children": [{"kind": "achievement", "achievement": str(a.uuid)} for a in (achievement, sql)],
     }
-    return qualification_save(issuer=issuer, achievement=developer, rule=rule)
+    return qualification_save(issuer=issuer, achievement=developer, rule=rule, actor=owner(issuer))
 
 
 @pytest.fixture
 def other_qualification(other_issuer):
     part, whole = make(other_issuer, "part"), make(other_issuer, "whole")
     rule = {"kind": "any", "children": [{"kind": "achievement", "achievement": str(part.uuid)}]}
-    return qualification_save(issuer=other_issuer, achievement=whole, rule=rule)
+    return qualification_save(issuer=other_issuer, achievement=whole, rule=rule, actor=owner(other_issuer))
 
 
 def test_create_with_slugs_in_the_rule(api, token, achievement, sql, developer):
@@ -170,7 +171,12 @@ def test_progress(api, qualification, achievement, sql):
     assert nothing["lines"]
 
     held = [
-        credential_issue(request=AwardRequest(achievement=a, email="ada@example.org"), source="ui", notify=False)
+        credential_issue(
+            request=AwardRequest(achievement=a, email="ada@example.org"),
+            source="ui",
+            notify=False,
+            actor=owner(a.issuer),
+        )
         for a in (achievement, sql)
     ]
     done = api.get(url(qualification, "/progress"), {"email": "ada@example.org"}).json()
@@ -186,15 +192,20 @@ def test_progress_needs_an_email(api, qualification, params):
     assert list(problem["errors"]) == ["email"]
 
 
+def _writes(client: ApiClient, qualification: Qualification, component: Achievement) -> tuple:
+    """A create, a change and a deactivation: every write of the qualifications API."""
+    return (
+        client.post(URL, {"achievement": "sql", "rule": both(component)}),
+        patch(client, url(qualification), {"window_days": 3}),
+        client.post(url(qualification, "/deactivate")),
+    )
+
+
 def test_a_read_only_token_changes_nothing(issuer, qualification, sql):
     client = ApiClient(make_token(issuer, scopes=["stacking:read"])[1])
     before = Qualification.objects.values().get(pk=qualification.pk)
 
-    for response in (
-        client.post(URL, {"achievement": "sql", "rule": both(sql)}),
-        patch(client, url(qualification), {"window_days": 3}),
-        client.post(url(qualification, "/deactivate")),
-    ):
+    for response in _writes(client, qualification, sql):
         assert_problem(response, 403, "insufficient-scope", "stacking:write")
 
     assert Qualification.objects.values().get(pk=qualification.pk) == before
@@ -229,6 +240,21 @@ def test_session_roles(staff, issuer, achievement, sql, developer, who):  # noqa
     created = client.post(URL, {"achievement": "developer", "rule": both(achievement, sql)})
 
     expected_read = {None: 401, "stranger": 404}.get(who, 200)
-    expected_create = {None: 401, "stranger": 404, "owner": 201, "editor": 201}.get(who, 403)
+    # A rule awards credentials: only owners have both EDIT_ACHIEVEMENTS and AWARD (D34); editors may not award.
+    expected_create = {None: 401, "stranger": 404, "owner": 201}.get(who, 403)
     assert (listed.status_code, created.status_code) == (expected_read, expected_create)
     assert Qualification.objects.count() == (1 if expected_create == 201 else 0)
+
+
+def test_a_token_writes_rules_only_with_a_scope_that_awards(issuer, achievement, sql, developer, qualification):
+    # A rule awards credentials (D34): stacking:write alone is refused, as an editor is.
+    rules_only = ApiClient(make_token(issuer, scopes=["stacking:write"])[1])
+    before = Qualification.objects.values().get(pk=qualification.pk)
+
+    for response in _writes(rules_only, qualification, achievement):
+        assert_problem(response, 403, "insufficient-scope", "credentials:write or bulk:write")
+    assert Qualification.objects.values().get(pk=qualification.pk) == before
+    assert Qualification.objects.count() == 1
+
+    awarding = ApiClient(make_token(issuer, scopes=["stacking:write", "credentials:write"])[1])
+    assert awarding.post(URL, {"achievement": "sql", "rule": both(achievement)}).status_code == 201

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from api.models import SCOPES, ApiToken
 from api.services import ApiTokenError, token_create
 from issuer.models import AuditEvent
+from tests.actors import owner
 from tests.api.conftest import ApiClient, jobs_url
 
 
@@ -81,12 +82,12 @@ def test_a_staff_member_of_another_issuer_is_refused(issuer, other_issuer, djang
 
 def test_service_refuses_no_scope(issuer):
     with pytest.raises(ApiTokenError, match="at least one scope"):
-        token_create(issuer=issuer, name="x", scopes=[])
+        token_create(issuer=issuer, name="x", scopes=[], actor=owner(issuer))
 
 
 def test_admin_revokes_and_cannot_add(client, issuer, django_user_model):
     admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-123456")
-    stored, secret = token_create(issuer=issuer, name="lms")
+    stored, secret = token_create(issuer=issuer, name="lms", actor=owner(issuer))
     client.force_login(admin)
 
     assert client.get("/admin/api/apitoken/add/").status_code == 403

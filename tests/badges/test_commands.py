@@ -7,6 +7,7 @@ from django.core.management.base import CommandError
 
 from badges.models import Credential, CredentialStatus
 from issuer.models import KeyState, SigningKey
+from tests.actors import owner
 
 
 def _run(*args, stdin=None, monkeypatch=None):
@@ -220,7 +221,7 @@ def test_compromised_key_makes_its_credentials_fail(achievement, tmp_path):
         "--out",
         str(tmp_path / "c.json"),
     )
-    signing_key_mark_compromised(key=Credential.objects.get().signing_key)
+    signing_key_mark_compromised(key=Credential.objects.get().signing_key, actor=owner(achievement.issuer))
     with pytest.raises(SystemExit) as exit_:
         _run("verify_credential", str(tmp_path / "c.json"))
     assert exit_.value.code == 1

@@ -17,6 +17,7 @@ from badges.services import AwardRequest, credential_issue
 from badges.verify import verify_credential
 from issuer.images import MAX_EMBEDDED_IMAGE_BYTES
 from issuer.services import issuer_update
+from tests.actors import owner
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#0b57d0"/></svg>'
 # What is stored, and so embedded: the upload rebuilt from the allow-list (docs/decisions.md D36).
@@ -42,7 +43,9 @@ def noisy_png() -> bytes:
 
 def _issue(achievement, fmt: str = "ldp") -> Credential:
     issued = credential_issue(
-        request=AwardRequest(achievement=achievement, email="ada@example.com", name="Ada", format=fmt), source="ui"
+        request=AwardRequest(achievement=achievement, email="ada@example.com", name="Ada", format=fmt),
+        source="ui",
+        actor=owner(achievement.issuer),
     )
     return Credential.objects.get(pk=issued.pk)
 
@@ -58,9 +61,11 @@ def _decoded(uri: str, prefix: str) -> bytes:
 
 @pytest.fixture
 def embedding(issuer, achievement):
-    issuer = issuer_update(issuer=issuer, embed_images=True, image=SimpleUploadedFile("logo.png", png_bytes()))
+    issuer = issuer_update(
+        issuer=issuer, embed_images=True, image=SimpleUploadedFile("logo.png", png_bytes()), actor=owner(issuer)
+    )
     achievement = achievement_update(
-        achievement=achievement, actor=None, data={"image": SimpleUploadedFile("badge.svg", SVG)}
+        achievement=achievement, actor=owner(achievement.issuer), data={"image": SimpleUploadedFile("badge.svg", SVG)}
     )
     return issuer, achievement
 
@@ -84,9 +89,9 @@ def test_embedded_images_in_a_vc_jwt_verify(embedding):
 
 
 def test_without_the_option_credentials_link_to_the_images(issuer, achievement, settings):
-    issuer_update(issuer=issuer, image=SimpleUploadedFile("logo.png", png_bytes()))
+    issuer_update(issuer=issuer, image=SimpleUploadedFile("logo.png", png_bytes()), actor=owner(issuer))
     achievement = achievement_update(
-        achievement=achievement, actor=None, data={"image": SimpleUploadedFile("badge.svg", SVG)}
+        achievement=achievement, actor=owner(achievement.issuer), data={"image": SimpleUploadedFile("badge.svg", SVG)}
     )
     logo, badge = _images(json.loads(_issue(achievement).document))
     assert logo.startswith(f"{settings.SITE_URL}/media/issuers/") and logo.endswith(".png")
@@ -96,7 +101,9 @@ def test_without_the_option_credentials_link_to_the_images(issuer, achievement, 
 def test_an_image_too_large_to_embed_stays_a_link(embedding, settings):
     issuer, achievement = embedding
     achievement = achievement_update(
-        achievement=achievement, actor=None, data={"image": SimpleUploadedFile("big.png", noisy_png())}
+        achievement=achievement,
+        actor=owner(achievement.issuer),
+        data={"image": SimpleUploadedFile("big.png", noisy_png())},
     )
     credential = _issue(achievement)
     logo, badge = _images(json.loads(credential.document))

@@ -14,6 +14,7 @@ from django.utils.html import escape
 from api.services import token_create
 from badges.models import Achievement, Credential
 from badges.services import AwardRequest, credential_issue, credential_revoke, credential_suspend
+from tests.actors import owner
 
 
 @pytest.fixture
@@ -26,12 +27,16 @@ def page(client, issuer):
 @pytest.fixture
 def api(issuer):
     """A client sending an API token of the issuer."""
-    _, secret = token_create(issuer=issuer, name="filters")
+    _, secret = token_create(issuer=issuer, name="filters", actor=owner(issuer))
     return Client(headers={"Authorization": f"Bearer {secret}"})
 
 
 def _award(achievement, email, *, name="", source="ui"):
-    return credential_issue(request=AwardRequest(achievement=achievement, email=email, name=name), source=source)
+    return credential_issue(
+        request=AwardRequest(achievement=achievement, email=email, name=name),
+        source=source,
+        actor=owner(achievement.issuer),
+    )
 
 
 @pytest.fixture
@@ -41,8 +46,12 @@ def awards(issuer, achievement):
     _award(achievement, "ada@example.com", name="Ada Lovelace")
     _award(sql, "grace@example.com", name="Grace Hopper")
     _award(sql, "alan@example.com", source="api")
-    credential_revoke(credential=_award(achievement, "rev@example.com"), reason="mistake")
-    credential_suspend(credential=_award(achievement, "sus@example.com"), reason="review")
+    credential_revoke(
+        credential=_award(achievement, "rev@example.com"), reason="mistake", actor=owner(achievement.issuer)
+    )
+    credential_suspend(
+        credential=_award(achievement, "sus@example.com"), reason="review", actor=owner(achievement.issuer)
+    )
     old = _award(achievement, "old@example.com")
     later = _award(achievement, "later@example.com")
     now = timezone.now()

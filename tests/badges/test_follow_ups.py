@@ -9,6 +9,7 @@ from badges import follow_ups
 from badges.models import Credential
 from badges.services import AwardRequest, credential_issue
 from badges.tasks import AWARD_FOLLOW_UPS
+from tests.actors import owner
 
 
 def test_the_app_registers_the_tasks_follow_ups():
@@ -20,5 +21,9 @@ def test_an_award_is_refused_rather_than_issued_without_its_follow_ups(achieveme
     monkeypatch.setattr(follow_ups, "_registered", [])
     # when / then: no award that would silently go without its e-mail
     with pytest.raises(ImproperlyConfigured, match="No award follow-ups are registered"):
-        credential_issue(request=AwardRequest(achievement=achievement, email="lea@example.com"), source="ui")
+        credential_issue(
+            request=AwardRequest(achievement=achievement, email="lea@example.com"),
+            source="ui",
+            actor=owner(achievement.issuer),
+        )
     assert Credential.objects.count() == 0

@@ -9,12 +9,13 @@ from badges.services import AwardRequest, CredentialError, credential_issue
 from badges.verify import verify_credential
 from issuer.models import AuditEvent, KeyPurpose
 from issuer.services import signing_key_create
+from tests.actors import owner
 
 
 def _issue(achievement, **kwargs):
     params = {"achievement": achievement, "email": "Learner@Example.com", "name": "Lea Rner"}
     params.update(kwargs)
-    return credential_issue(request=AwardRequest(**params), source="ui", actor_label="test")
+    return credential_issue(request=AwardRequest(**params), source="ui", actor=owner(achievement.issuer))
 
 
 def test_issued_credential_has_the_designed_shape(achievement):
@@ -60,7 +61,9 @@ def test_recipient_check(achievement):
 
 @pytest.mark.parametrize("algorithm", ["Ed25519", "P-256", "RSA"])
 def test_jwt_format_verifies(achievement, algorithm):
-    signing_key_create(issuer=achievement.issuer, purpose=KeyPurpose.JWT, algorithm=algorithm)
+    signing_key_create(
+        issuer=achievement.issuer, purpose=KeyPurpose.JWT, algorithm=algorithm, actor=owner(achievement.issuer)
+    )
     credential = _issue(achievement, format="both")
     assert credential.jws.count(".") == 2
     report = verify_credential(credential.jws)
@@ -122,10 +125,15 @@ def test_control_characters_never_reach_the_signed_document(achievement):
     assert verify_credential(credential.document).valid
 
 
-def test_issue_writes_an_audit_event(achievement):
+def test_issue_writes_an_audit_event(achievement, user):
     credential = _issue(achievement)
     event = AuditEvent.objects.get(action="credential.issued")
-    assert (event.issuer_id, event.object_id, event.actor_label) == (achievement.issuer_id, str(credential.pk), "test")
+    assert (event.issuer_id, event.object_id, event.actor, event.actor_label) == (
+        achievement.issuer_id,
+        str(credential.pk),
+        user,
+        "",
+    )
 
 
 def test_status_slots_are_distinct(achievement):

@@ -12,6 +12,7 @@ from badges.notifications import award_email_send
 from badges.services import AwardRequest, credential_issue, credential_revoke
 from badges.tasks import send_award_email
 from issuer.models import AuditEvent
+from tests.actors import owner
 
 FAILING_BACKEND = "tests.badges.test_notifications.FailingBackend"
 
@@ -36,7 +37,7 @@ def failing_smtp(settings):
 def _issue(achievement, **kwargs):
     params = {"achievement": achievement, "email": "Lea@Example.com", "name": "Lea Rner"}
     params.update(kwargs)
-    return credential_issue(request=AwardRequest(**params), source="ui", actor_label="test")
+    return credential_issue(request=AwardRequest(**params), source="ui", actor=owner(achievement.issuer))
 
 
 def test_award_email_content(achievement, mailoutbox):
@@ -68,7 +69,7 @@ def test_a_notified_credential_is_not_emailed_again(achievement, mailoutbox):
 
 
 def test_a_revoked_credential_is_not_announced(achievement, mailoutbox):
-    credential = credential_revoke(credential=_issue(achievement), reason="mistake")
+    credential = credential_revoke(credential=_issue(achievement), reason="mistake", actor=owner(achievement.issuer))
     award_email_send(credential=credential)
     assert mailoutbox == []
     credential.refresh_from_db()
@@ -114,7 +115,10 @@ def test_issue_with_notify_false_sends_nothing(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         credential_issue(
-            request=AwardRequest(achievement=achievement, email="lea@example.com"), source="command", notify=False
+            request=AwardRequest(achievement=achievement, email="lea@example.com"),
+            source="command",
+            notify=False,
+            actor=owner(achievement.issuer),
         )
     assert mailoutbox == []
 

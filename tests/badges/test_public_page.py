@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from badges.models import Credential
 from badges.services import AwardRequest, credential_issue, credential_revoke, credential_suspend, credential_unsuspend
+from tests.actors import owner
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 
@@ -16,7 +17,7 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,imag
 def _issue(achievement, **kwargs):
     params = {"achievement": achievement, "email": "lea@example.com", "name": "Lea Rner"}
     params.update(kwargs)
-    return credential_issue(request=AwardRequest(**params), source="ui", actor_label="test")
+    return credential_issue(request=AwardRequest(**params), source="ui", actor=owner(achievement.issuer))
 
 
 def _status(client, credential):
@@ -61,11 +62,11 @@ def test_page_without_recipient_name_names_nobody(client, achievement):
 def test_page_follows_status_changes(client, achievement):
     credential = _issue(achievement)
     assert _status(client, credential) == ("active", "Valid")
-    credential_suspend(credential=credential, reason="review")
+    credential_suspend(credential=credential, reason="review", actor=owner(achievement.issuer))
     assert _status(client, credential) == ("suspended", "Suspended")
-    credential_unsuspend(credential=credential)
+    credential_unsuspend(credential=credential, actor=owner(achievement.issuer))
     assert _status(client, credential) == ("active", "Valid")
-    credential_revoke(credential=credential, reason="fraud")
+    credential_revoke(credential=credential, reason="fraud", actor=owner(achievement.issuer))
     assert _status(client, credential) == ("revoked", "Revoked")
     html = client.get(f"/credentials/{credential.uuid}", HTTP_ACCEPT=BROWSER).content.decode()
     assert "fraud" not in html  # the reason is for staff
@@ -149,7 +150,11 @@ def test_public_page_renders_criteria_markdown_sanitized(client, achievement):
 
     achievement.criteria_narrative = "Pass the **final** exam.\n\n<script>alert(1)</script>"
     achievement.save()
-    credential = credential_issue(request=AwardRequest(achievement=achievement, email="l@example.com"), source="ui")
+    credential = credential_issue(
+        request=AwardRequest(achievement=achievement, email="l@example.com"),
+        source="ui",
+        actor=owner(achievement.issuer),
+    )
     html = client.get(f"/credentials/{credential.uuid}", HTTP_ACCEPT="text/html").content.decode()
     assert "<strong>final</strong>" in html
     assert "<script>alert(1)</script>" not in html

@@ -13,12 +13,17 @@ from badges.services import (
 )
 from badges.verify import verify_credential
 from issuer.models import AuditEvent
+from tests.actors import owner
 from verification.status import bit_is_set, decode_bitstring
 
 
 @pytest.fixture
 def credential(achievement):
-    return credential_issue(request=AwardRequest(achievement=achievement, email="l@example.com"), source="ui")
+    return credential_issue(
+        request=AwardRequest(achievement=achievement, email="l@example.com"),
+        source="ui",
+        actor=owner(achievement.issuer),
+    )
 
 
 def _list_bits(client, credential, purpose):
@@ -35,7 +40,7 @@ def _checks(report):
 def test_revocation_sets_the_bit_and_the_verifier_sees_it(client, credential):
     _, bits = _list_bits(client, credential, "revocation")
     assert not bit_is_set(bits, credential.status_index)
-    credential_revoke(credential=credential, reason="Plagiarism", actor_label="test")
+    credential_revoke(credential=credential, reason="Plagiarism", actor=owner(credential.issuer))
     credential.refresh_from_db()
     assert credential.status == CredentialStatus.REVOKED
     document, bits = _list_bits(client, credential, "revocation")
@@ -50,22 +55,22 @@ def test_revocation_sets_the_bit_and_the_verifier_sees_it(client, credential):
 
 def test_revoke_needs_a_reason_and_is_final(credential):
     with pytest.raises(CredentialError, match="reason"):
-        credential_revoke(credential=credential, reason="  ")
-    credential_revoke(credential=credential, reason="x")
+        credential_revoke(credential=credential, reason="  ", actor=owner(credential.issuer))
+    credential_revoke(credential=credential, reason="x", actor=owner(credential.issuer))
     with pytest.raises(CredentialError, match="already revoked"):
-        credential_revoke(credential=credential, reason="x")
+        credential_revoke(credential=credential, reason="x", actor=owner(credential.issuer))
     with pytest.raises(CredentialError):
-        credential_unsuspend(credential=credential)
+        credential_unsuspend(credential=credential, actor=owner(credential.issuer))
 
 
 def test_suspension_is_reversible_and_reported(client, credential):
-    credential_suspend(credential=credential, reason="Under review")
+    credential_suspend(credential=credential, reason="Under review", actor=owner(credential.issuer))
     _, bits = _list_bits(client, credential, "suspension")
     assert bit_is_set(bits, credential.status_index)
     report = verify_credential(credential.document)
     assert not report.valid
     assert _checks(report)["status"] == "failed"
-    credential_unsuspend(credential=credential)
+    credential_unsuspend(credential=credential, actor=owner(credential.issuer))
     _, bits = _list_bits(client, credential, "suspension")
     assert not bit_is_set(bits, credential.status_index)
     assert verify_credential(credential.document).valid
@@ -80,7 +85,7 @@ def test_status_list_is_signed_cached_and_conditional(client, credential):
     assert lst.signed_version == lst.version
     list_report = verify_credential(first.content)
     assert _checks(list_report)["proof"] == "passed"
-    credential_revoke(credential=credential, reason="x")
+    credential_revoke(credential=credential, reason="x", actor=owner(credential.issuer))
     second = client.get(url)
     assert second["ETag"] != first["ETag"]
     assert json.loads(second.content)["proof"]["proofValue"] != json.loads(first.content)["proof"]["proofValue"]

@@ -7,6 +7,7 @@ import pytest
 
 from badges.services import AwardRequest, credential_issue
 from badges.verify import verify_credential
+from tests.actors import owner
 from verification.errors import VerificationError
 
 
@@ -62,6 +63,7 @@ def issued(achievement):
             evidence=[{"id": "https://example.org/work", "narrative": "A project."}],
         ),
         source="ui",
+        actor=owner(achievement.issuer),
     )
     document = json.loads(credential.document)
     assert verify_credential(credential.document).valid

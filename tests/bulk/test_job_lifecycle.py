@@ -25,19 +25,20 @@ from bulk.jobs import (
 from bulk.models import BulkJob, BulkJobStatus
 from bulk.tasks import process_bulk_job, undo_bulk_job
 from issuer.models import AuditEvent
+from tests.actors import owner
 from verification.status import bit_is_set
 
 pytestmark = pytest.mark.django_db
 
 
-def _job(issuer, achievement, count, *, actor=None, extra=()):
+def _job(issuer, achievement, count, *, actor=None, extra=()):  # actor: the issuer's owner unless given
     lines = ["email,name,external_id", *(f"l{n}@example.org,Learner {n},S-{n}" for n in range(count)), *extra]
     job, _ = bulk_job_create(
         issuer=issuer,
         data=("\n".join(lines) + "\n").encode(),
         filename="cohort.csv",
         achievement=achievement,
-        actor=actor,
+        actor=actor or owner(issuer),
     )
     return job
 
@@ -97,8 +98,9 @@ def test_undo_revokes_what_the_job_issued_and_nothing_else(issuer, achievement, 
     credential_issue(
         request=AwardRequest(achievement=achievement, email="l0@example.org", idempotency_key="bulk:ext:S-0"),
         source="api",
+        actor=owner(issuer),
     )
-    bulk_job_start(job=job)
+    bulk_job_start(job=job, actor=owner(issuer))
     job = _run(job)
     assert list(job.rows.order_by("line").values_list("status", flat=True)) == [
         "skipped",
@@ -123,18 +125,18 @@ def test_undo_revokes_what_the_job_issued_and_nothing_else(issuer, achievement, 
     assert AuditEvent.objects.filter(action="bulk.undone", object_id=str(job.pk)).count() == 1
     assert bulk_job_progress(job).undo == "done"
     with pytest.raises(BulkJobError, match="already been undone"):
-        bulk_job_undo(job=job, reason="again")
+        bulk_job_undo(job=job, reason="again", actor=owner(issuer))
 
 
 def test_undo_needs_a_reason_and_an_ended_job(issuer, achievement):
     job = _job(issuer, achievement, 2)
     with pytest.raises(BulkJobError, match="cannot be undone"):
-        bulk_job_undo(job=job, reason="too early")
-    bulk_job_start(job=job)
+        bulk_job_undo(job=job, reason="too early", actor=owner(issuer))
+    bulk_job_start(job=job, actor=owner(issuer))
     job = _run(job)
 
     with pytest.raises(BulkJobError, match="A reason is required"):
-        bulk_job_undo(job=job, reason="   ")
+        bulk_job_undo(job=job, reason="   ", actor=owner(issuer))
 
     job.refresh_from_db()
     assert job.undo_requested_at is None
@@ -143,11 +145,11 @@ def test_undo_needs_a_reason_and_an_ended_job(issuer, achievement):
 
 def test_a_cancelled_job_can_be_undone(issuer, achievement):
     job = _job(issuer, achievement, 3)
-    bulk_job_start(job=job)
+    bulk_job_start(job=job, actor=owner(issuer))
     bulk_job_process_chunk(job_id=job.pk, size=2)
-    job = bulk_job_cancel(job=job)
+    job = bulk_job_cancel(job=job, actor=owner(issuer))
 
-    bulk_job_undo(job=job, reason="Stopped halfway")
+    bulk_job_undo(job=job, reason="Stopped halfway", actor=owner(issuer))
     undo_bulk_job.apply(args=(job.pk,))
 
     assert Credential.objects.filter(status=CredentialStatus.REVOKED).count() == 2
@@ -155,7 +157,7 @@ def test_a_cancelled_job_can_be_undone(issuer, achievement):
 
 def test_the_uploader_gets_one_email_when_the_job_finishes(issuer, achievement, user):
     job = _job(issuer, achievement, 2, actor=user, extra=["nope,X,S-9"])
-    bulk_job_start(job=job)
+    bulk_job_start(job=job, actor=owner(issuer))
 
     job = _run(job)
     bulk_job_report_send(job_id=job.pk)
@@ -174,7 +176,7 @@ def test_a_chunk_gives_listeners_one_event_per_award(issuer, achievement, django
     events.subscribe(received.append)
     try:
         job = _job(issuer, achievement, 3)
-        bulk_job_start(job=job)
+        bulk_job_start(job=job, actor=owner(issuer))
         with django_capture_on_commit_callbacks(execute=True):
             bulk_job_process_chunk(job_id=job.pk, size=3)
     finally:
@@ -191,7 +193,7 @@ def test_a_chunk_gives_listeners_one_event_per_award(issuer, achievement, django
 def test_a_chunk_whose_job_stopped_meanwhile_commits_nothing(issuer, achievement, monkeypatch):
     # given: the job is paused while the chunk is signing
     job = _job(issuer, achievement, 3)
-    bulk_job_start(job=job)
+    bulk_job_start(job=job, actor=owner(issuer))
     from bulk import jobs
 
     real = jobs.credential_issue_many
@@ -231,7 +233,7 @@ def test_resume_restarts_the_stalled_jobs(issuer, achievement, monkeypatch):
 
 def test_a_chunk_costs_the_same_queries_whatever_its_size(issuer, achievement, django_assert_max_num_queries):
     job = _job(issuer, achievement, 260)
-    bulk_job_start(job=job)
+    bulk_job_start(job=job, actor=owner(issuer))
     bulk_job_process_chunk(job_id=job.pk, size=10)  # the first chunk opens the status lists
 
     with django_assert_max_num_queries(30) as small:

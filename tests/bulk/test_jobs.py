@@ -19,6 +19,7 @@ from bulk.models import BulkJob, BulkJobStatus, BulkRowStatus
 from bulk.parsing import BulkFileError
 from bulk.tasks import process_bulk_job
 from issuer.models import AuditEvent
+from tests.actors import owner
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def _rows(count: int) -> bytes:
 
 
 def _create(issuer, achievement, data, filename="awards.csv"):
-    return bulk_job_create(issuer=issuer, data=data, filename=filename, achievement=achievement, actor_label="test")
+    return bulk_job_create(issuer=issuer, data=data, filename=filename, achievement=achievement, actor=owner(issuer))
 
 
 def _run(job):
@@ -91,7 +92,7 @@ def test_started_job_issues_every_valid_row(issuer, achievement):
     job, _ = _create(issuer, achievement, MIXED)
 
     # when
-    bulk_job_start(job=job, actor_label="test")
+    bulk_job_start(job=job, actor=owner(issuer))
     job = _run(job)
 
     # then
@@ -117,7 +118,7 @@ def test_started_job_issues_every_valid_row(issuer, achievement):
 
 def test_a_finished_job_issues_nothing_more(issuer, achievement):
     job, _ = _create(issuer, achievement, MIXED)
-    bulk_job_start(job=job)
+    bulk_job_start(job=job, actor=owner(issuer))
     _run(job)
 
     assert bulk_job_process_chunk(job_id=job.pk) == 0
@@ -130,7 +131,7 @@ def test_a_finished_job_issues_nothing_more(issuer, achievement):
 
 def test_the_same_file_twice_is_all_already_awarded(issuer, achievement):
     first, _ = _create(issuer, achievement, MIXED)
-    bulk_job_start(job=first)
+    bulk_job_start(job=first, actor=owner(issuer))
     _run(first)
 
     second, preview = _create(issuer, achievement, MIXED)
@@ -144,13 +145,13 @@ def test_the_same_file_twice_is_all_already_awarded(issuer, achievement):
     }
     assert (second.valid_rows, second.rows.exclude(status="invalid").count()) == (0, 0)
     with pytest.raises(BulkJobError, match="no valid rows"):
-        bulk_job_start(job=second)
+        bulk_job_start(job=second, actor=owner(issuer))
 
 
 def test_a_redelivered_row_issues_no_duplicate(issuer, achievement):
     # given: a job whose first chunk committed, then a row looks pending again (a crash between award and row)
     job, _ = _create(issuer, achievement, _rows(3))
-    bulk_job_start(job=job)
+    bulk_job_start(job=job, actor=owner(issuer))
     assert bulk_job_process_chunk(job_id=job.pk, size=2) == 2
     job.rows.filter(line=2).update(status=BulkRowStatus.PENDING, credential=None)
     BulkJob.objects.filter(pk=job.pk).update(done_rows=1)
@@ -172,7 +173,7 @@ def test_a_row_that_fails_at_issue_time_is_recorded(issuer, achievement):
     achievement.archived = True
     achievement.save(update_fields=["archived"])
 
-    bulk_job_start(job=job)
+    bulk_job_start(job=job, actor=owner(issuer))
     job = _run(job)
 
     assert (job.status, job.done_rows, job.failed_rows) == ("finished", 0, 2)
@@ -182,27 +183,27 @@ def test_a_row_that_fails_at_issue_time_is_recorded(issuer, achievement):
 
 def test_pause_stops_between_chunks_and_start_resumes(issuer, achievement):
     job, _ = _create(issuer, achievement, _rows(5))
-    bulk_job_start(job=job)
+    bulk_job_start(job=job, actor=owner(issuer))
     bulk_job_process_chunk(job_id=job.pk, size=2)
 
-    bulk_job_pause(job=job)
+    bulk_job_pause(job=job, actor=owner(issuer))
     job = _run(job)
 
     assert bulk_job_process_chunk(job_id=job.pk) == 0
     assert (job.status, job.done_rows, Credential.objects.count()) == ("paused", 2, 2)
     assert [s for _, s in _statuses(job)] == ["issued", "issued", "pending", "pending", "pending"]
 
-    bulk_job_start(job=job)
+    bulk_job_start(job=job, actor=owner(issuer))
     job = _run(job)
     assert (job.status, job.done_rows, Credential.objects.count()) == ("finished", 5, 5)
 
 
 def test_cancel_leaves_pending_rows_unissued(issuer, achievement):
     job, _ = _create(issuer, achievement, _rows(4))
-    bulk_job_start(job=job)
+    bulk_job_start(job=job, actor=owner(issuer))
     bulk_job_process_chunk(job_id=job.pk, size=1)
 
-    bulk_job_cancel(job=job)
+    bulk_job_cancel(job=job, actor=owner(issuer))
     job = _run(job)
 
     assert bulk_job_process_chunk(job_id=job.pk) == 0
@@ -216,18 +217,18 @@ def test_cancel_leaves_pending_rows_unissued(issuer, achievement):
     ]
     for change in (bulk_job_start, bulk_job_pause, bulk_job_cancel):
         with pytest.raises(BulkJobError, match="A cancelled job cannot be"):
-            change(job=job)
+            change(job=job, actor=owner(issuer))
 
 
 def test_a_job_cannot_be_paused_before_it_starts(issuer, achievement):
     job, _ = _create(issuer, achievement, _rows(1))
     with pytest.raises(BulkJobError, match="A validated job cannot be paused."):
-        bulk_job_pause(job=job)
+        bulk_job_pause(job=job, actor=owner(issuer))
 
 
 def test_a_thousand_rows_complete(issuer, achievement):
     job, _ = _create(issuer, achievement, _rows(1_000))
-    bulk_job_start(job=job)
+    bulk_job_start(job=job, actor=owner(issuer))
 
     job = _run(job)
 

@@ -16,6 +16,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from badges.models import Credential
 from badges.services import AwardRequest, credential_issue
+from tests.actors import owner
 
 BEFORE = [("badges", "0005_bulk_progress_undo"), ("bulk", None)]
 AFTER = [("bulk", "0002_content_types")]
@@ -58,7 +59,10 @@ def latest_afterwards() -> Iterator[None]:
 def test_a_job_and_its_rows_survive_the_move_forwards_and_back(latest_afterwards, issuer, achievement):
     # given: a credential (one row links to it), and the database as it was before the move
     credential = credential_issue(
-        request=AwardRequest(achievement=achievement, email="ada@example.org"), source="command", notify=False
+        request=AwardRequest(achievement=achievement, email="ada@example.org"),
+        source="command",
+        notify=False,
+        actor=owner(achievement.issuer),
     )
     moved_ids = _content_type_ids()
     executor = _migrate(BEFORE)

@@ -11,6 +11,7 @@ from badges.models import Achievement, Credential
 from badges.services import AwardRequest, credential_issue
 from bulk.parsing import parse_upload
 from bulk.validation import validate_rows
+from tests.actors import owner
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -31,7 +32,7 @@ def _award(achievement, email, key):
     return credential_issue(
         request=AwardRequest(achievement=achievement, email=email, idempotency_key=key),
         source="bulk",
-        actor_label="test",
+        actor=owner(achievement.issuer),
         notify=False,
     )
 

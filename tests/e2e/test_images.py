@@ -11,6 +11,7 @@ from PIL import Image
 from badges.achievements import achievement_update
 from badges.services import AwardRequest, credential_issue
 from issuer.services import issuer_update
+from tests.actors import owner
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,12 +32,16 @@ def _png() -> bytes:
 
 
 def test_every_img_on_the_public_pages_loads_in_the_browser(live_server, issuer, achievement, page):
-    issuer_update(issuer=issuer, image=SimpleUploadedFile("logo.svg", LOGO))
+    issuer_update(issuer=issuer, image=SimpleUploadedFile("logo.svg", LOGO), actor=owner(issuer))
     achievement = achievement_update(
-        achievement=achievement, actor=None, data={"image": SimpleUploadedFile("badge.png", _png())}
+        achievement=achievement,
+        actor=owner(achievement.issuer),
+        data={"image": SimpleUploadedFile("badge.png", _png())},
     )
     credential = credential_issue(
-        request=AwardRequest(achievement=achievement, email="ada@example.com", name="Ada"), source="ui"
+        request=AwardRequest(achievement=achievement, email="ada@example.com", name="Ada"),
+        source="ui",
+        actor=owner(issuer),
     )
     pages = [
         f"/credentials/{credential.uuid}",  # the learner's page, which employers open

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from badges.models import Credential, CredentialStatus
 from badges.verify import verify_credential
+from tests.actors import owner
 
 PASSWORD = "pw-alice-123456"  # the `user` fixture's password
 LEARNER_EMAIL = "ada.learner@example.com"
@@ -335,7 +336,7 @@ def test_public_credential_on_a_phone(
     credential = credential_issue(
         request=AwardRequest(achievement=achievement, email="grace@example.com", name="Grace Hopper", format="both"),
         source="ui",
-        actor_label="test",
+        actor=owner(achievement.issuer),
     )
     phone.goto(f"{live_server.url}/credentials/{credential.uuid}")
     expect(phone.get_by_role("status")).to_contain_text("Valid")

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from badges.models import Achievement, Credential
 from badges.services import AwardRequest, credential_issue
 from stacking.models import Qualification
+from tests.actors import owner
 from tests.e2e import test_issuer_flow as issuer_flow
 
 _sign_in = issuer_flow._sign_in
@@ -37,7 +38,12 @@ def catalogue(issuer):
         "bob@example.org": ("python", "sql", "tableau"),
     }.items():
         for slug in slugs:
-            credential_issue(request=AwardRequest(achievement=made[slug], email=email), source="ui", notify=False)
+            credential_issue(
+                request=AwardRequest(achievement=made[slug], email=email),
+                source="ui",
+                notify=False,
+                actor=owner(issuer),
+            )
     return made
 
 

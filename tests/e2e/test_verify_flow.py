@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from badges.models import Credential
 from badges.services import AwardRequest, credential_issue, credential_revoke
+from tests.actors import owner
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,7 +35,9 @@ def test_employer_verifies_from_the_page_and_by_uploading_the_baked_png(
     live_server, achievement, page, browser, screenshot, tasks_in_process, tmp_path
 ):
     credential = credential_issue(
-        request=AwardRequest(achievement=achievement, email="learner@example.com", name="Lea Rner"), source="ui"
+        request=AwardRequest(achievement=achievement, email="learner@example.com", name="Lea Rner"),
+        source="ui",
+        actor=owner(achievement.issuer),
     )
     credential = Credential.objects.get(pk=credential.pk)
     assert credential.baked_png, "baking runs once after the award"
@@ -63,7 +66,7 @@ def test_employer_verifies_from_the_page_and_by_uploading_the_baked_png(
     screenshot("verify-upload-valid")
 
     # After revocation the same image verifies as revoked.
-    credential_revoke(credential=credential, reason="Awarded by mistake")
+    credential_revoke(credential=credential, reason="Awarded by mistake", actor=owner(achievement.issuer))
     page.goto(f"{live_server.url}/verify")
     page.get_by_label("Or upload a file").set_input_files(str(baked))
     page.get_by_role("button", name="Verify").click()

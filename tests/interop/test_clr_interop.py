@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.actors import SETUP
+
 pytestmark = pytest.mark.django_db
 
 LDP_VERIFIERS = ("digitalbazaar/vc", "verifier-core", "openbadgeslib")
@@ -35,7 +37,7 @@ def _issue_clr() -> tuple[dict[str, Any], dict[str, Any]]:
     from stacking.services import qualification_save, stacking_evaluate
 
     with transaction.atomic():
-        issuer = issuer_create(slug="interop-clr", name="Université de Münster — 東京 Campus ✅")
+        issuer = issuer_create(slug="interop-clr", name="Université de Münster — 東京 Campus ✅", actor=SETUP)
 
         def achievement(slug: str, name: str, kind: str = "Course") -> Achievement:
             return Achievement.objects.create(
@@ -64,12 +66,13 @@ def _issue_clr() -> tuple[dict[str, Any], dict[str, Any]]:
                 },
             ],
         }
-        qualification = qualification_save(issuer=issuer, achievement=target, rule=rule)
+        qualification = qualification_save(issuer=issuer, achievement=target, rule=rule, actor=SETUP)
         for part in parts:
             credential_issue(
                 request=AwardRequest(achievement=part, email="zoe@example.org", name="Zoë Ångström"),
                 source="api",
                 notify=False,
+                actor=SETUP,
             )
         # Events are delivered after commit, which never comes here (rolled back): evaluate directly.
         assert stacking_evaluate(qualification=qualification, email="zoe@example.org") == "issued"

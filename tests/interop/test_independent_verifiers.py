@@ -26,6 +26,8 @@ from typing import Any
 
 import pytest
 
+from tests.actors import SETUP
+
 # The platform's own credentials are issued through the database (rolled back afterwards).
 pytestmark = pytest.mark.django_db
 
@@ -298,6 +300,7 @@ def issue_with_the_platform() -> list[dict[str, Any]]:
             name="Université de Münster — 東京 Campus ✅",
             description="Línea uno.\nZweite Zeile — שלום",
             url="https://example.org/münster",
+            actor=SETUP,
         )
         achievement = Achievement.objects.create(
             issuer=issuer,
@@ -320,13 +323,13 @@ def issue_with_the_platform() -> list[dict[str, Any]]:
             target_type="ceasn:Competency",
         )
         # A logo and a badge image: linked by URL in two runs, embedded as data: URIs in the Ed25519 run (D28).
-        issuer = issuer_update(issuer=issuer, image=ContentFile(_png_logo(), name="logo.png"))
+        issuer = issuer_update(issuer=issuer, image=ContentFile(_png_logo(), name="logo.png"), actor=SETUP)
         achievement.image = image_store(ContentFile(BADGE_SVG, name="badge.svg"), folder="achievements")
         achievement.save(update_fields=["image"])
         for algorithm in ("Ed25519", "P-256", "RSA"):
             Issuer.objects.filter(pk=issuer.pk).update(embed_images=algorithm == "Ed25519")
             achievement.issuer.refresh_from_db()
-            signing_key_create(issuer=issuer, purpose=KeyPurpose.JWT, algorithm=algorithm)
+            signing_key_create(issuer=issuer, purpose=KeyPurpose.JWT, algorithm=algorithm, actor=SETUP)
             credential = credential_issue(
                 request=AwardRequest(
                     achievement=achievement,
@@ -336,6 +339,7 @@ def issue_with_the_platform() -> list[dict[str, Any]]:
                     evidence=[{"id": "https://example.org/work/ü", "narrative": "Projet réalisé ✅"}],
                 ),
                 source="api",
+                actor=SETUP,
             )
             documents = {issuer.did: did_document(issuer)}
             items.append(

@@ -6,6 +6,7 @@ from issuer.keystore import decrypt_private_key
 from issuer.models import AuditEvent, KeyPurpose, KeyState, SigningKey
 from issuer.selectors import did_document
 from issuer.services import issuer_key_rotate, signing_key_create, signing_key_mark_compromised
+from tests.actors import owner
 from verification.keys import ed25519_public_to_multibase
 
 
@@ -26,7 +27,7 @@ def test_private_key_is_encrypted_at_rest_and_decrypts(issuer):
 
 def test_rotation_retires_the_old_key_and_keeps_it_in_the_did_document(issuer):
     old = SigningKey.objects.get(issuer=issuer)
-    new = issuer_key_rotate(issuer=issuer, actor_label="test")
+    new = issuer_key_rotate(issuer=issuer, actor=owner(issuer))
     old.refresh_from_db()
     assert (old.state, new.state) == (KeyState.RETIRED, KeyState.ACTIVE)
     doc = did_document(issuer)
@@ -37,7 +38,7 @@ def test_rotation_retires_the_old_key_and_keeps_it_in_the_did_document(issuer):
 
 def test_compromised_key_leaves_the_did_document_and_is_replaced(issuer):
     old = SigningKey.objects.get(issuer=issuer)
-    signing_key_mark_compromised(key=old, actor_label="test", reason="leaked")
+    signing_key_mark_compromised(key=old, actor=owner(issuer), reason="leaked")
     doc = did_document(issuer)
     ids = [m["id"] for m in doc["verificationMethod"]]
     assert old.verification_method_id not in ids
@@ -46,7 +47,7 @@ def test_compromised_key_leaves_the_did_document_and_is_replaced(issuer):
 
 
 def test_jwt_keys_are_listed_as_json_web_keys(issuer):
-    key = signing_key_create(issuer=issuer, purpose=KeyPurpose.JWT, algorithm="RSA")
+    key = signing_key_create(issuer=issuer, purpose=KeyPurpose.JWT, algorithm="RSA", actor=owner(issuer))
     method = next(m for m in did_document(issuer)["verificationMethod"] if m["id"] == key.verification_method_id)
     assert method["type"] == "JsonWebKey"
     assert method["publicKeyJwk"]["kty"] == "RSA"
@@ -91,7 +92,7 @@ def test_did_json_is_conditional(client, issuer):
     assert first["Cache-Control"] == "public, max-age=300"
     unchanged = client.get("/issuers/uni/did.json", HTTP_IF_NONE_MATCH=first["ETag"])
     assert (unchanged.status_code, unchanged.content) == (304, b"")
-    issuer_key_rotate(issuer=issuer, actor_label="test")
+    issuer_key_rotate(issuer=issuer, actor=owner(issuer))
     changed = client.get("/issuers/uni/did.json", HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200
     assert changed["ETag"] != first["ETag"]
@@ -108,9 +109,9 @@ def test_membership_changes_are_audited(issuer, django_user_model):
     from issuer.services import IssuerError, membership_set
 
     bob = django_user_model.objects.create_user("bob", "bob@example.com", "pw-bob-123456")
-    membership_set(issuer=issuer, user=bob, role="viewer", actor_label="test")
-    membership_set(issuer=issuer, user=bob, role="awarder", actor_label="test")
-    membership_set(issuer=issuer, user=bob, role="awarder", actor_label="test")  # no change, no row
+    membership_set(issuer=issuer, user=bob, role="viewer", actor=owner(issuer))
+    membership_set(issuer=issuer, user=bob, role="awarder", actor=owner(issuer))
+    membership_set(issuer=issuer, user=bob, role="awarder", actor=owner(issuer))  # no change, no row
     actions = list(
         AuditEvent.objects.filter(issuer=issuer, action__startswith="staff.", data__user="bob")
         .order_by("id")
@@ -118,4 +119,4 @@ def test_membership_changes_are_audited(issuer, django_user_model):
     )
     assert actions == [("staff.added", "viewer"), ("staff.role_changed", "awarder")]
     with pytest.raises(IssuerError, match="Unknown role"):
-        membership_set(issuer=issuer, user=bob, role="admin")
+        membership_set(issuer=issuer, user=bob, role="admin", actor=owner(issuer))

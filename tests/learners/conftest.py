@@ -9,6 +9,7 @@ from django.core import mail
 
 from badges.models import Achievement
 from badges.services import AwardRequest, credential_issue
+from tests.actors import owner
 
 LINK = re.compile(r"/me/sign-in/([A-Za-z0-9_\-]+)/")
 
@@ -34,7 +35,7 @@ def other_achievement(other_issuer):
 
 def issue(achievement, email="lea@example.com", name="Lea Rner", **kwargs):
     request = AwardRequest(achievement=achievement, email=email, name=name, **kwargs)
-    return credential_issue(request=request, source="ui", actor_label="test", notify=False)
+    return credential_issue(request=request, source="ui", actor=owner(achievement.issuer), notify=False)
 
 
 def request_link(client, outbox, capture, email="lea@example.com"):

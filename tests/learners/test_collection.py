@@ -9,6 +9,7 @@ import pytest
 
 from learners.models import LearnerCredentialVisibility, LearnerProfile
 from learners.views import LEARNER_SESSION_KEY
+from tests.actors import owner
 from tests.learners.conftest import issue, sign_in
 
 
@@ -57,7 +58,9 @@ def test_collection_lists_exactly_the_address_credentials(lea_client, credential
 def test_collection_shows_revoked_state(lea_client, credentials):
     from badges.services import credential_revoke
 
-    credential_revoke(credential=credentials["lea_other"], reason="Mistake", actor_label="test")
+    credential_revoke(
+        credential=credentials["lea_other"], reason="Mistake", actor=owner(credentials["lea_other"].issuer)
+    )
     rows = lea_client.get("/me/credentials/").context["rows"]
     assert {row.credential.pk: row.state for row in rows}[credentials["lea_other"].pk] == "revoked"
 

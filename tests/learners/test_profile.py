@@ -14,6 +14,7 @@ from learners.services import (
     learner_profile_get_or_create,
     learner_profile_publish_set,
 )
+from tests.actors import owner
 from tests.learners.conftest import issue, sign_in
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -87,8 +88,8 @@ def test_revoked_credentials_never_appear_publicly(lea_client, profile, credenti
     _publish(lea_client, "on")
     _show(lea_client, credentials["uni"])
     _show(lea_client, credentials["other"])
-    credential_revoke(credential=credentials["uni"], reason="Mistake", actor_label="test")
-    credential_suspend(credential=credentials["other"], reason="Check", actor_label="test")
+    credential_revoke(credential=credentials["uni"], reason="Mistake", actor=owner(credentials["uni"].issuer))
+    credential_suspend(credential=credentials["other"], reason="Check", actor=owner(credentials["other"].issuer))
 
     response = _public(lea_client, profile)
     html = response.content.decode()

@@ -13,6 +13,7 @@ from badges.models import Credential
 from badges.services import AwardRequest, credential_issue
 from badges.tasks import bake_credential
 from badges.verify import verify_credential
+from tests.actors import owner
 from verification.baking import extract_png, extract_svg
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -27,7 +28,7 @@ def media(settings, tmp_path):
 def _issue(achievement, **kwargs):
     params = {"achievement": achievement, "email": "lea@example.com", "name": "Lea Rner"}
     params.update(kwargs)
-    return credential_issue(request=AwardRequest(**params), source="ui", actor_label="test")
+    return credential_issue(request=AwardRequest(**params), source="ui", actor=owner(achievement.issuer))
 
 
 def _read(field) -> bytes:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from badges.models import Credential
 from badges.services import AwardRequest, credential_issue, credential_revoke, credential_suspend
 from badges.sharing import linkedin_add_url, mailto_url
+from tests.actors import owner
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 EMAIL = "lea.private@example.com"
@@ -28,7 +29,7 @@ def media(settings, tmp_path):
 def _issue(achievement, **kwargs):
     params = {"achievement": achievement, "email": EMAIL, "name": "Lea Rner"}
     params.update(kwargs)
-    return credential_issue(request=AwardRequest(**params), source="ui", actor_label="test")
+    return credential_issue(request=AwardRequest(**params), source="ui", actor=owner(achievement.issuer))
 
 
 def _page(client, credential) -> str:
@@ -58,13 +59,13 @@ def _expire(credential):
         ("expired", _expire, "Expired", "This credential has expired."),
         (
             "suspended",
-            lambda c: credential_suspend(credential=c, reason="review"),
+            lambda c: credential_suspend(credential=c, reason="review", actor=owner(c.issuer)),
             "Suspended",
             "The issuer has suspended this credential for now.",
         ),
         (
             "revoked",
-            lambda c: credential_revoke(credential=c, reason="fraud"),
+            lambda c: credential_revoke(credential=c, reason="fraud", actor=owner(c.issuer)),
             "Revoked",
             "The issuer has revoked this credential: it is no longer valid.",
         ),
@@ -238,11 +239,15 @@ def test_open_graph_image_is_the_badge_image(client, achievement):
 def test_the_page_carries_a_live_verification_panel(client, achievement):
     from badges.services import AwardRequest, credential_issue, credential_revoke
 
-    credential = credential_issue(request=AwardRequest(achievement=achievement, email="l@example.com"), source="ui")
+    credential = credential_issue(
+        request=AwardRequest(achievement=achievement, email="l@example.com"),
+        source="ui",
+        actor=owner(achievement.issuer),
+    )
     page = client.get(f"/credentials/{credential.uuid}", HTTP_ACCEPT="text/html")
     assert page.context["verification"]["valid"] is True
     assert {c["id"]: c["status"] for c in page.context["verification"]["checks"]}["proof"] == "passed"
-    credential_revoke(credential=credential, reason="test")
+    credential_revoke(credential=credential, reason="test", actor=owner(achievement.issuer))
     page = client.get(f"/credentials/{credential.uuid}", HTTP_ACCEPT="text/html")
     assert page.context["verification"]["valid"] is False
     assert {c["id"]: c["status"] for c in page.context["verification"]["checks"]}["status"] == "failed"

@@ -21,6 +21,7 @@ from badges.models import Credential
 from badges.services import AwardRequest, credential_issue
 from issuer.images import CONTENT_TYPES, image_store
 from issuer.services import issuer_update
+from tests.actors import owner
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#0b57d0"/></svg>'
 # What is stored and served for SVG: the upload rebuilt from the allow-list (docs/decisions.md D36), written
@@ -80,9 +81,9 @@ def debug(request, settings):
 @pytest.fixture
 def pictured(issuer, achievement):
     """The fixture issuer with a PNG logo and its achievement with an SVG badge image."""
-    issuer = issuer_update(issuer=issuer, image=SimpleUploadedFile("logo.png", png_bytes()))
+    issuer = issuer_update(issuer=issuer, image=SimpleUploadedFile("logo.png", png_bytes()), actor=owner(issuer))
     achievement = achievement_update(
-        achievement=achievement, actor=None, data={"image": SimpleUploadedFile("badge.svg", SVG)}
+        achievement=achievement, actor=owner(issuer), data={"image": SimpleUploadedFile("badge.svg", SVG)}
     )
     return issuer, achievement
 
@@ -91,7 +92,9 @@ def pictured(issuer, achievement):
 def credential(pictured):
     _, achievement = pictured
     issued = credential_issue(
-        request=AwardRequest(achievement=achievement, email="ada@example.com", name="Ada"), source="ui"
+        request=AwardRequest(achievement=achievement, email="ada@example.com", name="Ada"),
+        source="ui",
+        actor=owner(achievement.issuer),
     )
     return Credential.objects.get(pk=issued.pk)
 
@@ -283,8 +286,12 @@ def test_images_are_stored_only_in_the_public_folders(db):
 
 def test_replacing_an_image_keeps_what_issued_credentials_link_to(client, credential):
     before = _credential_images(credential)
-    issuer_update(issuer=credential.issuer, image=SimpleUploadedFile("new.png", png_bytes("#00ff00")))
-    achievement_update(achievement=credential.achievement, actor=None, data={"image": None})
+    issuer_update(
+        issuer=credential.issuer,
+        image=SimpleUploadedFile("new.png", png_bytes("#00ff00")),
+        actor=owner(credential.issuer),
+    )
+    achievement_update(achievement=credential.achievement, actor=owner(credential.issuer), data={"image": None})
     assert [assert_loads(client, url) for url in before] == [png_bytes(), STORED_SVG]
 
 

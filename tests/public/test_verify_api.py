@@ -10,6 +10,7 @@ from django.urls import reverse
 import badges.verify
 from badges.api_verify import VerifyRateThrottle
 from badges.services import credential_revoke
+from tests.actors import owner
 from tests.conftest import cache_warnings
 from tests.paths import SAMPLES
 from tests.public.test_verify_page import OfflineClient, assert_nothing_stored, issue
@@ -71,7 +72,7 @@ def test_compact_jws_body(client, achievement, content_type):
 
 def test_revoked_is_200_and_not_valid(client, achievement):
     credential = issue(achievement)
-    credential_revoke(credential=credential, reason="fraud")
+    credential_revoke(credential=credential, reason="fraud", actor=owner(achievement.issuer))
     body = api(client, credential.document, "application/json").json()
     assert body["valid"] is False
     assert {c["id"]: c["status"] for c in body["checks"]}["status"] == "failed"

@@ -17,6 +17,7 @@ from django.db import OperationalError, connection
 import badges.verify
 from badges.models import StatusList
 from badges.services import credential_revoke
+from tests.actors import owner
 from tests.public.test_verify_page import issue
 from verification.errors import FetchError
 from verification.jwt import encode_vc_jwt
@@ -124,7 +125,7 @@ def test_own_status_is_read_from_the_database_without_signing(client, achievemen
     credential = issue(achievement)
     signed_before = list(StatusList.objects.order_by("pk").values_list("signed_document", "signed_version"))
     first = api(client, credential.document).json()
-    credential_revoke(credential=credential, reason="Awarded by mistake", actor_label="test")
+    credential_revoke(credential=credential, reason="Awarded by mistake", actor=owner(achievement.issuer))
     second = api(client, credential.document).json()
     assert first["verdict"] == "valid"
     assert second["verdict"] == "invalid"

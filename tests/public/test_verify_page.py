@@ -19,6 +19,7 @@ import badges.verify
 from badges.models import StatusList
 from badges.services import AwardRequest, credential_issue, credential_revoke, credential_suspend
 from badges.status_lists import status_list_document
+from tests.actors import owner
 from tests.conftest import cache_warnings
 from tests.paths import SAMPLES
 from verification.errors import FetchError
@@ -48,7 +49,7 @@ def _offline(monkeypatch):
 def issue(achievement, **kwargs):
     params = {"achievement": achievement, "email": "lea@example.com", "name": "Lea Rner"}
     params.update(kwargs)
-    return credential_issue(request=AwardRequest(**params), source="ui", actor_label="test", notify=False)
+    return credential_issue(request=AwardRequest(**params), source="ui", actor=owner(achievement.issuer), notify=False)
 
 
 def issue_expired(achievement, monkeypatch):
@@ -137,8 +138,18 @@ def test_vc_jwt_pasted(client, achievement):
 @pytest.mark.parametrize(
     ("_case", "act", "failed_check", "reason"),
     [
-        ("revoked", lambda c: credential_revoke(credential=c, reason="fraud"), "status", "revoked"),
-        ("suspended", lambda c: credential_suspend(credential=c, reason="review"), "status", "suspended"),
+        (
+            "revoked",
+            lambda c: credential_revoke(credential=c, reason="fraud", actor=owner(c.issuer)),
+            "status",
+            "revoked",
+        ),
+        (
+            "suspended",
+            lambda c: credential_suspend(credential=c, reason="review", actor=owner(c.issuer)),
+            "status",
+            "suspended",
+        ),
     ],
 )
 def test_revoked_and_suspended(client, achievement, _case, act, failed_check, reason):
@@ -193,7 +204,7 @@ def test_verify_by_id(client, achievement):
     assert response.status_code == 200
     assert response.context["verdict"] == "Valid"
     assert f'href="/credentials/{credential.uuid}"' in response.content.decode()
-    credential_revoke(credential=credential, reason="fraud")
+    credential_revoke(credential=credential, reason="fraud", actor=owner(achievement.issuer))
     response = client.get(url)
     assert response.context["verdict"] == "Not valid"
     assert statuses(response)["status"] == "failed"
@@ -366,7 +377,7 @@ def test_plain_http_allowed_in_debug_but_not_to_a_private_address(client, db, se
 def test_nothing_is_stored(client, achievement, monkeypatch):
     valid = issue(achievement)
     revoked = issue(achievement, email="rev@example.com")
-    credential_revoke(credential=revoked, reason="fraud")
+    credential_revoke(credential=revoked, reason="fraud", actor=owner(achievement.issuer))
     expired = issue_expired(achievement, monkeypatch)
     svg = (SAMPLES / "simple-jwt.svg").read_bytes()
     with assert_nothing_stored():
@@ -402,7 +413,9 @@ def test_verifying_with_a_stale_status_list_writes_nothing(client, achievement):
 
     credential = issue(achievement)
     client.get(f"/issuers/{achievement.issuer.slug}/status/revocation/{credential.status_sequence}")
-    credential_revoke(credential=credential, reason="test")  # the stored signed list is now out of date
+    credential_revoke(
+        credential=credential, reason="test", actor=owner(achievement.issuer)
+    )  # the stored signed list is now out of date
     before = {lst.pk: (lst.version, lst.signed_version, lst.signed_document) for lst in StatusList.objects.all()}
     response = client.get(reverse("badges:verify-credential", args=[credential.uuid]))
     assert response.context["verdict"] == "Not valid"

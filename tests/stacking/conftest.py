@@ -6,6 +6,7 @@ import pytest
 
 from badges.models import Achievement
 from badges.services import AwardRequest, credential_issue
+from tests.actors import owner
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def award(django_capture_on_commit_callbacks):
                 request=AwardRequest(achievement=achievement, email=email, name="Ada Lovelace", **extra),
                 source="ui",
                 notify=False,
+                actor=owner(achievement.issuer),
             )
 
     return give

@@ -16,6 +16,7 @@ from issuer.models import KeyState, SigningKey
 from stacking.clr import CLR_CONTEXT, ClrUnavailable, clr_document, clr_sign
 from stacking.models import StackedAward
 from stacking.services import qualification_save
+from tests.actors import owner
 from tests.stacking.conftest import group, leaf
 from verification import jsonld
 
@@ -36,7 +37,7 @@ def completed(issuer, make_achievement, award):
         leaf(parts["sql"]),
         group("at_least", leaf(parts["tableau"]), leaf(parts["power-bi"]), leaf(parts["looker"]), n=2),
     )
-    qualification = qualification_save(issuer=issuer, achievement=target, rule=rule)
+    qualification = qualification_save(issuer=issuer, achievement=target, rule=rule, actor=owner(issuer))
     components = [award(parts[slug]) for slug in ("python", "sql", "tableau", "looker")]
     stacked = StackedAward.objects.get(qualification=qualification).credential
     assert stacked is not None and stacked.source == "stacking"
@@ -110,7 +111,7 @@ def test_a_clr_bundling_a_revoked_component_is_invalid(completed, django_capture
     stacked, components = completed
     document = clr_sign(stacked)  # signed while every component was valid
     with django_capture_on_commit_callbacks(execute=True):
-        credential_revoke(credential=components[1], reason="Exam irregularity")
+        credential_revoke(credential=components[1], reason="Exam irregularity", actor=owner(components[1].issuer))
 
     report = _verify(document)
 
@@ -164,7 +165,7 @@ def test_only_an_active_stacked_credential_has_a_clr(completed):
     stacked, components = completed
     with pytest.raises(ClrUnavailable, match="not awarded by a qualification rule"):
         clr_document(components[0])
-    credential_revoke(credential=stacked, reason="Test.", actor_label="test")
+    credential_revoke(credential=stacked, reason="Test.", actor=owner(stacked.issuer))
     stacked.refresh_from_db()
     with pytest.raises(ClrUnavailable, match="not valid now"):
         clr_document(stacked)
@@ -195,7 +196,7 @@ def test_the_download_of_a_credential_that_is_not_stacked_is_404_with_a_sentence
 
 def test_the_download_of_a_revoked_stacked_credential_is_404(client, completed):
     stacked, _ = completed
-    credential_revoke(credential=stacked, reason="Test.", actor_label="test")
+    credential_revoke(credential=stacked, reason="Test.", actor=owner(stacked.issuer))
     response = client.get(f"/credentials/{stacked.uuid}/clr")
     assert response.status_code == 404
     assert response.content.decode() == "This credential is not valid now, so no learner record is made for it."

@@ -16,6 +16,7 @@ from learners.views import LEARNER_SESSION_KEY
 from stacking.models import StackedAward
 from stacking.selectors import learner_progress, qualifications_for_learner
 from stacking.services import qualification_deactivate, qualification_save
+from tests.actors import owner
 from tests.stacking.conftest import group, leaf
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
@@ -36,7 +37,7 @@ def analyst(issuer, make_achievement):
         leaf(parts["sql"]),
         group("at_least", leaf(parts["tableau"]), leaf(parts["power-bi"]), leaf(parts["looker"]), n=2),
     )
-    return qualification_save(issuer=issuer, achievement=target, rule=rule), parts
+    return qualification_save(issuer=issuer, achievement=target, rule=rule, actor=owner(issuer)), parts
 
 
 def _text(html: str) -> str:
@@ -88,7 +89,7 @@ def test_only_active_rules_are_listed(client, analyst, award, make_achievement):
     assert "Counts towards" not in _public(client, unrelated)
     credential = award(parts["looker"])
     assert "Counts towards" in _public(client, credential)
-    qualification_deactivate(qualification=qualification)
+    qualification_deactivate(qualification=qualification, actor=owner(qualification.issuer))
     assert "Counts towards" not in _public(client, credential)
 
 
@@ -111,7 +112,7 @@ def test_a_revoked_stacked_credential_offers_no_clr(client, analyst, award):
     for slug in ("python", "sql", "tableau", "looker"):
         award(parts[slug])
     stacked = StackedAward.objects.get(qualification=qualification).credential
-    credential_revoke(credential=stacked, reason="Test.", actor_label="test")
+    credential_revoke(credential=stacked, reason="Test.", actor=owner(stacked.issuer))
     html = _public(client, stacked)
     assert "Awarded for" in html
     assert "/clr" not in html
@@ -183,14 +184,22 @@ def test_the_window_and_validity_rules_in_words(client, issuer, make_achievement
     parts = [make_achievement("a"), make_achievement("b")]
     target = make_achievement("ab", name="AB")
     qualification = qualification_save(
-        issuer=issuer, achievement=target, rule=group("all", *map(leaf, parts)), window_days=30, require_valid=True
+        issuer=issuer,
+        achievement=target,
+        rule=group("all", *map(leaf, parts)),
+        window_days=30,
+        require_valid=True,
+        actor=owner(issuer),
     )
     award(parts[0])
     text = _text(_progress_page(client, qualification))
     assert "Every component used must be earned within 30 days of the first one." in text
     assert "Components count only while they are valid: an expired or suspended credential does not count." in text
     other = qualification_save(
-        issuer=issuer, achievement=make_achievement("ba", name="BA"), rule=group("any", *map(leaf, parts))
+        issuer=issuer,
+        achievement=make_achievement("ba", name="BA"),
+        rule=group("any", *map(leaf, parts)),
+        actor=owner(issuer),
     )
     text = _text(_progress_page(client, other))
     assert "No time limit: components count whenever you earned them." in text
@@ -206,9 +215,10 @@ def test_a_suspended_component_does_not_count_when_the_rule_requires_valid_ones(
         achievement=make_achievement("ab", name="AB"),
         rule=group("all", *map(leaf, parts)),
         require_valid=True,
+        actor=owner(issuer),
     )
     alpha = award(parts[0])
-    credential_suspend(credential=alpha, reason="Review.", actor_label="test")
+    credential_suspend(credential=alpha, reason="Review.", actor=owner(alpha.issuer))
     standing = learner_progress(qualification, ADA)
     assert standing.held == []
     assert [(m.achievement.name, m.not_counting) for m in standing.needed] == [("Alpha", [alpha]), ("Beta", [])]
@@ -223,6 +233,7 @@ def test_all_components_held_but_not_within_the_window(client, issuer, make_achi
         achievement=make_achievement("ab", name="AB"),
         rule=group("all", *map(leaf, parts)),
         window_days=30,
+        actor=owner(issuer),
     )
     award(parts[0], valid_from=timezone.now() - timedelta(days=100))
     award(parts[1])
@@ -240,6 +251,7 @@ def test_credits_steps_name_the_credits_still_needed(issuer, make_achievement, a
         issuer=issuer,
         achievement=make_achievement("credits", name="Credits"),
         rule=group("credits", *map(leaf, parts), credits="6"),
+        actor=owner(issuer),
     )
     award(parts[0])
     standing = learner_progress(qualification, ADA)
@@ -264,7 +276,7 @@ def test_a_deactivated_or_unknown_qualification_is_404(client, analyst, award):
     award(parts["python"])
     _sign_in(client)
     assert client.get("/me/qualifications/00000000-0000-4000-8000-000000000000/").status_code == 404
-    qualification_deactivate(qualification=qualification)
+    qualification_deactivate(qualification=qualification, actor=owner(qualification.issuer))
     assert client.get(f"/me/qualifications/{qualification.uuid}/").status_code == 404
 
 

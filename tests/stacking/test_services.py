@@ -25,6 +25,7 @@ from stacking.services import (
     stacking_evaluate,
     stacking_handle_events,
 )
+from tests.actors import owner
 from tests.stacking.conftest import group, leaf
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
@@ -41,7 +42,7 @@ def analyst(issuer, make_achievement):
         leaf(parts["sql"]),
         group("at_least", leaf(parts["tableau"]), leaf(parts["power-bi"]), leaf(parts["looker"]), n=2),
     )
-    qualification = qualification_save(issuer=issuer, achievement=target, rule=rule)
+    qualification = qualification_save(issuer=issuer, achievement=target, rule=rule, actor=owner(issuer))
     return qualification, parts
 
 
@@ -93,7 +94,7 @@ def test_revoking_a_component_revokes_the_stacked_credential_and_a_new_award_rei
     sql = components[1]
 
     with django_capture_on_commit_callbacks(execute=True):
-        credential_revoke(credential=sql, reason="Exam irregularity")
+        credential_revoke(credential=sql, reason="Exam irregularity", actor=owner(sql.issuer))
 
     (stacked,) = _stacked(qualification)
     assert stacked.status == CredentialStatus.REVOKED
@@ -113,7 +114,7 @@ def test_suspension_cascade_and_reinstatement(analyst, award, django_capture_on_
     python = _complete(award, parts)[0]
 
     with django_capture_on_commit_callbacks(execute=True):
-        credential_revoke(credential=python, reason="Mistake")
+        credential_revoke(credential=python, reason="Mistake", actor=owner(python.issuer))
     (stacked,) = _stacked(qualification)
     assert stacked.status == CredentialStatus.SUSPENDED
 
@@ -129,14 +130,14 @@ def test_a_suspended_component_counts_unless_the_rule_requires_valid_ones(
     qualification, parts = analyst
     tableau = _complete(award, parts)[2]
     with django_capture_on_commit_callbacks(execute=True):
-        credential_suspend(credential=tableau, reason="Review")
+        credential_suspend(credential=tableau, reason="Review", actor=owner(tableau.issuer))
     assert _stacked(qualification)[0].status == "active"
 
     qualification.require_valid = True
     qualification.save()
     with django_capture_on_commit_callbacks(execute=True):
-        credential_unsuspend(credential=tableau)
-        credential_suspend(credential=tableau, reason="Review")
+        credential_unsuspend(credential=tableau, actor=owner(tableau.issuer))
+        credential_suspend(credential=tableau, reason="Review", actor=owner(tableau.issuer))
     assert _stacked(qualification)[0].status == "revoked"
 
 
@@ -147,7 +148,7 @@ def test_an_issuer_revoking_the_stacked_credential_by_hand_is_not_undone(
     _complete(award, parts)
     (stacked,) = _stacked(qualification)
     with django_capture_on_commit_callbacks(execute=True):
-        credential_revoke(credential=stacked, reason="Plagiarism")
+        credential_revoke(credential=stacked, reason="Plagiarism", actor=owner(stacked.issuer))
 
     award(parts["power-bi"])
 
@@ -175,7 +176,7 @@ def test_expiry_of_a_component_when_valid_ones_are_required(analyst, award):
 def test_window_requires_components_earned_close_together(issuer, make_achievement, award):
     a, b, target = make_achievement("a"), make_achievement("b"), make_achievement("ab")
     qualification = qualification_save(
-        issuer=issuer, achievement=target, rule=group("all", leaf(a), leaf(b)), window_days=30
+        issuer=issuer, achievement=target, rule=group("all", leaf(a), leaf(b)), window_days=30, actor=owner(issuer)
     )
     old = award(a)
     Credential.objects.filter(pk=old.pk).update(valid_from=timezone.now() - timedelta(days=60))
@@ -191,8 +192,12 @@ def test_window_requires_components_earned_close_together(issuer, make_achieveme
 def test_stacks_of_stacks(issuer, make_achievement, award):
     a, b, c = make_achievement("a"), make_achievement("b"), make_achievement("c")
     certificate, program = make_achievement("certificate"), make_achievement("program")
-    first = qualification_save(issuer=issuer, achievement=certificate, rule=group("all", leaf(a), leaf(b)))
-    second = qualification_save(issuer=issuer, achievement=program, rule=group("all", leaf(certificate), leaf(c)))
+    first = qualification_save(
+        issuer=issuer, achievement=certificate, rule=group("all", leaf(a), leaf(b)), actor=owner(issuer)
+    )
+    second = qualification_save(
+        issuer=issuer, achievement=program, rule=group("all", leaf(certificate), leaf(c)), actor=owner(issuer)
+    )
     award(c)
     award(a)
     award(b)
@@ -203,42 +208,51 @@ def test_stacks_of_stacks(issuer, make_achievement, award):
 
 def test_cycles_and_self_reference_are_refused(issuer, make_achievement):
     a, b, c = make_achievement("a"), make_achievement("b"), make_achievement("c")
-    qualification_save(issuer=issuer, achievement=b, rule=group("all", leaf(a)))
-    qualification_save(issuer=issuer, achievement=c, rule=group("all", leaf(b)))
+    qualification_save(issuer=issuer, achievement=b, rule=group("all", leaf(a)), actor=owner(issuer))
+    qualification_save(issuer=issuer, achievement=c, rule=group("all", leaf(b)), actor=owner(issuer))
     with pytest.raises(StackingError, match="cycle: A needs C needs B needs A"):
-        qualification_save(issuer=issuer, achievement=a, rule=group("any", leaf(c)))
+        qualification_save(issuer=issuer, achievement=a, rule=group("any", leaf(c)), actor=owner(issuer))
     with pytest.raises(StackingError, match="cannot be a component of its own rule"):
-        qualification_save(issuer=issuer, achievement=a, rule=group("any", leaf(a)))
+        qualification_save(issuer=issuer, achievement=a, rule=group("any", leaf(a)), actor=owner(issuer))
 
 
 def test_rule_refusals(issuer, other_issuer, make_achievement):
     a, target = make_achievement("a"), make_achievement("t")
     foreign = make_achievement("foreign", owner=other_issuer)
     with pytest.raises(StackingError, match="Other Academy, which has not accepted a partnership"):
-        qualification_save(issuer=issuer, achievement=target, rule=group("all", leaf(a), leaf(foreign)))
+        qualification_save(
+            issuer=issuer, achievement=target, rule=group("all", leaf(a), leaf(foreign)), actor=owner(issuer)
+        )
     with pytest.raises(StackingError, match="does not exist"):
         qualification_save(
-            issuer=issuer, achievement=target, rule=group("all", {"kind": "achievement", "achievement": "nope"})
+            issuer=issuer,
+            achievement=target,
+            rule=group("all", {"kind": "achievement", "achievement": "nope"}),
+            actor=owner(issuer),
         )
     with pytest.raises(StackingError, match="must be one of this issuer's own"):
-        qualification_save(issuer=issuer, achievement=foreign, rule=group("all", leaf(a)))
+        qualification_save(issuer=issuer, achievement=foreign, rule=group("all", leaf(a)), actor=owner(issuer))
     with pytest.raises(StackingError, match="The rule is not valid: root: a group needs at least one member"):
-        qualification_save(issuer=issuer, achievement=target, rule=group("all"))
-    qualification_save(issuer=issuer, achievement=target, rule=group("all", leaf(a)))
+        qualification_save(issuer=issuer, achievement=target, rule=group("all"), actor=owner(issuer))
+    qualification_save(issuer=issuer, achievement=target, rule=group("all", leaf(a)), actor=owner(issuer))
     with pytest.raises(StackingError, match="already has a qualification rule"):
-        qualification_save(issuer=issuer, achievement=target, rule=group("any", leaf(a)))
+        qualification_save(issuer=issuer, achievement=target, rule=group("any", leaf(a)), actor=owner(issuer))
     assert AuditEvent.objects.filter(action="qualification.created").count() == 1
 
 
 def test_a_partner_issuers_achievements_count_once_accepted(issuer, other_issuer, make_achievement, award):
     mine, target = make_achievement("mine"), make_achievement("target")
     theirs = make_achievement("theirs", owner=other_issuer)
-    partnership = partnership_request(issuer=issuer, partner=other_issuer)
+    partnership = partnership_request(issuer=issuer, partner=other_issuer, actor=owner(issuer))
     with pytest.raises(StackingError):
-        qualification_save(issuer=issuer, achievement=target, rule=group("all", leaf(mine), leaf(theirs)))
-    partnership_answer(partnership=partnership, accept=True)
+        qualification_save(
+            issuer=issuer, achievement=target, rule=group("all", leaf(mine), leaf(theirs)), actor=owner(issuer)
+        )
+    partnership_answer(partnership=partnership, accept=True, actor=owner(other_issuer))
 
-    qualification = qualification_save(issuer=issuer, achievement=target, rule=group("all", leaf(mine), leaf(theirs)))
+    qualification = qualification_save(
+        issuer=issuer, achievement=target, rule=group("all", leaf(mine), leaf(theirs)), actor=owner(issuer)
+    )
     award(theirs)
     award(mine)
 
@@ -265,12 +279,14 @@ def test_preview_counts_and_apply_awards_existing_holders(issuer, make_achieveme
         award(a, email)
         award(b, email)
     award(a, "three@example.org")
-    qualification = qualification_save(issuer=issuer, achievement=target, rule=group("all", leaf(a), leaf(b)))
+    qualification = qualification_save(
+        issuer=issuer, achievement=target, rule=group("all", leaf(a), leaf(b)), actor=owner(issuer)
+    )
     assert Credential.objects.filter(achievement=target).count() == 0  # a new rule does not act by itself
 
     assert qualification_preview(qualification) == (2, 3)
-    assert qualification_apply(qualification=qualification) == {"issued": 2}
-    assert qualification_apply(qualification=qualification) == {"unchanged": 2}
+    assert qualification_apply(qualification=qualification, actor=owner(qualification.issuer)) == {"issued": 2}
+    assert qualification_apply(qualification=qualification, actor=owner(qualification.issuer)) == {"unchanged": 2}
     assert sorted(Credential.objects.filter(achievement=target).values_list("recipient_email", flat=True)) == [
         "one@example.org",
         "two@example.org",

@@ -13,6 +13,7 @@ from badges.services import AwardRequest, credential_issue
 from issuer.models import AuditEvent
 from stacking.models import Partnership, PartnershipStatus, Qualification
 from stacking.services import partnership_answer, partnership_request, qualification_save
+from tests.actors import owner
 from tests.stacking.conftest import group, leaf
 from tests.ui import conftest as ui
 from tests.ui.conftest import expected_status
@@ -22,7 +23,9 @@ client_as = ui.client_as
 
 EVERYONE = [None, "stranger", "owner", "editor", "awarder", "viewer"]
 VIEWERS = {"owner", "editor", "awarder", "viewer"}
-EDITORS = {"owner", "editor"}
+# A rule awards credentials, so writing rules and partnerships takes both EDIT_ACHIEVEMENTS and AWARD (D34): of
+# the roles, only owners have both. Editors may not: they cannot award.
+RULE_WRITERS = {"owner"}
 SUMMARY = "Data Analyst: all of Python Basics, SQL; at least 2 of Tableau, Power BI, Looker"
 
 
@@ -54,12 +57,17 @@ def analyst_rule(parts):
 
 @pytest.fixture
 def qualification(issuer, parts, target):
-    return qualification_save(issuer=issuer, achievement=target, rule=analyst_rule(parts))
+    return qualification_save(issuer=issuer, achievement=target, rule=analyst_rule(parts), actor=owner(issuer))
 
 
 def _issue(achievement, email):
     # No on-commit callbacks run here: stacking's listener does not see these awards (they are "existing").
-    return credential_issue(request=AwardRequest(achievement=achievement, email=email), source="ui", notify=False)
+    return credential_issue(
+        request=AwardRequest(achievement=achievement, email=email),
+        source="ui",
+        notify=False,
+        actor=owner(achievement.issuer),
+    )
 
 
 def _base(issuer):
@@ -94,10 +102,10 @@ def _text(response):
     ("_case", "path", "allowed"),
     [
         ("list", "qualifications/", VIEWERS),
-        ("create", "qualifications/new/", EDITORS),
-        ("edit", "qualifications/{uuid}/", EDITORS),
-        ("apply", "qualifications/{uuid}/apply/", EDITORS),
-        ("deactivate", "qualifications/{uuid}/deactivate/", EDITORS),
+        ("create", "qualifications/new/", RULE_WRITERS),
+        ("edit", "qualifications/{uuid}/", RULE_WRITERS),
+        ("apply", "qualifications/{uuid}/apply/", RULE_WRITERS),
+        ("deactivate", "qualifications/{uuid}/deactivate/", RULE_WRITERS),
         ("partnerships", "partnerships/", VIEWERS),
     ],
 )
@@ -112,14 +120,14 @@ def test_pages_permission_matrix(client_as, issuer, qualification, who, _case, p
 def test_create_post_permission_matrix(client_as, issuer, parts, target, who):
     data = _data(target, analyst_rule(parts), op="save")
     response = client_as(who).post(_base(issuer) + "qualifications/new/", data)
-    if who in EDITORS:
+    if who in RULE_WRITERS:
         created = Qualification.objects.get()
         assert response.status_code == 302
         assert response["Location"] == f"/manage/uni/qualifications/{created.uuid}/apply/"
         assert created.summary == SUMMARY.removeprefix("Data Analyst: ")
         assert AuditEvent.objects.filter(action="qualification.created").count() == 1
     else:
-        assert response.status_code == expected_status(who, EDITORS)
+        assert response.status_code == expected_status(who, RULE_WRITERS)
         assert Qualification.objects.count() == 0
         assert AuditEvent.objects.filter(action="qualification.created").count() == 0
 
@@ -129,11 +137,11 @@ def test_edit_post_permission_matrix(client_as, issuer, parts, qualification, wh
     rule = group("all", leaf(parts["python"]))
     response = client_as(who).post(_base(issuer) + f"qualifications/{qualification.uuid}/", _data(rule=rule, op="save"))
     qualification.refresh_from_db()
-    if who in EDITORS:
+    if who in RULE_WRITERS:
         assert response.status_code == 302
         assert qualification.summary == "all of Python Basics"
     else:
-        assert response.status_code == expected_status(who, EDITORS)
+        assert response.status_code == expected_status(who, RULE_WRITERS)
         assert qualification.summary == SUMMARY.removeprefix("Data Analyst: ")
 
 
@@ -146,11 +154,11 @@ def test_apply_post_permission_matrix(
     with django_capture_on_commit_callbacks(execute=True):
         response = client_as(who).post(_base(issuer) + f"qualifications/{qualification.uuid}/apply/")
     stacked = Credential.objects.filter(achievement=target).count()
-    if who in EDITORS:
+    if who in RULE_WRITERS:
         assert response.status_code == 302
         assert stacked == 1
     else:
-        assert response.status_code == expected_status(who, EDITORS)
+        assert response.status_code == expected_status(who, RULE_WRITERS)
         assert stacked == 0
         assert AuditEvent.objects.filter(action="qualification.applied").count() == 0
 
@@ -159,22 +167,22 @@ def test_apply_post_permission_matrix(
 def test_deactivate_post_permission_matrix(client_as, issuer, qualification, who):
     response = client_as(who).post(_base(issuer) + f"qualifications/{qualification.uuid}/deactivate/")
     qualification.refresh_from_db()
-    if who in EDITORS:
+    if who in RULE_WRITERS:
         assert response.status_code == 302
         assert qualification.active is False
     else:
-        assert response.status_code == expected_status(who, EDITORS)
+        assert response.status_code == expected_status(who, RULE_WRITERS)
         assert qualification.active is True
 
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_partnership_request_permission_matrix(client_as, issuer, other_issuer, who):
     response = client_as(who).post(_base(issuer) + "partnerships/request/", {"partner": "other"})
-    if who in EDITORS:
+    if who in RULE_WRITERS:
         assert response.status_code == 302
         assert Partnership.objects.get().status == PartnershipStatus.PENDING
     else:
-        assert response.status_code == expected_status(who, EDITORS)
+        assert response.status_code == expected_status(who, RULE_WRITERS)
         assert Partnership.objects.count() == 0
 
 
@@ -182,20 +190,20 @@ def test_partnership_request_permission_matrix(client_as, issuer, other_issuer, 
 @pytest.mark.parametrize("decision", ["accept", "decline"])
 def test_partnership_answer_permission_matrix(client_as, issuer, other_issuer, who, decision):
     # `other` asks `uni`: uni's staff decide.
-    partnership = partnership_request(issuer=other_issuer, partner=issuer)
+    partnership = partnership_request(issuer=other_issuer, partner=issuer, actor=owner(other_issuer))
     response = client_as(who).post(_base(issuer) + f"partnerships/{partnership.pk}/{decision}/")
     partnership.refresh_from_db()
-    if who in EDITORS:
+    if who in RULE_WRITERS:
         assert response.status_code == 302
         expected = PartnershipStatus.ACCEPTED if decision == "accept" else PartnershipStatus.ENDED
         assert partnership.status == expected
     else:
-        assert response.status_code == expected_status(who, EDITORS)
+        assert response.status_code == expected_status(who, RULE_WRITERS)
         assert partnership.status == PartnershipStatus.PENDING
 
 
 def test_the_requester_cannot_answer_its_own_request(client_as, issuer, other_issuer):
-    partnership = partnership_request(issuer=issuer, partner=other_issuer)
+    partnership = partnership_request(issuer=issuer, partner=other_issuer, actor=owner(issuer))
     response = client_as("owner").post(_base(issuer) + f"partnerships/{partnership.pk}/accept/")
     assert response.status_code == 404
     partnership.refresh_from_db()
@@ -226,7 +234,7 @@ def _add(client, url, rule, *, achievement=None, kind=None, under="root", target
 
 
 def test_building_the_data_analyst_rule_step_by_step(client_as, issuer, parts, target):
-    client = client_as("editor")
+    client = client_as("owner")
     url = _base(issuer) + "qualifications/new/"
     response = client.get(url)
     assert response.status_code == 200
@@ -337,7 +345,7 @@ def test_saving_a_cycle_is_refused(client_as, issuer, parts, target, qualificati
 
 def test_saving_with_a_partner_that_has_not_accepted_is_refused(client_as, issuer, other_issuer, parts, target):
     course = Achievement.objects.create(issuer=other_issuer, slug="stats", name="Statistics", description="d")
-    partnership_request(issuer=issuer, partner=other_issuer)  # pending, not accepted
+    partnership_request(issuer=issuer, partner=other_issuer, actor=owner(issuer))  # pending, not accepted
     rule = group("all", leaf(parts["python"]), leaf(course))
     response = client_as("owner").post(_base(issuer) + "qualifications/new/", _data(target, rule, op="save"))
     assert response.status_code == 400
@@ -373,13 +381,13 @@ def test_saving_without_a_target_or_with_a_bad_window_is_refused(client_as, issu
 
 def test_editing_keeps_the_target_and_saves_the_settings(client_as, issuer, parts, target, qualification):
     url = _base(issuer) + f"qualifications/{qualification.uuid}/"
-    response = client_as("editor").get(url)
+    response = client_as("owner").get(url)
     assert response.context["summary"] == SUMMARY
     assert _rule(response) == analyst_rule(parts)
     data = _data(None, analyst_rule(parts), op="save", window_days="90", require_valid="on")
     data["on_component_loss"] = "suspend"
     data["achievement"] = str(parts["sql"].pk)  # ignored: the target of a rule is fixed
-    response = client_as("editor").post(url, data)
+    response = client_as("owner").post(url, data)
     assert response.status_code == 302
     qualification.refresh_from_db()
     assert (qualification.achievement, qualification.window_days, qualification.require_valid) == (target, 90, True)
@@ -505,7 +513,7 @@ def test_partnership_request_accept_and_the_builder_choices(client_as, issuer, o
 
 
 def test_declining_and_impossible_decisions(client_as, issuer, other_issuer):
-    partnership = partnership_request(issuer=other_issuer, partner=issuer)
+    partnership = partnership_request(issuer=other_issuer, partner=issuer, actor=owner(other_issuer))
     client_as("owner").post(_base(issuer) + f"partnerships/{partnership.pk}/decline/")
     partnership.refresh_from_db()
     assert partnership.status == PartnershipStatus.ENDED
@@ -519,7 +527,11 @@ def test_declining_and_impossible_decisions(client_as, issuer, other_issuer):
 
 def test_an_accepted_partners_achievement_can_be_saved_in_a_rule(client_as, issuer, other_issuer, parts, target):
     course = Achievement.objects.create(issuer=other_issuer, slug="stats", name="Statistics", description="d")
-    partnership_answer(partnership=partnership_request(issuer=issuer, partner=other_issuer), accept=True)
+    partnership_answer(
+        partnership=partnership_request(issuer=issuer, partner=other_issuer, actor=owner(issuer)),
+        accept=True,
+        actor=owner(other_issuer),
+    )
     rule = group("all", leaf(parts["python"]), leaf(course))
     response = client_as("owner").post(_base(issuer) + "qualifications/new/", _data(target, rule, op="save"))
     assert response.status_code == 302

@@ -10,6 +10,7 @@ from PIL import Image
 from badges.models import Achievement, Alignment
 from badges.services import AwardRequest, credential_issue
 from issuer.models import AuditEvent
+from tests.actors import owner
 
 EVERYONE = [None, "stranger", "owner", "editor", "awarder", "viewer"]
 VIEWERS = {"owner", "editor", "awarder", "viewer"}
@@ -22,7 +23,10 @@ def _url(name, issuer, *args):
 
 def _issue(achievement, email="learner@example.com"):
     return credential_issue(
-        request=AwardRequest(achievement=achievement, email=email), source="ui", actor_label="test", notify=False
+        request=AwardRequest(achievement=achievement, email=email),
+        source="ui",
+        actor=owner(achievement.issuer),
+        notify=False,
     )
 
 

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from bulk.jobs import bulk_job_create, bulk_job_start
 from bulk.models import BulkJobStatus
 from issuer.models import AuditEvent
+from tests.actors import owner
 
 EVERYONE = [None, "stranger", "owner", "editor", "awarder", "viewer"]
 VIEWERS = {"owner", "editor", "awarder", "viewer"}
@@ -55,13 +56,13 @@ MIXED = _csv(
 
 
 def _create(issuer, achievement, data=MIXED, filename="cohort.csv"):
-    job, _ = bulk_job_create(issuer=issuer, data=data, filename=filename, achievement=achievement, actor_label="test")
+    job, _ = bulk_job_create(issuer=issuer, data=data, filename=filename, achievement=achievement, actor=owner(issuer))
     return job
 
 
 def _finished(run, issuer, achievement, data=MIXED):
     job = _create(issuer, achievement, data)
-    run(bulk_job_start, job=job, actor_label="test")
+    run(bulk_job_start, job=job, actor=owner(issuer))
     job.refresh_from_db()
     assert job.status == BulkJobStatus.FINISHED
     return job
@@ -70,7 +71,7 @@ def _finished(run, issuer, achievement, data=MIXED):
 def _queued(issuer, achievement):
     # Outside `run`, the commit hooks are dropped with the test's transaction: the job stays queued, nothing issued.
     job = _create(issuer, achievement)
-    return bulk_job_start(job=job, actor_label="test")
+    return bulk_job_start(job=job, actor=owner(issuer))
 
 
 def _upload(client, issuer, data, filename="cohort.csv", achievement=None, **extra):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.actors import owner
+
 ROLES = ("owner", "editor", "awarder", "viewer")
 
 
@@ -16,10 +18,10 @@ def staff(db, issuer, other_issuer, django_user_model):
     users = {"owner": issuer.memberships.get(role="owner").user}
     for role in ("editor", "awarder", "viewer"):
         user = django_user_model.objects.create_user(role, f"{role}@example.com", f"pw-{role}-123456")
-        membership_set(issuer=issuer, user=user, role=role)
+        membership_set(issuer=issuer, user=user, role=role, actor=users["owner"])
         users[role] = user
     stranger = django_user_model.objects.create_user("stranger", "stranger@example.com", "pw-stranger-123456")
-    membership_set(issuer=other_issuer, user=stranger, role="owner")
+    membership_set(issuer=other_issuer, user=stranger, role="owner", actor=owner(other_issuer))
     users["stranger"] = stranger
     return users
 

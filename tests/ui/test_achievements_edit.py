@@ -12,6 +12,7 @@ from django.urls import reverse
 from badges.models import Achievement, Credential
 from badges.services import CredentialError, credential_revoke, credential_suspend
 from badges.verify import verify_credential
+from tests.actors import owner
 from tests.ui.achievement_pages import (
     _audit,
     _edit_data,
@@ -234,8 +235,10 @@ def test_detail_shows_every_field_counts_and_links(client_as, achievement):
         criteria_url="https://example.org/criteria", human_code="CS-101", in_language="en", validity_days=90
     )
     _issue(achievement, "a@example.com")
-    credential_revoke(credential=_issue(achievement, "b@example.com"), reason="mistake")
-    credential_suspend(credential=_issue(achievement, "c@example.com"))
+    credential_revoke(
+        credential=_issue(achievement, "b@example.com"), reason="mistake", actor=owner(achievement.issuer)
+    )
+    credential_suspend(credential=_issue(achievement, "c@example.com"), actor=owner(achievement.issuer))
     _issue(achievement, "d@example.com")
     response = client_as("viewer").get(_url("achievement-detail", achievement.issuer, achievement.pk))
     assert response.status_code == 200

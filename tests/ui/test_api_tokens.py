@@ -9,6 +9,7 @@ import pytest
 from api.models import ApiToken
 from api.services import secret_hash, token_create
 from issuer.models import AuditEvent
+from tests.actors import owner
 from tests.ui.conftest import expected_status
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def test_only_owners_see_the_page(client_as, issuer, who):
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_only_owners_create_and_revoke(client_as, issuer, who):
-    token, _ = token_create(issuer=issuer, name="existing")
+    token, _ = token_create(issuer=issuer, name="existing", actor=owner(issuer))
     client = client_as(who)
 
     created = client.post("/manage/uni/api-tokens/", {"name": "LMS", "scopes": ["bulk:write"]})
@@ -61,7 +62,7 @@ def test_a_new_token_is_shown_once_and_works(client_as, issuer, achievement):
 
 
 def test_revoked_tokens_are_refused_by_the_api(client_as, issuer):
-    token, secret = token_create(issuer=issuer, name="script")
+    token, secret = token_create(issuer=issuer, name="script", actor=owner(issuer))
     client = client_as("owner")
 
     response = client.post(f"/manage/uni/api-tokens/{token.prefix}/revoke/", follow=True)
@@ -87,7 +88,7 @@ def test_bad_input_creates_nothing(client_as, issuer, data, error):
 
 
 def test_another_issuers_token_cannot_be_revoked_here(client_as, issuer, other_issuer):
-    token, _ = token_create(issuer=other_issuer, name="theirs")
+    token, _ = token_create(issuer=other_issuer, name="theirs", actor=owner(other_issuer))
     response = client_as("owner").post(f"/manage/uni/api-tokens/{token.prefix}/revoke/")
     assert response.status_code == 404
     token.refresh_from_db()

@@ -12,6 +12,7 @@ from badges.models import Achievement, Credential, CredentialStatus, StatusList
 from badges.services import AwardRequest, CredentialError, credential_issue, credential_revoke, credential_suspend
 from badges.verify import verify_credential
 from issuer.models import AuditEvent
+from tests.actors import owner
 from tests.ui.conftest import expected_status
 
 EVERYONE = [None, "stranger", "owner", "editor", "awarder", "viewer"]
@@ -21,7 +22,9 @@ AWARDERS = {"owner", "awarder"}
 
 def _issue(achievement, email="learner@example.com", **kwargs):
     return credential_issue(
-        request=AwardRequest(achievement=achievement, email=email, **kwargs), source="ui", actor_label="test"
+        request=AwardRequest(achievement=achievement, email=email, **kwargs),
+        source="ui",
+        actor=owner(achievement.issuer),
     )
 
 
@@ -70,7 +73,7 @@ def test_pages_permission_matrix(client_as, achievement, who, _case, path, allow
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_unsuspend_page_permission_matrix(client_as, achievement, who):
-    credential = credential_suspend(credential=_issue(achievement), reason="check")
+    credential = credential_suspend(credential=_issue(achievement), reason="check", actor=owner(achievement.issuer))
     response = client_as(who).get(f"/manage/{achievement.issuer.slug}/awards/{credential.uuid}/unsuspend/")
     assert response.status_code == expected_status(who, AWARDERS)
 
@@ -117,7 +120,7 @@ def test_status_change_post_permission_matrix(client_as, achievement, who, _case
 
 @pytest.mark.parametrize("who", EVERYONE)
 def test_unsuspend_post_permission_matrix(client_as, achievement, who):
-    credential = credential_suspend(credential=_issue(achievement), reason="check")
+    credential = credential_suspend(credential=_issue(achievement), reason="check", actor=owner(achievement.issuer))
     response = client_as(who).post(f"/manage/{achievement.issuer.slug}/awards/{credential.uuid}/unsuspend/")
     credential.refresh_from_db()
     if who in AWARDERS:
@@ -309,10 +312,16 @@ def awards(achievement, issuer):
         "ada": _issue(achievement, "ada@example.com", name="Ada Lovelace"),
         "grace": _issue(second, "grace@example.com", name="Grace Hopper"),
         "alan": credential_issue(
-            request=AwardRequest(achievement=second, email="alan@example.com"), source="api", actor_label="test"
+            request=AwardRequest(achievement=second, email="alan@example.com"),
+            source="api",
+            actor=owner(achievement.issuer),
         ),
-        "revoked": credential_revoke(credential=_issue(achievement, "rev@example.com"), reason="mistake"),
-        "suspended": credential_suspend(credential=_issue(achievement, "sus@example.com"), reason="review"),
+        "revoked": credential_revoke(
+            credential=_issue(achievement, "rev@example.com"), reason="mistake", actor=owner(achievement.issuer)
+        ),
+        "suspended": credential_suspend(
+            credential=_issue(achievement, "sus@example.com"), reason="review", actor=owner(achievement.issuer)
+        ),
         "expired": _issue(achievement, "old@example.com"),
     }
     # Time passes: one award has expired, and one was made a while ago.
@@ -413,7 +422,7 @@ def test_list_bulk_checkboxes_only_for_awarders(client_as, achievement, who, sho
 def test_detail_shows_document_jws_link_delivery_and_own_history(client_as, achievement):
     credential = _issue(achievement, name="Ada", format="both")
     other = _issue(achievement, "someone-else@example.com")
-    credential_suspend(credential=credential, reason="Checking the exam")
+    credential_suspend(credential=credential, reason="Checking the exam", actor=owner(achievement.issuer))
     Credential.objects.filter(pk=credential.pk).update(notification_error="SMTPServerDisconnected: gone")
     response = client_as("viewer").get(f"/manage/uni/awards/{credential.uuid}/")
     html = response.content.decode()
@@ -491,7 +500,7 @@ def test_suspend_then_reinstate(client_as, achievement):
 
 
 def test_refused_change_shows_the_services_message(client_as, achievement):
-    credential = credential_revoke(credential=_issue(achievement), reason="gone")
+    credential = credential_revoke(credential=_issue(achievement), reason="gone", actor=owner(achievement.issuer))
     client = client_as("owner")
     page = client.get(f"/manage/uni/awards/{credential.uuid}/suspend/")
     assert "This award is revoked, so it cannot be suspended." in page.content.decode()
@@ -507,7 +516,9 @@ def test_refused_change_shows_the_services_message(client_as, achievement):
 
 def test_bulk_revoke_confirms_then_revokes_and_skips_the_already_revoked(client_as, achievement):
     fresh = [_issue(achievement, f"l{n}@example.com") for n in range(2)]
-    done = credential_revoke(credential=_issue(achievement, "done@example.com"), reason="earlier")
+    done = credential_revoke(
+        credential=_issue(achievement, "done@example.com"), reason="earlier", actor=owner(achievement.issuer)
+    )
     selected = [str(c.uuid) for c in [*fresh, done]]
     client = client_as("awarder")
     page = client.post("/manage/uni/awards/revoke/", {"selected": selected, "back": "/manage/uni/awards/?q=l"})

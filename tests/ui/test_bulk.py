@@ -12,6 +12,7 @@ from badges.models import Achievement, Credential, CredentialStatus
 from bulk.jobs import bulk_job_pause, bulk_job_start
 from bulk.models import BulkJob, BulkJobStatus, BulkRowStatus
 from bulk.parsing import MAX_BYTES
+from tests.actors import owner
 from tests.ui.bulk_pages import (
     AWARDERS,
     EVERYONE,
@@ -381,8 +382,8 @@ def test_progress_json(client_as, run, issuer, achievement):
     }
     assert (body["can_pause"], body["can_resume"], body["can_cancel"], body["can_undo"]) == (True, False, True, False)
 
-    bulk_job_pause(job=job, actor_label="test")
-    run(bulk_job_start, job=job, actor_label="test")
+    bulk_job_pause(job=job, actor=owner(job.issuer))
+    run(bulk_job_start, job=job, actor=owner(job.issuer))
     body = client_as("viewer").get(_url(job, "progress.json")).json()
     assert (body["status"], body["done"], body["pending"], body["percent"]) == ("finished", 3, 0, 100.0)
     assert (body["result_ready"], body["undo"], body["can_undo"], body["can_pause"]) == (True, "none", True, False)

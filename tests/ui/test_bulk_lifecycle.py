@@ -7,6 +7,7 @@ import pytest
 from badges.models import Achievement, Credential, CredentialStatus
 from bulk.jobs import bulk_job_cancel
 from bulk.models import BulkJobStatus, BulkRowStatus
+from tests.actors import owner
 from tests.ui.bulk_pages import (
     _bulk_audit,
     _create,
@@ -64,7 +65,7 @@ def test_refused_transitions_change_nothing(client_as, run, issuer, achievement,
     else:
         job = _create(issuer, achievement)
         if state == "cancelled":
-            job = bulk_job_cancel(job=job, actor_label="test")
+            job = bulk_job_cancel(job=job, actor=owner(issuer))
     before = _bulk_audit()
     credentials = Credential.objects.count()
     response = run(client_as("owner").post, _url(job, suffix), follow=True)

@@ -1,5 +1,6 @@
 import pytest
 
+from tests.actors import owner
 from tests.ui.conftest import expected_status
 
 
@@ -16,9 +17,11 @@ def test_dashboard_counts_and_activity(client_as, achievement):
 
     for n in range(3):
         credential = credential_issue(
-            request=AwardRequest(achievement=achievement, email=f"l{n}@example.com"), source="ui"
+            request=AwardRequest(achievement=achievement, email=f"l{n}@example.com"),
+            source="ui",
+            actor=owner(achievement.issuer),
         )
-    credential_revoke(credential=credential, reason="test")
+    credential_revoke(credential=credential, reason="test", actor=owner(achievement.issuer))
     response = client_as("viewer").get(f"/manage/{achievement.issuer.slug}/")
     counts = response.context["counts"]
     assert (counts["awarded"], counts["active"], counts["revoked"], counts["this_month"]) == (3, 2, 1, 3)

@@ -8,6 +8,7 @@ import hashlib
 import pytest
 
 from issuer.models import AuditEvent, Issuer, KeyState, SigningKey
+from tests.actors import owner
 from tests.ui.conftest import expected_status
 
 WHO = [None, "stranger", "owner", "editor", "awarder", "viewer"]
@@ -153,7 +154,11 @@ def test_compromise_page_warns_and_counts_signed_credentials(client_as, achievem
 
     issuer = achievement.issuer
     for n in range(2):
-        credential_issue(request=AwardRequest(achievement=achievement, email=f"l{n}@example.com"), source="ui")
+        credential_issue(
+            request=AwardRequest(achievement=achievement, email=f"l{n}@example.com"),
+            source="ui",
+            actor=owner(achievement.issuer),
+        )
     key = SigningKey.objects.get(issuer=issuer)
     content = client_as("owner").get(f"/manage/{issuer.slug}/keys/{key.key_id}/compromise/").content.decode()
     assert "This cannot be undone" in content
@@ -182,7 +187,7 @@ def test_compromise_of_a_retired_key_keeps_the_active_one(client_as, issuer):
     from issuer.services import issuer_key_rotate
 
     old = SigningKey.objects.get(issuer=issuer)
-    active = issuer_key_rotate(issuer=issuer)
+    active = issuer_key_rotate(issuer=issuer, actor=owner(issuer))
     response = client_as("owner").post(
         f"/manage/{issuer.slug}/keys/{old.key_id}/compromise/", {"confirm_key_id": old.key_id, "reason": "Backup lost"}
     )
@@ -197,7 +202,7 @@ def test_compromised_key_page_has_no_form_and_a_repeat_changes_nothing(client_as
     from issuer.services import signing_key_mark_compromised
 
     key = SigningKey.objects.get(issuer=issuer)
-    signing_key_mark_compromised(key=key, reason="test")
+    signing_key_mark_compromised(key=key, reason="test", actor=owner(issuer))
     page = client_as("owner").get(f"/manage/{issuer.slug}/keys/{key.key_id}/compromise/")
     assert page.context["already"] is True
     assert b"There is nothing more to do" in page.content

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from issuer.models import AuditEvent, Invitation, Issuer, IssuerMembership
+from tests.actors import owner
 from tests.ui.conftest import expected_status
 
 WHO = [None, "stranger", "owner", "editor", "awarder", "viewer"]
@@ -195,7 +196,7 @@ def test_expired_unknown_and_revoked_links_explain_themselves(client, issuer, in
     expired, expired_token = invite("old@example.com")
     Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     revoked, revoked_token = invite("gone@example.com")
-    invitation_revoke(invitation=revoked)
+    invitation_revoke(invitation=revoked, actor=owner(issuer))
 
     response = client.get(f"/invitations/{expired_token}/")
     assert response.status_code == 410
@@ -327,20 +328,20 @@ def test_last_owner_rule_in_the_services(issuer, staff):
     owner = IssuerMembership.objects.get(issuer=issuer, user=staff["owner"])
     before = state(issuer)
     with pytest.raises(IssuerError, match="last owner"):
-        membership_set(issuer=issuer, user=staff["owner"], role="editor")
+        membership_set(issuer=issuer, user=staff["owner"], role="editor", actor=staff["owner"])
     with pytest.raises(IssuerError, match="last owner"):
-        membership_remove(membership=owner)
+        membership_remove(membership=owner, actor=staff["owner"])
     assert state(issuer) == before
     # With a second owner, the first may step down.
-    membership_set(issuer=issuer, user=staff["editor"], role="owner")
-    membership_set(issuer=issuer, user=staff["owner"], role="viewer")
+    membership_set(issuer=issuer, user=staff["editor"], role="owner", actor=staff["owner"])
+    membership_set(issuer=issuer, user=staff["owner"], role="viewer", actor=staff["owner"])
     assert members(issuer) == {"alice": "viewer", "editor": "owner", "awarder": "awarder", "viewer": "viewer"}
 
 
 def test_removing_yourself_leaves_the_issuer(client_as, issuer, staff):
     from issuer.services import membership_set
 
-    membership_set(issuer=issuer, user=staff["editor"], role="owner")
+    membership_set(issuer=issuer, user=staff["editor"], role="owner", actor=staff["owner"])
     own = IssuerMembership.objects.get(issuer=issuer, user=staff["owner"])
     response = client_as("owner").post(f"/manage/{issuer.slug}/staff/{own.pk}/remove/")
     assert (response.status_code, response["Location"]) == (302, "/manage/")
@@ -348,7 +349,7 @@ def test_removing_yourself_leaves_the_issuer(client_as, issuer, staff):
 
 
 def test_membership_of_another_issuer_is_not_found(client_as, issuer, other_issuer, staff):
-    foreign = IssuerMembership.objects.get(issuer=other_issuer)
+    foreign = IssuerMembership.objects.get(issuer=other_issuer, user=staff["stranger"])
     before = state(issuer)
     response = client_as("owner").post(f"/manage/{issuer.slug}/staff/{foreign.pk}/role/", {"role": "viewer"})
     assert response.status_code == 404

@@ -14,6 +14,7 @@ from django.utils import timezone
 from badges.models import Achievement, Alignment
 from badges.services import AwardRequest, credential_issue
 from badges.verify import verify_credential
+from tests.actors import owner
 from tests.verification.test_fast_path_support import fast, fast_reason, installed, labelling, reference
 from verification import canon
 from verification.canon import PyldCanonicalizer
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db
 def _issue(achievement: Achievement, **kwargs: Any) -> dict[str, Any]:
     params: dict[str, Any] = {"achievement": achievement, "email": "Learner@Example.com", "name": "Lea Rner"}
     params.update(kwargs)
-    credential = credential_issue(request=AwardRequest(**params), source="ui", actor_label="test")
+    credential = credential_issue(request=AwardRequest(**params), source="ui", actor=owner(achievement.issuer))
     return json.loads(credential.document)
 
 

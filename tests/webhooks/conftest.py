@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from badges.services import AwardRequest, credential_issue
+from tests.actors import owner as issuer_owner
 from webhooks.models import EventType
 from webhooks.services import endpoint_create
 
@@ -116,8 +117,9 @@ def make_endpoint(issuer, receiver, user):
     """make_endpoint(*events, issuer=..., path=...) -> (endpoint, secret), pointed at the receiver."""
 
     def make(*events: str, owner=None, path: str = "/hook"):
+        target = owner or issuer  # `owner`: the issuer the endpoint belongs to, made by that issuer's owner
         return endpoint_create(
-            issuer=owner or issuer, url=receiver.url(path), events=events or EventType.values, actor=user
+            issuer=target, url=receiver.url(path), events=events or EventType.values, actor=issuer_owner(target)
         )
 
     return make
@@ -133,6 +135,7 @@ def award(django_capture_on_commit_callbacks):
                 request=AwardRequest(achievement=achievement, email=email, name="Ada Lovelace"),
                 source=source,
                 notify=False,
+                actor=issuer_owner(achievement.issuer),
             )
 
     return give

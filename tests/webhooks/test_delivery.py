@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from issuer.keystore import decrypt_text
 from issuer.models import AuditEvent
+from tests.actors import owner
 from tests.webhooks.conftest import Answer
 from webhooks import tasks
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -300,7 +301,7 @@ def test_a_ping_is_sent_once_and_not_retried(make_endpoint, receiver, django_cap
     receiver.always(Answer(status=500))
 
     with django_capture_on_commit_callbacks(execute=True):
-        delivery = endpoint_send_ping(endpoint=endpoint)
+        delivery = endpoint_send_ping(endpoint=endpoint, actor=owner(endpoint.issuer))
 
     delivery.refresh_from_db()
     assert (delivery.event_type, delivery.state, delivery.attempts) == ("ping", "failed", 1)
@@ -348,7 +349,7 @@ def test_private_and_loopback_urls_are_refused_at_registration(issuer, settings,
     settings.OUTBOUND_HTTP_ALLOW_PRIVATE = False
 
     with pytest.raises(ValidationError, match="local or private address"):
-        endpoint_create(issuer=issuer, url=url, events=["credential.issued"])
+        endpoint_create(issuer=issuer, url=url, events=["credential.issued"], actor=owner(issuer))
     assert WebhookEndpoint.objects.count() == 0
 
 

@@ -18,6 +18,7 @@ from badges.services import (
 )
 from bulk.jobs import bulk_job_create, bulk_job_start
 from bulk.tasks import process_bulk_job
+from tests.actors import owner
 from webhooks.listeners import on_credential_events
 from webhooks.models import EventType, WebhookDelivery
 from webhooks.services import endpoint_create
@@ -85,11 +86,24 @@ def test_issued_makes_one_delivery_per_subscribed_endpoint_with_a_payload_withou
 @pytest.mark.parametrize(
     ("_case", "change", "event_type", "status"),
     [
-        ("revoke", lambda c: credential_revoke(credential=c, reason="mistake"), "credential.revoked", "revoked"),
-        ("suspend", lambda c: credential_suspend(credential=c, reason="check"), "credential.suspended", "suspended"),
+        (
+            "revoke",
+            lambda c: credential_revoke(credential=c, reason="mistake", actor=owner(c.issuer)),
+            "credential.revoked",
+            "revoked",
+        ),
+        (
+            "suspend",
+            lambda c: credential_suspend(credential=c, reason="check", actor=owner(c.issuer)),
+            "credential.suspended",
+            "suspended",
+        ),
         (
             "unsuspend",
-            lambda c: (credential_suspend(credential=c), credential_unsuspend(credential=c)),
+            lambda c: (
+                credential_suspend(credential=c, actor=owner(c.issuer)),
+                credential_unsuspend(credential=c, actor=owner(c.issuer)),
+            ),
             "credential.unsuspended",
             "active",
         ),
@@ -148,11 +162,13 @@ def test_a_finished_bulk_job_makes_one_bulk_finished_delivery_per_subscribed_end
 ):
     # given
     data = b"email,name,external_id\nl1@example.org,L1,S-1\nl2@example.org,L2,S-2\nbad,Bad,S-3\n"
-    job, _ = bulk_job_create(issuer=issuer, data=data, filename="cohort.csv", achievement=achievement)
+    job, _ = bulk_job_create(
+        issuer=issuer, data=data, filename="cohort.csv", achievement=achievement, actor=owner(issuer)
+    )
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        bulk_job_start(job=job)
+        bulk_job_start(job=job, actor=owner(issuer))
         process_bulk_job.apply(args=(job.pk,))
 
     # then
@@ -190,6 +206,7 @@ def test_a_chunk_of_200_awards_makes_its_deliveries_in_a_bounded_number_of_queri
             requests=[AwardRequest(achievement=achievement, email=f"l{n}@example.org") for n in range(200)],
             source="bulk",
             notify=False,
+            actor=owner(issuer),
         )
     events = [
         CredentialEvent("issued", o.credential.pk, issuer.pk, achievement.pk, o.credential.recipient_email)
@@ -241,7 +258,7 @@ def test_endpoint_create_refuses_an_unknown_event(issuer, receiver):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="Unknown event types: credential.exploded"):
-        endpoint_create(issuer=issuer, url=receiver.url(), events=["credential.exploded"])
+        endpoint_create(issuer=issuer, url=receiver.url(), events=["credential.exploded"], actor=owner(issuer))
 
 
 def test_a_real_stacking_rule_completing_sends_stacking_completed(make_endpoint, issuer, achievement, award):
@@ -254,7 +271,10 @@ def test_a_real_stacking_rule_completing_sends_stacking_completed(make_endpoint,
         achievement_type="Certificate",
     )  # fmt: skip
     qualification_save(
-        issuer=issuer, achievement=target, rule={"kind": "achievement", "achievement": str(achievement.uuid)}
+        issuer=issuer,
+        achievement=target,
+        rule={"kind": "achievement", "achievement": str(achievement.uuid)},
+        actor=owner(issuer),
     )
     endpoint, _ = make_endpoint(EventType.STACKING_COMPLETED)
 

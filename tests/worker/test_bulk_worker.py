@@ -14,6 +14,7 @@ from django.conf import settings
 from badges.models import Credential
 from bulk.jobs import bulk_job_create, bulk_job_start
 from bulk.models import BulkJob, BulkJobStatus, BulkRowStatus
+from tests.actors import owner
 
 REQUIRED = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -28,7 +29,11 @@ pytestmark = [
 def _job(issuer, achievement, rows: int) -> BulkJob:
     lines = ["email,name,external_id", *(f"l{n}@example.org,Learner {n},S-{n:05d}" for n in range(rows))]
     job, preview = bulk_job_create(
-        issuer=issuer, data=("\n".join(lines) + "\n").encode(), filename="cohort.csv", achievement=achievement
+        issuer=issuer,
+        data=("\n".join(lines) + "\n").encode(),
+        filename="cohort.csv",
+        achievement=achievement,
+        actor=owner(issuer),
     )
     assert len(preview.valid) == rows
     return job
@@ -62,7 +67,7 @@ def test_two_workers_share_a_job(workers, issuer, achievement):
     job = _job(issuer, achievement, 600)
 
     # when
-    bulk_job_start(job=job)
+    bulk_job_start(job=job, actor=owner(issuer))
 
     # then
     job = _wait(job, until=lambda j: j.status == BulkJobStatus.FINISHED, timeout=120, what="the job did not finish")
@@ -73,7 +78,7 @@ def test_a_job_survives_its_worker_being_killed_mid_chunk(workers, issuer, achie
     # given: a worker issuing a 2,000-row job (no e-mail or baking consumers: only issuance is under test)
     first = workers.start(kinds=("bulk",))
     job = _job(issuer, achievement, 2_000)
-    bulk_job_start(job=job)
+    bulk_job_start(job=job, actor=owner(issuer))
     _wait(job, until=lambda j: j.done_rows >= 400, timeout=120, what="the first worker did not issue 400 rows")
 
     # when: the worker dies without warning (its chunk in progress rolls back), and a new one starts

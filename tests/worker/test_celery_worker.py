@@ -12,6 +12,8 @@ import time
 import pytest
 from django.conf import settings
 
+from tests.actors import owner
+
 REQUIRED = os.environ.get("REQUIRE_SERVICES") == "1"
 
 pytestmark = [
@@ -27,7 +29,9 @@ def test_the_worker_sends_the_award_email(worker, achievement):
     from badges.services import AwardRequest, credential_issue
 
     credential = credential_issue(
-        request=AwardRequest(achievement=achievement, email="learner@example.com", name="Lea"), source="ui"
+        request=AwardRequest(achievement=achievement, email="learner@example.com", name="Lea"),
+        source="ui",
+        actor=owner(achievement.issuer),
     )
     deadline = time.monotonic() + 30
     while Credential.objects.get(pk=credential.pk).notified_at is None:

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from api.models import SCOPES
 from api.services import ApiTokenError, token_create
 from issuer.models import Issuer
+from issuer.permissions import SystemActor
 
 ACTOR_LABEL = "create_api_token"
 
@@ -32,17 +33,17 @@ class Command(BaseCommand):
         issuer = Issuer.objects.filter(slug=options["issuer"]).first()
         if issuer is None:
             raise CommandError(f"No issuer with slug {options['issuer']!r}.", returncode=2)
-        actor = None
+        user = None
         if options["user"]:
-            actor = get_user_model().objects.filter(username=options["user"], issuer_memberships__issuer=issuer).first()
-            if actor is None:
+            user = get_user_model().objects.filter(username=options["user"], issuer_memberships__issuer=issuer).first()
+            if user is None:
                 raise CommandError(f"No staff member {options['user']!r} of issuer {issuer.slug!r}.", returncode=2)
         scopes = None
         if options["scopes"]:
             scopes = [scope for value in options["scopes"] for scope in value.replace(",", " ").split()]
         try:
             token, secret = token_create(
-                issuer=issuer, name=options["name"], scopes=scopes, actor=actor, actor_label=ACTOR_LABEL
+                issuer=issuer, name=options["name"], scopes=scopes, actor=SystemActor(ACTOR_LABEL, on_behalf_of=user)
             )
         except ApiTokenError as exc:
             raise CommandError(str(exc), returncode=2) from exc

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from badges.selectors import achievement_for_issuer
 from badges.services import AwardRequest, CredentialError, credential_issue
 from issuer.models import Issuer
+from issuer.permissions import SystemActor
 
 
 class Command(BaseCommand):
@@ -35,7 +36,7 @@ class Command(BaseCommand):
                     achievement=achievement, email=options["email"], name=options["name"], format=options["format"]
                 ),
                 source="command",
-                actor_label="issue_credential",
+                actor=SystemActor("issue_credential"),
                 notify=False,
             )
         except CredentialError as exc:

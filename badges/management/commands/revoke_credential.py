@@ -5,6 +5,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from badges.selectors import credential_by_ref
 from badges.services import CredentialError, credential_revoke, credential_suspend, credential_unsuspend
+from issuer.permissions import SystemActor
+
+ACTOR = SystemActor("revoke_credential")
 
 
 class Command(BaseCommand):
@@ -26,16 +29,14 @@ class Command(BaseCommand):
             raise CommandError(f"No credential {options['id']!r}.", returncode=2)
         try:
             if options["suspend"]:
-                credential = credential_suspend(
-                    credential=credential, reason=options["reason"], actor_label="revoke_credential"
-                )
+                credential = credential_suspend(credential=credential, reason=options["reason"], actor=ACTOR)
             elif options["unsuspend"]:
-                credential = credential_unsuspend(credential=credential, actor_label="revoke_credential")
+                credential = credential_unsuspend(credential=credential, actor=ACTOR)
             else:
                 credential = credential_revoke(
                     credential=credential,
                     reason=options["reason"] or "Revoked by the issuer.",
-                    actor_label="revoke_credential",
+                    actor=ACTOR,
                 )
         except CredentialError as exc:
             raise CommandError(exc.message, returncode=2) from exc

@@ -9,11 +9,12 @@ from bulk.jobs import BulkJobError, bulk_job_cancel, bulk_job_create, bulk_job_s
 from bulk.models import BulkJob, BulkJobStatus
 from bulk.parsing import BulkFileError
 from issuer.models import Issuer
+from issuer.permissions import SystemActor
 
 MAX_LISTED = 50
 BAR_WIDTH = 30
 POLL_SECONDS = 0.5
-ACTOR_LABEL = "bulk_issue"
+ACTOR = SystemActor("bulk_issue")
 
 
 class Command(BaseCommand):
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {exc.strerror}.", returncode=2) from exc
         try:
             job, preview = bulk_job_create(
-                issuer=issuer, data=data, filename=path.name, achievement=achievement, actor_label=ACTOR_LABEL
+                issuer=issuer, data=data, filename=path.name, achievement=achievement, actor=ACTOR
             )
         except BulkFileError as exc:
             raise CommandError(str(exc), returncode=2) from exc
@@ -55,11 +56,11 @@ class Command(BaseCommand):
         if len(preview.invalid) > MAX_LISTED:
             self.stdout.write(f"  and {len(preview.invalid) - MAX_LISTED} more")
         if not preview.valid:
-            bulk_job_cancel(job=job, actor_label=ACTOR_LABEL)
+            bulk_job_cancel(job=job, actor=ACTOR)
             raise CommandError("No row can be awarded; nothing was issued.", returncode=2)
 
         try:
-            bulk_job_start(job=job, actor_label=ACTOR_LABEL)
+            bulk_job_start(job=job, actor=ACTOR)
         except BulkJobError as exc:
             raise CommandError(exc.message, returncode=2) from exc
         self.stdout.write(f"Job {job.uuid} started.")

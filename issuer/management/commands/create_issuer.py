@@ -14,6 +14,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from issuer.models import Issuer
+from issuer.permissions import SystemActor
 from issuer.services import issuer_create
 
 
@@ -54,7 +55,10 @@ class Command(BaseCommand):
                 owner.save(update_fields=["is_staff", "is_superuser"])
             try:
                 issuer = issuer_create(
-                    slug=options["slug"], name=options["name"], owner=owner, actor_label="create_issuer"
+                    slug=options["slug"],
+                    name=options["name"],
+                    owner=owner,
+                    actor=SystemActor("create_issuer", on_behalf_of=owner),
                 )
             except ValidationError as exc:
                 messages = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items())

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from issuer.models import Issuer, KeyAlgorithm, KeyPurpose
+from issuer.permissions import SystemActor
 from issuer.services import IssuerError, issuer_key_rotate
 
 
@@ -20,7 +21,10 @@ class Command(BaseCommand):
             raise CommandError(f"No issuer with slug {options['issuer']!r}.", returncode=2)
         try:
             key = issuer_key_rotate(
-                issuer=issuer, purpose=options["purpose"], algorithm=options["algorithm"], actor_label="rotate_key"
+                issuer=issuer,
+                purpose=options["purpose"],
+                algorithm=options["algorithm"],
+                actor=SystemActor("rotate_key"),
             )
         except IssuerError as exc:
             raise CommandError(str(exc), returncode=2) from exc

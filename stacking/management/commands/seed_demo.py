@@ -21,6 +21,7 @@ from badges.models import Achievement, Alignment, Credential, CredentialStatus
 from badges.services import AwardRequest, credential_issue, credential_revoke, credential_suspend
 from issuer.images import image_store
 from issuer.models import Issuer, IssuerMembership, KeyAlgorithm, KeyPurpose, SigningKey
+from issuer.permissions import SystemActor
 from issuer.services import issuer_create, issuer_update, membership_set, signing_key_create
 from stacking.models import Qualification, StackedAward
 from stacking.selectors import learner_progress
@@ -154,6 +155,10 @@ DEMO_LOGO = (
 )
 
 
+# Demo data is the platform's own doing: every write is recorded under this cause (D34).
+SEED = SystemActor("seed_demo")
+
+
 class Command(BaseCommand):
     help = "Load demo data: the issuer 'demo', its keys, achievements, a few credentials and an admin user."
 
@@ -171,16 +176,14 @@ class Command(BaseCommand):
                     address_locality="Utrecht",
                     address_country="Netherlands",
                     address_country_code="NL",
-                    actor_label="seed_demo",
+                    actor=SEED,
                 )
-                issuer = issuer_update(issuer=issuer, image=ContentFile(DEMO_LOGO), actor_label="seed_demo")
+                issuer = issuer_update(issuer=issuer, image=ContentFile(DEMO_LOGO), actor=SEED)
             if not SigningKey.objects.filter(issuer=issuer, purpose=KeyPurpose.JWT).exists():
-                signing_key_create(
-                    issuer=issuer, purpose=KeyPurpose.JWT, algorithm=KeyAlgorithm.RSA, actor_label="seed_demo"
-                )
+                signing_key_create(issuer=issuer, purpose=KeyPurpose.JWT, algorithm=KeyAlgorithm.RSA, actor=SEED)
             admin = get_user_model().objects.get(username="admin")
             if not IssuerMembership.objects.filter(issuer=issuer, user=admin).exists():
-                membership_set(issuer=issuer, user=admin, role="owner", actor_label="seed_demo")
+                membership_set(issuer=issuer, user=admin, role="owner", actor=SEED)
             achievements = {spec["slug"]: self._achievement(issuer, spec) for spec in ACHIEVEMENTS}
             qualification = self._qualification(issuer, achievements)
         for slug, email, name, action in AWARDS:
@@ -195,13 +198,13 @@ class Command(BaseCommand):
                     valid_from=timezone.now() - timedelta(days=30),
                 ),
                 source="command",
-                actor_label="seed_demo",
+                actor=SEED,
                 notify=False,
             )
             if action == "revoke" and credential.status != CredentialStatus.REVOKED:
-                credential_revoke(credential=credential, reason="Awarded by mistake (demo).", actor_label="seed_demo")
+                credential_revoke(credential=credential, reason="Awarded by mistake (demo).", actor=SEED)
             if action == "suspend" and credential.status == CredentialStatus.ACTIVE:
-                credential_suspend(credential=credential, reason="Under review (demo).", actor_label="seed_demo")
+                credential_suspend(credential=credential, reason="Under review (demo).", actor=SEED)
         count = Credential.objects.filter(issuer=issuer).count()
         self.stdout.write(f"Demo issuer 'demo' ({issuer.did}): {len(achievements)} achievements, {count} credentials.")
         self.stdout.write(f"Admin: {settings.SITE_URL}/admin/  username: admin  {password_note}")
@@ -253,7 +256,7 @@ class Command(BaseCommand):
                 {"kind": "at_least", "n": n, "children": [leaf(slug) for slug in options]},
             ],
         }
-        return qualification_save(issuer=issuer, achievement=target, rule=rule, actor_label="seed_demo")
+        return qualification_save(issuer=issuer, achievement=target, rule=rule, actor=SEED)
 
     def _report_stacking(self, qualification: Qualification) -> None:
         name = qualification.achievement.name
