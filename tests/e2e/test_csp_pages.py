@@ -149,7 +149,7 @@ def test_every_page_renders_without_a_violation(watch, live_server, django_user_
         if violations := watchers[PUBLIC].visit(f"{live_server.url}{path}"):
             found[path] = violations
     viewer = django_user_model.objects.create_user("vic", "vic@example.com", "pw-vic-123456")
-    membership_set(issuer=site.issuer, user=viewer, role="viewer")
+    membership_set(issuer=site.issuer, user=viewer, role="viewer", actor=site.owner)
     forbidden = watch(_staff_session(viewer))
     if violations := forbidden.visit(f"{live_server.url}{reverse('badges:award-create', kwargs={'slug': 'uni'})}"):
         found["403"] = violations
