@@ -129,7 +129,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, acting as an empty one (with a warning) while Redis cannot answer (config.cache).
+            "BACKEND": "config.cache.FailSafeRedisCache",
             "LOCATION": REDIS_URL,
             # The cache holds only rate-limit counters, which let requests through when it cannot answer
             # (config.ratelimit): a Redis that hangs must cost a request a moment, not a worker's timeout.
