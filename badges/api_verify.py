@@ -53,7 +53,7 @@ class VerifierUnavailable(Problem):
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     slug = "unavailable"
-    title = "The verifier cannot answer right now"
+    title = "The service cannot answer right now"
 
     def __init__(self) -> None:
         super().__init__(

@@ -1,10 +1,12 @@
 """A small explicit hook through which other apps learn about awards and status changes.
 
 `badges` must not import `stacking`; stacking registers a listener in its AppConfig.ready().
-Listeners run after the transaction commits, with ids only, so they never see uncommitted
-state and a failing listener cannot undo an award. They receive a list: one event for a single
-award, one per award for a bulk chunk — each event exactly as if its award had been issued alone —
-so a listener can hand a whole chunk to one task instead of one task per award.
+Listeners are called inside the transaction that made the change, and only record what is to happen (webhook
+delivery rows, tasks through the outbox, docs/decisions.md D37): the work starts once the change commits, so it is
+never lost to a crash or a broker outage after the commit, and a rolled-back change leaves nothing behind. Each
+listener runs in a savepoint: its failure is logged and rolled back alone, and never undoes the change. They receive
+a list: one event for a single award, one per award for a bulk chunk — each event exactly as if its award had been
+issued alone — so a listener can hand a whole chunk to one task instead of one task per award.
 """
 
 from __future__ import annotations
@@ -42,16 +44,13 @@ def unsubscribe(listener: Listener) -> None:
 
 
 def publish_on_commit(events: Sequence[CredentialEvent]) -> None:
-    """Deliver `events` to every listener once the current transaction commits (at once outside one)."""
+    """Give `events` to every listener now, in the current transaction, to record what follows once it commits."""
     batch = tuple(events)
     if not batch:
         return
-
-    def deliver() -> None:
-        for listener in list(_listeners):
-            try:
+    for listener in list(_listeners):
+        try:
+            with transaction.atomic():
                 listener(batch)
-            except Exception:  # a listener's failure must not break the award that already committed
-                logger.exception("Credential event listener %r failed for %d events", listener, len(batch))
-
-    transaction.on_commit(deliver)
+        except Exception:  # a listener's failure must not break the award it was told about
+            logger.exception("Credential event listener %r failed for %d events", listener, len(batch))

@@ -3,6 +3,8 @@
 Services decide which awards get which (a bulk chunk leaves baking to the first download, an award from the UI
 may skip the e-mail); `badges.tasks` supplies how, on its queues, and is registered here when the app is ready
 (badges.apps). So services never import tasks and tasks may import services: the dependency runs one way.
+The follow-ups are recorded in the award's own transaction (the outbox, docs/decisions.md D37) and start once it
+commits, so an award never commits without them and a rolled-back one has none.
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
 
 Enqueue = Callable[[list[int]], None]
 
 
 @dataclass(frozen=True)
 class FollowUps:
-    """How each follow-up is started for a list of credential ids; called after commit, so the rows exist."""
+    """How each follow-up is recorded for a list of credential ids, in the award's transaction; each starts once
+    that commits."""
 
     bake: Enqueue
     notify: Enqueue
@@ -35,7 +37,7 @@ def register(follow_ups: FollowUps) -> None:
 def follow_up_on_commit(credential_ids: Sequence[int], *, notify: bool, bake: bool = True) -> None:
     """Once the awards are durable: bake their images (with `bake`) and e-mail the learners (with `notify`).
 
-    `robust`: the awards have committed by then; an unreachable broker is logged, it must not fail the request.
+    Recorded now, in the awards' transaction; run after it commits, however the broker is doing at that moment.
     """
     if not (notify or bake):
         return
@@ -44,6 +46,6 @@ def follow_up_on_commit(credential_ids: Sequence[int], *, notify: bool, bake: bo
         raise ImproperlyConfigured("No award follow-ups are registered: is 'badges' in INSTALLED_APPS?")
     follow_ups, ids = _registered[0], list(credential_ids)
     if bake:
-        transaction.on_commit(lambda: follow_ups.bake(ids), robust=True)
+        follow_ups.bake(ids)
     if notify:
-        transaction.on_commit(lambda: follow_ups.notify(ids), robust=True)
+        follow_ups.notify(ids)

@@ -1,7 +1,8 @@
 """Writes of the credential lifecycle: issue, revoke, suspend, unsuspend.
 
-Each runs in one transaction that also writes its AuditEvent; side effects (events for stacking,
-later baking and e-mail) are queued with on_commit so nothing leaves before the data is durable.
+Each runs in one transaction that also writes its AuditEvent; side effects (events for stacking and
+webhooks, later baking and e-mail) are recorded in that transaction and start once it commits (the outbox,
+docs/decisions.md D37), so nothing leaves before the data is durable and nothing is lost after.
 Each first checks that its actor may award in the credential's issuer (Action.AWARD, D34).
 """
 

@@ -11,11 +11,12 @@ from typing import cast
 
 from celery import Task, shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 
 from badges.follow_ups import FollowUps
 from badges.models import Credential
 from badges.notifications import TRANSIENT_ERRORS, award_email_send
+from config.tasks import enqueue, enqueue_many
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
@@ -47,9 +48,10 @@ def send_award_email(self: Task, credential_id: int) -> None:
 @shared_task(acks_late=True)
 def send_award_emails(credential_ids: list[int]) -> None:
     """One message per award batch on the e-mail queue, fanned out there into one rate-limited, retried task per
-    learner, so the bulk path pays for one enqueue per chunk."""
-    for credential_id in credential_ids:
-        send_award_email.delay(credential_id)
+    learner, so the bulk path pays for one enqueue per chunk. The fan-out goes through the outbox in one
+    transaction: a broker lost halfway loses none of the e-mails. Safe to run twice (each e-mail is sent once)."""
+    with transaction.atomic():
+        enqueue_many("badges.tasks.send_award_email", [[credential_id] for credential_id in credential_ids])
 
 
 @shared_task(acks_late=True)
@@ -70,15 +72,15 @@ def bake_credentials(credential_ids: list[int]) -> None:
 
 
 def _bake_after_award(credential_ids: list[int]) -> None:
-    bake_credentials.delay(credential_ids)
+    enqueue("badges.tasks.bake_credentials", credential_ids)
 
 
 def _notify_after_award(credential_ids: list[int]) -> None:
     # One award: its own e-mail task at once; a batch: one message that fans out on the e-mail queue.
     if len(credential_ids) == 1:
-        send_award_email.delay(credential_ids[0])
+        enqueue("badges.tasks.send_award_email", credential_ids[0])
     else:
-        send_award_emails.delay(credential_ids)
+        enqueue("badges.tasks.send_award_emails", credential_ids)
 
 
 # Registered by badges.apps: how the services' awards are followed up (badges.follow_ups).

@@ -17,7 +17,8 @@ Start = Callable[[int], None]
 
 @dataclass(frozen=True)
 class Background:
-    """Each takes a job's id and enqueues one task."""
+    """Each takes a job's id and records one task in the current transaction (the outbox), started once it
+    commits."""
 
     process: Start  # one chain of chunks
     report: Start  # e-mail the uploader the totals of the finished job

@@ -1,6 +1,7 @@
 """Events of whole bulk jobs ("bulk.finished"), for the apps that act on them (webhooks subscribes in its
-AppConfig.ready()). The same rules as badges.events: delivered after the transaction commits, with ids only, and a
-listener's failure never undoes the job; one event per job rather than a list.
+AppConfig.ready()). The same rules as badges.events: listeners are called in the job's transaction and only record
+what follows its commit, each in a savepoint, so a listener's failure never undoes the job; one event per job
+rather than a list.
 """
 
 from __future__ import annotations
@@ -36,13 +37,10 @@ def unsubscribe_jobs(listener: JobListener) -> None:
 
 
 def publish_job_on_commit(event: JobEvent) -> None:
-    """Deliver `event` to every job listener once the current transaction commits (at once outside one)."""
-
-    def deliver() -> None:
-        for listener in list(_job_listeners):
-            try:
+    """Give `event` to every job listener now, in the current transaction, to record what follows its commit."""
+    for listener in list(_job_listeners):
+        try:
+            with transaction.atomic():
                 listener(event)
-            except Exception:  # the job has finished and committed whatever a listener does
-                logger.exception("Job event listener %r failed for %s", listener, event)
-
-    transaction.on_commit(deliver)
+        except Exception:  # the job's change stands whatever a listener does
+            logger.exception("Job event listener %r failed for %s", listener, event)

@@ -152,8 +152,7 @@ def bulk_job_start(*, job: BulkJob, actor: Actor) -> BulkJob:
     job.run_started_rows = job.done_rows + job.failed_rows
     job.save(update_fields=["status", "started_at", "run_started_at", "run_started_rows"])
     _audit(job, "bulk.resumed" if resumed else "bulk.started", actor=actor)
-    job_id = job.pk
-    transaction.on_commit(lambda: _enqueue_chains(job_id))
+    _enqueue_chains(job.pk)  # recorded with the job's new status; the chains start once it commits
     return job
 
 
@@ -310,8 +309,7 @@ def bulk_job_finish(*, job_id: int) -> BulkJob:
     _audit(job, "bulk.finished", done=job.done_rows, failed=job.failed_rows, valid=job.valid_rows)
     publish_job_on_commit(JobEvent(kind="bulk.finished", job_id=job.pk, issuer_id=job.issuer_id))
     if job.created_by_id is not None:
-        report = background().report
-        transaction.on_commit(lambda: report(job_id), robust=True)
+        background().report(job_id)  # recorded with the job's end, sent once it commits
     return job
 
 
@@ -424,8 +422,7 @@ def bulk_job_undo(*, job: BulkJob, reason: str, actor: Actor) -> BulkJob:
     job.undo_reason = reason[:500]
     job.save(update_fields=["undo_requested_at", "undo_reason"])
     _audit(job, "bulk.undo_requested", actor=actor, reason=job.undo_reason)
-    undo, job_id = background().undo, job.pk
-    transaction.on_commit(lambda: undo(job_id))
+    background().undo(job.pk)  # recorded with the request, run once it commits
     return job
 
 

@@ -27,6 +27,7 @@ from bulk.jobs import (
     bulk_job_undo_run,
     bulk_jobs_resume,
 )
+from config.tasks import enqueue
 
 
 @shared_task(
@@ -47,7 +48,7 @@ def process_bulk_job(self: Task, job_id: int) -> None:
             bulk_job_finish(job_id=job_id)
             return
         if not self.request.is_eager:
-            process_bulk_job.delay(job_id)
+            _process(job_id)
             return
 
 
@@ -85,15 +86,15 @@ def _resume_on_worker_start(sender: object = None, **kwargs: object) -> None:
 
 
 def _process(job_id: int) -> None:
-    process_bulk_job.delay(job_id)
+    enqueue("badges.tasks.process_bulk_job", job_id)
 
 
 def _report(job_id: int) -> None:
-    send_bulk_job_report.delay(job_id)
+    enqueue("badges.tasks.send_bulk_job_report", job_id)
 
 
 def _undo(job_id: int) -> None:
-    undo_bulk_job.delay(job_id)
+    enqueue("badges.tasks.undo_bulk_job", job_id)
 
 
 # Registered by bulk.apps: how bulk.jobs starts its background work (bulk.background).

@@ -80,8 +80,8 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
         "Slow down: wait the number of seconds in `Retry-After` before the next request.",
     ),
     "unavailable": (
-        "The verifier cannot answer right now",
-        "The platform cannot read its own records at the moment (its database is down). Nothing was decided about the credential: it is neither valid nor invalid. Send the same request again after `Retry-After` seconds.",
+        "The service cannot answer right now",
+        "The platform cannot reach its own records at the moment (its database is down or unreachable). Send the same request again after `Retry-After` seconds; with an `Idempotency-Key`, a create that did happen is answered, not repeated. From `POST /api/v1/verify`: nothing was decided about the credential, it is neither valid nor invalid.",
     ),
     "server-error": (
         "Internal server error",

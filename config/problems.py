@@ -4,7 +4,8 @@
     {"type": "<SITE_URL>/errors/<slug>", "title": "...", "status": 400, "detail": "...", "errors": {"field": [...]}}
 
 `errors` is present on validation errors only; nested fields are named like `rows[3].email`. An unexpected
-exception is logged and answered with a 500 body that tells nothing about the code. Each slug is described at
+exception is logged and answered with a 500 body that tells nothing about the code; a database that cannot answer
+is a 503 with Retry-After (config.unavailable). Each slug is described at
 `<SITE_URL>/errors/<slug>` (config.problem_types). The OB 3.0 API (ob_api) answers in the shapes its
 specification requires instead (Imsx_StatusInfo, the OAuth RFCs' errors).
 
@@ -14,20 +15,24 @@ lower layer must not import a higher one.
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler, set_rollback
 
+from config.unavailable import RETRY_AFTER_SECONDS, is_database_unavailable
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+ResponseT = TypeVar("ResponseT", bound=HttpResponse)
 # status code -> (slug of the type URI, title), for errors that do not name their own
 PROBLEMS: dict[int, tuple[str, str]] = {
     400: ("invalid-request", "The request is invalid"),
@@ -133,6 +138,23 @@ def problem_response(status_code: int, detail: str, *, slug: str | None = None, 
     return response
 
 
+UNAVAILABLE_DETAIL = (
+    "The platform cannot reach its database right now. Send the request again after Retry-After seconds."
+)
+
+
+def unavailable_problem() -> HttpResponse:
+    """The 503 problem+json for a database that cannot answer, outside a DRF view (config.unavailable)."""
+    body = _body(*PROBLEMS[503], 503, UNAVAILABLE_DETAIL)
+    return _unavailable_response(HttpResponse(json.dumps(body), status=503, content_type=PROBLEM_CONTENT_TYPE))
+
+
+def _unavailable_response(response: ResponseT) -> ResponseT:
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's handler first (it turns Http404 and PermissionDenied into API errors, sets `WWW-Authenticate` and
     `Retry-After` and rolls back the transaction), then the body rewritten into the problem shape."""
@@ -147,6 +169,14 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
+    if is_database_unavailable(exc):
+        # Not a bug to trace: the database is down or unreachable (config.unavailable). One line per request.
+        request = context.get("request")
+        logger.error(
+            "Database unavailable in %s %s: %s", getattr(request, "method", ""), getattr(request, "path", ""), exc
+        )
+        set_rollback()
+        return _unavailable_response(problem_response(503, UNAVAILABLE_DETAIL))
     response = exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         request = context.get("request")

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, no CDN
     "accounts",
+    "outbox",
     "verification",
     "issuer",
     "badges",
@@ -134,7 +135,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, acting as an empty one (with a warning) while Redis cannot answer (config.cache).
+            "BACKEND": "config.cache.FailSafeRedisCache",
             "LOCATION": REDIS_URL,
             # The cache holds only rate-limit counters, which let requests through when it cannot answer
             # (config.ratelimit): a Redis that hangs must cost a request a moment, not a worker's timeout.
@@ -212,11 +214,19 @@ CELERY_TASK_QUEUES = [
     Queue(name) for name in (CELERY_TASK_DEFAULT_QUEUE, *(f"{CELERY_TASK_DEFAULT_QUEUE}.{k}" for k in QUEUE_KINDS))
 ]
 CELERY_TASK_ROUTES = ["config.celery.route_task"]
+# A broker that is down or hangs costs a request about a second, never minutes: tasks are recorded in the outbox
+# with the write that needs them, and what cannot be handed over after commit is swept later (docs/decisions.md D37).
+# Connecting, and every read or write on the broker's sockets, waits at most this long (workers too).
+BROKER_TIMEOUT = env.float("BROKER_TIMEOUT", default=1.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": BROKER_TIMEOUT, "socket_timeout": BROKER_TIMEOUT}
 CELERY_BEAT_SCHEDULE = {
     "resume-bulk-jobs": {"task": "badges.tasks.resume_bulk_jobs", "schedule": 60.0},  # bulk.tasks (its old name)
     "stacking-expired-components": {"task": "stacking.tasks.sweep_expired_components", "schedule": 3600.0},
     "webhooks-due": {"task": "webhooks.tasks.deliver_due_webhooks", "schedule": 60.0},
     "purge-sign-in-tokens": {"task": "learners.tasks.purge_sign_in_tokens", "schedule": 24 * 3600.0},
+    # What commits could not hand to the broker (it was down, or the process died right after the commit).
+    "outbox-sweep": {"task": "outbox.tasks.sweep", "schedule": 30.0},
 }
 # Per worker process: the relay's limit divided by the number of e-mail workers. Celery's syntax: "10/s", "300/m".
 AWARD_EMAIL_RATE_LIMIT = env.str("AWARD_EMAIL_RATE_LIMIT", default="10/s") or None  # empty: no limit

@@ -35,3 +35,6 @@ urlpatterns = [
     path("ims/ob/v3p0/", include("ob_api.urls")),
     path("", include("api.urls_ui")),
 ]
+
+# A database that cannot answer is a 503 in the route's shape, anything else Django's 500 (config.unavailable).
+handler500 = "config.views.server_error"

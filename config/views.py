@@ -1,18 +1,23 @@
 import json
 import logging
+import sys
 
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from config.client_address import client_address
 from config.problem_types import PROBLEM_TYPES
+from config.problems import unavailable_problem
 from config.ratelimit import hit
+from config.unavailable import RETRY_AFTER_SECONDS, is_database_unavailable, unavailable_page
 from issuer.models import Issuer
+from ob_api.errors import unavailable_imsx
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +47,9 @@ def health(request: HttpRequest) -> HttpResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+        response = HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     response = HttpResponse("ok\n", content_type="text/plain")
     response["Cache-Control"] = "no-store"
     return response
@@ -79,3 +86,15 @@ def csp_report(request: HttpRequest) -> HttpResponse:
         mode = "enforced" if settings.CONTENT_SECURITY_POLICY else "report-only"
         logger.warning("Content-Security-Policy violation (%s): %r", mode, logged)
     return HttpResponse(status=204)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database that cannot answer is a 503 in the route's own shape (config.unavailable); anything
+    else is Django's 500."""
+    if not is_database_unavailable(sys.exc_info()[1]):
+        return defaults.server_error(request)
+    if request.path.startswith("/api/"):
+        return unavailable_problem()
+    if request.path.startswith("/ims/"):
+        return unavailable_imsx()
+    return unavailable_page()

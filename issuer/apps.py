@@ -14,3 +14,6 @@ class IssuerConfig(AppConfig):
         from issuer.lockouts import record_lockout
 
         user_locked_out.connect(record_lockout, dispatch_uid="issuer.record_lockout")
+
+        # Registers the tasks the services start by name (config.tasks.enqueue).
+        from issuer import tasks  # noqa: F401

@@ -7,7 +7,7 @@ same writes for callers that have already checked (creating an issuer adds its o
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -15,13 +15,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
+from config.tasks import enqueue
 from issuer.images import ImageError, image_store
 from issuer.keystore import encrypt_private_key, generate_private_key
 from issuer.models import (
@@ -339,10 +341,16 @@ def issuer_update(*, issuer: Issuer, actor: Actor, **fields: Any) -> Issuer:
 INVITATION_VALIDITY = timedelta(days=7)
 
 
-def _mail_on_commit(*, to: str, subject: str, template: str, context: dict[str, Any]) -> None:
-    """Send after the change is committed; a mail failure is logged and does not undo the change."""
-    body = render_to_string(template, {"site_url": settings.SITE_URL, **context})
-    transaction.on_commit(lambda: send_mail(subject, body, None, [to]), robust=True)
+# Used when EMAIL_TIMEOUT is not configured, so that an unresponsive mail server cannot hold a worker.
+MAIL_TIMEOUT_SECONDS = 10
+
+
+def _invitation_token(*, issuer_id: int, email: str, created_at: datetime) -> str:
+    """The token of an invitation's link: made from the invitation with SECRET_KEY, never stored. The task that
+    e-mails the link after commit makes it again, so neither the outbox nor the broker ever holds a token, and a
+    second e-mail (a task delivered twice) carries the same link. The database keeps only its hash, as before."""
+    moment = created_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%f")
+    return salted_hmac("issuer.invitation", f"{issuer_id}:{email}:{moment}", algorithm="sha256").hexdigest()
 
 
 @transaction.atomic
@@ -350,8 +358,9 @@ def staff_invite(*, issuer: Issuer, email: str, role: str, actor: Actor) -> Issu
     """Add the person with that e-mail address to the staff, or invite them if they have no account.
 
     An existing account (exactly one active user with the address) becomes staff at once and gets a
-    notice. Otherwise an Invitation valid for 7 days is created and its link e-mailed; the token is
-    in the link only. An expired invitation to the same address is closed and replaced.
+    notice. Otherwise an Invitation valid for 7 days is created and its link e-mailed once this commits; the
+    token is in the link only (`_invitation_token`). An expired invitation to the same address is closed and
+    replaced.
     """
     authorize(actor, issuer, Action.MANAGE_STAFF)
     email = email.strip().lower()
@@ -359,24 +368,13 @@ def staff_invite(*, issuer: Issuer, email: str, role: str, actor: Actor) -> Issu
     if role not in Role.values:
         raise IssuerError(f"Unknown role {role!r}; choose one of {', '.join(Role.values)}.")
     issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
-    role_label = Role(role).label
     users = list(get_user_model().objects.filter(email__iexact=email, is_active=True)[:2])
     if len(users) == 1:
         user = users[0]
         if IssuerMembership.objects.filter(issuer=issuer, user=user).exists():
             raise IssuerError(f"{email} is already on the staff of {issuer.name}; change their role in the list.")
         membership = _membership_set(issuer=issuer, user=user, role=role, actor=actor)
-        _mail_on_commit(
-            to=user.email,
-            subject=f"You are now on the staff of {issuer.name}",
-            template="emails/staff_added.txt",
-            context={
-                "issuer": issuer,
-                "user": user,
-                "role": role_label,
-                "link": f"{settings.SITE_URL}{reverse('issuer:manage-index')}",
-            },
-        )
+        enqueue("issuer.tasks.send_staff_added", membership.pk)  # e-mailed once this commits
         return membership
     now = timezone.now()
     pending = (
@@ -392,7 +390,7 @@ def staff_invite(*, issuer: Issuer, email: str, role: str, actor: Actor) -> Issu
     if pending is not None:
         pending.revoked_at = now
         pending.save(update_fields=["revoked_at"])
-    token = secrets.token_urlsafe(32)
+    token = _invitation_token(issuer_id=issuer.pk, email=email, created_at=now)
     invitation = Invitation.objects.create(
         issuer=issuer,
         email=email,
@@ -409,18 +407,62 @@ def staff_invite(*, issuer: Issuer, email: str, role: str, actor: Actor) -> Issu
         actor=actor,
         data={"email": email, "role": role, "replaces": pending.pk if pending else None},
     )
-    _mail_on_commit(
-        to=email,
+    enqueue("issuer.tasks.send_invitation", invitation.pk)  # e-mailed, with its link, once this commits
+    return invitation
+
+
+def invitation_email_send(*, invitation_id: int) -> bool:
+    """E-mail the invitation's link if it can still be accepted; returns whether it was sent. Raises what the mail
+    server raised, for the task to retry. The link's token is made again here (`_invitation_token`)."""
+    invitation = Invitation.objects.select_related("issuer", "invited_by").filter(pk=invitation_id).first()
+    if invitation is None or invitation.accepted_at or invitation.revoked_at or invitation.is_expired():
+        return False
+    token = _invitation_token(issuer_id=invitation.issuer_id, email=invitation.email, created_at=invitation.created_at)
+    token_hash = Invitation.hash_token(token)
+    if invitation.token_hash != token_hash:
+        # SECRET_KEY changed since the invitation was made: the link is made with the current key and replaces the
+        # earlier one (which was never sent, unless this task already ran once before the change).
+        Invitation.objects.filter(pk=invitation.pk).update(token_hash=token_hash)
+    issuer = invitation.issuer
+    _send_mail(
+        to=invitation.email,
         subject=f"Invitation to join {issuer.name}",
         template="emails/staff_invitation.txt",
         context={
             "issuer": issuer,
-            "role": role_label,
+            "role": Role(invitation.role).label,
             "invitation": invitation,
             "link": f"{settings.SITE_URL}{reverse('issuer:invitation-accept', args=[token])}",
         },
     )
-    return invitation
+    return True
+
+
+def staff_added_email_send(*, membership_id: int) -> bool:
+    """Tell a person added to the staff, with the role they have now; nothing if they were removed meanwhile.
+    Returns whether it was sent; raises what the mail server raised, for the task to retry."""
+    membership = IssuerMembership.objects.select_related("issuer", "user").filter(pk=membership_id).first()
+    if membership is None or not membership.user.email:
+        return False
+    issuer, user = membership.issuer, membership.user
+    _send_mail(
+        to=user.email,
+        subject=f"You are now on the staff of {issuer.name}",
+        template="emails/staff_added.txt",
+        context={
+            "issuer": issuer,
+            "user": user,
+            "role": Role(membership.role).label,
+            "link": f"{settings.SITE_URL}{reverse('issuer:manage-index')}",
+        },
+    )
+    return True
+
+
+def _send_mail(*, to: str, subject: str, template: str, context: dict[str, Any]) -> None:
+    body = render_to_string(template, {"site_url": settings.SITE_URL, **context})
+    timeout = getattr(settings, "EMAIL_TIMEOUT", None) or MAIL_TIMEOUT_SECONDS
+    send_mail(subject, body, None, [to], connection=get_connection(timeout=timeout))
 
 
 class InvitationUnusable(IssuerError):

@@ -10,6 +10,8 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from config.unavailable import DATABASE_ERRORS, RETRY_AFTER_SECONDS
+
 log = logging.getLogger(__name__)
 
 # HTTP status → the imsx_codeMinorFieldValue it is reported with unless a view says otherwise.
@@ -24,6 +26,7 @@ DEFAULT_CODE_MINOR = {
     415: "invalid_data",
     429: "server_busy",
     500: "internal_server_error",
+    503: "server_busy",
 }
 
 
@@ -80,6 +83,9 @@ def imsx_api(*methods: str) -> Callable[[View], View]:
                 return imsx_response(error.status, error.description, error.code_minor)
             except RequestDataTooBig:
                 return imsx_response(413, "The request body is too large.")
+            except DATABASE_ERRORS as exc:
+                log.error("Open Badges API: database unavailable in %s: %s", request.path, exc)
+                return unavailable_imsx()
             except Exception:
                 log.exception("Open Badges API: unexpected error in %s", request.path)
                 return imsx_response(500, "The server could not complete the request.")
@@ -87,6 +93,15 @@ def imsx_api(*methods: str) -> Callable[[View], View]:
         return wrapper
 
     return decorator
+
+
+def unavailable_imsx() -> JsonResponse:
+    """503 for a database that cannot answer (config.unavailable), with Retry-After."""
+    response = imsx_response(
+        503, "The service cannot reach its records right now; try again after Retry-After seconds."
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:

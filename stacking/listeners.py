@@ -1,4 +1,5 @@
-"""The bridge from badges' credential events to stacking: one task per batch, only when a rule can be affected."""
+"""The bridge from badges' credential events to stacking: one task per batch, only when a rule can be affected,
+recorded in the event's transaction (the outbox)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from badges.events import CredentialEvent
+from config.tasks import enqueue
 
 
 def on_credential_events(events: Sequence[CredentialEvent]) -> None:
-    """Runs after the award (or status change) has committed. One indexed query decides whether any active rule
-    mentions the achievements; a bulk chunk of 200 awards becomes one task, not 200."""
+    """Runs in the award's (or status change's) transaction; the evaluation starts once that commits. One indexed
+    query decides whether any active rule mentions the achievements; a bulk chunk of 200 awards becomes one task,
+    not 200."""
     from stacking.models import QualificationComponent
-    from stacking.tasks import evaluate_credential_events
 
     mentioned = set(
         QualificationComponent.objects.filter(
@@ -21,4 +23,4 @@ def on_credential_events(events: Sequence[CredentialEvent]) -> None:
     )
     relevant = [asdict(event) for event in events if event.achievement_id in mentioned]
     if relevant:
-        evaluate_credential_events.delay(relevant)
+        enqueue("stacking.tasks.evaluate_credential_events", relevant)

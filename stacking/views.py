@@ -10,7 +10,6 @@ stacking.services; every object is looked up within the issuer of the URL, so an
 from __future__ import annotations
 
 import uuid as uuid_module
-from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.http import AuthenticatedHttpRequest
 from badges.models import Achievement, CredentialSource, CredentialStatus
+from config.tasks import enqueue
 from issuer.models import Issuer
 from issuer.permissions import STACKING_WRITE, Action, can, issuer_required
 from stacking import builder, rules
@@ -37,7 +37,6 @@ from stacking.services import (
     rule_preview,
     usable_achievements,
 )
-from stacking.tasks import apply_qualification
 
 
 def _may_write(request: HttpRequest) -> bool:
@@ -262,7 +261,7 @@ def qualification_apply(request: HttpRequest, issuer: Issuer, uuid: Any) -> Http
         elif qualifying == 0:
             messages.info(request, "Nobody qualifies yet, so nothing was awarded.")
         else:
-            transaction.on_commit(partial(apply_qualification.delay, qualification.pk, request.user.pk))
+            enqueue("stacking.tasks.apply_qualification", qualification.pk, request.user.pk)
             messages.success(
                 request,
                 f"Applying the rule: {qualifying} learner{'s' if qualifying != 1 else ''} "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import settings as hypothesis_settings
 
@@ -48,6 +50,78 @@ def cache_down(settings, caplog):
 
 def cache_warnings(caplog) -> list[str]:
     return [record.getMessage() for record in caplog.records if record.name == "config.ratelimit"]
+
+
+# What recording one task costs a request that is not otherwise in a transaction: the outbox row, then its hand-over
+# after commit (the row locked, published, deleted; a savepoint within the test's transaction).
+RECORDED_AND_HANDED_OVER = ["INSERT", "SAVEPOINT", "SELECT", "DELETE", "RELEASE"]
+
+
+def statement_kinds(queries) -> list[str]:
+    return [query["sql"].split(" ", 1)[0] for query in queries]
+
+
+def statement_shapes(queries) -> list[str]:
+    """The SQL of captured queries with every quoted literal and every number (savepoint names too) replaced by `?`:
+    the same statements for different values (an e-mail address in a task's arguments, a time, a row id) are the
+    same work."""
+    return [re.sub(r"'(?:[^']|'')*'|\d+", "?", query["sql"]) for query in queries]
+
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # a port where nothing listens: connections are refused at once
+
+
+class BrokerSwitch:
+    """The test process's Celery broker. `down()`: Redis on a port where nothing listens, tasks sent rather than run
+    in-process (a real failure at the socket, nothing mocked); `point_at(url)`: another address; `back()`: the
+    broker configured for the run; `in_process()`: tasks run here, as without a broker."""
+
+    def __init__(self) -> None:
+        from config.celery import app
+
+        self.app = app
+        self.configured = (app.conf.task_always_eager, app.conf.broker_url, app.conf.broker_write_url)
+
+    def down(self) -> None:
+        self.point_at(DEAD_REDIS)
+
+    def point_at(self, url: str) -> None:
+        self.app.conf.update(task_always_eager=False, broker_url=url, broker_write_url=url)
+
+    def back(self) -> None:
+        eager, url, write_url = self.configured
+        self.app.conf.update(task_always_eager=eager, broker_url=url, broker_write_url=write_url)
+
+    def in_process(self) -> None:
+        self.back()
+        self.app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def broker_down(caplog):
+    """The broker is down for the test (BrokerSwitch); put back as configured afterwards."""
+    caplog.set_level("WARNING", logger="outbox.services")
+    switch = BrokerSwitch()
+    switch.down()
+    try:
+        yield switch
+    finally:
+        switch.back()
+
+
+@pytest.fixture
+def redis_down(settings, broker_down, caplog):
+    """Redis is down, as the production default has it serving both the cache (config.cache's fail-safe backend)
+    and the broker: both on a port where nothing listens. Yields the broker's switch."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.FailSafeRedisCache",
+            "LOCATION": DEAD_REDIS,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    caplog.set_level("WARNING", logger="config.cache")
+    return broker_down
 
 
 @pytest.fixture

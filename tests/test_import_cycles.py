@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ["accounts", "issuer", "badges", "bulk", "stacking", "learners", "api", "ob_api", "webhooks", "config"]
+APPS = ["accounts", "outbox", "issuer", "badges", "bulk", "stacking", "learners", "api", "ob_api", "webhooks", "config"]
 
 
 def _graph(app: str) -> dict[str, set[str]]:

@@ -1,5 +1,6 @@
 """Dependencies point one way (docs/architecture.md): an app imports only the apps below it, never one above or
-beside it. accounts and config stand beside the layers: any app may import them, and accounts imports no app.
+beside it. accounts, outbox and config stand beside the layers: any app may import them, and accounts and outbox
+import no app.
 verification is a library: it imports no app and no Django model code. Read from the imports of every module
 outside tests and migrations; config, which wires the apps together, is not checked."""
 
@@ -21,7 +22,7 @@ LAYERS = [
     ("api", "ob_api", "webhooks"),
 ]
 LEVEL = {app: level for level, apps in enumerate(LAYERS) for app in apps}
-BESIDE = {"accounts", "config"}
+BESIDE = {"accounts", "outbox", "config"}
 
 
 def _imports(app: str) -> list[tuple[str, int, str]]:
@@ -56,8 +57,12 @@ def test_an_app_imports_only_the_apps_below_it(app):
     assert upward == []
 
 
-def test_accounts_imports_no_app():
-    assert [module for _, _, module in _imports("accounts") if module.split(".")[0] in LEVEL] == []
+@pytest.mark.parametrize("app", ["accounts", "outbox"])
+def test_an_app_beside_the_layers_imports_no_app(app):
+    beside = BESIDE - {"config"}
+    assert [
+        module for _, _, module in _imports(app) if (top := module.split(".")[0]) in LEVEL or top in beside - {app}
+    ] == []
 
 
 def test_verification_has_no_models():

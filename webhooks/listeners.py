@@ -1,4 +1,5 @@
-"""The bridge from badges' and bulk's events to webhook deliveries: rows for a batch in one insert, tasks after commit."""
+"""The bridge from badges' and bulk's events to webhook deliveries: rows for a batch in one insert, in the event's
+transaction; their tasks start after it commits."""
 
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 and one delivery attempt.
 
 Deliveries are rows first, requests second: the listeners (webhooks.listeners) insert one row per subscribed
-endpoint for a whole batch of events in one statement, after the event's own transaction committed, and a task
-per row POSTs it through the hardened client (verification.http). An attempt claims its row with a
+endpoint for a whole batch of events in one statement, inside the event's own transaction (so a committed award
+always has its deliveries), and a task per row, started through the outbox once that commits, POSTs it through
+the hardened client (verification.http). An attempt claims its row with a
 compare-and-set on `next_attempt_at` (the row is leased for the length of a request), so a task delivered twice
 (Redis redelivers a task whose countdown outlives its visibility timeout) sends once. A failed attempt is
 retried after 1 min, 5 min, 30 min, 2 h and 12 h; the sixth failure is final. After DISABLE_AFTER deliveries
@@ -181,7 +182,7 @@ def endpoint_send_ping(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDel
     )
     with transaction.atomic():
         delivery.save()
-        _enqueue_on_commit([delivery.pk])
+        _enqueue([delivery.pk])
     return delivery
 
 
@@ -318,12 +319,13 @@ def _store_and_enqueue(rows: list[WebhookDelivery]) -> list[WebhookDelivery]:
         return []
     with transaction.atomic():
         WebhookDelivery.objects.bulk_create(rows, batch_size=500)
-        _enqueue_on_commit([row.pk for row in rows])
+        _enqueue([row.pk for row in rows])
     return rows
 
 
-def _enqueue_on_commit(delivery_ids: list[int]) -> None:
-    transaction.on_commit(lambda: enqueue("webhooks.tasks.deliver_webhooks", delivery_ids), robust=True)
+def _enqueue(delivery_ids: list[int]) -> None:
+    # Recorded with the rows (the outbox), started once they commit; a lost task is also caught by the due sweep.
+    enqueue("webhooks.tasks.deliver_webhooks", delivery_ids)
 
 
 # --- one attempt ---------------------------------------------------------------------------------------------

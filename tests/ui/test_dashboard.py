@@ -54,10 +54,13 @@ def test_sign_in_with_email_or_username(client, staff):
     assert b'value="viewer"' in response.content  # what the user typed is kept
 
 
-def test_password_reset_sends_a_working_link(client, staff, mailoutbox, tasks_in_process):
+def test_password_reset_sends_a_working_link(
+    client, staff, mailoutbox, tasks_in_process, django_capture_on_commit_callbacks
+):
     import re
 
-    response = client.post("/accounts/password-reset/", {"email": "viewer@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail is sent once the request commits
+        response = client.post("/accounts/password-reset/", {"email": "viewer@example.com"})
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     link = re.search(r"https?://[^/\s]+(/accounts/reset/\S+)", mailoutbox[0].body).group(1)

@@ -15,6 +15,8 @@ from tests.ui.conftest import expected_status
 WHO = [None, "stranger", "owner", "editor", "awarder", "viewer"]
 ALL_STAFF = {"owner", "editor", "awarder", "viewer"}
 LINK = re.compile(r"https://badges\.example\.test(/invitations/([A-Za-z0-9_-]+)/)")
+# The staff e-mails are tasks sent after commit (issuer.tasks): run here, even where a broker is configured.
+pytestmark = pytest.mark.usefixtures("tasks_in_process")
 
 
 def members(issuer: Issuer) -> dict[str, str]:

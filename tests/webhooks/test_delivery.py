@@ -39,14 +39,11 @@ def queued(make_endpoint, award, achievement):
     def make(*, endpoint=None, email="ada@example.org"):
         if endpoint is None:
             endpoint, secret = make_endpoint("credential.issued")
-        award(achievement, email, execute=False)
-        from badges.events import CredentialEvent
-        from badges.models import Credential
-        from webhooks.services import deliveries_for_credential_events
-
-        credential = Credential.objects.filter(recipient_email=email).latest("pk")
-        event = CredentialEvent("issued", credential.pk, credential.issuer_id, credential.achievement_id, email)
-        (delivery,) = deliveries_for_credential_events([event])
+        # The award writes its delivery in its own transaction; what follows the commit is not run.
+        credential = award(achievement, email, execute=False)
+        (delivery,) = WebhookDelivery.objects.filter(
+            endpoint=endpoint, payload__data__credential__uuid=str(credential.uuid)
+        )
         return delivery
 
     return make

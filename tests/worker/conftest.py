@@ -126,3 +126,13 @@ def worker(workers) -> Path:
     """One worker on every queue; the directory its e-mails are written to."""
     workers.start()
     return Path(workers.env["EMAIL_URL"].removeprefix("filemail:///"))
+
+
+def wait_until_notified(credential_id: int, *, timeout: float = 30) -> None:
+    """Until the worker has recorded the award e-mail as sent (`notified_at`); fails after `timeout` seconds."""
+    from badges.models import Credential
+
+    deadline = time.monotonic() + timeout
+    while Credential.objects.get(pk=credential_id).notified_at is None:
+        assert time.monotonic() < deadline, f"the worker did not send the award e-mail within {timeout:.0f} s"
+        time.sleep(0.2)

@@ -7,12 +7,12 @@ Without a broker configured (the embedded default) tasks run in-process and this
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 from django.conf import settings
 
 from tests.actors import owner
+from tests.worker.conftest import wait_until_notified
 
 REQUIRED = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -25,7 +25,6 @@ pytestmark = [
 
 
 def test_the_worker_sends_the_award_email(worker, achievement):
-    from badges.models import Credential
     from badges.services import AwardRequest, credential_issue
 
     credential = credential_issue(
@@ -33,10 +32,7 @@ def test_the_worker_sends_the_award_email(worker, achievement):
         source="ui",
         actor=owner(achievement.issuer),
     )
-    deadline = time.monotonic() + 30
-    while Credential.objects.get(pk=credential.pk).notified_at is None:
-        assert time.monotonic() < deadline, "the worker did not send the award e-mail within 30 s"
-        time.sleep(0.2)
+    wait_until_notified(credential.pk)
     credential.refresh_from_db()
     assert credential.notification_error == ""
     mails = [path.read_text() for path in worker.iterdir()]
