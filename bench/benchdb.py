@@ -42,6 +42,29 @@ def environment(suffix: str, media: Path) -> dict[str, str]:
     }
 
 
+def embedded(suffix: str, folder: Path) -> dict[str, str]:
+    """The embedded default (a SQLite file in `folder`, tasks in-process), or a fresh PostgreSQL database when
+    DATABASE_URL names a PostgreSQL server; secrets generated for this run only."""
+    database = (
+        fresh_database(os.environ["DATABASE_URL"], suffix)
+        if os.environ.get("DATABASE_URL", "").startswith("postgres")
+        else f"sqlite:///{folder / 'bench.sqlite3'}"
+    )
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_ENV_FILE": "",
+        "DJANGO_DEBUG": "1",
+        "SITE_URL": "https://badges.example.org",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "KEY_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "EMAIL_URL": "dummymail://",
+        "MEDIA_ROOT": str(folder / "media"),
+        "CELERY_BROKER_URL": "",
+        "REDIS_URL": "",
+        "DATABASE_URL": database,
+    }
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -17,10 +17,8 @@ ratio, and checks every verdict on the way.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -41,23 +39,7 @@ def main() -> None:
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="bench-verify-"))
-    environment = {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_ENV_FILE": "",
-        "DJANGO_DEBUG": "1",
-        "SITE_URL": "https://badges.example.org",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "KEY_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        "EMAIL_URL": "dummymail://",
-        "MEDIA_ROOT": str(folder / "media"),
-        "CELERY_BROKER_URL": "",
-        "REDIS_URL": "",
-    }
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        environment["DATABASE_URL"] = benchdb.fresh_database(os.environ["DATABASE_URL"], "bench_verify")
-    else:
-        environment["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
-    os.environ.update(environment)
+    os.environ.update(benchdb.embedded("bench_verify", folder))
     import django
 
     django.setup()

@@ -1,0 +1,132 @@
+"""Awarding one credential end to end, in-process, against the core signing rate of the same run.
+
+    .venv/bin/python bench/award.py [--awards 300] [--rounds 3]
+
+On the embedded default (a SQLite file in a temporary folder; `DATABASE_URL` may point at PostgreSQL instead, a
+database of its own is then created): one issuer, one achievement, and `--awards` awards per round through
+`badges.services.credential_issue`, each its own transaction, as the award API and page make them, by the issuer's
+owner. Two rows:
+
+- **award, tasks recorded**: signed, stored, status index allocated, audit row, the learner's e-mail and the
+  baking recorded in the outbox (D37) — what a request pays when a broker is configured. The outbox's hand-over
+  after commit is left out (the rows stay, as while a broker is down), so no broker is needed.
+- **award, follow-ups in-process**: the same, with the embedded default's hand-over: after commit the e-mail is
+  rendered and sent (to a dummy backend) and the badge baked, inside the call.
+
+Prints awards per second (median of the rounds), SQL queries per award (counted around each award and its
+commit), and the credential core's signing rate on the same document measured in the same run, with the ratio, so
+figures from different machines compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import benchdb  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--awards", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-award-"))
+    os.environ.update(benchdb.embedded("bench_award", folder))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    award, owner = _setup()
+    award(owner, record_only=False)  # warm: caches of keys, contexts, the default badge image
+
+    rows = []
+    for label, record_only in (("award, tasks recorded", True), ("award, follow-ups in-process", False)):
+        rates, queries = [], []
+        for _ in range(args.rounds):
+            started = time.perf_counter()
+            for _ in range(args.awards):
+                queries.append(award(owner, record_only=record_only))
+            rates.append(args.awards / (time.perf_counter() - started))
+        rows.append((label, statistics.median(rates), statistics.median(queries)))
+    core = _core_sign_rate()
+
+    print(f"machine: {benchdb.cpu_model()}, {os.cpu_count()} cores; database: {connection.vendor}")
+    print(f"{args.awards} awards × {args.rounds} rounds (median)")
+    print(f"{'':<34}{'per second':>12}{'ms each':>10}{'queries':>9}{'/ core':>8}")
+    for label, rate, count in rows:
+        print(f"{label:<34}{rate:>12,.0f}{1000 / rate:>10.2f}{count:>9.0f}{rate / core:>8.2f}")
+    print(f"{'sign, credential core alone':<34}{core:>12,.0f}{1000 / core:>10.2f}")
+
+
+def _setup() -> tuple[Callable[..., int], object]:
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from badges.models import Achievement
+    from badges.services import AwardRequest, credential_issue
+    from issuer.permissions import SystemActor
+    from issuer.services import issuer_create
+
+    owner = get_user_model().objects.create_user("owner", "owner@example.org")
+    issuer = issuer_create(
+        slug="bench", name="Bench University", url="https://bench.example.org", owner=owner, actor=SystemActor("bench")
+    )
+    achievement = Achievement.objects.create(
+        issuer=issuer,
+        slug="python-basics",
+        name="Python Basics",
+        description="Writes small Python programs.",
+        criteria_narrative="Pass the final assessment.",
+    )
+    numbers = iter(range(10**9))
+
+    def award(actor: object, *, record_only: bool) -> int:
+        """One award in its own transaction; returns the queries it cost, its commit and after-commit work included."""
+        number = next(numbers)
+        request = AwardRequest(achievement=achievement, email=f"learner{number}@example.org", name=f"Learner {number}")
+        with CaptureQueriesContext(connection) as queries:
+            with transaction.atomic():
+                credential_issue(request=request, source="api", actor=actor)
+                if record_only:
+                    # Drop the hand-over callbacks: the outbox rows stay, as they would with the broker down.
+                    connection.run_on_commit = []
+        return len(queries)
+
+    return award, owner
+
+
+def _core_sign_rate(count: int = 300) -> float:
+    """eddsa-rdfc-2022 signing of the credential this bench issues, proof removed, with the issuer's key."""
+    from badges.models import Credential
+    from badges.signing import data_integrity_sign
+
+    credential = Credential.objects.select_related("signing_key").order_by("-pk").first()
+    assert credential is not None and credential.signing_key is not None
+    unsigned = json.loads(credential.document)
+    unsigned.pop("proof")
+    data_integrity_sign(credential.signing_key, unsigned)
+    started = time.perf_counter()
+    for _ in range(count):
+        data_integrity_sign(credential.signing_key, unsigned)
+    return count / (time.perf_counter() - started)
+
+
+if __name__ == "__main__":
+    main()
