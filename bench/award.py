@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -74,14 +75,14 @@ def main() -> None:
     print(f"{'sign, credential core alone':<34}{core:>12,.0f}{1000 / core:>10.2f}")
 
 
-def _setup() -> tuple[Callable[..., int], object]:
+def _setup() -> tuple[Callable[..., int], Any]:
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from badges.models import Achievement
     from badges.services import AwardRequest, credential_issue
-    from issuer.permissions import SystemActor
+    from issuer.permissions import Actor, SystemActor
     from issuer.services import issuer_create
 
     owner = get_user_model().objects.create_user("owner", "owner@example.org")
@@ -97,7 +98,7 @@ def _setup() -> tuple[Callable[..., int], object]:
     )
     numbers = iter(range(10**9))
 
-    def award(actor: object, *, record_only: bool) -> int:
+    def award(actor: Actor, *, record_only: bool) -> int:
         """One award in its own transaction; returns the queries it cost, its commit and after-commit work included."""
         number = next(numbers)
         request = AwardRequest(achievement=achievement, email=f"learner{number}@example.org", name=f"Learner {number}")
