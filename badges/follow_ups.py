@@ -11,19 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-Enqueue = Callable[[list[int]], None]
+from config.tasks import enqueue_tasks
+
+# The tasks (registered name, arguments) that follow up a list of credential ids.
+TaskCalls = Callable[[list[int]], list[tuple[str, list[Any]]]]
 
 
 @dataclass(frozen=True)
 class FollowUps:
-    """How each follow-up is recorded for a list of credential ids, in the award's transaction; each starts once
-    that commits."""
+    """The tasks of each follow-up for a list of credential ids; recorded in the award's transaction (one insert
+    for all of them), each starts once that commits."""
 
-    bake: Enqueue
-    notify: Enqueue
+    bake: TaskCalls
+    notify: TaskCalls
 
 
 _registered: list[FollowUps] = []
@@ -45,7 +49,5 @@ def follow_up_on_commit(credential_ids: Sequence[int], *, notify: bool, bake: bo
         # Going on would issue every award without its e-mail, silently: refuse, and the award rolls back.
         raise ImproperlyConfigured("No award follow-ups are registered: is 'badges' in INSTALLED_APPS?")
     follow_ups, ids = _registered[0], list(credential_ids)
-    if bake:
-        follow_ups.bake(ids)
-    if notify:
-        follow_ups.notify(ids)
+    tasks = [*(follow_ups.bake(ids) if bake else []), *(follow_ups.notify(ids) if notify else [])]
+    enqueue_tasks(tasks)

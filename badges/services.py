@@ -225,10 +225,14 @@ def credential_issue(
     ((slot),) = allocate_slots(issuer, 1)
     credential = _build(request=request, checked=checked, signing=signing, slot=slot, source=source, actor=actor)
     try:
-        with transaction.atomic():
+        if request.idempotency_key:
+            # A savepoint, so that the transaction can go on to read the credential of a concurrent request with
+            # the same key that won the race.
+            with transaction.atomic():
+                credential.save()
+        else:
             credential.save()
     except IntegrityError as exc:
-        # A concurrent request with the same idempotency key won the race: hand back its credential.
         if request.idempotency_key:
             existing = Credential.objects.filter(issuer=issuer, idempotency_key=request.idempotency_key).first()
             if existing is not None:

@@ -96,6 +96,7 @@ def _open_list(issuer: Issuer) -> StatusList:
         except IntegrityError:
             continue
         status_list = open_lists.filter(sequence=sequence).first()
+    status_list.issuer = issuer  # the caller's instance: the list's URL needs it, and reading it again costs a query
     return status_list
 
 

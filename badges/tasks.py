@@ -7,7 +7,7 @@ of 100,000 never delays a single award's e-mail behind it and each kind can get 
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -16,7 +16,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from badges.follow_ups import FollowUps
 from badges.models import Credential
 from badges.notifications import TRANSIENT_ERRORS, award_email_send
-from config.tasks import enqueue, enqueue_many
+from config.tasks import enqueue_many
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
@@ -71,16 +71,15 @@ def bake_credentials(credential_ids: list[int]) -> None:
         credential_bake(credential=credential)
 
 
-def _bake_after_award(credential_ids: list[int]) -> None:
-    enqueue("badges.tasks.bake_credentials", credential_ids)
+def _bake_after_award(credential_ids: list[int]) -> list[tuple[str, list[Any]]]:
+    return [("badges.tasks.bake_credentials", [credential_ids])]
 
 
-def _notify_after_award(credential_ids: list[int]) -> None:
+def _notify_after_award(credential_ids: list[int]) -> list[tuple[str, list[Any]]]:
     # One award: its own e-mail task at once; a batch: one message that fans out on the e-mail queue.
     if len(credential_ids) == 1:
-        enqueue("badges.tasks.send_award_email", credential_ids[0])
-    else:
-        enqueue("badges.tasks.send_award_emails", credential_ids)
+        return [("badges.tasks.send_award_email", [credential_ids[0]])]
+    return [("badges.tasks.send_award_emails", [credential_ids])]
 
 
 # Registered by badges.apps: how the services' awards are followed up (badges.follow_ups).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from outbox.services import record, record_many
+from outbox.services import record, record_many, record_tasks
 
 
 def enqueue(name: str, *args: Any) -> None:
@@ -21,3 +21,8 @@ def enqueue(name: str, *args: Any) -> None:
 def enqueue_many(name: str, calls: list[list[Any]]) -> None:
     """`enqueue(name, *args)` for each `args` of `calls`, recorded with one insert (a fan-out of a batch)."""
     record_many(name, calls)
+
+
+def enqueue_tasks(tasks: list[tuple[str, list[Any]]]) -> None:
+    """`enqueue(name, *args)` for each (name, args) of `tasks`, recorded with one insert."""
+    record_tasks(tasks)

@@ -34,6 +34,7 @@ def active_signing_key(*, issuer: Issuer, purpose: str) -> SigningKey:
     key = SigningKey.objects.filter(issuer=issuer, purpose=purpose, state=KeyState.ACTIVE).first()
     if key is None:
         raise NoActiveKey(f"Issuer {issuer.slug!r} has no active {purpose} key; rotate one in first.")
+    key.issuer = issuer  # the caller's instance: the verification method's id needs it, a query saved per award
     return key
 
 

@@ -79,12 +79,22 @@ def record(name: str, *args: Any) -> None:
 
 def record_many(name: str, calls: Sequence[Sequence[Any]]) -> None:
     """`record(name, *args)` for each `args` of `calls`: one insert, and one hand-over after commit."""
-    if not calls:
+    record_tasks([(name, args) for args in calls])
+
+
+def record_tasks(tasks: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Record each (name, args) of `tasks`, whatever their names: one insert, and one hand-over after commit (an
+    award's e-mail and baking together)."""
+    if not tasks:
         return
-    app.tasks[name]  # noqa: B018 - raises NotRegistered for a misspelt or removed task, before anything is written
+    for name in {name for name, _ in tasks}:
+        app.tasks[name]  # noqa: B018 - raises NotRegistered for a misspelt or removed task, before anything is written
     now = timezone.now()
     rows = PendingTask.objects.bulk_create(
-        [PendingTask(task=name, args=list(args), created_at=now, available_at=now + HAND_OVER_GRACE) for args in calls]
+        [
+            PendingTask(task=name, args=list(args), created_at=now, available_at=now + HAND_OVER_GRACE)
+            for name, args in tasks
+        ]
     )
     # `robust`: the write has committed by then; a failure here is logged and the rows wait for the sweep.
     transaction.on_commit(partial(hand_over, [row.pk for row in rows]), robust=True)

@@ -95,7 +95,7 @@ def test_an_award_from_the_issuer_pages_succeeds(
     assert response["Location"] == f"/manage/uni/awards/{credential.uuid}/"
     assert list(PendingTask.objects.values_list("task", "args", "attempts")) == [
         ("badges.tasks.bake_credentials", [[credential.pk]], 1),
-        ("badges.tasks.send_award_email", [credential.pk], 1),
+        ("badges.tasks.send_award_email", [credential.pk], 0),  # not tried: the hand-over stops at the first failure
     ]
 
 

@@ -40,7 +40,8 @@ def test_an_award_made_while_the_broker_is_down_is_e_mailed_once_it_is_back(work
     # then: it stands, and its tasks wait in the outbox
     assert Credential.objects.filter(pk=credential.pk).exists()
     pending = list(PendingTask.objects.order_by("pk").values_list("task", "attempts"))
-    assert pending == [("badges.tasks.bake_credentials", 1), ("badges.tasks.send_award_email", 1)]
+    # (the hand-over stops at the first refusal: the e-mail's row was not tried, and waits all the same)
+    assert pending == [("badges.tasks.bake_credentials", 1), ("badges.tasks.send_award_email", 0)]
     assert not worker.exists()  # the worker has written no e-mail (its folder is made by the first)
 
     # when: the broker is back, and an operator sweeps (beat does the same every 30 s)
