@@ -99,6 +99,24 @@ def prepare_image(upload: IO[bytes], *, size: int | None = None) -> PreparedImag
     """The image to publish for an upload: a re-encoded PNG or a rebuilt SVG. Raises ImageError with a sentence
     saying what to change when the upload is refused."""
     content = _read_upload(upload, size)
+    digest = hashlib.sha256(content).digest()
+    earlier = getattr(upload, _PREPARED, None)
+    if earlier is not None and earlier[0] == digest:
+        return earlier[1]  # a form checked this very upload, and its service now stores it: the work is done once
+    prepared = _prepare(content)
+    try:
+        setattr(upload, _PREPARED, (digest, prepared))
+    except AttributeError:  # a file object that takes no attributes: it is prepared again if asked again
+        pass
+    return prepared
+
+
+# The attribute under which an upload keeps what it was prepared into, with the digest of the content it was
+# prepared from (a changed content is prepared afresh).
+_PREPARED = "_published_image"
+
+
+def _prepare(content: bytes) -> PreparedImage:
     prepared: PreparedImage
     if raster_format(content):
         prepared = PreparedImage("png", reencode_raster(content))
@@ -121,8 +139,8 @@ def prepare_image(upload: IO[bytes], *, size: int | None = None) -> PreparedImag
 def check_image(upload: IO[bytes], *, size: int | None = None) -> str:
     """ "png" or "svg": the kind the upload will be stored as; raises ImageError when it is refused.
 
-    Forms call this to report a refusal on the field; the service stores with image_store, which prepares the
-    image again (the work is the same; a form never hands bytes to a service).
+    Forms call this to report a refusal on the field; the service stores with image_store, which finds the
+    upload already prepared (a form never hands bytes to a service, so the upload itself keeps the result).
     """
     return prepare_image(upload, size=size).kind
 

@@ -247,3 +247,14 @@ def test_a_png_too_large_to_store_is_refused(monkeypatch):
         r"Upload it with fewer pixels\.",
         message,
     ), message
+
+
+def test_an_upload_checked_by_its_form_is_not_prepared_again_when_stored():
+    upload = SimpleUploadedFile("logo.jpg", encode(Image.new("RGB", (64, 64), "#0b57d0"), "JPEG"))
+    checked = prepare_image(upload)  # the form's check
+
+    assert prepare_image(upload) is checked  # the service's store: the same result, not a second re-encoding
+
+    upload.file = io.BytesIO(encode(Image.new("RGB", (8, 8), "#ff0000"), "PNG"))  # other content, same object
+    assert prepare_image(upload) is not checked
+    assert Image.open(io.BytesIO(prepare_image(upload).content)).size == (8, 8)
