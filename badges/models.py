@@ -273,6 +273,10 @@ class StatusList(models.Model):
     bits = models.BinaryField()
     version = models.PositiveIntegerField(default=0)
     allocated = models.PositiveIntegerField(default=0, help_text="Slots handed out (tracked on the revocation list).")
+    # Which slots are handed out, one bit each (tracked on the revocation list, like `allocated`): a slot is taken
+    # from the moment it is reserved, before any credential holds it, so a process can keep a block of reserved
+    # slots for its next awards (docs/decisions.md D38).
+    taken = models.BinaryField(default=b"", editable=False)
     signed_document = models.TextField(blank=True)
     signed_version = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

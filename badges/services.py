@@ -9,8 +9,10 @@ Each first checks that its actor may award in the credential's issuer (Action.AW
 from __future__ import annotations
 
 import json
+import threading
 import uuid
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +28,7 @@ from badges.events import CredentialEvent, publish_on_commit
 from badges.follow_ups import follow_up_on_commit
 from badges.models import Achievement, Credential, CredentialSource, CredentialStatus, StatusPurpose
 from badges.signing import data_integrity_sign, jwt_sign
-from badges.status_lists import allocate_slots, set_status_bit, set_status_bits
+from badges.status_lists import allocate_slots, forget_reserved_slots, set_status_bit, set_status_bits, take_slot
 from issuer.models import Issuer, KeyPurpose
 from issuer.permissions import Action, Actor, audit_user, authorize, ensure_of_issuer
 from issuer.selectors import NoActiveKey, active_signing_key
@@ -120,12 +122,43 @@ class _Signing:
                     jwt_key = di_key  # an Ed25519 key signs VC-JWT (EdDSA) as well
         except NoActiveKey as exc:
             raise CredentialError(str(exc)) from exc
-        return cls(issuer=issuer, di_key=di_key, jwt_key=jwt_key, issuer_profile=documents.issuer_profile(issuer))
+        profile = _kept(("issuer", issuer.pk, issuer.updated_at), lambda: documents.issuer_profile(issuer))
+        return cls(issuer=issuer, di_key=di_key, jwt_key=jwt_key, issuer_profile=profile)
 
     def achievement_document(self, achievement: Achievement) -> dict[str, Any]:
         if achievement.pk not in self.achievement_documents:
-            self.achievement_documents[achievement.pk] = documents.achievement_document(achievement)
+            self.achievement_documents[achievement.pk] = _kept(
+                ("achievement", achievement.pk, achievement.updated_at, self.issuer.updated_at),
+                lambda: documents.achievement_document(achievement),
+            )
         return self.achievement_documents[achievement.pk]
+
+
+# The issuer profile and achievement documents every credential embeds, kept per process and keyed by the row's
+# last change (D38): editing an achievement or its alignments saves the achievement, editing the profile saves the
+# issuer, and both move `updated_at`, so a changed row is built again and an unchanged one costs no query (the
+# alignments) and no file read (an embedded image). Shared, never mutated: documents.build_credential copies them
+# into each credential as they are.
+_KEPT_DOCUMENTS = 256
+_kept_documents: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _kept(key: tuple[Any, ...], build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    if key[-1] is None:  # a row never saved has no change to key by
+        return build()
+    key = (*key, settings.SITE_URL)
+    with _kept_lock:
+        document = _kept_documents.get(key)
+        if document is not None:
+            _kept_documents.move_to_end(key)
+            return document
+    document = build()
+    with _kept_lock:
+        _kept_documents[key] = document
+        while len(_kept_documents) > _KEPT_DOCUMENTS:
+            _kept_documents.popitem(last=False)
+    return document
 
 
 def _existing(issuer: Issuer, request: AwardRequest, existing: Credential | None) -> Credential | None:
@@ -222,7 +255,7 @@ def credential_issue(
             return existing
     checked = _validate(request, timezone.now().replace(microsecond=0))
     signing = _Signing.load(issuer, {checked[3]})
-    ((slot),) = allocate_slots(issuer, 1)
+    slot = take_slot(issuer)
     credential = _build(request=request, checked=checked, signing=signing, slot=slot, source=source, actor=actor)
     try:
         if request.idempotency_key:
@@ -237,6 +270,7 @@ def credential_issue(
             existing = Credential.objects.filter(issuer=issuer, idempotency_key=request.idempotency_key).first()
             if existing is not None:
                 return existing
+        forget_reserved_slots(issuer)  # the slot's reservation was lost (a restored database): reserve anew
         raise CredentialError("The credential could not be stored; nothing was issued.") from exc
     audit_record(
         issuer=issuer,

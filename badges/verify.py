@@ -48,6 +48,7 @@ class PlatformStatusListSource:
 
     def __init__(self, client: HardenedClient) -> None:
         self._remote = HttpStatusListSource(client)
+        self._read: dict[tuple[str, int], dict[str, bytes]] = {}  # (slug, sequence) → bits by purpose
 
     def get(self, url: str) -> dict[str, Any] | TrustedStatusList:
         if not url.startswith(settings.SITE_URL + "/"):
@@ -55,17 +56,17 @@ class PlatformStatusListSource:
         match = _STATUS_URL.match(url[len(settings.SITE_URL) :])
         if not match or match["purpose"] not in StatusPurpose.values:
             raise FetchError(f"{url} is not a status list of this platform.")
-        with _database():
-            row = (
-                StatusList.objects.filter(
-                    issuer__slug=match["slug"], purpose=match["purpose"], sequence=int(match["sequence"])
-                )
-                .values_list("bits", flat=True)
-                .first()
-            )
-        if row is None:
+        slug, sequence = match["slug"], int(match["sequence"])
+        if (slug, sequence) not in self._read:
+            # Every purpose of the sequence in one query: a credential of ours names its revocation list, and the
+            # suspension list at the same slot is checked with it (D5, D38).
+            with _database():
+                rows = StatusList.objects.filter(issuer__slug=slug, sequence=sequence).values_list("purpose", "bits")
+                self._read[slug, sequence] = {purpose: bytes(bits) for purpose, bits in rows}
+        bits = self._read[slug, sequence].get(match["purpose"])
+        if bits is None:
             raise FetchError(f"This platform publishes no status list at {url}.")
-        return TrustedStatusList(url=url, purpose=match["purpose"], issuer=did_for_slug(match["slug"]), bits=bytes(row))
+        return TrustedStatusList(url=url, purpose=match["purpose"], issuer=did_for_slug(slug), bits=bits)
 
 
 CREDENTIAL_ACCEPT = (

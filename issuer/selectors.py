@@ -40,10 +40,13 @@ def active_signing_key(*, issuer: Issuer, purpose: str) -> SigningKey:
 
 def did_document(issuer: Issuer) -> dict[str, Any]:
     """Every key the issuer signed with, except compromised ones, listed under assertionMethod."""
-    did = issuer.did
+    return _did_document(issuer.did, SigningKey.objects.filter(issuer=issuer))
+
+
+def _did_document(did: str, keys: QuerySet[SigningKey]) -> dict[str, Any]:
     methods: list[dict[str, Any]] = []
-    keys = SigningKey.objects.filter(issuer=issuer).exclude(state=KeyState.COMPROMISED).order_by("created_at", "pk")
-    for key in keys:
+    listed = keys.exclude(state=KeyState.COMPROMISED).order_by("created_at", "pk")
+    for key in listed.only("key_id", "public_key_multibase", "public_jwk"):
         method: dict[str, Any] = {"id": f"{did}#{key.key_id}", "controller": did}
         if key.public_key_multibase:
             method.update(type="Multikey", publicKeyMultibase=key.public_key_multibase)
@@ -60,12 +63,15 @@ def did_document(issuer: Issuer) -> dict[str, Any]:
 
 
 def did_document_for_did(did: str) -> dict[str, Any] | None:
-    """The DID document of one of this platform's issuers, or None if `did` is not ours."""
+    """The DID document of one of this platform's issuers, or None if `did` is not ours. One query for an issuer
+    with keys (the verifier asks for every credential of ours it checks); a second only when none is listed."""
     slug = slug_from_did(did)
     if slug is None:
         return None
-    issuer = Issuer.objects.filter(slug=slug).first()
-    return did_document(issuer) if issuer else None
+    document = _did_document(did, SigningKey.objects.filter(issuer__slug=slug))
+    if not document["verificationMethod"] and not Issuer.objects.filter(slug=slug).exists():
+        return None
+    return document
 
 
 # RFC 7638 §3.2: the thumbprint covers only the required members of each key type (RFC 8037 §2 for OKP).

@@ -5,22 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import Any
+
+from django.db.models import QuerySet
 
 from badges.events import CredentialEvent
 from config.tasks import enqueue
+
+
+def rules_mentioning(events: Sequence[CredentialEvent]) -> QuerySet[Any]:
+    """The components of active rules that name an achievement of these events: a listener's interest (D38)."""
+    from stacking.models import QualificationComponent
+
+    return QualificationComponent.objects.filter(
+        achievement_id__in={event.achievement_id for event in events}, qualification__active=True
+    )
 
 
 def on_credential_events(events: Sequence[CredentialEvent]) -> None:
     """Runs in the award's (or status change's) transaction; the evaluation starts once that commits. One indexed
     query decides whether any active rule mentions the achievements; a bulk chunk of 200 awards becomes one task,
     not 200."""
-    from stacking.models import QualificationComponent
-
-    mentioned = set(
-        QualificationComponent.objects.filter(
-            achievement_id__in={event.achievement_id for event in events}, qualification__active=True
-        ).values_list("achievement_id", flat=True)
-    )
+    mentioned = set(rules_mentioning(events).values_list("achievement_id", flat=True))
     relevant = [asdict(event) for event in events if event.achievement_id in mentioned]
     if relevant:
         enqueue("stacking.tasks.evaluate_credential_events", relevant)

@@ -20,10 +20,13 @@ Two deliberate adaptations, both documented in docs/verification.md:
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -388,9 +391,44 @@ def _default_schema(document: dict[str, Any]) -> str | None:
     return None
 
 
+# Validation is a pure function of the document (the schemas are bundled and never change while the process runs),
+# and most of a verification's time: the results of the documents seen last are kept, keyed by a digest of the
+# document's JSON with sorted keys, so a credential verified again (its verification page opened by each employer it
+# is sent to) is not validated again.
+_KEPT_RESULTS = 4096
+_kept_results: OrderedDict[bytes, SchemaResult] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
 def evaluate_schema(credential: dict[str, Any]) -> SchemaResult:
     """Validate against the schemas the credential names (bundled ones only) or, when it names none we
     know, against the bundled schema for its type."""
+    try:
+        text = json.dumps(credential, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):  # not JSON as parsed from a request: validate without keeping the result
+        return _evaluate_schema(credential)
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    with _kept_lock:
+        kept = _kept_results.get(digest)
+        if kept is not None:
+            _kept_results.move_to_end(digest)
+    if kept is None:
+        kept = _evaluate_schema(credential)
+        with _kept_lock:
+            _kept_results[digest] = kept
+            while len(_kept_results) > _KEPT_RESULTS:
+                _kept_results.popitem(last=False)
+    # A copy: callers may add to what they are given, never to what is kept.
+    return replace(kept, applied=list(kept.applied), issues=list(kept.issues), skipped=list(kept.skipped))
+
+
+def forget_kept_results() -> None:
+    """Drop the kept results (a benchmark measuring documents seen for the first time)."""
+    with _kept_lock:
+        _kept_results.clear()
+
+
+def _evaluate_schema(credential: dict[str, Any]) -> SchemaResult:
     result = SchemaResult(vcdm=vcdm_version(credential) if isinstance(credential, dict) else "2.0")
     if not isinstance(credential, dict):
         result.issues.append(SchemaIssue("", "A credential must be a JSON object."))

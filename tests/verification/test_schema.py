@@ -13,6 +13,7 @@ from tests.paths import SAMPLES  # noqa: E402
 from verification.schema import (
     SCHEMA_DIR,
     evaluate_schema,
+    forget_kept_results,
     normalize_compacted,
     validate_credential,
     validate_profile,
@@ -184,3 +185,37 @@ def test_profile_schema() -> None:
 
 def test_non_object_input() -> None:
     assert _messages([]) == ["A credential must be a JSON object."]  # type: ignore[arg-type]
+
+
+# --- kept results (D38) -------------------------------------------------------------------------------------------
+
+
+def test_a_document_seen_before_gets_the_same_result_and_a_copy_of_it() -> None:
+    forget_kept_results()
+    broken = _load("simple.json")
+    del broken["issuer"]
+
+    first = evaluate_schema(broken)
+    first.issues.clear()  # what a caller does to its copy stays there
+    again = evaluate_schema(copy.deepcopy(broken))
+
+    assert [issue.path for issue in again.issues] == ["issuer"]
+
+
+def test_a_changed_document_is_validated_again() -> None:
+    forget_kept_results()
+    credential = _load("simple.json")
+    assert evaluate_schema(credential).ok
+
+    credential["credentialSubject"]["achievement"].pop("criteria")
+
+    assert [issue.path for issue in evaluate_schema(credential).issues] == ["credentialSubject.achievement.criteria"]
+
+
+def test_the_order_of_keys_does_not_change_what_is_kept() -> None:
+    forget_kept_results()
+    credential = _load("simple.json")
+    del credential["issuer"]
+    reordered = dict(reversed(list(credential.items())))
+
+    assert evaluate_schema(credential).issues == evaluate_schema(reordered).issues
