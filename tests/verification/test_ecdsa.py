@@ -271,9 +271,10 @@ def test_jwk_and_multikey_round_trip(curve: str) -> None:
     assert ec_public_to_multibase(key).startswith({"P-256": "zDn", "P-384": "z82"}[curve])
 
 
-def test_unknown_ecdsa_suites_stay_unsupported() -> None:
+@pytest.mark.parametrize("cryptosuite", ["ecdsa-2019", "ecdsa-sd-2023"])
+def test_other_ecdsa_suites_stay_unsupported(cryptosuite: str) -> None:
     document = signed("P-256")
-    document["proof"]["cryptosuite"] = "ecdsa-2019"
+    document["proof"]["cryptosuite"] = cryptosuite
     result = check(document)
     assert (result.verified, result.code, result.indeterminate) == (False, "unsupported_proof", True)
     assert report(document).verdict == "indeterminate"
