@@ -1,6 +1,7 @@
 """Every reference file in the repository is listed, with its sha256, source and licence, in a PROVENANCE.md.
 
-Two folders hold third-party files: `tests/data/` (what the tests read) and `verification/contexts/` plus
+Two folders hold third-party files: `tests/data/` (what the tests read, including credentials signed by independent
+implementations) and `verification/contexts/` plus
 `verification/schemas/` (what the verifier serves). A file added without a provenance line, or changed after it
 was recorded, fails here.
 """
@@ -43,7 +44,7 @@ def _files(base: Path, folders: list[str]) -> set[str]:
 
 @pytest.mark.parametrize(
     ("base", "folders"),
-    [(DATA, ["samples", "vectors"]), (VERIFICATION, ["contexts", "schemas"])],
+    [(DATA, ["samples", "vectors", "interop"]), (VERIFICATION, ["contexts", "schemas"])],
     ids=["tests-data", "verification"],
 )
 def test_every_file_is_listed_with_its_digest_source_and_licence(base: Path, folders: list[str]) -> None:
@@ -52,7 +53,10 @@ def test_every_file_is_listed_with_its_digest_source_and_licence(base: Path, fol
     for name, row in rows.items():
         assert hashlib.sha256((base / name).read_bytes()).hexdigest() == row["sha256"], name
         assert row["licence"], name
-        if not name.endswith("INDEX.md"):  # the project's own notes on the samples
+        if name.startswith("interop/"):  # signed by an independent implementation: which one, at which version
+            assert row["source"].startswith("signed by `tests/interop/"), name
+            assert re.search(r"@[a-z-]+/[a-z0-9-]+ \d+\.\d+\.\d+", row["source"]), name
+        elif not name.endswith("INDEX.md"):  # the project's own notes on the samples
             assert row["source"].startswith("https://github.com/"), name
             assert re.fullmatch(r"`[0-9a-f]{12}`", row["commit"]), name
             assert row["commit"].strip("`") in row["source"], name

@@ -1,10 +1,12 @@
-"""VC-JWT for Open Badges 3.0 (OB 3.0 §8.2): compact JWS over the credential, RS256 / ES256 / EdDSA.
+"""VC-JWT for Open Badges 3.0 (OB 3.0 §8.2): compact JWS over the credential, RS256 / ES256 / ES384 / EdDSA.
 
 This module decodes and verifies; signing is verification.jwt_encoding, whose names (`encode_vc_jwt`,
 `algorithm_for_key`, `vc_jwt_claims`, the credential helpers) are offered here too. Both are written directly
 on `cryptography` so that every decision a verifier has to make (which algorithms, which header members, which
 key) is visible rather than inside a library's defaults. EdDSA is RFC 8037 (Ed25519 over the JWS signing
-input); ES256 signatures are the 64-byte r||s form of RFC 7518 §3.4, not DER.
+input); ES256 and ES384 signatures are the r||s form of RFC 7518 §3.4 (64 and 96 bytes), not DER. Each
+algorithm is bound to one key type (RFC 7518 §3.4: ES256 is P-256 with SHA-256, ES384 P-384 with SHA-384): a
+header whose alg does not fit the resolved key is refused before any signature is checked.
 
 Decoding never raises for a token that is a well-formed JWS: a bad signature, a refused algorithm, an
 unresolvable key or an embedded key nothing binds is a failed (or, when a document could not be fetched,
@@ -21,6 +23,7 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -46,9 +49,11 @@ from verification.keys import (
     KeyResolver,
     PublicKey,
     VerificationMethod,
-    ed25519_public_from_multibase,
+    curve_name,
+    describe_key,
     public_jwk,
     public_key_from_jwk,
+    public_key_from_multibase,
 )
 
 # Signing's names are offered here too: `verification.jwt` is the one module a caller needs for VC-JWT.
@@ -68,7 +73,7 @@ __all__ = [
 ]
 
 MAX_TOKEN_BYTES = 1024 * 1024
-ALGORITHMS = ("RS256", "ES256", "EdDSA")
+ALGORITHMS = ("RS256", "ES256", "ES384", "EdDSA")
 JWT_CLAIMS = ("iss", "sub", "aud", "exp", "nbf", "iat", "jti")
 ALLOWED_HEADER = ("alg", "typ", "kid", "jwk")
 PASSED, FAILED, INDETERMINATE, WARNING = "passed", "failed", "indeterminate", "warning"
@@ -253,7 +258,7 @@ def _header_checks(header: dict[str, Any]) -> tuple[list[Check], str | None]:
                 "jwt_header",
                 FAILED,
                 f"The JOSE header says alg {alg!r}, a shared-secret HMAC: it cannot prove who issued the token "
-                "(anyone holding the issuer's public key could forge it); only RS256, ES256 and EdDSA are accepted.",
+                "(anyone holding the issuer's public key could forge it); only RS256, ES256, ES384 and EdDSA are accepted.",
             )
         )
     elif alg not in ALGORITHMS:
@@ -292,7 +297,7 @@ def _key_from_self_certifying_did(did: str) -> PublicKey | None:
     """The key a did:key or did:jwk identifier is made of, or None for any other identifier."""
     try:
         if did.startswith("did:key:"):
-            return ed25519_public_from_multibase(did[len("did:key:") :].split("#", 1)[0])
+            return public_key_from_multibase(did[len("did:key:") :].split("#", 1)[0])
         if did.startswith("did:jwk:"):
             encoded = did[len("did:jwk:") :].split("#", 1)[0]
             raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
@@ -302,26 +307,24 @@ def _key_from_self_certifying_did(did: str) -> PublicKey | None:
     return None
 
 
+# The key each algorithm verifies with: its description, and whether a key is one.
+_KEY_FOR_ALG: dict[str, tuple[str, Callable[[PublicKey], bool]]] = {
+    "EdDSA": ("an Ed25519 key", lambda key: isinstance(key, ed25519.Ed25519PublicKey)),
+    "ES256": ("a P-256 EC key", lambda key: curve_name(key) == "P-256"),
+    "ES384": ("a P-384 EC key", lambda key: curve_name(key) == "P-384"),
+    "RS256": (
+        "an RSA key of at least 2048 bits",
+        lambda key: isinstance(key, rsa.RSAPublicKey) and key.key_size >= 2048,
+    ),
+}
+
+
 def _key_fits(alg: str, key: PublicKey) -> str | None:
     """None when `key` can verify `alg`, else why not."""
-    expected = {"EdDSA": "an Ed25519 key", "ES256": "a P-256 EC key", "RS256": "an RSA key of at least 2048 bits"}
-    try:
-        fits = algorithm_for_key(key) == alg
-    except ValueError:
-        fits = False
-    if fits:
+    expected, fits = _KEY_FOR_ALG[alg]
+    if fits(key):
         return None
-    return f"alg {alg} needs {expected[alg]}, but the key is {_describe(key)}."
-
-
-def _describe(key: PublicKey) -> str:
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return "Ed25519"
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        return f"EC {key.curve.name}"
-    if isinstance(key, rsa.RSAPublicKey):
-        return f"RSA {key.key_size}-bit"
-    return type(key).__name__
+    return f"alg {alg} needs {expected}, but the key is {describe_key(key)}."
 
 
 def _resolve_key(
@@ -415,21 +418,30 @@ def _method_from_kid(
     return method, [("jwt_key", PASSED, f"The key {method.id} is published by its controller {method.controller}.")]
 
 
+# ES256 / ES384: the size of r and of s, and the hash (RFC 7518 §3.4).
+_EC_ALGORITHMS: dict[str, tuple[int, Callable[[], hashes.HashAlgorithm]]] = {
+    "ES256": (32, hashes.SHA256),
+    "ES384": (48, hashes.SHA384),
+}
+
+
 def _verify_signature(alg: str, key: PublicKey, signing_input: bytes, signature: bytes) -> Check:
     try:
         if alg == "EdDSA":
             assert isinstance(key, ed25519.Ed25519PublicKey)
             key.verify(signature, signing_input)
-        elif alg == "ES256":
+        elif alg in _EC_ALGORITHMS:
             assert isinstance(key, ec.EllipticCurvePublicKey)
-            if len(signature) != 64:
+            size, hash_algorithm = _EC_ALGORITHMS[alg]
+            if len(signature) != 2 * size:
                 return (
                     "jwt_signature",
                     FAILED,
-                    f"An ES256 signature is 64 bytes (r||s, RFC 7518 §3.4); this one is {len(signature)} bytes.",
+                    f"An {alg} signature is {2 * size} bytes (r||s, RFC 7518 §3.4); this one is {len(signature)} "
+                    "bytes.",
                 )
-            der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
-            key.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+            r, s = int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
+            key.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(hash_algorithm()))
         else:
             assert isinstance(key, rsa.RSAPublicKey)
             key.verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from verification import budget
@@ -101,7 +101,13 @@ def serialize_quad(
 
 
 class Rdfc10(Urdna2015):
-    """pyld's URDNA2015 with canonical escaping and a work limit (one instance per dataset)."""
+    """pyld's URDNA2015 with canonical escaping and a work limit (one instance per dataset).
+
+    `hash_algorithm` is RDFC-1.0's hash function (§4.4, an implementation-specific parameter): SHA-256 by
+    default; the ECDSA cryptosuites require SHA-384 with P-384 keys (VC-DI-ECDSA §3).
+    """
+
+    hash_algorithm: Callable[[], Any] = staticmethod(hashlib.sha256)
 
     def __init__(self, max_work_factor: float) -> None:
         super().__init__()
@@ -204,8 +210,15 @@ class Rdfc10(Urdna2015):
             serialize_quad(mark(q["subject"]), q["predicate"], mark(q["object"]), mark(q.get("name")))  # type: ignore[arg-type]
             for q in info["quads"]
         )
-        digest = info["hash"] = hashlib.sha256("".join(nquads).encode("utf-8")).hexdigest()
+        md = self.create_hash()
+        md.update("".join(nquads).encode("utf-8"))
+        digest: str = md.hexdigest()
+        info["hash"] = digest
         return digest
+
+    def create_hash(self) -> Any:
+        # pyld's Hash Related Blank Node asks this too, so one attribute chooses the hash of every step.
+        return self.hash_algorithm()
 
     # RDFC-1.0 §4.8 Hash N-Degree Quads, counted against the work budget.
     def _refuse(self) -> CanonicalizationError:
@@ -224,7 +237,7 @@ class Rdfc10(Urdna2015):
         budget.check()
 
         hash_to_related = self.create_hash_to_related(id_, issuer)
-        md = hashlib.sha256()
+        md = self.create_hash()
         for related_hash in sorted(hash_to_related):
             md.update(related_hash.encode("utf-8"))
             chosen_path = ""

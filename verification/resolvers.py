@@ -26,6 +26,7 @@ from verification.keys import (
     ed25519_public_from_multibase,
     public_jwk,
     public_key_from_jwk,
+    public_key_from_multibase,
 )
 
 RELATIONSHIPS = ("assertionMethod", "authentication", "keyAgreement", "capabilityInvocation", "capabilityDelegation")
@@ -67,7 +68,8 @@ def public_key_of_method(method: Mapping[str, Any]) -> PublicKey:
         value = method.get("publicKeyMultibase")
         if not isinstance(value, str):
             raise KeyResolutionError(f"The {vm_type} {label} has no publicKeyMultibase string.")
-        return ed25519_public_from_multibase(value)
+        # A Multikey names its key type by its multicodec header (Ed25519, P-256, P-384); the 2020 type is Ed25519.
+        return public_key_from_multibase(value) if vm_type == "Multikey" else ed25519_public_from_multibase(value)
     if vm_type == "Ed25519VerificationKey2018":
         value = method.get("publicKeyBase58")
         if not isinstance(value, str):

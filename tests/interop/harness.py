@@ -175,10 +175,11 @@ def ensure_node_verifiers() -> Path:
     return target
 
 
-def _runner_script(install_dir: Path) -> Path:
-    """verify.mjs copied next to node_modules (ES modules resolve packages from the script's folder)."""
-    source = VERIFY_MJS.read_bytes()
-    script = install_dir / f"verify-{_sha256(source)[:16]}.mjs"
+def _runner_script(install_dir: Path, path: Path = VERIFY_MJS) -> Path:
+    """A script of this folder (verify.mjs by default) copied next to node_modules (ES modules resolve packages
+    from the script's folder)."""
+    source = path.read_bytes()
+    script = install_dir / f"{path.stem}-{_sha256(source)[:16]}.mjs"
     if not script.exists():
         partial = script.with_name(f"{script.name}.{os.getpid()}.tmp")
         partial.write_bytes(source)
@@ -203,11 +204,16 @@ def _parse_lines(output: str) -> list[dict[str, Any]]:
 
 def run_node_verifiers(items: list[dict[str, Any]], did_documents: dict[str, Any]) -> list[dict[str, Any]]:
     """Every item through the JavaScript verifiers, in one node process."""
+    return run_node_script(VERIFY_MJS, _job(items, did_documents))
+
+
+def run_node_script(path: Path, job: str) -> list[dict[str, Any]]:
+    """Run a script of this folder with the installed packages, `job` on its stdin; its JSON lines."""
     install_dir = ensure_node_verifiers()
-    script = _runner_script(install_dir)
+    script = _runner_script(install_dir, path)
     result = subprocess.run(
         [_node(), str(script)],
-        input=_job(items, did_documents),
+        input=job,
         cwd=install_dir,
         capture_output=True,
         text=True,
@@ -215,7 +221,7 @@ def run_node_verifiers(items: list[dict[str, Any]], did_documents: dict[str, Any
         check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"verify.mjs exited with {result.returncode}:\n{result.stderr[-4000:]}")
+        raise RuntimeError(f"{path.name} exited with {result.returncode}:\n{result.stderr[-4000:]}")
     return _parse_lines(result.stdout)
 
 

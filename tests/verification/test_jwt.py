@@ -17,12 +17,20 @@ import jwt as pyjwt
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tests.paths import SAMPLES  # noqa: E402
 from verification.errors import InputError
 from verification.jwt import JwtVerification, decode_vc_jwt, encode_vc_jwt
-from verification.keys import PrivateKey, did_key_from_ed25519, ed25519_public_to_multibase, public_jwk
+from verification.keys import (
+    PrivateKey,
+    did_key_from_ed25519,
+    did_key_from_public,
+    ec_public_to_multibase,
+    ed25519_public_to_multibase,
+    public_jwk,
+)
 from verification.resolvers import CompositeResolver
 from verification.service import verify
 from verification.status import MappingStatusListSource
@@ -33,8 +41,9 @@ OTHER = "did:web:other.example"
 ED_KEY = ed25519.Ed25519PrivateKey.generate()
 P256_KEY = ec.generate_private_key(ec.SECP256R1())
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-KEYS: dict[str, PrivateKey] = {"EdDSA": ED_KEY, "ES256": P256_KEY, "RS256": RSA_KEY}
-KIDS = {"EdDSA": f"{ISSUER}#ed", "ES256": f"{ISSUER}#p256", "RS256": f"{ISSUER}#rsa"}
+P384_KEY = ec.generate_private_key(ec.SECP384R1())
+KEYS: dict[str, PrivateKey] = {"EdDSA": ED_KEY, "ES256": P256_KEY, "ES384": P384_KEY, "RS256": RSA_KEY}
+KIDS = {"EdDSA": f"{ISSUER}#ed", "ES256": f"{ISSUER}#p256", "ES384": f"{ISSUER}#p384", "RS256": f"{ISSUER}#rsa"}
 
 DOCUMENTS: dict[str, dict[str, Any]] = {
     ISSUER: {
@@ -44,8 +53,9 @@ DOCUMENTS: dict[str, dict[str, Any]] = {
             {"id": "#p256", "type": "JsonWebKey", "publicKeyJwk": public_jwk(P256_KEY.public_key())},
             {"id": "#rsa", "type": "JsonWebKey2020", "publicKeyJwk": public_jwk(RSA_KEY.public_key())},
             {"id": "#login", "type": "JsonWebKey", "publicKeyJwk": public_jwk(P256_KEY.public_key())},
+            {"id": "#p384", "type": "Multikey", "publicKeyMultibase": ec_public_to_multibase(P384_KEY.public_key())},
         ],
-        "assertionMethod": ["#ed", "#p256", "#rsa"],
+        "assertionMethod": ["#ed", "#p256", "#rsa", "#p384"],
         "authentication": ["#login"],
     },
     OTHER: {
@@ -503,6 +513,77 @@ def test_der_encoded_es256_signature_is_refused() -> None:
     result = decode_vc_jwt(f"{signing_input.decode()}.{b64u(der)}", resolver())
     assert statuses(result, "jwt_signature") == ["failed"]
     assert "64 bytes (r||s" in messages(result)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Every algorithm, each bound to its key type. The platform signs EdDSA, ES256 and RS256; ES384 tokens come from
+# other platforms, so pyjwt (an independent implementation) makes them here.
+
+
+def jwt_payload() -> dict[str, Any]:
+    return (
+        credential()
+        | {"iss": ISSUER, "jti": credential()["id"], "sub": "did:example:learner-42"}
+        | {
+            "nbf": 1714564800,
+            "exp": 4081320000,
+        }
+    )
+
+
+@pytest.mark.parametrize("alg", ["EdDSA", "ES256", "ES384", "RS256"])
+def test_every_algorithm_verifies_a_token_made_by_pyjwt(alg: str) -> None:
+    token = sign_with_pyjwt({"alg": alg, "typ": "JWT", "kid": KIDS[alg]}, jwt_payload(), alg)
+    result = decode_vc_jwt(token, resolver())
+    assert result.verified, messages(result)
+    assert ("jwt_signature", "passed", f"The {alg} signature is valid.") in result.checks
+    assert _report(token).verdict == "valid"
+
+
+@pytest.mark.parametrize(
+    ("alg", "kid", "message"),
+    [
+        ("ES384", KIDS["ES256"], "alg ES384 needs a P-384 EC key, but the key is EC P-256"),
+        ("ES256", KIDS["ES384"], "alg ES256 needs a P-256 EC key, but the key is EC P-384"),
+        ("EdDSA", KIDS["ES256"], "alg EdDSA needs an Ed25519 key, but the key is EC P-256"),
+        ("RS256", KIDS["ES384"], "alg RS256 needs an RSA key of at least 2048 bits, but the key is EC P-384"),
+    ],
+)
+def test_alg_must_fit_the_key_type(alg: str, kid: str, message: str) -> None:
+    # Signed correctly with the key the kid names, under a header that names another algorithm.
+    key_alg = next(name for name, value in KIDS.items() if value == kid)
+    signing_input = f"{b64u_json({'alg': alg, 'typ': 'JWT', 'kid': kid})}.{b64u_json(jwt_payload())}"
+    signature = pyjwt.algorithms.get_default_algorithms()[key_alg].sign(signing_input.encode(), KEYS[key_alg])
+    result = decode_vc_jwt(f"{signing_input}.{b64u(signature)}", resolver())
+    assert not result.verified
+    assert message in messages(result)
+    assert statuses(result, "jwt_signature") == ["failed"]
+
+
+def test_es384_signature_of_the_wrong_size_is_refused() -> None:
+    token = sign_with_pyjwt({"alg": "ES384", "typ": "JWT", "kid": KIDS["ES384"]}, jwt_payload(), "ES384")
+    signing_input, signature = token.rsplit(".", 1)
+    raw = base64.urlsafe_b64decode(signature + "==")
+    der = encode_dss_signature(int.from_bytes(raw[:48], "big"), int.from_bytes(raw[48:], "big"))
+    for mangled in (raw[:64], der):
+        result = decode_vc_jwt(f"{signing_input}.{b64u(mangled)}", resolver())
+        assert statuses(result, "jwt_signature") == ["failed"]
+        assert "An ES384 signature is 96 bytes (r||s" in messages(result)
+
+
+@pytest.mark.parametrize("alg", ["ES256", "ES384"])
+def test_jwk_of_an_ecdsa_did_key_issuer_is_bound(alg: str) -> None:
+    key = KEYS[alg]
+    did = did_key_from_public(key.public_key())
+    payload = jwt_payload() | {"iss": did, "issuer": {"id": did, "type": ["Profile"], "name": "Example Institute"}}
+    token = sign_with_pyjwt({"alg": alg, "typ": "JWT", "jwk": public_jwk(key.public_key())}, payload, alg)
+    result = decode_vc_jwt(token, resolver())
+    assert result.verified, messages(result)
+    assert statuses(result, "jwt_key") == ["passed"]
+    # And through the did:key as kid.
+    kid = f"{did}#{did.removeprefix('did:key:')}"
+    result = decode_vc_jwt(sign_with_pyjwt({"alg": alg, "typ": "JWT", "kid": kid}, payload, alg), resolver())
+    assert result.verified, messages(result)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from verification.http import HardenedClient
 from verification.keys import (
     KeyResolver,
     VerificationMethod,
+    ec_public_to_multibase,
     ed25519_public_to_multibase,
     multibase_b58_encode,
     public_jwk,
@@ -129,14 +130,29 @@ def test_unknown_type_is_named() -> None:
 
 
 @pytest.mark.parametrize(
-    "multibase",
+    ("multibase", "message"),
     [
-        multibase_b58_encode(b"\xec\x01" + bytes(32)),  # X25519 (z6LS…): a key-agreement key
-        multibase_b58_encode(b"\x80\x24" + bytes(33)),  # P-256 (zDn…)
+        # X25519 (z6LS…): a key-agreement key
+        (multibase_b58_encode(b"\xec\x01" + bytes(32)), "prefix ec01; supported are Ed25519 .*P-256 .*P-384"),
+        # P-256 (zDn…) header, but not a compressed point
+        (multibase_b58_encode(b"\x80\x24" + bytes(33)), "P-256 Multikey holds a 33-byte compressed point"),
+        # P-384 header with a P-256-sized point
+        (multibase_b58_encode(b"\x81\x24\x02" + bytes(32)), "P-384 Multikey holds a 49-byte compressed point"),
+        # P-256 uncompressed (0x04 || x || y): not the Multikey encoding
+        (multibase_b58_encode(b"\x80\x24\x04" + bytes(64)), "P-256 Multikey holds a 33-byte compressed point"),
+        # p256-priv: a secret key published by mistake
+        (multibase_b58_encode(b"\x86\x26" + bytes(32)), "secret key, not a public key"),
     ],
 )
-def test_wrong_multicodec_is_refused(multibase: str) -> None:
+def test_wrong_multicodec_is_refused(multibase: str, message: str) -> None:
     document = did_document({"id": "#key-1", "type": "Multikey", "publicKeyMultibase": multibase})
+    with pytest.raises(KeyResolutionError, match=message):
+        verification_method_from_document(document, "#key-1")
+
+
+def test_ed25519_verification_key_2020_stays_ed25519_only() -> None:
+    p256 = ec_public_to_multibase(ec.generate_private_key(ec.SECP256R1()).public_key())
+    document = did_document({"id": "#key-1", "type": "Ed25519VerificationKey2020", "publicKeyMultibase": p256})
     with pytest.raises(KeyResolutionError, match="not an Ed25519 Multikey .*expected ed01"):
         verification_method_from_document(document, "#key-1")
 

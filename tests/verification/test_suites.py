@@ -339,8 +339,13 @@ def hostile_documents() -> list[tuple[str, Any, set[str]]]:
         ),
         (
             "unknown cryptosuite",
-            {**signed, "proof": {**signed["proof"], "cryptosuite": "ecdsa-rdfc-2019"}},
+            {**signed, "proof": {**signed["proof"], "cryptosuite": "ecdsa-2019"}},
             {"unsupported_proof"},
+        ),
+        (
+            "an Ed25519 proof relabelled as ECDSA",
+            {**signed, "proof": {**signed["proof"], "cryptosuite": "ecdsa-rdfc-2019"}},
+            {"key_type_mismatch"},
         ),
         ("unknown context", unknown_context, {"unknown_context"}),
         ("10,000-deep nesting", deep_document, {"invalid_input"}),

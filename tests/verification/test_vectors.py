@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from types import MappingProxyType
 from typing import Any
 
 import pytest
 from pyld.nquads import parse_nquads
 
 from tests.verification.helpers import (
+    CITIZENSHIP_URL,
     CLR20,
     OB30,
     W3C,
@@ -18,7 +18,6 @@ from tests.verification.helpers import (
     load_json,
     read_text,
 )
-from verification import bundled_contexts, pyld_adapter
 from verification.canon import PyldCanonicalizer, canonicalize
 from verification.keys import DidKeyResolver, ed25519_private_from_multibase, multibase_b58_encode
 from verification.suites import create_jcs_proof, create_proof, verify_proofs
@@ -34,55 +33,6 @@ W3C_KEY = ed25519_private_from_multibase(load_json(W3C / "keyPair.json")["privat
 
 # ------------------------------------------------------------------------------------------------
 # W3C vc-di-eddsa: eddsa-rdfc-2022 and its employ/ variant
-
-# The employ/ variant uses https://w3id.org/citizenship/v4rc1, which is not in the reference
-# material. The test serves this reconstruction, written from the term -> IRI mappings visible in
-# the vector's own canonical form (canonDocDataInt.txt); production code refuses the URL.
-CITIZENSHIP_URL = "https://w3id.org/citizenship/v4rc1"
-CITIZENSHIP_RECONSTRUCTED = {
-    "@context": {
-        "EmploymentAuthorizationDocumentCredential": (
-            "https://w3id.org/citizenship#EmploymentAuthorizationDocumentCredential"
-        ),
-        "EmployablePerson": "https://w3id.org/citizenship#EmployablePerson",
-        "EmploymentAuthorizationDocument": "https://w3id.org/citizenship#EmploymentAuthorizationDocument",
-        "Person": "https://schema.org/Person",
-        "image": {"@id": "https://schema.org/image", "@type": "@id"},
-        "givenName": "https://schema.org/givenName",
-        "additionalName": "https://schema.org/additionalName",
-        "familyName": "https://schema.org/familyName",
-        "gender": "https://schema.org/gender",
-        "birthDate": {"@id": "https://schema.org/birthDate", "@type": "http://www.w3.org/2001/XMLSchema#dateTime"},
-        "residentSince": {
-            "@id": "https://w3id.org/citizenship#residentSince",
-            "@type": "http://www.w3.org/2001/XMLSchema#dateTime",
-        },
-        "birthCountry": "https://w3id.org/citizenship#birthCountry",
-        "employmentAuthorizationDocument": {
-            "@id": "https://w3id.org/citizenship#employmentAuthorizationDocument",
-            "@type": "@id",
-        },
-        "identifier": "https://schema.org/identifier",
-        "lprCategory": "https://w3id.org/citizenship#lprCategory",
-        "lprNumber": "https://w3id.org/citizenship#lprNumber",
-    }
-}
-
-
-@pytest.fixture
-def citizenship_context(monkeypatch: pytest.MonkeyPatch) -> Any:
-    original = bundled_contexts._BUNDLE.parsed
-    monkeypatch.setattr(
-        bundled_contexts, "CONTEXT_FILES", MappingProxyType({**bundled_contexts.CONTEXT_FILES, CITIZENSHIP_URL: "-"})
-    )
-    monkeypatch.setattr(
-        bundled_contexts._BUNDLE,
-        "parsed",
-        lambda url: CITIZENSHIP_RECONSTRUCTED if url == CITIZENSHIP_URL else original(url),
-    )
-    yield
-    pyld_adapter._SHARED_CONTEXT_CACHE.pop(CITIZENSHIP_URL, None)
-    pyld_adapter._REGISTERED_URLS.discard(CITIZENSHIP_URL)
 
 
 def _rdfc_vector(folder: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The contract every embedded-proof suite implements, and what the Ed25519 suites share.
+"""The contract every embedded-proof suite implements, and what the signature suites share.
 
 Contract
 --------
@@ -14,9 +14,11 @@ A suite is an object with a `name`, `matches(proof)` and `verify_proof(document,
   - `proofPurpose` is "assertionMethod" and the resolved verification method lists
     "assertionMethod" among its `relationships` (code `purpose_mismatch`);
   - `created`, if present, is a well-formed XML Schema dateTime (code `proof_malformed`);
-  - the proof value decodes (multibase `z` base58btc, or a detached JWS for 2018) to a 64-byte
-    Ed25519 signature (code `proof_malformed`);
-  - the key resolves (code `key_unresolved`) and is an Ed25519 key (code `key_type_mismatch`);
+  - the proof value decodes (multibase `z` base58btc, or a detached JWS for 2018) to a signature
+    of the size the suite and the key's curve require: 64 bytes for Ed25519, r || s of 64 (P-256)
+    or 96 (P-384) bytes for ECDSA (code `proof_malformed`);
+  - the key resolves (code `key_unresolved`) and is of the type the suite needs: Ed25519 for the
+    EdDSA suites, P-256 or P-384 for the ECDSA ones (code `key_type_mismatch`);
   - the document canonicalizes (codes `invalid_input`, `unknown_context`, `jsonld_error`,
     `canonicalization_limit`);
   - the signature verifies (code `proof_invalid`);
@@ -55,7 +57,7 @@ from verification.errors import (
     ProofError,
     VerificationError,
 )
-from verification.keys import KeyResolver, VerificationMethod, multibase_b58_decode
+from verification.keys import KeyResolver, VerificationMethod, describe_key, multibase_b58_decode
 
 PROOF_VALID = "proof_valid"
 PROOF_INVALID = "proof_invalid"
@@ -137,16 +139,21 @@ def check_created(value: Any) -> None:
         raise malformed(f"The proof's created value {value!r} is not a valid date and time.")
 
 
-def decode_proof_value(value: Any) -> bytes:
-    """The 64-byte Ed25519 signature in a multibase (`z`, base58btc) proofValue."""
+def proof_value_bytes(value: Any) -> bytes:
+    """The bytes of a multibase (`z`, base58btc) proofValue, whatever their length."""
     if not isinstance(value, str) or not value:
         raise malformed("The proof has no proofValue string.")
     if not value.startswith("z"):
         raise malformed(f"The proofValue must be multibase base58btc (starting with 'z'), not {value[:1]!r}.")
     try:
-        signature = multibase_b58_decode(value)
+        return multibase_b58_decode(value)
     except KeyResolutionError as exc:
         raise malformed("The proofValue is not valid base58btc.") from exc
+
+
+def decode_proof_value(value: Any) -> bytes:
+    """The 64-byte Ed25519 signature in a multibase (`z`, base58btc) proofValue."""
+    signature = proof_value_bytes(value)
     if len(signature) != 64:
         raise malformed(f"The proofValue holds {len(signature)} bytes; an Ed25519 signature has 64.")
     return signature
@@ -175,8 +182,8 @@ def unsecured_document(document: Mapping[str, Any], proof: Mapping[str, Any]) ->
     return unsecured
 
 
-def resolve_assertion_key(resolver: KeyResolver, proof: Mapping[str, Any]) -> VerificationMethod:
-    """Resolve the proof's verification method and check it may make assertions."""
+def resolve_assertion_method(resolver: KeyResolver, proof: Mapping[str, Any]) -> VerificationMethod:
+    """Resolve the proof's verification method and check it may make assertions (any key type)."""
     if proof.get("proofPurpose") != ASSERTION_METHOD:
         raise ProofError(
             f"The proofPurpose is {proof.get('proofPurpose')!r}; a credential needs 'assertionMethod'.",
@@ -190,9 +197,15 @@ def resolve_assertion_key(resolver: KeyResolver, proof: Mapping[str, Any]) -> Ve
         raise ProofError(
             f"The key {vm_id} is not listed under assertionMethod by its controller.", code=PURPOSE_MISMATCH
         )
+    return method
+
+
+def resolve_assertion_key(resolver: KeyResolver, proof: Mapping[str, Any]) -> VerificationMethod:
+    """Resolve the proof's verification method, check it may make assertions and is an Ed25519 key."""
+    method = resolve_assertion_method(resolver, proof)
     if not isinstance(method.public_key, ed25519.Ed25519PublicKey):
         raise ProofError(
-            f"The key {vm_id} is a {type(method.public_key).__name__}; this proof needs an Ed25519 key.",
+            f"The key {method.id} is {describe_key(method.public_key)}; this proof needs an Ed25519 key.",
             code=KEY_TYPE_MISMATCH,
         )
     return method
@@ -233,14 +246,15 @@ def sha256(text: str | bytes) -> bytes:
     return hashlib.sha256(text.encode("utf-8") if isinstance(text, str) else text).digest()
 
 
-class Ed25519ProofSuite(ABC):
-    """Template for the Ed25519 suites: checks, key, hashes, signature, controller, in that order.
+class SignatureProofSuite(ABC):
+    """Template for the suites that sign hash data with one key: checks, key, signature, controller, in that order.
 
-    Subclasses provide `matches`, `suite_name`, `signature`, `hash_data` and may override
-    `signing_input` (Ed25519Signature2018 signs a JWS signing input, not the hash itself).
+    Subclasses provide `matches`, `signature` (the proof value's bytes), `assertion_key` (resolve and check the key
+    type) and `verify_signature` (hash the document for that key and verify; InvalidSignature when it does not
+    match), and may override `suite_name` and `label` (how a result names the suite, e.g. with the curve).
     """
 
-    name = "ed25519"
+    name = "signature"
 
     @abstractmethod
     def matches(self, proof: dict[str, Any]) -> bool: ...
@@ -248,14 +262,19 @@ class Ed25519ProofSuite(ABC):
     def suite_name(self, proof: Mapping[str, Any]) -> str:
         return self.name
 
+    def label(self, suite: str, method: VerificationMethod) -> str:
+        return suite
+
     @abstractmethod
     def signature(self, proof: Mapping[str, Any]) -> bytes: ...
 
     @abstractmethod
-    def hash_data(self, document: Mapping[str, Any], proof: Mapping[str, Any]) -> bytes: ...
+    def assertion_key(self, resolver: KeyResolver, proof: Mapping[str, Any]) -> VerificationMethod: ...
 
-    def signing_input(self, proof: Mapping[str, Any], hash_data: bytes) -> bytes:
-        return hash_data
+    @abstractmethod
+    def verify_signature(
+        self, document: Mapping[str, Any], proof: Mapping[str, Any], method: VerificationMethod, signature: bytes
+    ) -> None: ...
 
     def verify_proof(self, document: dict[str, Any], proof: dict[str, Any], resolver: KeyResolver) -> ProofResult:
         suite = self.name
@@ -270,16 +289,16 @@ class Ed25519ProofSuite(ABC):
             if "created" in proof:
                 check_created(proof["created"])
             signature = self.signature(proof)
-            method = resolve_assertion_key(resolver, proof)
-            hash_data = self.hash_data(document, proof)
+            method = self.assertion_key(resolver, proof)
+            label = self.label(suite, method)
             try:
-                method.public_key.verify(signature, self.signing_input(proof, hash_data))  # type: ignore[call-arg]
+                self.verify_signature(document, proof, method, signature)
             except InvalidSignature:
                 return ProofResult(
                     False,
                     suite,
                     PROOF_INVALID,
-                    f"The {suite} signature does not match the credential: it was altered after signing "
+                    f"The {label} signature does not match the credential: it was altered after signing "
                     "or signed with another key.",
                     method,
                     safe_proof,
@@ -290,14 +309,14 @@ class Ed25519ProofSuite(ABC):
                     False,
                     suite,
                     CONTROLLER_MISMATCH,
-                    f"The {suite} signature is valid; its key is controlled by {method.controller!r}, not by the "
+                    f"The {label} signature is valid; its key is controlled by {method.controller!r}, not by the "
                     f"issuer {issuer!r} itself, so whether it may speak for the issuer is the issuer key check's "
                     "question.",
                     method,
                     safe_proof,
                 )
             return ProofResult(
-                True, suite, PROOF_VALID, f"The {suite} proof by {method.id} verifies.", method, safe_proof
+                True, suite, PROOF_VALID, f"The {label} proof by {method.id} verifies.", method, safe_proof
             )
         except Indeterminate as exc:
             return ProofResult(False, suite, exc.code, exc.message, method, safe_proof, indeterminate=True)
@@ -314,3 +333,25 @@ class Ed25519ProofSuite(ABC):
                 method,
                 safe_proof,
             )
+
+
+class Ed25519ProofSuite(SignatureProofSuite):
+    """The Ed25519 suites: subclasses provide `matches`, `suite_name`, `signature`, `hash_data` and may override
+    `signing_input` (Ed25519Signature2018 signs a JWS signing input, not the hash itself)."""
+
+    name = "ed25519"
+
+    @abstractmethod
+    def hash_data(self, document: Mapping[str, Any], proof: Mapping[str, Any]) -> bytes: ...
+
+    def signing_input(self, proof: Mapping[str, Any], hash_data: bytes) -> bytes:
+        return hash_data
+
+    def assertion_key(self, resolver: KeyResolver, proof: Mapping[str, Any]) -> VerificationMethod:
+        return resolve_assertion_key(resolver, proof)
+
+    def verify_signature(
+        self, document: Mapping[str, Any], proof: Mapping[str, Any], method: VerificationMethod, signature: bytes
+    ) -> None:
+        assert isinstance(method.public_key, ed25519.Ed25519PublicKey)  # resolve_assertion_key checked it
+        method.public_key.verify(signature, self.signing_input(proof, self.hash_data(document, proof)))

@@ -55,19 +55,28 @@ class EddsaJcs2022Suite(Ed25519ProofSuite):
         return decode_proof_value(proof.get("proofValue"))
 
     def hash_data(self, document: Mapping[str, Any], proof: Mapping[str, Any]) -> bytes:
-        unsecured = unsecured_document(document, proof)
-        options = {key: value for key, value in proof.items() if key != "proofValue"}
-        if "@context" in options:
-            proof_context = _as_list(options["@context"])
-            document_context = _as_list(document.get("@context"))
-            if document_context[: len(proof_context)] != proof_context:
-                raise ProofError(
-                    "The credential's @context does not start with the proof's @context; "
-                    "its meaning changed after signing.",
-                    code=PROOF_INVALID,
-                )
-            unsecured["@context"] = options["@context"]
-        return _hash_data(unsecured, options)
+        return _hash_data(*jcs_inputs(document, proof))
+
+
+def jcs_inputs(document: Mapping[str, Any], proof: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(unsecured document, proof options) of a JCS suite's Verify Proof (eddsa-jcs-2022, ecdsa-jcs-2019).
+
+    When the proof carries an @context, the document's must start with it, and the document is hashed with the
+    proof's: contexts appended after signing may stay, but cannot change what was signed.
+    """
+    unsecured = unsecured_document(document, proof)
+    options = {key: value for key, value in proof.items() if key != "proofValue"}
+    if "@context" in options:
+        proof_context = _as_list(options["@context"])
+        document_context = _as_list(document.get("@context"))
+        if document_context[: len(proof_context)] != proof_context:
+            raise ProofError(
+                "The credential's @context does not start with the proof's @context; "
+                "its meaning changed after signing.",
+                code=PROOF_INVALID,
+            )
+        unsecured["@context"] = options["@context"]
+    return unsecured, options
 
 
 def _hash_data(unsecured: Mapping[str, Any], options: Mapping[str, Any]) -> bytes:
