@@ -64,13 +64,28 @@ class KeyResolver(Protocol):
     def resolve(self, verification_method_id: str) -> VerificationMethod: ...
 
 
+# Base58 decoding takes time quadratic in the length (about 28 s for 200,000 characters), and nothing this verifier
+# reads in base58 is long: a key is under 70 characters, a signature under 140. Longer values are refused before
+# they are decoded, so a hostile proofValue or key cannot hold a worker.
+MAX_BASE58_CHARS = 256
+
+
+def base58_decode(value: str, *, what: str = "The value") -> bytes:
+    """Plain base58btc (no multibase prefix), at most MAX_BASE58_CHARS characters."""
+    if len(value) > MAX_BASE58_CHARS:
+        raise KeyResolutionError(
+            f"{what} is {len(value)} characters long; base58 values here are at most {MAX_BASE58_CHARS}."
+        )
+    try:
+        return base58.b58decode(value)
+    except ValueError as exc:
+        raise KeyResolutionError(f"{what} is not valid base58btc.") from exc
+
+
 def multibase_b58_decode(value: str) -> bytes:
     if not value.startswith("z"):
         raise KeyResolutionError(f"Expected a base58btc multibase value starting with 'z', got {value[:12]!r}.")
-    try:
-        return base58.b58decode(value[1:])
-    except ValueError as exc:
-        raise KeyResolutionError("The multibase value is not valid base58btc.") from exc
+    return base58_decode(value[1:], what="The multibase value")
 
 
 def multibase_b58_encode(data: bytes) -> str:

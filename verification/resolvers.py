@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import base58
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from verification.errors import FetchError, Indeterminate, KeyResolutionError, KeyUnavailable, VerificationError
@@ -23,6 +22,7 @@ from verification.keys import (
     KeyResolver,
     PublicKey,
     VerificationMethod,
+    base58_decode,
     ed25519_public_from_multibase,
     public_jwk,
     public_key_from_jwk,
@@ -74,10 +74,7 @@ def public_key_of_method(method: Mapping[str, Any]) -> PublicKey:
         value = method.get("publicKeyBase58")
         if not isinstance(value, str):
             raise KeyResolutionError(f"The Ed25519VerificationKey2018 {label} has no publicKeyBase58 string.")
-        try:
-            raw = base58.b58decode(value)
-        except ValueError as exc:
-            raise KeyResolutionError(f"The publicKeyBase58 of {label} is not valid base58.") from exc
+        raw = base58_decode(value, what=f"The publicKeyBase58 of {label}")
         if len(raw) != 32:
             raise KeyResolutionError(
                 f"An Ed25519 public key is 32 bytes; the publicKeyBase58 of {label} has {len(raw)}."

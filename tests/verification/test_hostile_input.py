@@ -167,3 +167,21 @@ def test_endorsements_share_the_one_budget() -> None:
     assert "recipient" in _too_complex(halved)
     # Past the deadline every remaining endorsement still opens its few checks, each refused at once.
     assert readings <= total // 2 + 20 * 10
+
+
+@pytest.mark.parametrize("where", ["proofValue", "verificationMethod"])
+def test_a_huge_base58_value_is_refused_before_it_is_decoded(where: str) -> None:
+    # Decoding base58 is quadratic: 200,000 characters would take about half a minute. Refused by length instead.
+    secured = hostile.signed(hostile.credential())
+    huge = "z" + "2" * 200_000
+    if where == "proofValue":
+        secured["proof"]["proofValue"] = huge
+    else:
+        secured["proof"]["verificationMethod"] = f"did:key:{huge}#{huge}"
+
+    report = _verify(secured)
+
+    proof = report.check("proof")
+    assert report.verdict != "valid"
+    assert proof is not None and proof.status in ("failed", "indeterminate")
+    assert "200001 characters long" in proof.message or "200000 characters long" in proof.message

@@ -57,7 +57,7 @@ from verification.errors import (
     ProofError,
     VerificationError,
 )
-from verification.keys import KeyResolver, VerificationMethod, describe_key, multibase_b58_decode
+from verification.keys import KeyResolver, VerificationMethod, base58_decode, describe_key
 
 PROOF_VALID = "proof_valid"
 PROOF_INVALID = "proof_invalid"
@@ -146,9 +146,9 @@ def proof_value_bytes(value: Any) -> bytes:
     if not value.startswith("z"):
         raise malformed(f"The proofValue must be multibase base58btc (starting with 'z'), not {value[:1]!r}.")
     try:
-        return multibase_b58_decode(value)
+        return base58_decode(value[1:], what="The proofValue")
     except KeyResolutionError as exc:
-        raise malformed("The proofValue is not valid base58btc.") from exc
+        raise malformed(str(exc)) from exc
 
 
 def decode_proof_value(value: Any) -> bytes:
