@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(PY) bench/crypto.py
 	$(PY) bench/verify.py
 	$(PY) bench/award.py
+	$(PY) bench/public.py
 
 # Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL; defaults: the local servers). BENCH_ARGS="--rows 100000"
 bench-bulk: $(STAMP)
