@@ -70,20 +70,15 @@ def main() -> None:
     core_sign = _core_sign_rate()
     core_verify = _rate(lambda number: verify_one(documents[number % len(documents)]), 300, args.rounds)
 
-    print(f"machine: {benchdb.cpu_model()}, {os.cpu_count()} cores; database: {connection.vendor}; load: {_load()}")
+    print(
+        f"machine: {benchdb.cpu_model()}, {os.cpu_count()} cores; database: {connection.vendor}; load: {benchdb.load_average()}"
+    )
     print(f"{len(credentials)} credentials, {args.requests} requests × {args.rounds} rounds (median), warm cache")
     print(f"{'':<40}{'per second':>12}{'ms each':>10}{'/ core verify':>15}")
     for label, rate in results:
         print(f"{label:<40}{rate:>12,.0f}{1000 / rate:>10.2f}{rate / core_verify:>15.2f}")
     print(f"{'sign, credential core alone':<40}{core_sign:>12,.0f}{1000 / core_sign:>10.2f}")
     print(f"{'verify, credential core alone':<40}{core_verify:>12,.0f}{1000 / core_verify:>10.2f}")
-
-
-def _load() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "n/a"
 
 
 def _issue(count: int) -> list[Any]:
