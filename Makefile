@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck lock bench bench-bulk screenshots check-reference clean
+.PHONY: run test install lint typecheck lock bench bench-bulk bench-load screenshots check-reference clean
 
 # Installs exactly the locked versions (hash-checked), then the project itself without resolving anything again.
 $(STAMP): pyproject.toml requirements/dev.txt
@@ -57,10 +57,17 @@ bench: $(STAMP)
 	$(PY) bench/crypto.py
 	$(PY) bench/verify.py
 	$(PY) bench/award.py
+	$(PY) bench/public.py
 
 # Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL; defaults: the local servers). BENCH_ARGS="--rows 100000"
 bench-bulk: $(STAMP)
 	$(PY) bench/bulk.py $(BENCH_ARGS)
+
+# The public page, the verify API and the award API under locust, against gunicorn + PostgreSQL on 127.0.0.1: 10 users
+# for 30 s by default (BENCH_ARGS="--users 10 --duration 60"). DATABASE_URL names the server; REDIS_URL and
+# CELERY_BROKER_URL, when set, must be Redis databases of the run's own (emptied before and after).
+bench-load: $(STAMP)
+	$(PY) bench/load.py $(BENCH_ARGS)
 
 # The pictures in docs/screenshots, taken by the browser tests in headless Chromium.
 screenshots: $(STAMP)

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from badges.baking import BakingError, credential_bake
 from badges.markdown import render_markdown
-from badges.models import Credential, StatusList, StatusPurpose
+from badges.models import Achievement, Credential, StatusList, StatusPurpose
 from badges.sharing import linkedin_add_url, mailto_url, qr_svg
-from badges.status_lists import status_list_document
+from badges.status_lists import LIST_VALIDITY, status_list_document
 from badges.verify import verify_credential
 from badges.views_verify import VERDICT_LABELS, check_rows, verdict_reason
+from config.http_cache import IMMUTABLE, REVALIDATE, conditional, etag_of, page_cache_control, public_cache
+from issuer.models import SigningKey
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +39,13 @@ BAKED_FORMATS = {"png": ("baked_png", "image/png"), "svg": ("baked_svg", "image/
 
 
 @require_safe
-def credential_document(request: HttpRequest, uuid: str) -> HttpResponse:
+def credential_document(request: HttpRequest, uuid: str) -> HttpResponseBase:
     """One URL, three representations: the credential exactly as signed (JSON), its VC-JWT when one
     exists, or a page for people. `?format=json|jwt` picks one explicitly, as a download."""
-    credential = get_object_or_404(Credential.objects.select_related("issuer", "achievement"), uuid=uuid)
     requested = request.GET.get("format", "")
     if requested in BAKED_FORMATS:
-        return baked_download(credential, requested)
+        credential = get_object_or_404(Credential.objects.select_related("issuer", "achievement"), uuid=uuid)
+        return _conditional_ok(request, baked_download(credential, requested), cache_control=IMMUTABLE)
     if requested:
         if requested not in FORMAT_PARAM:
             return HttpResponse(
@@ -52,24 +58,38 @@ def credential_document(request: HttpRequest, uuid: str) -> HttpResponse:
         # A browser prefers text/html over JSON; an unknown or unmatched Accept gets the JSON document.
         chosen = request.get_preferred_type([*JSON_TYPES, JWT_TYPE, HTML_TYPE]) or JSON_TYPES[0]
     if chosen == HTML_TYPE:
-        response = credential_public_page(request, credential)
-    elif chosen == JWT_TYPE:
-        if not credential.jws:
+        page = credential_public_page(request, _credential_for_page(uuid))
+        patch_vary_headers(page, ["Accept"])
+        return conditional(request, page, cache_control=page_cache_control(request, page))
+    # The signed bytes alone, nothing else of the row: they never change once issued (status lives in the lists).
+    found = Credential.objects.filter(uuid=uuid).values_list("document", "jws").first()
+    if found is None:
+        raise Http404("No such credential.")
+    document, jws = found
+    if chosen == JWT_TYPE:
+        if not jws:
             response = HttpResponse(
                 "This credential was issued without a VC-JWT; ask for application/vc+ld+json (or ?format=json).",
                 status=406,
                 content_type="text/plain; charset=utf-8",
             )
         else:
-            response = HttpResponse(credential.jws, content_type=JWT_TYPE)
-            _disposition(response, f"credential-{credential.uuid}.jwt", download=bool(requested))
+            response = HttpResponse(jws, content_type=JWT_TYPE)
+            _disposition(response, f"credential-{uuid}.jwt", download=bool(requested))
     else:
-        response = HttpResponse(credential.document.encode("utf-8"), content_type="application/vc+ld+json")
-        _disposition(response, f"credential-{credential.uuid}.json", download=bool(requested))
-    if chosen != HTML_TYPE:
-        response["Access-Control-Allow-Origin"] = "*"
+        response = HttpResponse(document.encode("utf-8"), content_type="application/vc+ld+json")
+        _disposition(response, f"credential-{uuid}.json", download=bool(requested))
+    response["Access-Control-Allow-Origin"] = "*"
     patch_vary_headers(response, ["Accept"])
-    return response
+    return _conditional_ok(request, response, cache_control=IMMUTABLE)
+
+
+def _conditional_ok(request: HttpRequest, response: HttpResponse, *, cache_control: str) -> HttpResponseBase:
+    """Validators and caching for a document that was found; an answer saying it cannot be had is not kept."""
+    if response.status_code != 200:
+        response["Cache-Control"] = "no-store"
+        return response
+    return conditional(request, response, cache_control=cache_control)
 
 
 def baked_download(credential: Credential, fmt: str) -> HttpResponse:
@@ -119,7 +139,8 @@ PUBLIC_STATES = {
 
 
 def _live_verification(credential: Credential, document: dict[str, Any]) -> dict[str, Any]:
-    """The verifier's report on the credential as issued, run now (milliseconds; no network for our issuers)."""
+    """The verifier's report on the credential as issued (milliseconds; no network for our issuers): the issuer's
+    keys and the status bits as the database has them now."""
     report = verify_credential(credential.document if "proof" in document else credential.jws)
     return {
         "valid": report.valid,
@@ -130,9 +151,119 @@ def _live_verification(credential: Credential, document: dict[str, Any]) -> dict
     }
 
 
+def _page_state_sql() -> str:
+    """Table names from the models' own meta; every value is a parameter."""
+    tables = {
+        "credentials": Credential._meta.db_table,
+        "lists": StatusList._meta.db_table,
+        "keys": SigningKey._meta.db_table,
+    }
+    return PAGE_STATE_SQL.format(**tables)
+
+
+PAGE_STATE_SQL = """
+SELECT c.id, c.uuid, c.issuer_id, c.achievement_id, c.status_sequence, c.status, c.valid_from, c.valid_until,
+  c.recipient_name, c.source, c.signing_key_id, c.jwt_signing_key_id,
+  (SELECT l.version FROM {lists} l
+    WHERE l.issuer_id = c.issuer_id AND l.sequence = c.status_sequence AND l.purpose = %s) AS revocation_version,
+  (SELECT l.version FROM {lists} l
+    WHERE l.issuer_id = c.issuer_id AND l.sequence = c.status_sequence AND l.purpose = %s) AS suspension_version,
+  k.state AS key_state, j.state AS jwt_key_state
+FROM {credentials} c
+  JOIN {keys} k ON k.id = c.signing_key_id
+  LEFT JOIN {keys} j ON j.id = c.jwt_signing_key_id
+WHERE c.uuid = %s
+"""
+
+
+def _credential_for_page(uuid: str | UUID) -> Credential:
+    """The credential with what its page's verdict depends on, read in one query: the versions of its two status
+    lists and the states of the keys that signed it (`_page_key`), and only the columns every view of the page reads.
+
+    Written as SQL because it runs on every view of the most visited page: the ORM spent five times longer building
+    this query (two subqueries, two joins) than the database spent answering it (docs/performance.md). Building the
+    fragments, on a cache miss, reads the whole row again (`_full_credential`)."""
+    value = Credential._meta.get_field("uuid").get_db_prep_value(uuid, connection)
+    found = list(Credential.objects.raw(_page_state_sql(), [StatusPurpose.REVOCATION, StatusPurpose.SUSPENSION, value]))
+    if not found:
+        raise Http404("No such credential.")
+    credential = found[0]
+    # The stacking sections need the achievement's id only; its other fields load if anything reads them.
+    credential.achievement = Achievement.from_db(credential._state.db, ["id"], [credential.achievement_id])
+    return credential
+
+
+def _full_credential(credential: Credential) -> Credential:
+    """The whole row with its issuer and achievement, carrying the state read for the page's key."""
+    full = Credential.objects.select_related("issuer", "achievement").get(pk=credential.pk)
+    for name in PAGE_STATE:
+        setattr(full, name, getattr(credential, name))
+    return full
+
+
+# What the page's key reads beside the row's own columns (`_page_state_sql`).
+PAGE_STATE = ("revocation_version", "suspension_version", "key_state", "jwt_key_state")
+
+
+# Bumped when the fragments change shape, so a shared cache (Redis outlives a deploy) never mixes two versions.
+PAGE_FRAGMENTS_VERSION = 1
+PAGE_PARTS = ("head", "summary", "sharing")
+
+
+def _stamp(value: datetime | None) -> str:
+    return "" if value is None else str(value.timestamp())
+
+
+def _page_key(credential: Credential, state: str) -> str:
+    """Everything the cached fragments show that can change, as a cache key: the state the reader is told (from the
+    status and the dates, at this request's time), the status bits behind the verdict (both lists' versions), and
+    whether the keys that signed it are still listed (a compromised key fails every signature it made). A change in
+    any of them is another key, so a page made for an earlier state is never served; the signed document itself
+    never changes."""
+    parts = (
+        credential.uuid,
+        state,
+        credential.status,
+        *(getattr(credential, name) for name in PAGE_STATE),
+        _stamp(credential.valid_from),
+        _stamp(credential.valid_until),
+    )
+    return f"credential-page:{PAGE_FRAGMENTS_VERSION}:" + ":".join(str(part) for part in parts)
+
+
 def credential_public_page(request: HttpRequest, credential: Credential) -> HttpResponse:
     """The page for people. What was awarded comes from the signed document (the achievement may have
-    been edited since); the status comes from the database, so it changes as soon as the issuer acts."""
+    been edited since); the status comes from the database, so it changes as soon as the issuer acts.
+
+    What costs (the verification, the QR code, Markdown) is rendered once per state of the credential and kept in
+    the public cache (D40); the page around it (who is signed in, messages) and the stacking sections (the issuers'
+    current rules) are rendered for each request.
+    """
+    state = credential.state()
+    cache = public_cache()
+    key = _page_key(credential, state)
+    fragments = cache.get(key)
+    if fragments is None:
+        fragments = _page_fragments(_full_credential(credential), state)
+        # A verdict that could not be completed may come out otherwise in a moment: not kept.
+        if fragments["verification"]["state"] != "indeterminate":
+            cache.set(key, fragments)
+    label, _ = PUBLIC_STATES[state]
+    context = {
+        "credential": credential,
+        "name": fragments["name"],
+        "state": state,
+        "state_label": label,
+        "verification": fragments["verification"],
+        # Rendered by our own templates from autoescaped values, like the rest of the page.
+        "fragments": {part: mark_safe(fragments[part]) for part in PAGE_PARTS},  # noqa: S308
+    }
+    return render(request, "badges/credential_public.html", context)
+
+
+def _page_fragments(credential: Credential, state: str) -> dict[str, Any]:
+    """The page's cached parts as HTML strings, with the name and the verification they show: plain data, which
+    any cache backend keeps."""
     document = json.loads(credential.document)
     subject = document.get("credentialSubject") or {}
     achievement = subject.get("achievement") or {}
@@ -140,7 +271,6 @@ def credential_public_page(request: HttpRequest, credential: Credential) -> Http
     image = achievement.get("image")
     image_url = image.get("id") if isinstance(image, dict) else image
     image_url = image_url if isinstance(image_url, str) and image_url.startswith(_IMAGE_SCHEMES) else ""
-    state = credential.state()
     label, explanation = PUBLIC_STATES[state]
     name = achievement.get("name") or credential.achievement.name
     description = achievement.get("description", "")
@@ -179,7 +309,8 @@ def credential_public_page(request: HttpRequest, credential: Credential) -> Http
         "qr_svg": mark_safe(qr_svg(page_url, title=f"QR code of {page_url}")),  # noqa: S308 - generated by segno
         "verification": _live_verification(credential, document),
     }
-    return render(request, "badges/credential_public.html", context)
+    fragments = {part: render_to_string(f"badges/_credential_public_{part}.html", context) for part in PAGE_PARTS}
+    return {"name": name, "verification": context["verification"], **fragments}
 
 
 def _alignments(value: Any) -> list[dict[str, str]]:
@@ -220,20 +351,34 @@ def _evidence(value: Any) -> list[dict[str, Any]]:
 
 
 @require_safe
-def status_list(request: HttpRequest, slug: str, purpose: str, sequence: int) -> HttpResponse:
-    """The signed BitstringStatusListCredential, cacheable (ETag + short max-age) by CDNs and verifiers."""
+def status_list(request: HttpRequest, slug: str, purpose: str, sequence: int) -> HttpResponseBase:
+    """The signed BitstringStatusListCredential: signed once per change of its bits (or when its validity runs
+    low, D6), kept in the public cache under its version, revalidated by ETag on every use (D40)."""
     if purpose not in StatusPurpose.values:
         raise Http404("Unknown status purpose.")
-    lst = get_object_or_404(
-        StatusList.objects.select_related("issuer"), issuer__slug=slug, purpose=purpose, sequence=sequence
+    found = (
+        StatusList.objects.filter(issuer__slug=slug, purpose=purpose, sequence=sequence)
+        .values_list("pk", "version")
+        .first()
     )
-    body = status_list_document(lst).encode("utf-8")
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(body, content_type="application/vc+ld+json")
-    response["ETag"] = etag
-    response["Cache-Control"] = "public, max-age=60"
+    if found is None:
+        raise Http404("No such status list.")
+    pk, version = found
+    cache = public_cache()
+    # The version moves with every bit flip in the same transaction as the flip: a revocation committed before
+    # this read is another key, so no cached list from before it can be served.
+    key = f"status-list:{pk}:{version}"
+    entry = cache.get(key)
+    if entry is None or timezone.now().timestamp() >= entry[2]:
+        lst = StatusList.objects.select_related("issuer").get(pk=pk)
+        signed = status_list_document(lst)  # signs only when the stored signature is behind or about to expire
+        valid_until = datetime.fromisoformat(json.loads(signed)["validUntil"].replace("Z", "+00:00"))
+        # Served from the cache until status_list_document would sign it again: a quarter of its validity left.
+        refresh_at = (valid_until - LIST_VALIDITY / 4).timestamp()
+        body = signed.encode("utf-8")
+        entry = (body, etag_of(body), refresh_at)
+        cache.set(key, entry)
+    body, etag, _ = entry
+    response = HttpResponse(body, content_type="application/vc+ld+json")
     response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return conditional(request, response, cache_control=REVALIDATE, etag=etag)

@@ -75,3 +75,11 @@ def cpu_model() -> str:
     import platform
 
     return platform.machine()
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: other work on the machine moves every figure."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"

@@ -1,10 +1,10 @@
 """Django's Redis cache, made to fail safe (docs/decisions.md D37).
 
 The cache holds only what can be lost: rate-limit counters (config.ratelimit, which lets requests through without
-them, D31). So when Redis is down, refuses, or does not answer within its socket timeouts (settings.CACHES: one
+them, D31) and rendered public pages and documents (config.http_cache, made again from the database, D40). So when Redis is down, refuses, or does not answer within its socket timeouts (settings.CACHES: one
 second), every call acts as a miss — `get` gives the default, `add`/`set`/`delete` do nothing, `incr` says the key
-is missing, as Django's contract has it — and a warning is logged, at most once a minute per process and thread
-(a busy site would otherwise log one per request). A cache outage never becomes a 500.
+is missing, as Django's contract has it — and a warning is logged, at most once a minute per process and Redis
+server, whichever alias or thread failed (a busy site would otherwise log one per request). A cache outage never becomes a 500.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
@@ -29,13 +29,22 @@ T = TypeVar("T")
 class FailSafeRedisCache(RedisCache):
     """`django.core.cache.backends.redis.RedisCache` that answers as an empty cache while Redis cannot answer."""
 
-    warning_interval = 60.0  # seconds between two warnings of this backend
+    warning_interval = 60.0  # seconds between two warnings about one server
+
+    # Per server, shared by the aliases on it (the default cache and the public one) and by Django's per-thread
+    # backends: one outage, one warning a minute. Without a lock two threads may both warn once; that is all.
+    _last_warning: ClassVar[dict[str, float]] = {}
+    _unlogged_failures: ClassVar[dict[str, int]] = {}
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
-        # Django makes one backend per thread (and per test's settings), so these need no lock.
-        self._last_warning = -math.inf
-        self._unlogged_failures = 0
+        self._server_name = str(server)
+
+    @classmethod
+    def forget_warnings(cls) -> None:
+        """The next failure warns at once, as at start-up (a test that begins an outage of its own)."""
+        cls._last_warning.clear()
+        cls._unlogged_failures.clear()
 
     def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         return self._guarded(False, super().add, key, value, timeout, version)
@@ -84,11 +93,13 @@ class FailSafeRedisCache(RedisCache):
 
     def _warn(self, exc: Exception) -> None:
         now = time.monotonic()
-        if now - self._last_warning < self.warning_interval:
-            self._unlogged_failures += 1
+        server = self._server_name
+        if now - self._last_warning.get(server, -math.inf) < self.warning_interval:
+            self._unlogged_failures[server] = self._unlogged_failures.get(server, 0) + 1
             return
-        more = f" ({self._unlogged_failures} more failures since the last warning)" if self._unlogged_failures else ""
-        self._last_warning, self._unlogged_failures = now, 0
+        unlogged = self._unlogged_failures.get(server, 0)
+        more = f" ({unlogged} more failures since the last warning)" if unlogged else ""
+        self._last_warning[server], self._unlogged_failures[server] = now, 0
         logger.warning(
             "The cache is unavailable (%s: %s); it acts as empty until Redis answers again%s.",
             type(exc).__name__,

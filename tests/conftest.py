@@ -32,8 +32,11 @@ def _own_cache_namespace(settings):
     import copy
     import uuid
 
+    # The same for rendered public pages and documents, whose keys hold row ids that every test's database reuses.
     caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    prefix = uuid.uuid4().hex
+    for alias, options in caches.items():
+        options["KEY_PREFIX"] = f"test-{alias}-{prefix}"
     settings.CACHES = caches
 
 
@@ -41,9 +44,8 @@ def _own_cache_namespace(settings):
 def cache_down(settings, caplog):
     """The cache is Redis on a port where nothing listens: every rate limit must let requests through, with a
     warning in the log, and nothing may answer 500. Yields the captured log."""
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
-    }
+    down = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    settings.CACHES = {"default": down, "public": down}
     caplog.set_level("WARNING", logger="config.ratelimit")
     return caplog
 
@@ -113,13 +115,15 @@ def broker_down(caplog):
 def redis_down(settings, broker_down, caplog):
     """Redis is down, as the production default has it serving both the cache (config.cache's fail-safe backend)
     and the broker: both on a port where nothing listens. Yields the broker's switch."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "config.cache.FailSafeRedisCache",
-            "LOCATION": DEAD_REDIS,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+    down = {
+        "BACKEND": "config.cache.FailSafeRedisCache",
+        "LOCATION": DEAD_REDIS,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
+    settings.CACHES = {"default": down, "public": {**down, "KEY_PREFIX": "public"}}
+    from config.cache import FailSafeRedisCache
+
+    FailSafeRedisCache.forget_warnings()  # this outage starts now, whatever earlier tests logged
     caplog.set_level("WARNING", logger="config.cache")
     return broker_down
 
