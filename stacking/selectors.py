@@ -28,6 +28,11 @@ def qualifications_counting(achievement: Achievement) -> QuerySet[Qualification]
     return Qualification.objects.filter(active=True, pk__in=mentioning).select_related("achievement", "issuer")
 
 
+def counts_towards_any(achievement: Achievement) -> bool:
+    """Whether an active qualification's rule mentions `achievement` (the public page asks this of every credential)."""
+    return QualificationComponent.objects.filter(achievement=achievement, qualification__active=True).exists()
+
+
 def is_stacked(credential: Credential) -> bool:
     return credential.source == CredentialSource.STACKING
 

@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 
 from badges.models import Credential
-from stacking.selectors import is_stacked, qualifications_counting, stacked_components
+from stacking.selectors import counts_towards_any, is_stacked, qualifications_counting, stacked_components
 
 register = template.Library()
 
@@ -16,6 +16,8 @@ register = template.Library()
 @register.inclusion_tag("stacking/public/counts_towards.html")
 def counts_towards(credential: Credential) -> dict[str, Any]:
     """The active qualifications whose rule mentions this credential's achievement: public rules, no progress."""
+    if not counts_towards_any(credential.achievement):  # most badges: a lean query instead of three tables' rows
+        return {"qualifications": []}
     return {"qualifications": list(qualifications_counting(credential.achievement))}
 
 
