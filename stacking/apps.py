@@ -10,6 +10,6 @@ class StackingConfig(AppConfig):
     def ready(self) -> None:
         from badges.events import subscribe
         from stacking import tasks  # noqa: F401 - registers the tasks started by name (config.tasks.enqueue)
-        from stacking.listeners import on_credential_events, rules_mentioning
+        from stacking.listeners import interest, on_credential_events
 
-        subscribe(on_credential_events, interest=rules_mentioning)
+        subscribe(on_credential_events, interest=interest)

@@ -7,18 +7,35 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
-from badges.events import CredentialEvent
+from badges.events import CredentialEvent, placeholders
 from config.tasks import enqueue
 
 
 def rules_mentioning(events: Sequence[CredentialEvent]) -> QuerySet[Any]:
-    """The components of active rules that name an achievement of these events: a listener's interest (D38)."""
+    """The components of active rules that name an achievement of these events."""
     from stacking.models import QualificationComponent
 
     return QualificationComponent.objects.filter(
         achievement_id__in={event.achievement_id for event in events}, qualification__active=True
+    )
+
+
+def interest(events: Sequence[CredentialEvent]) -> tuple[str, list[Any]]:
+    """`rules_mentioning` as the listener's interest (D38): the same rows, in SQL the event hook combines."""
+    from stacking.models import Qualification, QualificationComponent
+
+    ids = sorted({event.achievement_id for event in events})
+    quote = connection.ops.quote_name
+    component, qualification = QualificationComponent._meta, Qualification._meta
+    return (  # names from the models, values as parameters
+        f"SELECT 1 FROM {quote(component.db_table)} c JOIN {quote(qualification.db_table)} q"  # noqa: S608
+        f" ON q.{quote(qualification.pk.column)} = c.{quote(component.get_field('qualification').column)}"
+        f" WHERE c.{quote(component.get_field('achievement').column)} IN ({placeholders(ids)})"
+        f" AND q.{quote(qualification.get_field('active').column)} = %s",
+        [*ids, True],
     )
 
 

@@ -12,7 +12,7 @@ class WebhooksConfig(AppConfig):
         from badges.events import subscribe
         from bulk.events import subscribe_jobs
         from webhooks import tasks  # noqa: F401
-        from webhooks.listeners import active_endpoints, on_credential_events, on_job_event
+        from webhooks.listeners import interest, on_credential_events, on_job_event
 
-        subscribe(on_credential_events, interest=active_endpoints)
+        subscribe(on_credential_events, interest=interest)
         subscribe_jobs(on_job_event)

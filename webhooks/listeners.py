@@ -6,18 +6,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import connection
 
-from badges.events import CredentialEvent
+from badges.events import CredentialEvent, placeholders
 from bulk.events import JobEvent
 
 
-def active_endpoints(events: Sequence[CredentialEvent]) -> QuerySet[Any]:
-    """The active endpoints of the events' issuers: a listener's interest (D38); which events each endpoint takes
-    is decided when the deliveries are made."""
+def interest(events: Sequence[CredentialEvent]) -> tuple[str, list[Any]]:
+    """The active endpoints of the events' issuers, as the listener's interest (D38); which events each endpoint
+    takes is decided when the deliveries are made."""
     from webhooks.models import WebhookEndpoint
 
-    return WebhookEndpoint.objects.filter(issuer_id__in={event.issuer_id for event in events}, active=True)
+    ids = sorted({event.issuer_id for event in events})
+    quote = connection.ops.quote_name
+    endpoint = WebhookEndpoint._meta
+    return (  # names from the models, values as parameters
+        f"SELECT 1 FROM {quote(endpoint.db_table)} WHERE {quote(endpoint.get_field('issuer').column)}"  # noqa: S608
+        f" IN ({placeholders(ids)}) AND {quote(endpoint.get_field('active').column)} = %s",
+        [*ids, True],
+    )
 
 
 def on_credential_events(events: Sequence[CredentialEvent]) -> None:

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from badges import status_lists
 from badges.achievements import achievement_update
 from badges.events import CredentialEvent, subscribe, unsubscribe
-from badges.models import Credential, StatusList
+from badges.models import Achievement, Credential, StatusList
 from badges.services import AwardRequest, CredentialError, credential_issue
 from issuer.services import issuer_update
 from tests.actors import owner
@@ -200,8 +200,9 @@ def test_listeners_are_asked_once_and_called_only_when_concerned(achievement):
     def not_concerned(events):
         calls.append(("not concerned", len(events)))
 
-    subscribe(concerned, interest=lambda events: StatusList.objects.all())
-    subscribe(not_concerned, interest=lambda events: StatusList.objects.none().filter(pk=-1))
+    table = connection.ops.quote_name(StatusList._meta.db_table)
+    subscribe(concerned, interest=lambda events: (f"SELECT 1 FROM {table}", []))  # noqa: S608
+    subscribe(not_concerned, interest=lambda events: (f"SELECT 1 FROM {table} WHERE id = %s", [-1]))  # noqa: S608
     try:
         with CaptureQueriesContext(connection) as queries:
             _award(achievement, 0)
@@ -242,13 +243,36 @@ def test_an_award_to_an_issuer_with_a_webhook_still_records_its_delivery(achieve
     assert delivery.payload["data"]["credential"]["uuid"] == str(credential.uuid)
 
 
-def test_an_event_of_an_unknown_issuer_asks_every_listener(achievement):
+def test_a_listener_without_interest_is_called_with_every_batch(achievement):
     from badges.events import publish_on_commit
 
     calls = []
-    subscribe(calls.append, interest=lambda events: StatusList.objects.none())
+    subscribe(calls.append)  # no interest: called with every batch
     try:
         publish_on_commit([CredentialEvent("issued", 1, -1, achievement.pk, "x@example.org")])
     finally:
         unsubscribe(calls.append)
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("rule", ["active, naming it", "inactive, naming it", "active, naming another"])
+def test_the_stacking_interest_finds_what_its_listener_would(achievement, rule):
+    from stacking import listeners
+    from stacking.models import Qualification, QualificationComponent
+
+    other = Achievement.objects.create(issuer=achievement.issuer, slug="other", name="Other", description="d")
+    target = Achievement.objects.create(issuer=achievement.issuer, slug="stacked", name="Stacked", description="d")
+    qualification = Qualification.objects.create(
+        issuer=achievement.issuer, achievement=target, rule={"all": []}, active=rule.startswith("active")
+    )
+    QualificationComponent.objects.create(
+        qualification=qualification, achievement=achievement if "naming it" in rule else other
+    )
+    events = [CredentialEvent("issued", 1, achievement.issuer_id, achievement.pk, "x@example.org")]
+
+    select, params = listeners.interest(events)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS({select})", params)  # noqa: S608
+        (found,) = cursor.fetchone()
+
+    assert bool(found) == listeners.rules_mentioning(events).exists() == (rule == "active, naming it")
