@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 
 import pytest
 from django.conf import settings
 
-from badges.models import Credential
+from badges.models import Credential, StatusList, StatusPurpose
 from bulk.jobs import bulk_job_start
 from bulk.models import BulkJob, BulkJobStatus, BulkRowStatus
 from tests.actors import owner
@@ -46,6 +47,12 @@ def _assert_complete(job: BulkJob, rows: int) -> None:
     assert len(statuses) == rows and set(statuses.values()) == {BulkRowStatus.ISSUED}
     assert job.rows.filter(credential__isnull=True).count() == 0
     assert len(job.result_file.read().decode().splitlines()) == rows + 1
+    # Every status slot handed out once, and each list counts exactly the credentials it holds: a chunk killed after
+    # it allocated its slots rolled them back with it, so none was lost or given twice when its rows were redone.
+    assert credentials.values("status_sequence", "status_index").distinct().count() == rows
+    per_list = Counter(credentials.values_list("status_sequence", flat=True))
+    lists = StatusList.objects.filter(issuer=job.issuer, purpose=StatusPurpose.REVOCATION)
+    assert {status_list.sequence: status_list.allocated for status_list in lists if status_list.allocated} == per_list
 
 
 def test_two_workers_share_a_job(workers, issuer, achievement):
