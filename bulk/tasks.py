@@ -31,9 +31,9 @@ from bulk.jobs import (
 from config.tasks import enqueue
 
 # A task of a chain goes on with the next chunk while it is younger than this. One chunk per task cost a broker
-# round trip, a new database connection (CONN_MAX_AGE 0: Celery closes it after each task) and that
-# connection's cold caches per chunk, ~45 ms of a worker's time for 200 rows: a fifth of the job. Ten seconds keeps a
-# redelivered or resumed chain's lost work small, and a pause or cancel is still seen between chunks.
+# round trip, a new database connection (CONN_MAX_AGE 0: Celery closes it after each task) and that connection's
+# cold caches per chunk: ~20 ms of a worker's CPU per 200 rows, an eighth of the job (docs/performance.md). Ten
+# seconds keeps what a redelivered or resumed chain redoes small, and a pause or cancel is still seen between chunks.
 CHAIN_TASK_SECONDS = 10.0
 
 
