@@ -1,6 +1,6 @@
 """Bulk issuance throughput against PostgreSQL + Redis with real Celery workers.
 
-    .venv/bin/python bench/bulk.py [--rows 10000] [--workers 2] [--side-queues]
+    .venv/bin/python bench/bulk.py [--rows 10000] [--workers 2] [--chunk 200] [--side-queues] [--profile]
 
 What it does, in a database of its own (`<name>_bench_bulk`, dropped and created on every run):
 
@@ -9,25 +9,36 @@ What it does, in a database of its own (`<name>_bench_bulk`, dropped and created
 3. starts `--workers` `celery worker --pool solo` processes (one process each) on the bulk queue, confirms the job
    (`bulk_job_start`) and times it until every row is issued: signing (eddsa-rdfc-2022), inserting the
    credentials, their rows and audit rows, chunk by chunk;
-4. checks the result: exactly N credentials, N distinct idempotency keys, no row left pending.
+4. checks the result: exactly N credentials, N distinct idempotency keys, no row left pending;
+5. measures the credential core's signing rate (eddsa-rdfc-2022 of one of the issued credentials, one core, as
+   bench/award.py measures it) in the same run, and prints rows/s against it, so figures from different machines
+   compare; also the workers' CPU time per row and the load average, since other work on the machine shows there.
 
-Baking and the learners' e-mails are queued per chunk on their own queues (`.baking`, `.email`), which
-production gives their own workers; by default no worker consumes them here, so the figure is issuance alone.
-`--side-queues` makes the same workers consume them too, and reports how long the whole backlog took.
+Learners' e-mails are queued per chunk on their own queue (`.email`), which production gives its own workers; by
+default no worker consumes it here, so the figure is issuance alone. `--side-queues` makes the same workers send
+them too, and reports how long the whole backlog took (bulk chunks bake nothing: a badge image is baked on its
+first download, D16). `--profile` issues one chunk in this process under cProfile instead, and prints where its
+time went (no workers).
 Services: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres, the server to create the bench
-database on) and REDIS_URL (default redis://127.0.0.1:6379/0; the broker uses database 5).
+database on), REDIS_URL (default redis://127.0.0.1:6379/0) and CELERY_BROKER_URL (default: REDIS_URL's server,
+database 5). Two people benchmarking on one server give each their own, e.g.
+`DATABASE_URL=postgres://postgres@127.0.0.1:5432/mine REDIS_URL=redis://127.0.0.1:6379/3
+CELERY_BROKER_URL=redis://127.0.0.1:6379/4` (the bench database is then `mine_bench_bulk`).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import signal
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +47,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import benchdb  # noqa: E402
 
+from bench import award  # noqa: E402  # its measure of the credential core's signing rate
+
 # Out of the path again once benchdb is in: Python put this folder first, and there `bulk` is this script, which
 # would stand in for the app of that name.
 sys.path[:] = [entry for entry in sys.path if Path(entry).resolve() != ROOT / "bench"]
@@ -43,10 +56,11 @@ sys.path[:] = [entry for entry in sys.path if Path(entry).resolve() != ROOT / "b
 
 def _environment(args: argparse.Namespace, media: Path) -> dict[str, str]:
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    broker_url = os.environ.get("CELERY_BROKER_URL") or urlunsplit(urlsplit(redis_url)._replace(path="/5"))
     return {
         **benchdb.environment("bench_bulk", media),
         "REDIS_URL": redis_url,
-        "CELERY_BROKER_URL": urlunsplit(urlsplit(redis_url)._replace(path="/5")),
+        "CELERY_BROKER_URL": broker_url,
         "CELERY_TASK_DEFAULT_QUEUE": f"bench-{uuid.uuid4().hex[:8]}",
         "BULK_PARALLEL_CHUNKS": str(args.workers),
         "BULK_CHUNK_SIZE": str(args.chunk),
@@ -87,6 +101,15 @@ def _start_workers(count: int, queues: list[str], env: dict[str, str]) -> list[s
     return workers
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process, from /proc (0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
     for process in workers:
         if process.poll() is None:
@@ -103,7 +126,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--chunk", type=int, default=200, help="rows per chunk (BULK_CHUNK_SIZE)")
-    parser.add_argument("--side-queues", action="store_true", help="the workers also bake and send the e-mails")
+    parser.add_argument("--side-queues", action="store_true", help="the workers also send the learners' e-mails")
+    parser.add_argument("--profile", action="store_true", help="one chunk in this process under cProfile; no workers")
     args = parser.parse_args()
 
     media = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-bulk-media-{os.getpid()}"
@@ -146,7 +170,11 @@ def main() -> None:
     assert len(preview.valid) == args.rows, preview.invalid[:3]
 
     default = env["CELERY_TASK_DEFAULT_QUEUE"]
-    queues = [default, f"{default}.bulk"] + ([f"{default}.baking", f"{default}.email"] if args.side_queues else [])
+    if args.profile:
+        _profile(job, args.chunk)
+        _delete_queues(app, default)
+        return
+    queues = [default, f"{default}.bulk"] + ([f"{default}.email"] if args.side_queues else [])
     workers = _start_workers(args.workers, queues, env)
     try:
         hostnames = [f"{default}-{n}@localhost" for n in range(args.workers)]
@@ -154,6 +182,8 @@ def main() -> None:
         while len(app.control.ping(destination=hostnames, timeout=1) or []) < args.workers:
             if time.monotonic() > deadline or any(w.poll() is not None for w in workers):
                 sys.exit("the Celery workers did not start")
+        load_before = os.getloadavg()[0]
+        cpu_before = sum(_cpu_seconds(worker.pid) for worker in workers)
         started = time.perf_counter()
         bulk_job_start(job=job, actor=BENCH)
         last = -1
@@ -167,18 +197,23 @@ def main() -> None:
                 break
             time.sleep(0.2)
         issued_in = time.perf_counter() - started
+        worker_cpu = sum(_cpu_seconds(worker.pid) for worker in workers) - cpu_before
+        load_after = os.getloadavg()[0]
         print(file=sys.stderr)
         side = None
         if args.side_queues:
-            remaining = Credential.objects.filter(baked_png="")
-            while remaining.exists() or Credential.objects.filter(notified_at__isnull=True).exists():
+            # Every learner's e-mail sent or failed for good. The bulk path bakes nothing (D16): waiting for baked
+            # images as well, as this once did, never ended.
+            unsent = Credential.objects.filter(issuer=issuer, notified_at__isnull=True, notification_error="")
+            deadline = time.monotonic() + max(600, args.rows / 20)
+            while unsent.exists():
+                if time.monotonic() > deadline:
+                    sys.exit(f"{unsent.count()} e-mails still unsent after {time.perf_counter() - started:.0f} s")
                 time.sleep(0.5)
             side = time.perf_counter() - started
     finally:
         _stop(workers)
-        with app.connection_for_write() as conn:
-            for queue in (default, *(f"{default}.{k}" for k in ("bulk", "baking", "email"))):
-                conn.default_channel.queue_delete(queue)  # type: ignore[attr-defined]  # kombu's Channel, not in the stubs' StdChannel
+        _delete_queues(app, default)
 
     credentials = Credential.objects.filter(issuer=issuer).count()
     keys = Credential.objects.filter(issuer=issuer).values("idempotency_key").distinct().count()
@@ -187,22 +222,54 @@ def main() -> None:
     assert credentials == keys == args.rows and pending == 0, (credentials, keys, pending)
     lists = job.issuer.status_lists.filter(purpose="revocation").count()
 
+    failed = Credential.objects.filter(issuer=issuer, notification_error__gt="").count() if side else 0
+    core = award._core_sign_rate()
     pg_major = connection.pg_version // 10000  # type: ignore[attr-defined]  # PostgreSQL's connection has it
     print(
         f"machine: {benchdb.cpu_model()}, {os.cpu_count()} CPUs; "
         f"PostgreSQL {pg_major}; {args.workers} worker processes (solo pool); "
-        f"chunk {args.chunk} rows"
+        f"chunk {args.chunk} rows; load average {load_before:.2f} at the start, {load_after:.2f} at the end"
     )
     print(f"rows: {args.rows:,}; read + validated in {validated:.1f} s ({args.rows / validated:,.0f} rows/s)")
+    rate = args.rows / issued_in
     print(
-        f"issued in {issued_in:.1f} s: {args.rows / issued_in:,.0f} rows/s "
-        f"(signed, stored, audited; {credentials:,} credentials, {lists} revocation lists)"
+        f"issued in {issued_in:.1f} s: {rate:,.0f} rows/s "
+        f"(signed, stored, audited; {credentials:,} credentials, {lists} revocation lists); "
+        f"workers' CPU {1000 * worker_cpu / args.rows:.2f} ms per row"
     )
+    print(f"core sign (eddsa-rdfc-2022, one core, same run): {core:,.0f}/s; rows/s ÷ core sign = {rate / core:.2f}")
     if side is not None:
         print(
-            f"with baking and e-mail on the same workers, everything done in {side:.1f} s "
-            f"({args.rows / side:,.0f} rows/s)"
+            f"with the e-mails on the same workers, everything done in {side:.1f} s "
+            f"({args.rows / side:,.0f} rows/s; {failed} e-mails failed)"
         )
+
+
+def _delete_queues(app: Any, default: str) -> None:
+    with app.connection_for_write() as conn:
+        for queue in (default, *(f"{default}.{k}" for k in ("bulk", "baking", "email"))):
+            conn.default_channel.queue_delete(queue)
+
+
+def _profile(job: Any, size: int) -> None:
+    """One chunk of the job issued here under cProfile (after a first one that warms the caches): its time, then
+    the functions that took it."""
+    from bulk.jobs import bulk_job_process_chunk
+    from bulk.models import BulkJob, BulkJobStatus
+
+    BulkJob.objects.filter(pk=job.pk).update(status=BulkJobStatus.RUNNING)
+    bulk_job_process_chunk(job_id=job.pk, size=size)
+    profile = cProfile.Profile()
+    started, cpu = time.perf_counter(), time.process_time()
+    profile.enable()
+    rows = bulk_job_process_chunk(job_id=job.pk, size=size)
+    profile.disable()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(
+        f"one chunk of {rows} rows in this process: {elapsed * 1000:.0f} ms ({cpu * 1000:.0f} ms of its CPU), profiled"
+    )
+    stats = pstats.Stats(profile)
+    stats.sort_stats("cumulative").print_stats(40)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,8 @@ from django.db import transaction
 
 from badges.models import Credential, StatusList
 from badges.status_lists import allocate_slots
-from bulk.jobs import bulk_job_create, bulk_job_process_chunk
-from bulk.models import BulkJob
-from tests.actors import owner
+from bulk.jobs import bulk_job_process_chunk
+from tests.bulk.cohort import cohort_job
 from tests.concurrency import POSTGRESQL_ONLY, in_thread
 
 pytestmark = POSTGRESQL_ONLY
@@ -49,15 +48,7 @@ def test_a_second_writer_takes_another_list_instead_of_waiting(transactional_db,
 
 
 def test_two_chunks_at_once_share_no_row(transactional_db, issuer, achievement):
-    lines = ["email,external_id", *(f"l{n}@example.org,S-{n}" for n in range(60))]
-    job, _ = bulk_job_create(
-        issuer=issuer,
-        data=("\n".join(lines) + "\n").encode(),
-        filename="c.csv",
-        achievement=achievement,
-        actor=owner(issuer),
-    )
-    BulkJob.objects.filter(pk=job.pk).update(status="running")
+    job = cohort_job(issuer, achievement, 60, status="running")
     barrier = threading.Barrier(2)
     handled: list[int] = []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from badges import events
-from badges.models import Credential, CredentialStatus, StatusList
+from badges.models import Credential, CredentialStatus, StatusList, StatusPurpose
 from badges.services import AwardRequest, credential_issue
 from bulk.jobs import (
     BulkJobError,
@@ -26,6 +27,7 @@ from bulk.models import BulkJob, BulkJobStatus
 from bulk.tasks import process_bulk_job, undo_bulk_job
 from issuer.models import AuditEvent
 from tests.actors import owner
+from tests.bulk.cohort import cohort_job
 from verification.status import bit_is_set
 
 pytestmark = pytest.mark.django_db
@@ -212,6 +214,42 @@ def test_a_chunk_whose_job_stopped_meanwhile_commits_nothing(issuer, achievement
     assert handled == 0
     assert Credential.objects.count() == 0
     assert set(job.rows.values_list("status", flat=True)) == {"pending"}
+
+
+class _Killed(BaseException):
+    """What a worker's death is to the chunk's transaction: it ends without a commit."""
+
+
+def test_a_chunk_dying_after_its_slots_were_allocated_gives_no_status_slot_twice(issuer, achievement, monkeypatch):
+    # given: a chunk that dies once its credentials are signed, copied and their status slots allocated
+    from bulk import jobs
+
+    job = cohort_job(issuer, achievement, 30, status="running")
+    real = jobs.credential_issue_many
+
+    def dying(**kwargs):
+        real(**kwargs)
+        raise _Killed
+
+    monkeypatch.setattr(jobs, "credential_issue_many", dying)
+    with pytest.raises(_Killed):
+        bulk_job_process_chunk(job_id=job.pk, size=20)
+    assert Credential.objects.count() == 0
+    assert set(StatusList.objects.values_list("allocated", flat=True)) <= {0}
+
+    # when: its rows are claimed again and the job completes
+    monkeypatch.undo()
+    while bulk_job_process_chunk(job_id=job.pk, size=20):
+        pass
+
+    # then: every row one credential, every slot handed out once, each list counting exactly what it holds
+    credentials = Credential.objects.filter(issuer=issuer)
+    assert credentials.count() == 30 == credentials.values("idempotency_key").distinct().count()
+    assert credentials.values("status_sequence", "status_index").distinct().count() == 30
+    per_list = Counter(credentials.values_list("status_sequence", flat=True))
+    lists = StatusList.objects.filter(issuer=issuer, purpose=StatusPurpose.REVOCATION, allocated__gt=0)
+    assert dict(lists.values_list("sequence", "allocated")) == per_list
+    assert not job.rows.filter(status="pending").exists()
 
 
 def test_resume_restarts_the_stalled_jobs(issuer, achievement, monkeypatch):

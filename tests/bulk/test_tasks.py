@@ -6,9 +6,12 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
+from bulk import tasks
 from bulk.tasks import process_bulk_job, resume_bulk_jobs, send_bulk_job_report, undo_bulk_job
 from config.celery import app, route_task
 from config.queues import TASK_QUEUE_KIND
+from outbox.models import PendingTask
+from tests.bulk.cohort import cohort_job
 
 
 @pytest.mark.parametrize(
@@ -30,3 +33,32 @@ def test_every_routed_and_scheduled_task_name_is_a_registered_task():
     app.loader.import_default_modules()  # what a worker does when it starts: every app's tasks module
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert (set(TASK_QUEUE_KIND) | scheduled) - set(app.tasks) == set()
+
+
+def _continuations() -> list[list[int]]:
+    return list(PendingTask.objects.filter(task="badges.tasks.process_bulk_job").values_list("args", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("_case", "seconds", "status", "done", "next_task"),
+    [
+        ("time enough: every chunk, the job finished, nothing enqueued", 600.0, "finished", 35, False),
+        ("time up after the first chunk: the rest to the next task", 0.0, "running", 10, True),
+    ],
+)
+def test_a_chain_task_issues_chunks_until_its_time_is_up(
+    issuer, achievement, settings, monkeypatch, _case, seconds, status, done, next_task
+):
+    # given: 35 rows in chunks of 10
+    settings.BULK_CHUNK_SIZE = 10
+    monkeypatch.setattr(tasks, "CHAIN_TASK_SECONDS", seconds)
+    job = cohort_job(issuer, achievement, 35, status="queued")
+
+    # when: one task of the chain runs as a worker runs it (called, not applied: not eager)
+    process_bulk_job(job.pk)
+
+    # then: its chunks committed, the rest still pending, and the next task recorded (in the outbox) when needed
+    job.refresh_from_db()
+    assert (job.status, job.done_rows) == (status, done)
+    assert job.rows.filter(status="pending").count() == 35 - done
+    assert _continuations() == ([[job.pk]] if next_task else [])

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 
 import pytest
 from django.conf import settings
 
-from badges.models import Credential
-from bulk.jobs import bulk_job_create, bulk_job_start
+from badges.models import Credential, StatusList, StatusPurpose
+from bulk.jobs import bulk_job_start
 from bulk.models import BulkJob, BulkJobStatus, BulkRowStatus
 from tests.actors import owner
+from tests.bulk.cohort import cohort_job
 
 REQUIRED = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -24,19 +26,6 @@ pytestmark = [
         settings.CELERY_TASK_ALWAYS_EAGER and not REQUIRED, reason="no broker configured: tasks run in-process"
     ),
 ]
-
-
-def _job(issuer, achievement, rows: int) -> BulkJob:
-    lines = ["email,name,external_id", *(f"l{n}@example.org,Learner {n},S-{n:05d}" for n in range(rows))]
-    job, preview = bulk_job_create(
-        issuer=issuer,
-        data=("\n".join(lines) + "\n").encode(),
-        filename="cohort.csv",
-        achievement=achievement,
-        actor=owner(issuer),
-    )
-    assert len(preview.valid) == rows
-    return job
 
 
 def _wait(job: BulkJob, *, until, timeout: float, what: str) -> BulkJob:
@@ -58,13 +47,19 @@ def _assert_complete(job: BulkJob, rows: int) -> None:
     assert len(statuses) == rows and set(statuses.values()) == {BulkRowStatus.ISSUED}
     assert job.rows.filter(credential__isnull=True).count() == 0
     assert len(job.result_file.read().decode().splitlines()) == rows + 1
+    # Every status slot handed out once, and each list counts exactly the credentials it holds: a chunk killed after
+    # it allocated its slots rolled them back with it, so none was lost or given twice when its rows were redone.
+    assert credentials.values("status_sequence", "status_index").distinct().count() == rows
+    per_list = Counter(credentials.values_list("status_sequence", flat=True))
+    lists = StatusList.objects.filter(issuer=job.issuer, purpose=StatusPurpose.REVOCATION)
+    assert {status_list.sequence: status_list.allocated for status_list in lists if status_list.allocated} == per_list
 
 
 def test_two_workers_share_a_job(workers, issuer, achievement):
     # given: two worker processes on the bulk queue
     for _ in range(2):
         workers.start(kinds=("bulk",))
-    job = _job(issuer, achievement, 600)
+    job = cohort_job(issuer, achievement, 600)
 
     # when
     bulk_job_start(job=job, actor=owner(issuer))
@@ -77,7 +72,7 @@ def test_two_workers_share_a_job(workers, issuer, achievement):
 def test_a_job_survives_its_worker_being_killed_mid_chunk(workers, issuer, achievement):
     # given: a worker issuing a 2,000-row job (no e-mail or baking consumers: only issuance is under test)
     first = workers.start(kinds=("bulk",))
-    job = _job(issuer, achievement, 2_000)
+    job = cohort_job(issuer, achievement, 2_000)
     bulk_job_start(job=job, actor=owner(issuer))
     _wait(job, until=lambda j: j.done_rows >= 400, timeout=120, what="the first worker did not issue 400 rows")
 

@@ -1,0 +1,56 @@
+"""Many new rows of one model in one statement: COPY on PostgreSQL, `bulk_create` elsewhere.
+
+On PostgreSQL, Django 5.2's `bulk_create` sends the rows as one array per column, and psycopg quotes every element
+of those arrays in Python: for a chunk of signed credentials (a few kilobytes of JSON each, every quote escaped)
+that cost as much as signing them. COPY sends the same values in PostgreSQL's text format, escaped by psycopg's C
+code, and the server parses no statement per row. COPY returns nothing, so the primary keys are taken from the
+table's sequence first, in one statement, and set on the objects as `bulk_create` sets them.
+
+The values are the ones `bulk_create` would write: each field's `pre_save` (auto_now and auto_now_add) and
+`get_db_prep_save` (JSON, UUID, file names) are applied the same way (tests/bulk/test_bulk_insert.py compares the
+two paths column by column).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from django.db import connection, connections, models
+
+Model = TypeVar("Model", bound=models.Model)
+
+
+def insert_many(objects: Sequence[Model]) -> None:
+    """Insert unsaved instances of one model in the current transaction and set their primary keys."""
+    if not objects:
+        return
+    model = type(objects[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objects)
+        return
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None and pk.column is not None
+    fields = [field for field in meta.concrete_fields if field.column is not None]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, pk.column, len(objects)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        for obj, pk_value in zip(objects, ids, strict=True):
+            setattr(obj, pk.attname, pk_value)
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        # The driver's cursor: Django's wrapper has no COPY. Its errors (a unique key taken meanwhile) still come
+        # out as Django's IntegrityError, which callers catch as they would from bulk_create.
+        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+            # Bound once: per row and field these lookups cost more than the values' own preparation.
+            target = connections[connection.alias]
+            prepare = [(field.pre_save, field.get_db_prep_save) for field in fields]
+            for obj in objects:
+                copy.write_row([prep_save(pre_save(obj, True), target) for pre_save, prep_save in prepare])
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = connection.alias
