@@ -14,6 +14,8 @@ import copy
 import hashlib
 import json
 import re
+import struct
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -69,6 +71,32 @@ def validator_component(name: str) -> dict[str, Any]:
 
 def heart_png() -> bytes:
     return (OB2 / "public_domain_heart.png").read_bytes()
+
+
+def png_chunk(chunk_type: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC."""
+    return struct.pack(">I", len(data)) + chunk_type + data + struct.pack(">I", zlib.crc32(chunk_type + data))
+
+
+def baked_png(text: str, chunk_type: bytes = b"iTXt") -> bytes:
+    """The validator's heart image with `text` in an `openbadges` chunk right after IHDR (OB 2.0 Baking)."""
+    png = heart_png()
+    if chunk_type == b"iTXt":
+        data = b"openbadges\x00\x00\x00\x00\x00" + text.encode("utf-8")
+    else:
+        data = b"openbadges\x00" + text.encode("latin-1")
+    ihdr_end = 8 + 8 + 13 + 4
+    return png[:ihdr_end] + png_chunk(chunk_type, data) + png[ihdr_end:]
+
+
+def baked_svg(*, body: str = "", verify: str = "") -> str:
+    attribute = f' verify="{verify}"' if verify else ""
+    content = f"<![CDATA[{body}]]>" if body else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><svg xmlns="http://www.w3.org/2000/svg" '
+        'xmlns:openbadges="http://openbadges.org" viewBox="0 0 10 10">'
+        f"<openbadges:assertion{attribute}>{content}</openbadges:assertion><rect width='10' height='10'/></svg>"
+    )
 
 
 def rehost(document: Any, base: str) -> Any:

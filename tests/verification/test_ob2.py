@@ -22,8 +22,11 @@ from tests.verification.ob2_badges import (
     RSA_KEY,
     Signer,
     Site,
+    baked_png,
+    baked_svg,
     heart_png,
     pem,
+    png_chunk,
     publish_signed_issuer,
     publish_spec_badge,
     publish_validator_badge,
@@ -34,7 +37,7 @@ from tests.verification.ob2_badges import (
     statuses,
 )
 from tests.verification.test_http import DRIBBLED_HEAD, DribblingServer, LocalServer, local_client
-from verification.baking import _chunk_bytes, extract_badge, extract_png
+from verification.baking import extract_badge, extract_png
 from verification.checks.recipient import identity_matches, recipient_check
 from verification.errors import InputError, InputTooLarge
 from verification.inputs import InputLimits
@@ -45,27 +48,6 @@ from verification.ob2.documents import MAX_DOCUMENTS
 def site() -> Iterator[Site]:
     with LocalServer() as server:
         yield Site(server)
-
-
-def _baked_ob2_png(text: str, chunk_type: bytes = b"iTXt") -> bytes:
-    """The validator's heart image with `text` in an `openbadges` chunk right after IHDR (OB 2.0 Baking)."""
-    png = heart_png()
-    if chunk_type == b"iTXt":
-        data = b"openbadges\x00\x00\x00\x00\x00" + text.encode("utf-8")
-    else:
-        data = b"openbadges\x00" + text.encode("latin-1")
-    ihdr_end = 8 + 8 + 13 + 4
-    return png[:ihdr_end] + _chunk_bytes(chunk_type, data) + png[ihdr_end:]
-
-
-def _baked_ob2_svg(*, body: str = "", verify: str = "") -> str:
-    attribute = f' verify="{verify}"' if verify else ""
-    content = f"<![CDATA[{body}]]>" if body else ""
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><svg xmlns="http://www.w3.org/2000/svg" '
-        'xmlns:openbadges="http://openbadges.org" viewBox="0 0 10 10">'
-        f"<openbadges:assertion{attribute}>{content}</openbadges:assertion><rect width='10' height='10'/></svg>"
-    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -115,10 +97,10 @@ def test_every_input_form_verifies_the_published_assertion(site: Site, form: str
         "url": assertion["id"],
         "json text": text,
         "parsed dict": assertion,
-        "baked png": _baked_ob2_png(text),
-        "baked png url (tEXt)": _baked_ob2_png(assertion["id"], b"tEXt"),
-        "svg body": _baked_ob2_svg(body=text, verify=assertion["id"]),
-        "svg verify url": _baked_ob2_svg(verify=assertion["id"]),
+        "baked png": baked_png(text),
+        "baked png url (tEXt)": baked_png(assertion["id"], b"tEXt"),
+        "svg body": baked_svg(body=text, verify=assertion["id"]),
+        "svg verify url": baked_svg(verify=assertion["id"]),
     }[form]
     report = site.verify(data, now=BEFORE_EXPIRY)
     assert report.verdict == "valid", report.to_dict()
@@ -367,8 +349,8 @@ def test_signed_assertion_is_valid(site: Site, signer: Signer, alg: str, key: An
 
 def test_signed_and_baked_in_png_and_svg(site: Site) -> None:
     token = sign(publish_signed_issuer(site), RSA_KEY, "RS256")
-    assert site.verify(_baked_ob2_png(token)).verdict == "valid"
-    assert site.verify(_baked_ob2_svg(verify=token)).verdict == "valid"
+    assert site.verify(baked_png(token)).verdict == "valid"
+    assert site.verify(baked_svg(verify=token)).verdict == "valid"
 
 
 def test_tampered_jws_is_invalid(site: Site) -> None:
@@ -519,20 +501,20 @@ def test_the_spec_signed_example_is_never_valid() -> None:
 def test_ob2_png_chunks_of_every_kind_are_read() -> None:
     url = "https://example.org/assertions/1"
     for chunk_type in (b"iTXt", b"tEXt"):
-        baked = extract_badge(_baked_ob2_png(url, chunk_type))
+        baked = extract_badge(baked_png(url, chunk_type))
         assert (baked.text, baked.version) == (url, "2.0")
     png = heart_png()
-    ztxt = _chunk_bytes(b"zTXt", b"openbadges\x00\x00" + zlib.compress(url.encode()))
+    ztxt = png_chunk(b"zTXt", b"openbadges\x00\x00" + zlib.compress(url.encode()))
     assert extract_badge(png[:33] + ztxt + png[33:]).text == url
     with pytest.raises(InputError, match="Open Badges 2.0"):
-        extract_png(_baked_ob2_png(url))  # the 3.0 extractor (the platform's baking) still refuses 2.0
+        extract_png(baked_png(url))  # the 3.0 extractor (the platform's baking) still refuses 2.0
 
 
 def test_ob2_svg_body_wins_over_verify_and_an_empty_element_is_refused() -> None:
-    assert extract_badge(_baked_ob2_svg(body='{"a": 1}', verify="https://x.example/a")).text == '{"a": 1}'
-    assert extract_badge(_baked_ob2_svg(verify="https://x.example/a")).text == "https://x.example/a"
+    assert extract_badge(baked_svg(body='{"a": 1}', verify="https://x.example/a")).text == '{"a": 1}'
+    assert extract_badge(baked_svg(verify="https://x.example/a")).text == "https://x.example/a"
     with pytest.raises(InputError, match="openbadges:assertion"):
-        extract_badge(_baked_ob2_svg())
+        extract_badge(baked_svg())
 
 
 def test_ob3_identifier_follows_the_same_salted_rule() -> None:
