@@ -222,6 +222,21 @@ def test_badge_class_on_another_origin_is_out_of_the_default_scope(site: Site) -
     assert "BadgeClass" in check.message
 
 
+def test_assertion_published_on_another_origin_cannot_claim_the_issuer(site: Site) -> None:
+    # An attacker hosts an assertion (its id its own URL) naming the real issuer's BadgeClass.
+    publish_spec_badge(site)
+    with LocalServer() as attacker_server:
+        attacker = Site(attacker_server)
+        forged = rehost(spec_example("Assertion"), site.base)
+        forged["id"] = attacker.url("/forged.json")
+        attacker.serve("/forged.json", forged)
+        report = site.verify(forged["id"], now=BEFORE_EXPIRY)
+    assert report.verdict == "invalid"
+    check = report.check("issuer_key")
+    assert check is not None and (check.status, check.code) == ("failed", "out_of_scope")
+    assert f"the assertion {forged['id']}" in check.message
+
+
 @pytest.mark.parametrize(
     ("policy", "expected"),
     [
