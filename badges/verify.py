@@ -17,7 +17,7 @@ from django.db import DatabaseError
 from badges.models import StatusList, StatusPurpose
 from issuer.dids import did_for_slug, slug_from_did
 from issuer.selectors import did_document_for_did
-from verification.errors import FetchError, KeyResolutionError, PlatformUnavailable
+from verification.errors import FetchError, HttpStatusError, KeyResolutionError, PlatformUnavailable
 from verification.http import HardenedClient
 from verification.inputs import InputLimits
 from verification.report import Report
@@ -85,7 +85,14 @@ def fetch_credential(url: str) -> tuple[bytes, str]:
             credential = credential_by_ref(url)
         if credential is not None:
             return credential.document.encode("utf-8"), f"credential-{credential.uuid}.json"
-    fetched = outbound_client().get(url, accept=CREDENTIAL_ACCEPT)
+    try:
+        fetched = outbound_client().get(url, accept=CREDENTIAL_ACCEPT)
+    except HttpStatusError as exc:
+        if exc.status != 410:
+            raise
+        # 410 Gone is how an Open Badges 2.0 hosted assertion is revoked: verify the URL itself, so the report
+        # says "revoked" instead of the page refusing the input.
+        return url.encode("utf-8"), url.rsplit("/", 1)[-1]
     return fetched.body, url.rsplit("/", 1)[-1]
 
 
@@ -157,7 +164,8 @@ def verify_credential(
     content_type: str | None = None,
     max_credential_bytes: int | None = None,
 ) -> Report:
-    """Verify any Open Badges 3.0 credential (ours or another platform's) and report every check.
+    """Verify any Open Badges 3.0 credential or 2.0 assertion (ours or another platform's) and report every check;
+    a 2.0 badge's documents are fetched through the hardened client.
 
     Bounded: within VERIFY_TIME_BUDGET seconds (VERIFY_OUTBOUND_BUDGET of them for fetches) and the input
     limits of `verification_limits(max_credential_bytes)`; the public endpoints pass VERIFY_MAX_BODY_BYTES, so
@@ -175,4 +183,5 @@ def verify_credential(
         time_budget=settings.VERIFY_TIME_BUDGET,
         outbound_budget=settings.VERIFY_OUTBOUND_BUDGET,
         limits=verification_limits(max_credential_bytes),
+        fetcher=client,
     )

@@ -1,8 +1,14 @@
-"""Baked badges: an Open Badges 3.0 credential carried inside a PNG or SVG image (OB 3.0 §5.3).
+"""Baked badges: an Open Badges 3.0 credential carried inside a PNG or SVG image (OB 3.0 §5.3), or an Open
+Badges 2.0 assertion (OB 2.0 Baking Specification).
 
 PNG: one `iTXt` chunk with keyword `openbadgecredential`, uncompressed, empty language tag and translated
 keyword. SVG: `<openbadges:credential>` (namespace https://purl.imsglobal.org/ob/v3p0) directly after the
 opening `<svg>` tag, holding a VC-JWT in a `verify` attribute or the JSON credential in a CDATA body.
+Open Badges 2.0 (read only, never baked here): a PNG text chunk with keyword `openbadges` — `iTXt` as 2.0
+says, `tEXt` (the legacy hosted-URL form) or `zTXt` — and `<openbadges:assertion>` (namespace
+http://openbadges.org) whose body is the assertion JSON or, when it has none, whose `verify` attribute is a
+signed assertion (JWS) or the hosted assertion's URL. `extract_png` / `extract_svg` return Open Badges 3.0
+credentials only; `extract_badge` returns either, with its version.
 
 Images come from strangers, so parsing is defensive: PNG chunk lengths and CRCs are checked before anything
 is read, compressed text is inflated with a cap, and SVG is parsed with defusedxml (no entity expansion, no
@@ -14,6 +20,8 @@ from __future__ import annotations
 import re
 import struct
 import zlib
+from dataclasses import dataclass
+from typing import Literal
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -27,14 +35,21 @@ OB2_PNG_KEYWORD = b"openbadges"
 OB3_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
 OB2_NAMESPACES = ("http://openbadges.org",)
 CREDENTIAL_TAG = f"{{{OB3_NAMESPACE}}}credential"
+OB2_ASSERTION_TAGS = tuple(f"{{{namespace}}}assertion" for namespace in OB2_NAMESPACES)
 
 # The whole input is capped at 10 MB upstream; no single chunk of a legitimate badge comes close to this.
 MAX_CHUNK_LENGTH = 16 * 1024 * 1024
 MAX_CHUNKS = 10_000
 # A compressed iTXt chunk must not inflate past what we would accept as a plain credential.
 MAX_TEXT_BYTES = 10 * 1024 * 1024
-_NO_CREDENTIAL_PNG = "The PNG image contains no Open Badges 3.0 credential (no iTXt chunk 'openbadgecredential')"
-_NO_CREDENTIAL_SVG = "The SVG image contains no Open Badges 3.0 credential (no <openbadges:credential> element)"
+_NO_CREDENTIAL_PNG = (
+    "The PNG image contains no Open Badges credential (no iTXt chunk 'openbadgecredential', nor an Open Badges 2.0 "
+    "'openbadges' text chunk)"
+)
+_NO_CREDENTIAL_SVG = (
+    "The SVG image contains no Open Badges credential (no <openbadges:credential> element, nor an Open Badges 2.0 "
+    "<openbadges:assertion>)"
+)
 _OB2_MESSAGE = "This is an Open Badges 2.0 badge ({what}); only Open Badges 3.0 credentials are supported."
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$")
 
@@ -137,18 +152,48 @@ def bake_png(png: bytes, payload: str) -> bytes:
     return b"".join(out)
 
 
-def extract_png(png: bytes) -> str:
-    """The text of the first `openbadgecredential` iTXt chunk (compressed or not)."""
+@dataclass(frozen=True)
+class BakedBadge:
+    """What a baked image carries: `text` is a credential or assertion (JSON or a compact JWS) or, for a 2.0
+    hosted assertion, its URL; `version` says which specification baked it."""
+
+    text: str
+    version: Literal["3.0", "2.0"]
+
+
+def _legacy_text(chunk_type: bytes, data: bytes) -> str:
+    """The text of a `tEXt` (keyword NUL text) or `zTXt` (keyword NUL method compressed-text) chunk: Latin-1 by
+    the PNG specification; a URL or JSON in practice."""
+    _keyword, _sep, rest = data.partition(b"\x00")
+    if chunk_type == b"zTXt":
+        if not rest or rest[0] != 0:
+            raise InputError("The PNG 'openbadges' zTXt chunk uses an unknown compression method.")
+        rest = _inflate_capped(rest[1:])
+    return rest.decode("latin-1")
+
+
+def _png_badge(png: bytes) -> BakedBadge:
     chunks = _chunks(png)
-    ob2 = False
+    ob2: BakedBadge | None = None
     for chunk_type, data in chunks:
         if chunk_type == b"iTXt" and _itxt_keyword(data) == PNG_KEYWORD:
-            return _itxt_text(data)
-        if chunk_type in (b"iTXt", b"tEXt", b"zTXt") and _itxt_keyword(data) == OB2_PNG_KEYWORD:
-            ob2 = True
-    if ob2:
-        raise InputError(_OB2_MESSAGE.format(what="PNG text chunk 'openbadges'"))
+            return BakedBadge(_itxt_text(data), "3.0")
+        if ob2 is None and chunk_type in (b"iTXt", b"tEXt", b"zTXt") and _itxt_keyword(data) == OB2_PNG_KEYWORD:
+            # The first one counts (OB 2.0 Baking: parse until the first chunk with the keyword); a 3.0
+            # credential later in the image still wins, the newer specification being the one a re-baker kept.
+            text = _itxt_text(data) if chunk_type == b"iTXt" else _legacy_text(chunk_type, data)
+            ob2 = BakedBadge(text, "2.0")
+    if ob2 is not None:
+        return ob2
     raise InputError(_NO_CREDENTIAL_PNG)
+
+
+def extract_png(png: bytes) -> str:
+    """The text of the first `openbadgecredential` iTXt chunk (compressed or not)."""
+    baked = _png_badge(png)
+    if baked.version != "3.0":
+        raise InputError(_OB2_MESSAGE.format(what="PNG text chunk 'openbadges'"))
+    return baked.text
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -320,9 +365,7 @@ def _parse_svg(svg: bytes | str) -> Element:
         raise InputError("The SVG image cannot be decoded as XML text.") from exc
 
 
-def extract_svg(svg: bytes | str) -> str:
-    """The credential of the first `<openbadges:credential>`: its `verify` attribute (VC-JWT) or its text
-    (JSON), with surrounding whitespace removed."""
+def _svg_badge(svg: bytes | str) -> BakedBadge:
     root = _parse_svg(svg)
     if not isinstance(root.tag, str) or root.tag.rpartition("}")[2] != "svg":
         raise InputError("The document is not an SVG image (its root element is not <svg>).")
@@ -330,13 +373,33 @@ def extract_svg(svg: bytes | str) -> str:
         if element.tag == CREDENTIAL_TAG:
             verify = element.get("verify")
             if verify is not None and verify.strip():
-                return verify.strip()
+                return BakedBadge(verify.strip(), "3.0")
             text = "".join(element.itertext()).strip()
             if not text:
                 raise InputError("The <openbadges:credential> element of the SVG image is empty.")
-            return text
+            return BakedBadge(text, "3.0")
     for element in root.iter():
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if tag.startswith("{") and tag[1:].partition("}")[0] in OB2_NAMESPACES:
-            raise InputError(_OB2_MESSAGE.format(what="an <openbadges:assertion> element"))
+        if element.tag in OB2_ASSERTION_TAGS:
+            # OB 2.0 Baking: a body is the assertion's JSON; without one, `verify` holds the signed assertion
+            # (or, for a hosted one, its URL).
+            text = "".join(element.itertext()).strip() or (element.get("verify") or "").strip()
+            if not text:
+                raise InputError("The <openbadges:assertion> element of the SVG image is empty.")
+            return BakedBadge(text, "2.0")
     raise InputError(_NO_CREDENTIAL_SVG)
+
+
+def extract_svg(svg: bytes | str) -> str:
+    """The credential of the first `<openbadges:credential>`: its `verify` attribute (VC-JWT) or its text
+    (JSON), with surrounding whitespace removed."""
+    baked = _svg_badge(svg)
+    if baked.version != "3.0":
+        raise InputError(_OB2_MESSAGE.format(what="an <openbadges:assertion> element"))
+    return baked.text
+
+
+def extract_badge(image: bytes | str) -> BakedBadge:
+    """What a baked PNG (bytes starting with the PNG signature) or SVG carries, Open Badges 3.0 or 2.0."""
+    if isinstance(image, bytes | bytearray) and bytes(image[: len(PNG_SIGNATURE)]) == PNG_SIGNATURE:
+        return _png_badge(bytes(image))
+    return _svg_badge(image)

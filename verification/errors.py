@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, MutableMapping
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class VerificationError(Exception):
     """Base class. `code` is part of the documented vocabulary (docs/verification.md)."""
@@ -63,6 +68,17 @@ class FetchError(VerificationError):
     code = "fetch_failed"
 
 
+class HttpStatusError(FetchError):
+    """The server answered, but not with 2xx (or a redirect). `status` is its HTTP status: an Open Badges 2.0
+    hosted assertion answering 410 Gone is revoked, not merely unavailable."""
+
+    code = "fetch_http_status"
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class Indeterminate(VerificationError):
     """A required check could not be completed (a document or list unreachable, slow, oversized or itself
     badly signed). Never read as "passed": the verdict becomes indeterminate, not valid."""
@@ -90,3 +106,18 @@ class PlatformUnavailable(Exception):  # noqa: N818 - a condition, not a verific
     def __init__(self, message: str = "The platform cannot check credentials right now.") -> None:
         super().__init__(message)
         self.message = message
+
+
+def remembered(cache: MutableMapping[str, T | VerificationError], key: str, compute: Callable[[], T]) -> T:
+    """`compute()` once per key, its failure included: a document that could not be had is not asked for again
+    within one verification, and every caller gets the same answer."""
+    known = cache.get(key)
+    if known is None:
+        try:
+            known = compute()
+        except VerificationError as exc:
+            known = exc
+        cache[key] = known
+    if isinstance(known, VerificationError):
+        raise known
+    return known

@@ -43,7 +43,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from verification import budget
-from verification.errors import FetchError, TooComplex
+from verification.errors import FetchError, HttpStatusError, TooComplex
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -446,7 +446,7 @@ class HardenedClient:
             )
         if not 200 <= status < 300:
             reason = f" {response.reason}" if response.reason else ""
-            raise FetchError(f"{url} answered HTTP {status}{reason}.", code="fetch_http_status")
+            raise HttpStatusError(f"{url} answered HTTP {status}{reason}.", status=status)
         declared = response.headers.get("Content-Length")
         if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
             raise FetchError(self._too_large(url, f"announces {int(declared)} bytes"), code="fetch_too_large")

@@ -1,4 +1,5 @@
-"""What the verifier is given: credential JSON, a compact JWS (VC-JWT) or a baked PNG/SVG badge.
+"""What the verifier is given: credential JSON, a compact JWS (VC-JWT) or a baked PNG/SVG badge — or an Open
+Badges 2.0 assertion in any of its forms (JSON, a signed assertion's JWS, a hosted assertion's URL, baked).
 
 Detection is by content, never by the name or media type a stranger attached to the upload; those hints only
 sharpen error messages. Every limit is enforced before the expensive step it protects: size before decoding,
@@ -17,16 +18,19 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from verification.baking import PNG_SIGNATURE, extract_png, extract_svg
+from verification.baking import PNG_SIGNATURE, extract_badge
 from verification.errors import InputError, InputTooLarge
+from verification.ob2.model import is_ob2_assertion
 
 MAX_INPUT_BYTES = 10 * 1024 * 1024
 MAX_JSON_DEPTH = 32
 MAX_ARRAY_ITEMS = 10_000
 MAX_JSON_VALUES = 100_000
-Kind = Literal["json", "jws", "png", "svg"]
+Kind = Literal["json", "jws", "png", "svg", "url"]
 
 COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$")
+# An Open Badges 2.0 hosted assertion may be given (or baked) as its URL alone; a 3.0 credential never is.
+HTTP_URL = re.compile(r"^https?://[^\s]{1,2040}$", re.IGNORECASE)
 NEITHER = "The input is neither JSON, a compact JWS, nor a baked PNG/SVG badge"
 # Strings are matched whole (so brackets inside them are ignored); a lone quote is an unterminated string.
 _JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|"|[\[\]{}]')
@@ -74,13 +78,17 @@ def describe_size(size: int) -> str:
 
 @dataclass(frozen=True)
 class ParsedInput:
-    """`kind` is the container (json, jws, png, svg). Exactly one of `credential` (embedded-proof JSON) and
-    `jws` (a compact JWS still to be verified) is set. `raw_text` is the credential text as found."""
+    """`kind` is the container (json, jws, png, svg, url). Exactly one of `credential` (embedded-proof JSON),
+    `jws` (a compact JWS still to be verified) and `url` (an Open Badges 2.0 hosted assertion's address) is set.
+    `raw_text` is the credential text as found. `ob2`: the content is an Open Badges 2.0 (or 1.x) assertion,
+    verified by verification.ob2 — by content, whichever container carried it."""
 
     kind: Kind
     credential: dict[str, Any] | None
     jws: str | None
     raw_text: str
+    ob2: bool = False
+    url: str | None = None
 
     @property
     def format(self) -> str:
@@ -112,7 +120,7 @@ def parse_input(
     hint = _hint(filename, content_type)
 
     if raw.startswith(PNG_SIGNATURE):
-        return _from_text(extract_png(raw), container="png", limits=limits)
+        return _from_text(extract_badge(raw).text, container="png", limits=limits)
     if hint == "png":
         raise InputError("The file is presented as a PNG image but is not one (the PNG signature is missing).")
 
@@ -120,7 +128,7 @@ def parse_input(
     stripped = text.strip()
     if stripped.startswith("<"):
         if _looks_like_svg(stripped):
-            return _from_text(extract_svg(raw), container="svg", limits=limits)
+            return _from_text(extract_badge(raw).text, container="svg", limits=limits)
         raise InputError(NEITHER + " (it is XML or HTML, but its root element is not <svg>).")
     if hint == "svg":
         raise InputError("The file is presented as an SVG image but does not contain an <svg> element.")
@@ -179,11 +187,17 @@ def _from_text(text: str, *, container: Kind | None, limits: InputLimits = DEFAU
             f"The credential{where} is larger than {describe_size(limits.credential_bytes)}; refusing it."
         )
     if stripped.startswith(("{", "[")):
-        credential = credential_from_object(parse_json(stripped, limits))
+        document = parse_json(stripped, limits)
+        if is_ob2_assertion(document):
+            return ParsedInput(kind=container or "json", credential=document, jws=None, raw_text=text, ob2=True)
+        credential = credential_from_object(document)
         return ParsedInput(kind=container or "json", credential=credential, jws=None, raw_text=text)
     if COMPACT_JWS.match(stripped):
         check_compact_jws(stripped, limits)
-        return ParsedInput(kind=container or "jws", credential=None, jws=stripped, raw_text=text)
+        ob2 = is_ob2_assertion(unverified_jws_payload(stripped))
+        return ParsedInput(kind=container or "jws", credential=None, jws=stripped, raw_text=text, ob2=ob2)
+    if HTTP_URL.match(stripped):
+        return ParsedInput(kind=container or "url", credential=None, jws=None, raw_text=text, ob2=True, url=stripped)
     if re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*){0,2}\.?", stripped) and "." in stripped:
         raise InputError("The input looks like a compact JWS but is incomplete (it needs three dot-separated parts).")
     raise InputError(NEITHER + (f" (the text{where} is neither)." if where else "."))
@@ -410,14 +424,20 @@ def check_compact_jws(token: str, limits: InputLimits = DEFAULT_LIMITS) -> None:
         raise InputError("The compact JWS is damaged: its signature is truncated.") from None
 
 
+def unverified_jws_payload(token: str) -> dict[str, Any] | None:
+    """The JSON object a compact JWS carries WITHOUT verifying anything (for routing and reporting only)."""
+    try:
+        payload = json.loads(_b64url(token.split(".")[1]))
+    except (ValueError, binascii.Error, UnicodeDecodeError, IndexError, RecursionError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
 def unverified_jws_credential(token: str) -> dict[str, Any] | None:
     """The credential inside a VC-JWT payload WITHOUT verifying anything (for reporting only): the `vc` claim
     (VCDM 1.1) or the payload itself (VCDM 2.0)."""
-    try:
-        payload = json.loads(_b64url(token.split(".")[1]))
-    except (ValueError, binascii.Error, UnicodeDecodeError, IndexError):
-        return None
-    if not isinstance(payload, dict):
+    payload = unverified_jws_payload(token)
+    if payload is None:
         return None
     vc = payload.get("vc")
     return vc if isinstance(vc, dict) else payload

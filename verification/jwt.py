@@ -67,9 +67,11 @@ __all__ = [
     "credential_subject_id",
     "decode_vc_jwt",
     "encode_vc_jwt",
+    "key_fits_alg",
     "parse_compact_jws",
     "parse_datetime",
     "vc_jwt_claims",
+    "verify_jws_signature",
 ]
 
 MAX_TOKEN_BYTES = 1024 * 1024
@@ -319,8 +321,8 @@ _KEY_FOR_ALG: dict[str, tuple[str, Callable[[PublicKey], bool]]] = {
 }
 
 
-def _key_fits(alg: str, key: PublicKey) -> str | None:
-    """None when `key` can verify `alg`, else why not."""
+def key_fits_alg(alg: str, key: PublicKey) -> str | None:
+    """None when `key` can verify `alg`, else why not (also for Open Badges 2.0 signed assertions)."""
     expected, fits = _KEY_FOR_ALG[alg]
     if fits(key):
         return None
@@ -425,7 +427,9 @@ _EC_ALGORITHMS: dict[str, tuple[int, Callable[[], hashes.HashAlgorithm]]] = {
 }
 
 
-def _verify_signature(alg: str, key: PublicKey, signing_input: bytes, signature: bytes) -> Check:
+def verify_jws_signature(alg: str, key: PublicKey, signing_input: bytes, signature: bytes) -> Check:
+    """("jwt_signature", passed | failed, message) for a JWS signature made with `alg`; `key` must fit `alg`
+    (key_fits_alg) — the caller checks that first."""
     try:
         if alg == "EdDSA":
             assert isinstance(key, ed25519.Ed25519PublicKey)
@@ -530,12 +534,12 @@ def decode_vc_jwt(token: str, resolver: KeyResolver) -> JwtVerification:
     method, key_checks = _resolve_key(header, issuer_id, resolver)
     checks += key_checks
     if method is not None and alg is not None:
-        mismatch = _key_fits(alg, method.public_key)
+        mismatch = key_fits_alg(alg, method.public_key)
         if mismatch:
             checks.append(("jwt_key", FAILED, mismatch))
             checks.append(("jwt_signature", FAILED, "The signature was not checked: the key does not fit the alg."))
         else:
-            checks.append(_verify_signature(alg, method.public_key, signing_input, signature))
+            checks.append(verify_jws_signature(alg, method.public_key, signing_input, signature))
     elif alg is not None and any(status == INDETERMINATE for _, status, _ in key_checks):
         # The key's document could not be obtained: the signature is neither verified nor refuted.
         checks.append(("jwt_signature", INDETERMINATE, "The signature could not be checked without the key."))

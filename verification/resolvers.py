@@ -14,7 +14,14 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from verification.errors import FetchError, Indeterminate, KeyResolutionError, KeyUnavailable, VerificationError
+from verification.errors import (
+    FetchError,
+    Indeterminate,
+    KeyResolutionError,
+    KeyUnavailable,
+    VerificationError,
+    remembered,
+)
 from verification.http import HardenedClient
 from verification.keys import (
     DidJwkResolver,
@@ -339,6 +346,8 @@ class CompositeResolver:
     ) -> None:
         """Either explicit `resolvers` (a prefix mapping, or an ordered list of (prefix, resolver)), or the
         standard set built from `client`, `did_web` and `local_documents` (see `default`)."""
+        # The client also fetches what is not a key (an Open Badges 2.0 badge's documents: verification.service).
+        self.client = client
         self._https = HttpsResolver(client) if client is not None else None
         if resolvers is None:
             resolvers = _standard_resolvers(client, did_web=did_web, local_documents=local_documents, https=self._https)
@@ -362,16 +371,7 @@ class CompositeResolver:
             raise KeyResolutionError("The verification method id is empty or not a string.")
         if len(verification_method_id) > MAX_ID_LENGTH:
             raise KeyResolutionError(f"The verification method id is longer than {MAX_ID_LENGTH} characters.")
-        cached = self._cache.get(verification_method_id)
-        if cached is None:
-            try:
-                cached = self._resolve(verification_method_id)
-            except VerificationError as exc:
-                cached = exc
-            self._cache[verification_method_id] = cached
-        if isinstance(cached, VerificationError):
-            raise cached
-        return cached
+        return remembered(self._cache, verification_method_id, lambda: self._resolve(verification_method_id))
 
     def _resolve(self, vm_id: str) -> VerificationMethod:
         resolver = next((r for prefix, r in self.resolvers if vm_id.startswith(prefix)), None)

@@ -22,7 +22,7 @@ from typing import Any
 
 from verification import budget
 from verification.binding import IssuerProfiles
-from verification.checks.common import VerificationContext, types_of
+from verification.checks.common import VerificationContext, guard, guard_many, types_of
 from verification.checks.conformance import CLR_TYPE, context_check, schema_checks
 from verification.checks.dates import date_checks
 from verification.checks.embedded import embedded_check, endorsement_check
@@ -41,7 +41,11 @@ from verification.inputs import (
 )
 from verification.jwt import JwtVerification, decode_vc_jwt
 from verification.keys import KeyResolver
+from verification.ob2.documents import DocumentFetcher, Documents
+from verification.ob2.model import is_ob2_assertion
+from verification.ob2.verifier import verify_ob2
 from verification.report import FAILED, INDETERMINATE, PASSED, SKIPPED, Check, Report, summarize, verdict_of
+from verification.resolvers import CompositeResolver
 from verification.status import StatusListSource
 
 # identity_matches and issuer_id are defined with their checks (verification.checks) and offered here too.
@@ -64,8 +68,10 @@ def verify(
     time_budget: float | None = None,
     outbound_budget: float | None = None,
     limits: InputLimits = DEFAULT_LIMITS,
+    fetcher: DocumentFetcher | None = None,
 ) -> Report:
-    """Verify one credential (JSON, VC-JWT, baked PNG/SVG, or an already parsed dict).
+    """Verify one credential (JSON, VC-JWT, baked PNG/SVG, or an already parsed dict) — or an Open Badges 2.0 /
+    2.1 assertion in any of those forms or as its URL (verification.ob2), reported in the same shape.
 
     `issuer_profiles` fetches the profile of an https issuer to see whether it vouches for a key controlled by
     someone else (a DID it links); by default the resolver is asked when it can (CompositeResolver can).
@@ -79,6 +85,10 @@ def verify(
     (None: verification.budget.DEFAULT_SECONDS, 3 s), of which fetches may spend `outbound_budget` together
     (None: 2 s). A check the budget cuts short is `indeterminate` with code `too_complex`.
 
+    `fetcher` fetches an Open Badges 2.0 badge's documents (hosted assertion, BadgeClass, issuer profile, key,
+    revocation list); by default the resolver's client when it has one (CompositeResolver), else none (they are
+    then reported as could not be checked).
+
     Raises InputError when the input is not a usable credential at all (the caller answers 400 / exit 2;
     InputTooLarge: 413).
     """
@@ -90,9 +100,17 @@ def verify(
     with budget.limit(time_budget, outbound_seconds=outbound_budget):
         if isinstance(data, dict):
             check_structure(data, limits)
-            parsed = ParsedInput(kind="json", credential=credential_from_object(data), jws=None, raw_text="")
+            if is_ob2_assertion(data):
+                parsed = ParsedInput(kind="json", credential=data, jws=None, raw_text="", ob2=True)
+            else:
+                parsed = ParsedInput(kind="json", credential=credential_from_object(data), jws=None, raw_text="")
         else:
             parsed = parse_input(data, filename=filename, content_type=content_type, limits=limits)
+        if parsed.ob2:
+            if fetcher is None and isinstance(resolver, CompositeResolver):
+                fetcher = resolver.client
+            documents = Documents(fetcher, limits)
+            return verify_ob2(parsed, documents, now=moment, recipient=recipient)
         context = VerificationContext(
             resolver=resolver,
             status_source=status_source,
@@ -129,30 +147,30 @@ def _verify_parsed(
     if not isinstance(credential, dict):
         raise InputError("The input does not contain a credential object.")
 
-    checks.append(_guard("context", lambda: context_check(credential, endorsement=endorsement)))
-    checks.extend(_guard_many("schema", lambda: schema_checks(credential)))
+    checks.append(guard("context", lambda: context_check(credential, endorsement=endorsement)))
+    checks.extend(guard_many("schema", lambda: schema_checks(credential)))
     if unreadable_token is not None:
         checks.append(unreadable_token)
         checks.append(
             Check("issuer_key", SKIPPED, "No proof could be checked, so the key was not attributed.", "not_attributed")
         )
     elif jwt is not None:
-        checks.extend(_guard_many("proof", lambda: jwt_checks(jwt, credential, ctx)))
+        checks.extend(guard_many("proof", lambda: jwt_checks(jwt, credential, ctx)))
     else:
-        checks.extend(_guard_many("proof", lambda: ldp_checks(credential, ctx)))
-    checks.extend(_guard_many("valid_from", lambda: date_checks(credential, ctx.now)))
-    checks.append(_guard("status", lambda: status_check(credential, ctx)))
+        checks.extend(guard_many("proof", lambda: ldp_checks(credential, ctx)))
+    checks.extend(guard_many("valid_from", lambda: date_checks(credential, ctx.now)))
+    checks.append(guard("status", lambda: status_check(credential, ctx)))
     refresh = credential.get("refreshService")
     if refresh is not None:
         checks.append(refresh_check(refresh))
     if CLR_TYPE in types_of(credential) and not endorsement:
         bundled = partial(_verify_embedded, ctx=ctx, endorsement=False)
-        checks.append(_guard("embedded", lambda: embedded_check(credential, bundled)))
+        checks.append(guard("embedded", lambda: embedded_check(credential, bundled)))
     endorsement_reports: list[Report] = []
     if not endorsement:
         endorsed = partial(_verify_embedded, ctx=ctx, endorsement=True)
-        checks.append(_guard("endorsements", lambda: endorsement_check(credential, endorsed, endorsement_reports)))
-        checks.append(_guard("recipient", lambda: recipient_check(credential, recipient)))
+        checks.append(guard("endorsements", lambda: endorsement_check(credential, endorsed, endorsement_reports)))
+        checks.append(guard("recipient", lambda: recipient_check(credential, recipient)))
     return Report(
         verdict=verdict_of(checks),
         format=parsed.format,
@@ -172,34 +190,6 @@ def _verify_embedded(item: Any, ctx: VerificationContext, *, endorsement: bool) 
     else:
         raise InputError("it is neither an object nor a compact JWS")
     return _verify_parsed(parsed, ctx, recipient=None, endorsement=endorsement)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Guards: nothing a credential contains may turn into an unhandled exception.
-
-
-def _guard(check_id: str, step: Callable[[], Check]) -> Check:
-    return _guard_many(check_id, lambda: [step()])[0]
-
-
-def _guard_many(check_id: str, step: Callable[[], list[Check]]) -> list[Check]:
-    try:
-        # Once the verification's time budget is spent, no further check starts (endorsements and bundled
-        # credentials run their checks through here too, so they stop as well).
-        budget.check()
-        return step()
-    except Indeterminate as exc:
-        # Could not be completed (unreachable, too slow, budget spent): never a pass, never a forgery's failure.
-        return [Check(check_id, INDETERMINATE, exc.message, exc.code)]
-    except VerificationError as exc:
-        return [Check(check_id, FAILED, exc.message, exc.code)]
-    except PlatformUnavailable:
-        # Not a finding about the credential: the caller answers "try again later" (503), never "invalid".
-        raise
-    except Exception:
-        # A defect in a check must not crash the report nor pass silently: log it, fail the check.
-        logger.exception("verification step %s raised unexpectedly", check_id)
-        return [Check(check_id, FAILED, "This check could not be completed because of an internal error.", "internal")]
 
 
 def _format_check(parsed: ParsedInput) -> Check:

@@ -213,6 +213,8 @@ BITSTRING_ENTRY = "BitstringStatusListEntry"
 STATUS_LIST_2021_ENTRY = "StatusList2021Entry"
 REVOCATION_LIST = "1EdTechRevocationList"
 _PURPOSES = ("revocation", "suspension", "message", "refresh")
+# StatusList2021 (the W3C CCG draft Bitstring Status List replaced) defines only these two.
+_LEGACY_PURPOSES = ("revocation", "suspension")
 
 
 def check_status(
@@ -356,8 +358,9 @@ def _check_bitstring(
 ) -> StatusOutcome:
     label = STATUS_LIST_2021_ENTRY if legacy else BITSTRING_ENTRY
     purpose = entry.get("statusPurpose")
-    if purpose not in _PURPOSES:
-        return _entry_invalid(f"{label}.statusPurpose must be one of {', '.join(_PURPOSES)}; got {purpose!r}.")
+    purposes = _LEGACY_PURPOSES if legacy else _PURPOSES
+    if not isinstance(purpose, str) or purpose not in purposes:
+        return _entry_invalid(f"{label}.statusPurpose must be one of {', '.join(purposes)}; got {purpose!r}.")
     url = entry.get("statusListCredential")
     if not isinstance(url, str) or not url:
         return _entry_invalid(f"{label}.statusListCredential must be the URL of the status list credential.")

@@ -16,7 +16,10 @@ from verification.baking import bake_png, bake_svg, extract_png, extract_svg
 from verification.errors import InputError
 
 COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
-NO_CREDENTIAL = "The PNG image contains no Open Badges 3.0 credential (no iTXt chunk 'openbadgecredential')"
+NO_CREDENTIAL = (
+    "The PNG image contains no Open Badges credential (no iTXt chunk 'openbadgecredential', nor an Open Badges 2.0 "
+    "'openbadges' text chunk)"
+)
 SVG_NS = 'xmlns="http://www.w3.org/2000/svg"'
 PAYLOAD_JSON = json.dumps({"@context": ["https://www.w3.org/ns/credentials/v2"], "name": "Ünïcødé ]]> </x>"})
 PAYLOAD_JWS = "eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJodHRwczovL2V4YW1wbGUub3JnIn0.c2lnbmF0dXJl"

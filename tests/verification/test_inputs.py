@@ -147,7 +147,10 @@ def test_jws_with_garbage_header() -> None:
 
 def test_png_without_credential() -> None:
     message = _error(_png(), filename="badge.png")
-    assert message == "The PNG image contains no Open Badges 3.0 credential (no iTXt chunk 'openbadgecredential')"
+    assert message == (
+        "The PNG image contains no Open Badges credential (no iTXt chunk 'openbadgecredential', nor an Open Badges "
+        "2.0 'openbadges' text chunk)"
+    )
 
 
 def test_not_json() -> None:

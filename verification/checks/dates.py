@@ -1,4 +1,5 @@
-"""The `valid_from` and `valid_until` checks (VCDM 1.1: `issuanceDate`, `expirationDate`)."""
+"""The `valid_from` and `valid_until` checks (VCDM 1.1: `issuanceDate`, `expirationDate`; Open Badges 2.0:
+`issuedOn`, `expires`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from verification.report import FAILED, PASSED, Check
 __all__ = ["date_checks"]
 
 
-def _parse_datetime(value: object) -> datetime | None:
-    if not isinstance(value, str) or "T" not in value.upper():
+def _parse_datetime(value: object, *, date_only: bool = False) -> datetime | None:
+    # VCDM requires a date-time; Open Badges 1.x/2.0 issuers also wrote plain dates, read as midnight UTC.
+    if not isinstance(value, str) or ("T" not in value.upper() and not date_only):
         return None
     try:
         moment = datetime.fromisoformat(value.strip())
@@ -20,14 +22,28 @@ def _parse_datetime(value: object) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def date_checks(credential: dict[str, Any], now: datetime) -> list[Check]:
-    start_name = "validFrom" if "validFrom" in credential or "issuanceDate" not in credential else "issuanceDate"
-    end_name = "validUntil" if "validUntil" in credential or "expirationDate" not in credential else "expirationDate"
+def date_checks(
+    credential: dict[str, Any],
+    now: datetime,
+    *,
+    names: tuple[str, str] | None = None,
+    noun: str = "credential",
+) -> list[Check]:
+    """`names`: the start and end properties (default: validFrom/validUntil, or the VCDM 1.1 names when the
+    credential uses those); an Open Badges 2.0 assertion passes ("issuedOn", "expires") and noun "badge"."""
+    if names is None:
+        start_name = "validFrom" if "validFrom" in credential or "issuanceDate" not in credential else "issuanceDate"
+        end_name = (
+            "validUntil" if "validUntil" in credential or "expirationDate" not in credential else "expirationDate"
+        )
+    else:
+        start_name, end_name = names
+    date_only = names is not None
     checks = []
     start_value = credential.get(start_name)
-    start = _parse_datetime(start_value)
+    start = _parse_datetime(start_value, date_only=date_only)
     if start_value is None:
-        checks.append(Check("valid_from", FAILED, f"The credential has no {start_name} date.", "missing"))
+        checks.append(Check("valid_from", FAILED, f"The {noun} has no {start_name} date.", "missing"))
     elif start is None:
         checks.append(Check("valid_from", FAILED, f"{start_name} {start_value!r} is not a valid date-time.", "invalid"))
     elif now < start:
@@ -35,7 +51,7 @@ def date_checks(credential: dict[str, Any], now: datetime) -> list[Check]:
             Check(
                 "valid_from",
                 FAILED,
-                f"The credential is not valid yet: it is valid from {start_value}.",
+                f"The {noun} is not valid yet: it is valid from {start_value}.",
                 "not_yet_valid",
             )
         )
@@ -43,13 +59,13 @@ def date_checks(credential: dict[str, Any], now: datetime) -> list[Check]:
         checks.append(Check("valid_from", PASSED, f"Valid since {start_value}.", "valid_from"))
 
     end_value = credential.get(end_name)
-    end = _parse_datetime(end_value)
+    end = _parse_datetime(end_value, date_only=date_only)
     if end_value is None:
-        checks.append(Check("valid_until", PASSED, "The credential does not expire.", "no_expiry"))
+        checks.append(Check("valid_until", PASSED, f"The {noun} does not expire.", "no_expiry"))
     elif end is None:
         checks.append(Check("valid_until", FAILED, f"{end_name} {end_value!r} is not a valid date-time.", "invalid"))
     elif now > end:
-        checks.append(Check("valid_until", FAILED, f"The credential expired on {end_value}.", "expired"))
+        checks.append(Check("valid_until", FAILED, f"The {noun} expired on {end_value}.", "expired"))
     else:
         checks.append(Check("valid_until", PASSED, f"Valid until {end_value}.", "not_expired"))
     return checks
