@@ -123,30 +123,38 @@ class _Signing:
                     jwt_key = di_key  # an Ed25519 key signs VC-JWT (EdDSA) as well
         except NoActiveKey as exc:
             raise CredentialError(str(exc)) from exc
-        profile = _kept(("issuer", issuer.pk, issuer.updated_at), lambda: documents.issuer_profile(issuer))
+        profile = _kept(("issuer", _row(issuer)), lambda: documents.issuer_profile(issuer))
         return cls(issuer=issuer, di_key=di_key, jwt_key=jwt_key, issuer_profile=profile)
 
     def achievement_document(self, achievement: Achievement) -> dict[str, Any]:
         if achievement.pk not in self.achievement_documents:
             self.achievement_documents[achievement.pk] = _kept(
-                ("achievement", achievement.pk, achievement.updated_at, self.issuer.updated_at),
+                ("achievement", _row(achievement), _row(self.issuer)),
                 lambda: documents.achievement_document(achievement),
             )
         return self.achievement_documents[achievement.pk]
 
 
-# The issuer profile and achievement documents every credential embeds, kept per process and keyed by the row's
-# last change (D38): editing an achievement or its alignments saves the achievement, editing the profile saves the
-# issuer, and both move `updated_at`, so a changed row is built again and an unchanged one costs no query (the
-# alignments) and no file read (an embedded image). Shared, never mutated: documents.build_credential copies them
-# into each credential as they are.
+# The issuer profile and achievement documents every credential embeds, kept per process (D38) and keyed by every
+# column of the rows they are made from, as the caller holds them: a changed row is built again, however it was
+# changed (a service, `save(update_fields=…)`, a queryset update read back), and an unchanged one costs no query (the
+# alignments) and no file read (an embedded image). The alignments are the one part not in a column: every edit of
+# them saves their achievement (badges.achievements), which moves its `updated_at`. Shared, never mutated:
+# documents.build_credential copies them into each credential as they are.
 _KEPT_DOCUMENTS = 256
 _kept_documents: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 _kept_lock = threading.Lock()
 
 
+def _row(instance: Issuer | Achievement) -> tuple[str, ...] | None:
+    """Every column's value as the instance holds it; None for a row never saved (nothing to key by)."""
+    if instance.pk is None or getattr(instance, "updated_at", None) is None:
+        return None
+    return tuple(repr(getattr(instance, field.attname)) for field in instance._meta.concrete_fields)
+
+
 def _kept(key: tuple[Any, ...], build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    if key[-1] is None:  # a row never saved has no change to key by
+    if None in key:
         return build()
     key = (*key, settings.SITE_URL)
     with _kept_lock:

@@ -15,6 +15,7 @@ from badges.achievements import achievement_update
 from badges.events import CredentialEvent, subscribe, unsubscribe
 from badges.models import Achievement, Credential, StatusList
 from badges.services import AwardRequest, CredentialError, credential_issue
+from issuer.models import Issuer
 from issuer.services import issuer_update
 from tests.actors import owner
 from verification.status import LIST_SIZE, bit_is_set
@@ -186,6 +187,21 @@ def test_an_edited_issuer_profile_is_embedded_as_edited(achievement):
     achievement.issuer.refresh_from_db()
 
     assert _document(_award(achievement, 1))["issuer"]["name"] == "Test University of the North"
+
+
+def test_a_row_changed_without_its_timestamp_is_embedded_as_changed(achievement):
+    # given: a credential, then columns changed behind the services' back (no `updated_at` moved), and read back
+    _award(achievement, 0)
+    moved = achievement.updated_at
+    Achievement.objects.filter(pk=achievement.pk).update(name="Renamed", updated_at=moved)
+    Issuer.objects.filter(pk=achievement.issuer_id).update(name="Renamed University")
+    achievement.refresh_from_db()
+    achievement.issuer.refresh_from_db()
+
+    document = _document(_award(achievement, 1))
+
+    assert document["credentialSubject"]["achievement"]["name"] == "Renamed"
+    assert document["issuer"]["name"] == "Renamed University"
 
 
 # --- listeners ---------------------------------------------------------------------------------------------------
