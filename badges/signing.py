@@ -31,8 +31,12 @@ def _signer(key_pk: int, encrypted: bytes, verification_method: str) -> DataInte
 
 
 def data_integrity_sign(key: SigningKey, document: dict[str, Any]) -> dict[str, Any]:
-    """The document with an eddsa-rdfc-2022 proof by `key` attached."""
-    return _signer(key.pk, bytes(key.encrypted_private_key), key.verification_method_id).sign(document)
+    """The document with an eddsa-rdfc-2022 proof by `key` attached. The document is one the platform has just built
+    and serializes next: the proof is attached to a shallow copy, its values shared with `document`."""
+    if "proof" in document:  # a proof set: the library appends to it
+        return _signer(key.pk, bytes(key.encrypted_private_key), key.verification_method_id).sign(document)
+    proof = _signer(key.pk, bytes(key.encrypted_private_key), key.verification_method_id).proof(document)
+    return {**document, "proof": proof}
 
 
 def jwt_sign(key: SigningKey, credential: dict[str, Any]) -> str:

@@ -146,6 +146,11 @@ class DataIntegritySigner:
         Raises InputError / ContextError / JsonLdError / CanonicalizationError when the document
         cannot be canonicalized in safe mode: the platform never signs what it cannot verify.
         """
+        return _attach(document, self.proof(document))
+
+    def proof(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """The eddsa-rdfc-2022 proof of `document`, not attached: for a caller that attaches it to a document of its
+        own making without the copy `sign` makes (a quarter of the signature's cost). Raises as `sign` does."""
         if not isinstance(document, Mapping):
             raise InputError("Only a JSON object can be signed.")
         if "@context" not in document:
@@ -155,7 +160,7 @@ class DataIntegritySigner:
         hash_data = self._proof_hash(document["@context"], created) + sha256(canon.canonicalize(unsecured))
         proof = self._proof_options(created)
         proof["proofValue"] = multibase_b58_encode(self._key.sign(hash_data))
-        return _attach(document, proof)
+        return proof
 
 
 def create_proof(
