@@ -53,11 +53,15 @@ lock: $(STAMP)
 	$(LOCK) -o requirements/runtime.txt
 	$(LOCK) --extra dev -c requirements/runtime.txt -o requirements/dev.txt
 
+# Every row of the speed targets (docs/performance.md), each with the core rate of the same run: the in-process ones
+# on the embedded default, then the bulk job and the served load where PostgreSQL and Redis can be reached.
 bench: $(STAMP)
 	$(PY) bench/crypto.py
 	$(PY) bench/verify.py
 	$(PY) bench/award.py
 	$(PY) bench/public.py
+	$(PY) bench/bulk.py --rows 100000 --if-available
+	$(PY) bench/load.py --if-available
 
 # Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL; defaults: the local servers). BENCH_ARGS="--rows 100000"
 bench-bulk: $(STAMP)

@@ -83,3 +83,28 @@ def load_average() -> str:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "n/a"
+
+
+def services_or_skip(what: str, command: str, *, redis: bool = False) -> None:
+    """For `make bench`: end this bench with one line saying why when PostgreSQL (and Redis, with `redis`) cannot be
+    reached, so the in-process rows still print on a machine without them."""
+    import socket
+
+    import psycopg
+
+    server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    missing = []
+    try:
+        with psycopg.connect(urlunsplit(urlsplit(server)._replace(scheme="postgresql")), connect_timeout=2):
+            pass
+    except psycopg.Error:
+        missing.append(f"PostgreSQL at {urlsplit(server).hostname}:{urlsplit(server).port or 5432}")
+    if redis:
+        url = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+        try:
+            socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379), timeout=2).close()
+        except OSError:
+            missing.append(f"Redis at {url.hostname}:{url.port or 6379}")
+    if missing:
+        print(f"{what}: not measured, {' and '.join(missing)} cannot be reached (then: {command})")
+        raise SystemExit(0)

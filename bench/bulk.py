@@ -128,7 +128,12 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=200, help="rows per chunk (BULK_CHUNK_SIZE)")
     parser.add_argument("--side-queues", action="store_true", help="the workers also send the learners' e-mails")
     parser.add_argument("--profile", action="store_true", help="one chunk in this process under cProfile; no workers")
+    parser.add_argument(
+        "--if-available", action="store_true", help="say so and stop when the services it needs cannot be reached"
+    )
     args = parser.parse_args()
+    if args.if_available:
+        benchdb.services_or_skip("bulk job, 100,000 rows", 'make bench-bulk BENCH_ARGS="--rows 100000"', redis=True)
 
     media = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-bulk-media-{os.getpid()}"
     env = _environment(args, media)

@@ -46,7 +46,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--app", type=Path, default=ROOT, help="serve this checkout (e.g. `git archive` of a baseline)")
     parser.add_argument("--seed-only", metavar="FILE", help="seed the database and write the seed file, nothing else")
+    parser.add_argument(
+        "--if-available", action="store_true", help="say so and stop when the services it needs cannot be reached"
+    )
     args = parser.parse_args()
+    if args.if_available:
+        benchdb.services_or_skip("served under load", "make bench-load")
     duration = max(1, min(args.duration, 600))
 
     folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
