@@ -91,9 +91,8 @@ def _listed_keys(slug: str) -> RawQuerySet[SigningKey]:
     checks, so as one statement rather than a queryset the ORM compiles each time (it took longer than the answer)."""
     key, issuer = SigningKey._meta, Issuer._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(
-        f"k.{quote(key.get_field(name).column)}" for name in ("id", "key_id", "public_key_multibase", "public_jwk")
-    )
+    listed = ("id", "key_id", "public_key_multibase", "public_jwk")
+    columns = ", ".join(f"k.{quote(field.column)}" for field in key.concrete_fields if field.name in listed)
     return SigningKey.objects.raw(
         f"SELECT {columns} FROM {quote(key.db_table)} k JOIN {quote(issuer.db_table)} i"  # noqa: S608 - names from the models
         f" ON i.{quote(issuer.pk.column)} = k.{quote(key.get_field('issuer').column)}"
