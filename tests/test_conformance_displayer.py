@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+import badges.verify
 from tests.ob_api.credentials import ForeignIssuer
 from tests.verification.test_http import LocalServer, local_client
 from verification.report import Report
@@ -107,3 +108,37 @@ def test_a_current_badge_is_shown_as_valid(client, db):
     assert 'data-verdict="valid"' in response.content.decode()
     assert "Does not expire" in response.content.decode()
     assert response.context["summary"]["validFrom"] == "2024-05-02T09:30:00Z"
+
+
+def test_badges_given_by_url_are_fetched_and_verified(client, db, server, monkeypatch):
+    # The test system hands out its three badges as URLs. Here another host serves them; the page fetches each one
+    # (and the revocation list) through the platform's client, allowed to reach the loopback server for the test.
+    monkeypatch.setattr(badges.verify, "outbound_client", local_client)
+    issuer = ForeignIssuer()
+    status = {"id": server.url("/revocations"), "type": "1EdTechRevocationList"}
+    served = {
+        "current": _badge(issuer, vcdm="2.0", status=status),
+        "expired": _badge(issuer, vcdm="2.0", expired=True, status=status),
+        "revoked": _badge(issuer, vcdm="2.0", status=status),
+    }
+    revoked_list = [{"id": served["revoked"]["id"], "revoked": True}]
+    server.json("/revocations", {"id": status["id"], "issuer": issuer.did, "revokedCredential": revoked_list})
+    for name, credential in served.items():
+        server.json(f"/badges/{name}.json", credential, content_type="application/vc+ld+json")
+
+    verdicts = {}
+    for name in served:
+        response = client.post("/verify", {"url": server.url(f"/badges/{name}.json")})
+        assert response.status_code == 200, response.content.decode()[:500]
+        rows = {row["id"]: row["status"] for row in response.context["checks"]}
+        verdicts[name] = (response.context["report"].verdict, rows["valid_until"], rows["status"])
+    assert verdicts == {
+        "current": ("valid", "passed", "passed"),
+        "expired": ("invalid", "failed", "passed"),
+        "revoked": ("invalid", "passed", "failed"),
+    }
+    assert [path for path, _ in server.requests if path.startswith("/badges/")] == [
+        "/badges/current.json",
+        "/badges/expired.json",
+        "/badges/revoked.json",
+    ]
