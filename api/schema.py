@@ -13,6 +13,7 @@ from drf_spectacular.extensions import (
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
+from badges.api_verify import VerifyReportSerializer
 from config.problems import PROBLEM_CONTENT_TYPE as PROBLEM
 
 
@@ -36,7 +37,7 @@ class VerifyApiSchema(OpenApiViewExtension):
         class Fixed(self.target_class):  # type: ignore[name-defined]
             @extend_schema(
                 operation_id="verify",
-                summary="Verify one Open Badges 3.0 credential (docs/api-verify.md)",
+                summary="Verify one Open Badges 3.0 credential or 2.0 assertion (docs/api-verify.md)",
                 auth=[],
                 parameters=[OpenApiParameter("recipient", str, description="E-mail the credential should name.")],
                 request={
@@ -51,7 +52,7 @@ class VerifyApiSchema(OpenApiViewExtension):
                     },
                 },
                 responses={
-                    200: OpenApiResponse(OpenApiTypes.OBJECT, description="The verification report."),
+                    200: OpenApiResponse(VerifyReportSerializer, description="The verification report."),
                     (400, PROBLEM): OpenApiResponse(OpenApiTypes.OBJECT, description="A problem (RFC 9457)."),
                     (413, PROBLEM): OpenApiResponse(OpenApiTypes.OBJECT, description="A problem (RFC 9457)."),
                     (415, PROBLEM): OpenApiResponse(OpenApiTypes.OBJECT, description="A problem (RFC 9457)."),

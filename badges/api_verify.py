@@ -1,5 +1,6 @@
 """POST /api/v1/verify: the public verifier for programs. The body is the credential (JSON, a compact JWS, or a
-multipart upload of a file or baked image); the answer is exactly `Report.to_dict()` (docs/verification.md):
+multipart upload of a file or baked image); the answer is `Report.to_dict()` (docs/verification.md) plus the
+`headline` and `facts` a person reads first on the verify page (badges.verify_headline, D43):
 200 with `verdict` valid, invalid or indeterminate for every credential that could be judged; 400 for input
 that is no credential; 503 with Retry-After when the platform itself cannot answer (never "invalid").
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import QueryDict
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -21,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from badges.verify import verify_credential
+from badges.verify_headline import facts, headline
 from config.problems import PayloadTooLarge, Problem
 from config.ratelimit import RateThrottle
 from verification.errors import InputTooLarge, PlatformUnavailable, VerificationError
@@ -39,6 +41,87 @@ def body_too_large() -> PayloadTooLarge:
 def image_too_large() -> PayloadTooLarge:
     limit = describe_size(settings.VERIFY_MAX_IMAGE_BYTES)
     return PayloadTooLarge(f"The file is larger than {limit}; a baked badge image never is.")
+
+
+class VerifyCheckSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    status = serializers.ChoiceField(choices=["passed", "failed", "indeterminate", "warning", "skipped"])
+    code = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class VerifyLinkedTextSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_null=True)
+    url = serializers.URLField(allow_null=True, help_text="http(s) only; any other scheme is left out.")
+
+
+class VerifyAlignmentSerializer(VerifyLinkedTextSerializer):
+    framework = serializers.CharField(allow_null=True)
+    code = serializers.CharField(allow_null=True)
+
+
+class VerifyCriteriaSerializer(serializers.Serializer):
+    url = serializers.URLField(allow_null=True)
+    narrative = serializers.CharField(allow_null=True)
+
+
+class VerifyBadgeFactsSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_null=True)
+    description = serializers.CharField(allow_null=True)
+    criteria = VerifyCriteriaSerializer()
+    imageUrl = serializers.URLField(
+        allow_null=True, help_text="The image's http(s) URL; an embedded image is not repeated."
+    )
+    alignments = VerifyAlignmentSerializer(many=True)
+    tags = serializers.ListField(child=serializers.CharField())
+
+
+class VerifyIssuerFactsSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_null=True)
+    id = serializers.CharField(allow_null=True)
+    url = serializers.URLField(allow_null=True)
+    identityConfirmation = serializers.CharField(help_text="How the issuer's identity was confirmed, in words.")
+
+
+class VerifyRecipientFactsSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_null=True)
+    identity = serializers.CharField(allow_null=True, help_text="A plaintext identity; null when it is hashed.")
+    hashed = serializers.BooleanField()
+    confirmedEmail = serializers.CharField(allow_null=True, help_text="The `recipient` given, when it matched.")
+    confirmed = serializers.BooleanField(allow_null=True, help_text="Null when no `recipient` was given.")
+
+
+class VerifyEvidenceFactsSerializer(VerifyLinkedTextSerializer):
+    description = serializers.CharField(allow_null=True)
+    narrative = serializers.CharField(allow_null=True)
+
+
+class VerifyEndorsementFactsSerializer(serializers.Serializer):
+    issuer = serializers.CharField(allow_null=True)
+    comment = serializers.CharField(allow_null=True)
+    verdict = serializers.ChoiceField(choices=["valid", "invalid", "indeterminate"])
+
+
+class VerifyFactsSerializer(serializers.Serializer):
+    badge = VerifyBadgeFactsSerializer()
+    issuer = VerifyIssuerFactsSerializer()
+    recipient = VerifyRecipientFactsSerializer()
+    issued = serializers.CharField(allow_null=True, help_text="In words (3 March 2026), or as given if not a date.")
+    expires = serializers.CharField(allow_null=True)
+    evidence = VerifyEvidenceFactsSerializer(many=True)
+    endorsements = VerifyEndorsementFactsSerializer(many=True)
+
+
+class VerifyReportSerializer(serializers.Serializer):
+    """The 200 answer, for the OpenAPI schema only (the view returns the report's own dictionary)."""
+
+    valid = serializers.BooleanField()
+    verdict = serializers.ChoiceField(choices=["valid", "invalid", "indeterminate"])
+    format = serializers.CharField(help_text="ldp, jwt, ob2-hosted or ob2-signed.")
+    checks = VerifyCheckSerializer(many=True)
+    credential = serializers.DictField(help_text="What the credential claims: issuer, achievement, subject, dates.")
+    headline = serializers.CharField(help_text="One plain sentence: who earned what from whom, and whether it holds.")
+    facts = VerifyFactsSerializer()
 
 
 class InvalidInput(Problem):
@@ -164,4 +247,8 @@ class VerifyApi(APIView):
             raise InvalidInput(exc.message) from exc
         except PlatformUnavailable as exc:
             raise VerifierUnavailable() from exc
-        return Response(report.to_dict())
+        # Only additions to the report's keys: programs written against `Report.to_dict()` read it unchanged.
+        body = report.to_dict()
+        body["headline"] = headline(report, recipient=recipient or "")
+        body["facts"] = facts(report, recipient=recipient or "")
+        return Response(body)

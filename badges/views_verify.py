@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from badges.api_verify import VerifyRateThrottle
 from badges.models import Credential
 from badges.verify import fetch_credential, verify_credential
+from badges.verify_headline import UNFINISHED_REASONS, facts, headline, http_url
 from config import ratelimit
 from issuer.dids import slug_from_did
 from issuer.models import Issuer
@@ -33,17 +34,6 @@ STATUS_LABELS = {
     "skipped": "Skipped",
 }
 VERDICT_LABELS = {"valid": "Valid", "invalid": "Not valid", "indeterminate": "Could not be fully checked"}
-# What could not be completed, in words an HR reader follows; `True` when trying again later may help.
-UNFINISHED_REASONS: dict[str, tuple[str, bool]] = {
-    "status_unavailable": ("the issuer's revocation list did not answer", True),
-    "status_list_invalid": ("the issuer's revocation list could not be trusted or read", True),
-    "unsupported_status_type": ("its revocation information is of a kind this verifier cannot read", False),
-    "key_unavailable": ("the issuer's public key could not be retrieved", True),
-    "key_method_unsupported": ("the issuer's kind of identifier cannot be looked up by this verifier", False),
-    "unsupported_proof": ("one of its signatures uses a method this verifier does not support", False),
-    "too_complex": ("the credential is too large or complex to check in the time allowed", False),
-    "embedded_indeterminate": ("some of the credentials it bundles could not be fully checked", True),
-}
 CHECK_TITLES = {
     "format": "Format",
     "context": "Context and type",
@@ -76,7 +66,7 @@ class VerifyForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off"}),
-        help_text="The JSON of an Open Badges 3.0 credential, or a VC-JWT (a compact JWS).",
+        help_text="The JSON of an Open Badges 3.0 credential or 2.0 assertion, or a VC-JWT or signed 2.0 badge (a compact JWS).",
     )
     file = forms.FileField(
         label="Or upload a file",
@@ -89,12 +79,12 @@ class VerifyForm(forms.Form):
         required=False,
         max_length=2048,
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
-        help_text="A link to the credential (JSON, VC-JWT or badge image).",
+        help_text="A link to the credential or a hosted 2.0 assertion (JSON, VC-JWT or badge image).",
     )
     recipient = forms.EmailField(
         label="Recipient's e-mail address (optional)",
         required=False,
-        help_text="Check that the credential was issued to this address.",
+        help_text="Check that the credential was issued to this address; needed to confirm a recipient whose address the credential holds only in hashed form.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -234,9 +224,16 @@ def _result_page(
     issuer_id = (summary.get("issuer") or {}).get("id") or ""
     slug = slug_from_did(issuer_id) if issuer_id else None
     known_issuer = Issuer.objects.filter(slug=slug).first() if slug else None
+    found = facts(report, recipient=recipient)
+    ob2 = report.format.startswith("ob2")
+    badge_image = _our_image(found["badge"]["imageUrl"]) if ob2 else _badge_image(report.credential)
     context = {
         "report": report,
-        "badge_image": _badge_image(report.credential),
+        "headline": headline(report, recipient=recipient),
+        "facts": found,
+        "badge_image": badge_image,
+        # A foreign image is offered as a link only (see _SHOWN_DATA_IMAGE).
+        "image_link": "" if badge_image else found["badge"]["imageUrl"],
         "verdict": VERDICT_LABELS[report.verdict],
         "reason": verdict_reason(report),
         "checks": check_rows(report),
@@ -262,6 +259,13 @@ def _badge_image(credential: dict[str, Any] | None) -> str:
     if not isinstance(url, str):
         return ""
     if _SHOWN_DATA_IMAGE.fullmatch(url) or url.startswith(f"{settings.SITE_URL}{settings.MEDIA_URL}"):
+        return url
+    return ""
+
+
+def _our_image(url: str | None) -> str:
+    """An OB 2.0 badge image published by this platform, which the page's img-src allows."""
+    if url and http_url(url) and url.startswith(f"{settings.SITE_URL}{settings.MEDIA_URL}"):
         return url
     return ""
 

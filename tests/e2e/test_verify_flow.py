@@ -24,6 +24,10 @@ def tasks_in_process():
 
 
 def _checks(page) -> dict[str, str]:
+    # The technical checks are folded under the sentence and the facts (D43): unfold them as a reader would.
+    details = page.locator("details.technical")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
     rows = page.locator("table tbody tr")
     return {
         rows.nth(i).get_attribute("id").removeprefix("check-"): rows.nth(i).locator("td").first.inner_text().strip()
