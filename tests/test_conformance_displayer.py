@@ -110,6 +110,16 @@ def test_a_current_badge_is_shown_as_valid(client, db):
     assert response.context["summary"]["validFrom"] == "2024-05-02T09:30:00Z"
 
 
+def test_the_viewer_sees_the_badge_description(client, db):
+    issuer = ForeignIssuer()
+    document = issuer.unsigned(name="Open Source Contributor", valid_from=datetime(2024, 5, 2, 9, 30, tzinfo=UTC))
+    document["credentialSubject"]["achievement"]["description"] = "Merged <b>ten</b> pull requests upstream."
+    response = client.post("/verify", {"credential": json.dumps(issuer.signer.sign(document))})
+    page = response.content.decode()
+    assert 'data-verdict="valid"' in page
+    assert "Merged &lt;b&gt;ten&lt;/b&gt; pull requests upstream." in page  # shown, as text
+
+
 def test_badges_given_by_url_are_fetched_and_verified(client, db, server, monkeypatch):
     # The test system hands out its three badges as URLs. Here another host serves them; the page fetches each one
     # (and the revocation list) through the platform's client, allowed to reach the loopback server for the test.
