@@ -36,7 +36,9 @@ def data_integrity_sign(key: SigningKey, document: dict[str, Any]) -> dict[str, 
     if "proof" in document:  # a proof set: the library appends to it
         return _signer(key.pk, bytes(key.encrypted_private_key), key.verification_method_id).sign(document)
     proof = _signer(key.pk, bytes(key.encrypted_private_key), key.verification_method_id).proof(document)
-    return {**document, "proof": proof}
+    # A one-item array: the OB 3.0 schema our credentials name in credentialSchema requires `proof` to be an array
+    # (the object form is valid JSON-LD, but that schema refuses it; docs/conformance.md I-1b).
+    return {**document, "proof": [proof]}
 
 
 def jwt_sign(key: SigningKey, credential: dict[str, Any]) -> str:

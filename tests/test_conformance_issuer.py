@@ -8,7 +8,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import pytest
 from jsonschema import Draft201909Validator
 
 from badges.services import AwardRequest, credential_issue
@@ -50,11 +49,6 @@ def test_a_badge_for_the_conformance_recipient_passes_the_1edtech_schema(achieve
     assert "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json" in document["@context"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the issued `proof` is a single object, which the canonical schema named in credentialSchema refuses "
-    "(docs/conformance.md, I-1b); this test passes, and so fails here, once that is fixed",
-)
 def test_the_badge_as_issued_passes_the_schema_it_names(achievement):
     assert _schema_errors(_issue_to_the_conformance_address(achievement)) == []
 

@@ -62,7 +62,7 @@ def test_award(api, token, issuer, achievement, user):
     assert (body["recipient_email"], body["recipient_name"]) == ("ada@example.org", "Ada Lovelace")
     assert body["achievement"] == {"id": str(achievement.uuid), "slug": "python-basics", "name": "Python Basics"}
     assert body["document"] == json.loads(credential.document)
-    assert body["document"]["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert body["document"]["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
     assert body["jws"] is None
     assert body["formats"] == ["Data Integrity"]
     assert body["evidence"] == [{"id": "https://lms.example.org/work/17", "name": "Project"}]

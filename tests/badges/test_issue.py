@@ -33,7 +33,7 @@ def test_issued_credential_has_the_designed_shape(achievement):
     assert identifier["identityHash"] == credential.recipient_identity_hash
     assert "learner@example.com" not in credential.document  # the e-mail is never published
     assert doc["credentialStatus"]["statusListIndex"] == str(credential.status_index)
-    proof = doc["proof"]
+    (proof,) = doc["proof"]  # one proof, as a one-item array (docs/credential-format.md)
     assert (proof["type"], proof["cryptosuite"], proof["proofPurpose"]) == (
         "DataIntegrityProof",
         "eddsa-rdfc-2022",

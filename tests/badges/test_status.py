@@ -88,7 +88,7 @@ def test_status_list_is_signed_cached_and_conditional(client, credential):
     credential_revoke(credential=credential, reason="x", actor=owner(credential.issuer))
     second = client.get(url)
     assert second["ETag"] != first["ETag"]
-    assert json.loads(second.content)["proof"]["proofValue"] != json.loads(first.content)["proof"]["proofValue"]
+    assert json.loads(second.content)["proof"][0]["proofValue"] != json.loads(first.content)["proof"][0]["proofValue"]
 
 
 def test_status_list_is_signed_once_per_change(client, credential):

@@ -77,8 +77,8 @@ def test_the_clr_bundles_the_stacked_credential_and_its_components(completed, is
         {"type": "Association", "associationType": "isParentOf", "sourceId": target_id, "targetId": target}
         for target in component_ids
     ]
-    assert document["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
-    assert document["proof"]["verificationMethod"].startswith(issuer.did + "#")
+    assert document["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert document["proof"][0]["verificationMethod"].startswith(issuer.did + "#")
 
 
 def test_safe_mode_json_ld_defines_every_term_of_the_clr(completed):

@@ -76,7 +76,8 @@ def _repeated_alignment(issuer: Any) -> Achievement:
 
 def _check_issued(document: dict[str, Any], monkeypatch: Any) -> None:
     unsecured = {key: value for key, value in document.items() if key != "proof"}
-    config = proof_configuration(unsecured, document["proof"])
+    (proof,) = document["proof"]  # the platform issues a one-item array
+    config = proof_configuration(unsecured, proof)
     for part in (unsecured, config):
         assert fast(part) is not None, fast_reason(part)
         assert reference(part) == ("ok", fast(part))
