@@ -26,7 +26,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,15 +44,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-award-"))
-    os.environ.update(benchdb.embedded("bench_award", folder))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    benchdb.start_embedded("bench_award")
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     award, owner = _setup()
     award(owner, record_only=False)  # warm: caches of keys, contexts, the default badge image
 

@@ -108,3 +108,18 @@ def services_or_skip(what: str, command: str, *, redis: bool = False) -> None:
     if missing:
         print(f"{what}: not measured, {' and '.join(missing)} cannot be reached (then: {command})")
         raise SystemExit(0)
+
+
+def start_embedded(name: str) -> None:
+    """Django on the embedded default (or a fresh PostgreSQL database when DATABASE_URL names a server), set up and
+    migrated: what every in-process bench starts with. `name` names the temporary folder and the database."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix=f"{name.replace('_', '-')}-"))
+    os.environ.update(embedded(name, folder))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)

@@ -23,7 +23,6 @@ import os
 import pstats
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,15 +45,9 @@ def main() -> None:
     parser.add_argument("--profile", default="", help="print the profile of one round of this row")
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-public-"))
-    os.environ.update(benchdb.embedded("bench_public", folder))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    benchdb.start_embedded("bench_public")
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     credentials = _issue(args.credentials)
     rows = _rows(credentials)
     if args.profile:

@@ -21,7 +21,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,14 +37,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-verify-"))
-    os.environ.update(benchdb.embedded("bench_verify", folder))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    benchdb.start_embedded("bench_verify")
     documents, revoked = _issue(args.credentials)
     own_first = _rounds(args.rounds, documents, revoked, core=False, first_sight=True)
     own_again = _rounds(args.rounds, documents, revoked, core=False, first_sight=False)
