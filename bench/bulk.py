@@ -275,6 +275,7 @@ def _profile(job: Any, size: int) -> None:
     )
     stats = pstats.Stats(profile)
     stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("tottime").print_stats(25)
 
 
 if __name__ == "__main__":

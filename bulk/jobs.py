@@ -29,6 +29,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from badges.bulk_insert import insert_many
 from badges.models import Achievement, Credential, CredentialStatus
 from badges.services import AwardRequest, CredentialError, IssueOutcome, credential_issue_many, credential_revoke_many
 from bulk.background import background
@@ -124,7 +125,8 @@ def bulk_job_create(
         for row in preview.invalid
     ]
     rows.sort(key=lambda row: row.line)
-    BulkRow.objects.bulk_create(rows, batch_size=1_000)
+    # COPY on PostgreSQL: for 100,000 rows bulk_create's quoting in Python was more than half of the upload's time.
+    insert_many(rows)
     _audit(
         job,
         "bulk.created",

@@ -176,3 +176,47 @@ def test_a_batch_writes_the_audit_row_a_single_award_writes(issuer, achievement)
     assert batch[0]["actor_id"] == actor.pk and batch[0]["action"] == "credential.issued"
     if connection.vendor == "postgresql":
         assert all(not o.credential._state.adding for o in outcomes)
+
+
+@postgresql_only
+def test_copy_writes_the_upload_rows_bulk_create_writes(issuer, achievement):
+    # given: an upload's rows as the ORM stores them (then undone): text needing escapes, an enum status, JSON,
+    # dates, foreign keys and their absence
+    from bulk.models import BulkJob, BulkRow, BulkRowStatus
+
+    job = BulkJob.objects.create(issuer=issuer, achievement=achievement, source_name="rows.csv")
+
+    def rows() -> list[BulkRow]:
+        return [
+            BulkRow(
+                job=job,
+                line=number + 2,
+                email=f"l{number}@example.org",
+                name=AWKWARD if number == 0 else f"Learner {number}",
+                achievement=achievement if number % 2 else None,
+                evidence=[{"narrative": AWKWARD}] if number % 2 else [],
+                valid_until=datetime(2030, 1, 1, tzinfo=UTC) if number == 1 else None,
+                external_id=f"S-{number}",
+                idempotency_key=f"key-{number}",
+                status=BulkRowStatus.INVALID if number == 3 else BulkRowStatus.PENDING,
+                error=AWKWARD if number == 3 else "",
+            )
+            for number in range(5)
+        ]
+
+    def stored(ids) -> list[dict]:
+        return [{k: v for k, v in row.items() if k != "id"} for row in BulkRow.objects.filter(pk__in=ids).values()]
+
+    with transaction.atomic():
+        expected = rows()
+        BulkRow.objects.bulk_create(expected)
+        orm_rows = stored([row.pk for row in expected])
+        transaction.set_rollback(True)
+
+    # when: the same rows go through COPY
+    copied = rows()
+    insert_many(copied)
+
+    # then: every column the same
+    assert stored([row.pk for row in copied]) == orm_rows
+    assert BulkRow.objects.get(pk=copied[3].pk).status == BulkRowStatus.INVALID
