@@ -137,7 +137,12 @@ def ec_public_to_multibase(key: ec.EllipticCurvePublicKey) -> str:
 
 def ec_public_from_multibase(value: str) -> ec.EllipticCurvePublicKey:
     """A P-256 or P-384 public key from its Multikey (compressed point only, the length its curve has)."""
-    raw = multibase_b58_decode(value)
+    return ec_public_from_multikey_bytes(multibase_b58_decode(value), shown=value[:16])
+
+
+def ec_public_from_multikey_bytes(raw: bytes, *, shown: str | None = None) -> ec.EllipticCurvePublicKey:
+    """A P-256 or P-384 public key from the bytes of its Multikey (multicodec header || compressed point), as
+    ecdsa-sd-2023 carries its proof-scoped key; `shown` is how a message names the key (default: its hex)."""
     for name, (curve, size, prefix) in EC_CURVES.items():
         if raw[:2] != prefix:
             continue
@@ -154,8 +159,8 @@ def ec_public_from_multibase(value: str) -> ec.EllipticCurvePublicKey:
         except ValueError as exc:
             raise KeyResolutionError(f"The {name} Multikey is not a point on the curve.") from exc
     raise KeyResolutionError(
-        f"The key {value[:16]}… is not a P-256 or P-384 Multikey (multicodec prefix {raw[:2].hex() or 'empty'}, "
-        "expected 8024 or 8124)."
+        f"The key {shown or raw[:8].hex()}… is not a P-256 or P-384 Multikey (multicodec prefix "
+        f"{raw[:2].hex() or 'empty'}, expected 8024 or 8124)."
     )
 
 

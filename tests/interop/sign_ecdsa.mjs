@@ -3,9 +3,13 @@
 //
 // Reads one JSON job from stdin:
 //   {"contexts_dir": "...", "context_files": {"<url>": "<file name>", ...},
-//    "items": [{"name": "...", "cryptosuite": "ecdsa-rdfc-2019" | "ecdsa-jcs-2019", "curve": "P-256" | "P-384",
+//    "items": [{"name": "...", "cryptosuite": "ecdsa-rdfc-2019" | "ecdsa-jcs-2019" | "ecdsa-sd-2023",
+//               "curve": "P-256" | "P-384",
+//               "mandatory_pointers": [...], "selective_pointers": [...]   (ecdsa-sd-2023 only)
 //               "credential": {... unsigned, its issuer id replaced by the signing key's did:key ...}}]}
 // and prints one JSON line per item: {"name", "did", "credential" (signed), "packages": {name: version}}.
+// For ecdsa-sd-2023 the issuer signs a base proof with the mandatory pointers, and the holder derives from it the
+// credential it presents, disclosing the selective pointers: "credential" is the derived one, "base" the other.
 // Each item gets a fresh key pair (WebCrypto); the did:key is made of its public Multikey. Nothing is fetched:
 // the document loader serves the bundled contexts only.
 
@@ -24,13 +28,16 @@ const vc = await import('@digitalbazaar/vc');
 const {DataIntegrityProof} = await import('@digitalbazaar/data-integrity');
 const {cryptosuite: ecdsaRdfc2019} = await import('@digitalbazaar/ecdsa-rdfc-2019-cryptosuite');
 const {createSignCryptosuite: ecdsaJcs2019} = await import('@digitalbazaar/ecdsa-jcs-2019-cryptosuite');
+const {createSignCryptosuite: ecdsaSd2023Sign, createDiscloseCryptosuite: ecdsaSd2023Disclose} =
+  await import('@digitalbazaar/ecdsa-sd-2023-cryptosuite');
 const EcdsaMultikey = await import('@digitalbazaar/ecdsa-multikey');
 
 // The versions actually loaded, read from node_modules beside this script (their package.json is not exported).
 const modules = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules');
 const PACKAGES = [
   '@digitalbazaar/vc', '@digitalbazaar/data-integrity', '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite',
-  '@digitalbazaar/ecdsa-jcs-2019-cryptosuite', '@digitalbazaar/ecdsa-multikey', 'jsonld',
+  '@digitalbazaar/ecdsa-jcs-2019-cryptosuite', '@digitalbazaar/ecdsa-sd-2023-cryptosuite',
+  '@digitalbazaar/ecdsa-multikey', 'jsonld',
 ];
 const packages = Object.fromEntries(PACKAGES.map(
   name => [name, JSON.parse(readFileSync(path.join(modules, name, 'package.json'), 'utf8')).version]));
@@ -52,7 +59,11 @@ async function documentLoader(url) {
   throw new Error(`document loader: ${url} is not in the bundle and is not fetched`);
 }
 
-const CRYPTOSUITES = {'ecdsa-rdfc-2019': () => ecdsaRdfc2019, 'ecdsa-jcs-2019': () => ecdsaJcs2019()};
+const CRYPTOSUITES = {
+  'ecdsa-rdfc-2019': () => ecdsaRdfc2019,
+  'ecdsa-jcs-2019': () => ecdsaJcs2019(),
+  'ecdsa-sd-2023': item => ecdsaSd2023Sign({mandatoryPointers: item.mandatory_pointers}),
+};
 
 for (const item of job.items) {
   const keyPair = await EcdsaMultikey.generate({curve: item.curve});
@@ -64,9 +75,17 @@ for (const item of job.items) {
   credential.issuer.id = did;
   const suite = new DataIntegrityProof({
     signer: keyPair.signer(),
-    cryptosuite: CRYPTOSUITES[item.cryptosuite](),
+    cryptosuite: CRYPTOSUITES[item.cryptosuite](item),
     date: item.created,
   });
   const signed = await vc.issue({credential, suite, documentLoader});
-  process.stdout.write(JSON.stringify({name: item.name, did, credential: signed, packages}) + '\n');
+  if(item.cryptosuite !== 'ecdsa-sd-2023') {
+    process.stdout.write(JSON.stringify({name: item.name, did, credential: signed, packages}) + '\n');
+    continue;
+  }
+  const disclose = new DataIntegrityProof({
+    cryptosuite: ecdsaSd2023Disclose({selectivePointers: item.selective_pointers}),
+  });
+  const derived = await vc.derive({verifiableCredential: signed, suite: disclose, documentLoader});
+  process.stdout.write(JSON.stringify({name: item.name, did, credential: derived, base: signed, packages}) + '\n');
 }

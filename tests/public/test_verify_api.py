@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -14,6 +16,7 @@ from tests.actors import owner
 from tests.conftest import cache_warnings
 from tests.paths import SAMPLES
 from tests.public.test_verify_page import OfflineClient, assert_nothing_stored, issue
+from tests.verification import ecdsa_sd_proofs
 
 URL = "/api/v1/verify"
 ERRORS = "https://badges.example.test/errors/"
@@ -107,6 +110,18 @@ def test_foreign_expired(client, db):
     body = api(client, (SAMPLES / "simple-err-expired.json").read_bytes(), "application/json").json()
     assert body["valid"] is False
     assert {c["id"]: c["status"] for c in body["checks"]}["valid_until"] == "failed"
+
+
+def test_selectively_disclosed_credential(client, db):
+    """A credential an ecdsa-sd-2023 holder derived (Digital Bazaar's cryptosuite): valid, and the proof check tells
+    an employer that it shows only the statements the holder chose to disclose."""
+    body = api(client, json.dumps(ecdsa_sd_proofs.fixture()), "application/json").json()
+    assert (body["valid"], body["verdict"]) == (True, "valid")
+    checks = {check["id"]: check for check in body["checks"]}
+    assert (checks["proof"]["status"], checks["proof"]["code"]) == ("passed", "proof_valid")
+    assert checks["proof"]["message"].startswith("The ecdsa-sd-2023 (curve P-256) proof by did:key:")
+    assert "It is a selectively disclosed credential" in checks["proof"]["message"]
+    assert checks["issuer_key"]["code"] == "key_bound"
 
 
 def test_multipart_without_file(client, db):

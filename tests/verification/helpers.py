@@ -19,7 +19,8 @@ ECDSA = VECTORS / "w3c-vc-di-ecdsa" / "TestVectors"
 
 # The employ/ variant uses https://w3id.org/citizenship/v4rc1, which is not in the reference
 # material. The test serves this reconstruction, written from the term -> IRI mappings visible in
-# the vector's own canonical form (canonDocDataInt.txt); production code refuses the URL.
+# the vector's own canonical form (canonDocDataInt.txt; the two PermanentResident terms from the
+# ecdsa-sd-2023 prc/ vector's verifyNQuads.json); production code refuses the URL.
 CITIZENSHIP_URL = "https://w3id.org/citizenship/v4rc1"
 CITIZENSHIP_RECONSTRUCTED = {
     "@context": {
@@ -28,6 +29,8 @@ CITIZENSHIP_RECONSTRUCTED = {
         ),
         "EmployablePerson": "https://w3id.org/citizenship#EmployablePerson",
         "EmploymentAuthorizationDocument": "https://w3id.org/citizenship#EmploymentAuthorizationDocument",
+        "PermanentResidentCardCredential": "https://w3id.org/citizenship#PermanentResidentCardCredential",
+        "PermanentResident": "https://w3id.org/citizenship#PermanentResident",
         "Person": "https://schema.org/Person",
         "image": {"@id": "https://schema.org/image", "@type": "@id"},
         "givenName": "https://schema.org/givenName",

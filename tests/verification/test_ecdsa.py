@@ -271,13 +271,21 @@ def test_jwk_and_multikey_round_trip(curve: str) -> None:
     assert ec_public_to_multibase(key).startswith({"P-256": "zDn", "P-384": "z82"}[curve])
 
 
-@pytest.mark.parametrize("cryptosuite", ["ecdsa-2019", "ecdsa-sd-2023"])
-def test_other_ecdsa_suites_stay_unsupported(cryptosuite: str) -> None:
+def test_other_ecdsa_suites_stay_unsupported() -> None:
     document = signed("P-256")
-    document["proof"]["cryptosuite"] = cryptosuite
+    document["proof"]["cryptosuite"] = "ecdsa-2019"
     result = check(document)
     assert (result.verified, result.code, result.indeterminate) == (False, "unsupported_proof", True)
     assert report(document).verdict == "indeterminate"
+
+
+def test_an_rdfc_proof_relabelled_ecdsa_sd_2023_is_malformed() -> None:
+    """ecdsa-sd-2023 is verified (test_ecdsa_sd.py): a base58 r || s under its name is not one of its proofs."""
+    document = signed("P-256")
+    document["proof"]["cryptosuite"] = "ecdsa-sd-2023"
+    result = check(document)
+    assert (result.verified, result.code, result.indeterminate) == (False, "proof_malformed", False)
+    assert "multibase base64url without padding (starting with 'u'), not 'z'" in result.message
 
 
 def test_hostile_proofs_give_results() -> None:

@@ -6,7 +6,9 @@
     create_jcs_proof(document, private_key, verification_method, created=None)   eddsa-jcs-2022
 
 Verified: eddsa-rdfc-2022 (and its old name eddsa-2022), eddsa-jcs-2022, ecdsa-rdfc-2019 and ecdsa-jcs-2019
-(P-256, P-384), Ed25519Signature2020, Ed25519Signature2018. The platform signs with the EdDSA suites only.
+(P-256, P-384), ecdsa-sd-2023 derived proofs (P-256; the selectively disclosed credential a holder presents — a
+base proof, meant for the holder only, is refused), Ed25519Signature2020, Ed25519Signature2018. The platform signs
+with the EdDSA suites only.
 
 A credential is valid when at least one supported proof verifies; deciding that, and what to do
 with `controller_mismatch` or legacy suites, is the caller's business. The contract of a suite is
@@ -27,6 +29,7 @@ from verification.suites.base import (
     ProofSuite,
 )
 from verification.suites.ecdsa import EcdsaJcs2019Suite, EcdsaRdfc2019Suite
+from verification.suites.ecdsa_sd import EcdsaSd2023Suite
 from verification.suites.ed25519_2018 import Ed25519Signature2018Suite
 from verification.suites.ed25519_2020 import Ed25519Signature2020Suite
 from verification.suites.eddsa_jcs import EddsaJcs2022Suite, create_jcs_proof
@@ -48,6 +51,7 @@ SUITES: tuple[ProofSuite, ...] = (
     EddsaJcs2022Suite(),
     EcdsaRdfc2019Suite(),
     EcdsaJcs2019Suite(),
+    EcdsaSd2023Suite(),
     Ed25519Signature2020Suite(),
     Ed25519Signature2018Suite(),
 )
@@ -97,7 +101,7 @@ def verify_proofs(document: dict[str, Any], resolver: KeyResolver) -> list[Proof
                     UNSUPPORTED_PROOF,
                     f"The proof type {_describe(entry)} is not supported; supported are eddsa-rdfc-2022 "
                     "(and eddsa-2022), eddsa-jcs-2022, ecdsa-rdfc-2019 and ecdsa-jcs-2019 (P-256, P-384), "
-                    "Ed25519Signature2020 and Ed25519Signature2018.",
+                    "ecdsa-sd-2023 derived proofs (P-256), Ed25519Signature2020 and Ed25519Signature2018.",
                     proof=entry,
                     indeterminate=True,
                 )

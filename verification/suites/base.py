@@ -45,7 +45,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -246,12 +246,17 @@ def sha256(text: str | bytes) -> bytes:
     return hashlib.sha256(text.encode("utf-8") if isinstance(text, str) else text).digest()
 
 
-class SignatureProofSuite(ABC):
+SignatureT = TypeVar("SignatureT")
+
+
+class SignatureProofSuite(ABC, Generic[SignatureT]):
     """Template for the suites that sign hash data with one key: checks, key, signature, controller, in that order.
 
-    Subclasses provide `matches`, `signature` (the proof value's bytes), `assertion_key` (resolve and check the key
-    type) and `verify_signature` (hash the document for that key and verify; InvalidSignature when it does not
-    match), and may override `suite_name` and `label` (how a result names the suite, e.g. with the curve).
+    Subclasses provide `matches`, `signature` (the proof value decoded: the signature's bytes, or for a suite whose
+    proof value holds more, its parsed components), `assertion_key` (resolve and check the key type) and
+    `verify_signature` (hash the document for that key and verify; InvalidSignature, or a ProofError with a precise
+    message, when it does not match; it may return a sentence that the verdict adds), and may override `suite_name`
+    and `label` (how a result names the suite, e.g. with the curve).
     """
 
     name = "signature"
@@ -266,15 +271,15 @@ class SignatureProofSuite(ABC):
         return suite
 
     @abstractmethod
-    def signature(self, proof: Mapping[str, Any]) -> bytes: ...
+    def signature(self, proof: Mapping[str, Any]) -> SignatureT: ...
 
     @abstractmethod
     def assertion_key(self, resolver: KeyResolver, proof: Mapping[str, Any]) -> VerificationMethod: ...
 
     @abstractmethod
     def verify_signature(
-        self, document: Mapping[str, Any], proof: Mapping[str, Any], method: VerificationMethod, signature: bytes
-    ) -> None: ...
+        self, document: Mapping[str, Any], proof: Mapping[str, Any], method: VerificationMethod, signature: SignatureT
+    ) -> str | None: ...
 
     def verify_proof(self, document: dict[str, Any], proof: dict[str, Any], resolver: KeyResolver) -> ProofResult:
         suite = self.name
@@ -292,7 +297,7 @@ class SignatureProofSuite(ABC):
             method = self.assertion_key(resolver, proof)
             label = self.label(suite, method)
             try:
-                self.verify_signature(document, proof, method, signature)
+                note = self.verify_signature(document, proof, method, signature)
             except InvalidSignature:
                 return ProofResult(
                     False,
@@ -303,6 +308,7 @@ class SignatureProofSuite(ABC):
                     method,
                     safe_proof,
                 )
+            addition = f" {note}" if note else ""
             issuer = issuer_id(document)
             if issuer is None or method.controller != issuer:
                 return ProofResult(
@@ -311,12 +317,12 @@ class SignatureProofSuite(ABC):
                     CONTROLLER_MISMATCH,
                     f"The {label} signature is valid; its key is controlled by {method.controller!r}, not by the "
                     f"issuer {issuer!r} itself, so whether it may speak for the issuer is the issuer key check's "
-                    "question.",
+                    f"question.{addition}",
                     method,
                     safe_proof,
                 )
             return ProofResult(
-                True, suite, PROOF_VALID, f"The {label} proof by {method.id} verifies.", method, safe_proof
+                True, suite, PROOF_VALID, f"The {label} proof by {method.id} verifies.{addition}", method, safe_proof
             )
         except Indeterminate as exc:
             return ProofResult(False, suite, exc.code, exc.message, method, safe_proof, indeterminate=True)
@@ -335,7 +341,7 @@ class SignatureProofSuite(ABC):
             )
 
 
-class Ed25519ProofSuite(SignatureProofSuite):
+class Ed25519ProofSuite(SignatureProofSuite[bytes]):
     """The Ed25519 suites: subclasses provide `matches`, `suite_name`, `signature`, `hash_data` and may override
     `signing_input` (Ed25519Signature2018 signs a JWS signing input, not the hash itself)."""
 

@@ -32,6 +32,7 @@ from verification.rdfc import Rdfc10
 from verification.suites.base import (
     KEY_TYPE_MISMATCH,
     SignatureProofSuite,
+    SignatureT,
     malformed,
     proof_value_bytes,
     resolve_assertion_method,
@@ -126,14 +127,18 @@ def verify_p1363(key: ec.EllipticCurvePublicKey, curve: str, signature: bytes, d
     key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hash_algorithm()))
 
 
-class _EcdsaSuite(SignatureProofSuite):
-    """What ecdsa-rdfc-2019 and ecdsa-jcs-2019 share: the key, the signature, the label with the curve."""
+class EcdsaProofSuite(SignatureProofSuite[SignatureT]):
+    """What every ECDSA DataIntegrityProof suite shares: matched by its cryptosuite name, labelled with the curve."""
 
     def matches(self, proof: dict[str, Any]) -> bool:
         return isinstance(proof, dict) and proof.get("type") == PROOF_TYPE and proof.get("cryptosuite") == self.name
 
     def label(self, suite: str, method: VerificationMethod) -> str:
         return f"{suite} (curve {curve_name(method.public_key)})"
+
+
+class _EcdsaSuite(EcdsaProofSuite[bytes]):
+    """What ecdsa-rdfc-2019 and ecdsa-jcs-2019 share: the key, the signature."""
 
     def signature(self, proof: Mapping[str, Any]) -> bytes:
         return ecdsa_proof_value(proof.get("proofValue"))
