@@ -2,7 +2,7 @@
 given to the verifier, and the POSTs of webhook deliveries).
 
 Everything a credential names is attacker-chosen, so each fetch is treated as hostile: https only, no
-credentials in URLs, no redirects, one deadline for the whole exchange (connect, TLS, status line, headers
+credentials in URLs, no redirects (unless the caller allows a few: each hop is held to the same rules), one deadline for the whole exchange (connect, TLS, status line, headers
 and body), a size cap on the body, and no connection to non-public addresses. The address check runs on the
 address the socket is opened to (pinned by requests-hardened after resolution), so a DNS answer that changes
 between a check and the connect (DNS rebinding) cannot reach an internal service.
@@ -29,9 +29,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3
@@ -71,6 +71,12 @@ class FetchedDocument:
     # Media type only, lower-cased, without parameters ("" when the server sent none).
     content_type: str
     body: bytes
+    # Where the body came from, when redirects were followed (HardenedClient.get's `redirects`); else `url`.
+    final_url: str = ""
+
+
+# The redirects a GET may follow when its caller allows them (not 300 Multiple Choices or 304 Not Modified).
+_FOLLOWED = frozenset({301, 302, 303, 307, 308})
 
 
 class OutboundBudgetSpent(FetchError, TooComplex):
@@ -284,20 +290,41 @@ class HardenedClient:
             raise FetchError(f"The URL {url} names port 0.", code="fetch_url_refused")
         return urlunsplit((scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
-    def get(self, url: str, *, accept: str) -> FetchedDocument:
-        """GET `url`; the body is returned only for a 2xx answer within the time and size limits."""
+    def get(self, url: str, *, accept: str, redirects: int = 0) -> FetchedDocument:
+        """GET `url`; the body is returned only for a 2xx answer within the time and size limits.
+
+        A redirect is an answer (`fetch_redirect`) unless the caller allows up to `redirects` of them: each
+        Location is then checked as `url` was (scheme, no credentials, length) and fetched through the same
+        address filter, all within the one deadline of this fetch. The document's `url` stays the one asked
+        for; `final_url` is where the body came from."""
         request_url = self.check_url(url)
         with self._exchange(request_url) as (seconds, deadline), self._session() as session:
-            response = session.get(
-                request_url,
-                headers={"Accept": accept, "Accept-Encoding": "identity"},
-                stream=True,
-                allow_redirects=False,
-                # requests accepts a urllib3 Timeout (HTTPAdapter.send); its stubs list only float and tuple.
-                timeout=self._timeouts(seconds),  # type: ignore[arg-type]
-            )
-            with response:
-                return self._read(request_url, response, deadline, seconds)
+            current = request_url
+            for hop in range(redirects + 1):
+                remaining = max(deadline - time.monotonic(), 0.001)
+                response = session.get(
+                    current,
+                    headers={"Accept": accept, "Accept-Encoding": "identity"},
+                    stream=True,
+                    allow_redirects=False,
+                    # requests accepts a urllib3 Timeout (HTTPAdapter.send); its stubs list only float and tuple.
+                    timeout=self._timeouts(remaining),  # type: ignore[arg-type]
+                )
+                with response:
+                    location = response.headers.get("Location")
+                    if response.status_code in _FOLLOWED and location and redirects:
+                        if hop == redirects:
+                            raise FetchError(
+                                f"{request_url} redirected more than {redirects} times (the last answer, from "
+                                f"{current}, points to {location}); no further redirect is followed.",
+                                code="fetch_redirect",
+                            )
+                        # Relative to where it was answered; the fragment is dropped by check_url.
+                        current = self.check_url(urljoin(current, location))
+                        continue
+                    document = self._read(current, response, deadline, seconds)
+                    return replace(document, url=request_url, final_url=current)
+        raise AssertionError("unreachable: the last hop returns or raises")  # pragma: no cover
 
     def post(self, url: str, *, body: bytes, headers: dict[str, str], content_type: str) -> PostedResponse:
         """POST `body` to `url` and return whatever status came back (2xx or not: the caller decides), with at

@@ -40,7 +40,7 @@ class RecordingOfflineClient:
         self.asked.append(url)
         raise FetchError(f"No network in the test environment ({url}).")
 
-    def get(self, url: str, *, accept: str) -> Any:
+    def get(self, url: str, *, accept: str, redirects: int = 0) -> Any:
         self.asked.append(url)
         raise FetchError(f"No network in the test environment ({url}).")
 

@@ -73,6 +73,15 @@ class LocalServer:
     def route(self, path: str, handler: Route) -> None:
         self.httpd.routes[path] = handler
 
+    def redirect(self, path: str, location: str, *, status: int = 302) -> None:
+        def send(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(status)
+            handler.send_header("Location", location)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+
+        self.route(path, send)
+
     def body(self, path: str, body: bytes, *, status: int = 200, content_type: str = "application/json") -> None:
         def send(handler: BaseHTTPRequestHandler) -> None:
             handler.send_response(status)
@@ -142,19 +151,52 @@ def test_body_within_limit_is_accepted(server: LocalServer) -> None:
 
 
 def test_redirect_is_refused_and_not_followed(server: LocalServer) -> None:
-    def redirect(handler: BaseHTTPRequestHandler) -> None:
-        handler.send_response(302)
-        handler.send_header("Location", "http://169.254.169.254/latest/meta-data/")
-        handler.send_header("Content-Length", "0")
-        handler.end_headers()
-
-    server.route("/moved", redirect)
+    server.redirect("/moved", "http://169.254.169.254/latest/meta-data/")
     with pytest.raises(FetchError) as caught:
         local_client().get(server.url("/moved"), accept="*/*")
     assert caught.value.code == "fetch_redirect"
     assert "HTTP 302" in caught.value.message
     assert "http://169.254.169.254/latest/meta-data/" in caught.value.message
     assert [path for path, _ in server.requests] == ["/moved"]
+
+
+def test_redirects_are_followed_when_the_caller_allows_them(server: LocalServer) -> None:
+    server.redirect("/a", "/b", status=301)
+    server.redirect("/b", server.url("/c#fragment"), status=307)
+    server.body("/c", b'{"here": true}')
+
+    document = local_client().get(server.url("/a"), accept="*/*", redirects=2)
+
+    assert (document.url, document.final_url, document.body) == (server.url("/a"), server.url("/c"), b'{"here": true}')
+    assert [path for path, _ in server.requests] == ["/a", "/b", "/c"]
+
+
+def test_one_redirect_more_than_allowed_is_refused(server: LocalServer) -> None:
+    server.redirect("/a", "/b")
+    server.redirect("/b", "/c")
+    server.body("/c", b"{}")
+    with pytest.raises(FetchError) as caught:
+        local_client().get(server.url("/a"), accept="*/*", redirects=1)
+    assert caught.value.code == "fetch_redirect"
+    assert f"{server.url('/a')} redirected more than 1 times" in caught.value.message
+    assert [path for path, _ in server.requests] == ["/a", "/b"]
+
+
+@pytest.mark.parametrize(
+    ("location", "refusal"),
+    [
+        ("http://user:secret@127.0.0.1/x", "user credentials"),
+        ("ftp://127.0.0.1/x", "Only https or http URLs are fetched"),
+        ("file:///etc/passwd", "Only https or http URLs are fetched"),
+    ],
+)
+def test_a_redirect_is_held_to_the_rules_of_the_url_asked_for(server: LocalServer, location: str, refusal: str) -> None:
+    server.redirect("/a", location)
+    with pytest.raises(FetchError) as caught:
+        local_client().get(server.url("/a"), accept="*/*", redirects=3)
+    assert caught.value.code == "fetch_url_refused"
+    assert refusal in caught.value.message
+    assert [path for path, _ in server.requests] == ["/a"]
 
 
 def test_non_json_body(server: LocalServer) -> None:

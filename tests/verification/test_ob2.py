@@ -41,7 +41,7 @@ from verification.baking import extract_badge, extract_png
 from verification.checks.recipient import identity_matches, recipient_check
 from verification.errors import InputError, InputTooLarge
 from verification.inputs import InputLimits
-from verification.ob2.documents import MAX_DOCUMENTS
+from verification.ob2.documents import MAX_DOCUMENTS, MAX_REDIRECTS
 
 
 @pytest.fixture
@@ -171,12 +171,62 @@ def test_recipient_md5_and_plain_identities(site: Site) -> None:
 # Hosted: what makes it invalid or indeterminate
 
 
-def test_hosted_assertion_whose_id_differs_from_its_url_is_invalid(site: Site) -> None:
+def test_a_link_to_a_copy_is_verified_at_the_id_the_copy_names(site: Site) -> None:
+    # given: a copy of the assertion published somewhere else (or a short link to it), still naming its id
     assertion = publish_spec_badge(site)
-    site.serve("/copy.json", assertion)  # a copy published somewhere else, still naming the original id
+    site.serve("/copy.json", assertion)
+
+    # when: the employer is handed the link to the copy
     report = site.verify(site.url("/copy.json"), now=BEFORE_EXPIRY)
-    assert report.verdict == "invalid"
-    assert statuses(report)["proof"] == ("failed", "id_mismatch")
+
+    # then: the assertion is retrieved from its own id, and the report says so
+    assert report.verdict == "valid", report.to_dict()
+    assert statuses(report)["proof"] == ("passed", "hosted_valid")
+    message = report.check("proof").message or ""  # type: ignore[union-attr]
+    assert f"The link given, {site.url('/copy.json')}, led to a document naming this id" in message
+    assert site.paths_requested()[:2] == ["/copy.json", "/beths-robotics-badge.json"]
+
+
+def test_hosted_assertion_whose_id_differs_from_its_url_is_invalid(site: Site) -> None:
+    # given: the URL an assertion names as its id serves a document that names yet another id
+    assertion = publish_spec_badge(site)
+    site.serve("/beths-robotics-badge.json", {**assertion, "id": site.url("/elsewhere.json")})
+    site.serve("/copy.json", assertion)
+
+    # when / then: one move is followed, never a second; the copy at the id does not speak for it
+    for given in (site.url("/copy.json"), json.dumps(assertion)):
+        report = site.verify(given, now=BEFORE_EXPIRY)
+        assert report.verdict == "invalid"
+        assert statuses(report)["proof"] == ("failed", "id_mismatch")
+    assert "/elsewhere.json" not in site.paths_requested()
+
+
+def test_a_hosted_assertion_behind_redirects_is_verified_at_its_id(site: Site) -> None:
+    # given: the assertion moved, and its id (the old address) answers with redirects, one of them relative
+    assertion = publish_spec_badge(site)
+    site.server.redirect("/old/badge.json", "/older.json", status=301)
+    site.server.redirect("/older.json", site.url("/beths-robotics-badge.json"), status=308)
+    moved = {**assertion, "id": site.url("/old/badge.json")}
+    site.serve("/beths-robotics-badge.json", moved)
+
+    # when / then: verified, as published at its id
+    report = site.verify(moved["id"], now=BEFORE_EXPIRY)
+    assert report.verdict == "valid", report.to_dict()
+    assert statuses(report)["proof"] == ("passed", "hosted_valid")
+    assert site.paths_requested()[:3] == ["/old/badge.json", "/older.json", "/beths-robotics-badge.json"]
+
+
+def test_more_redirects_than_allowed_leave_the_assertion_indeterminate(site: Site) -> None:
+    assertion = publish_spec_badge(site)
+    for hop in range(MAX_REDIRECTS + 1):
+        site.server.redirect(f"/hop{hop}", f"/hop{hop + 1}")
+    site.serve(f"/hop{MAX_REDIRECTS + 1}", {**assertion, "id": site.url("/hop0")})
+
+    report = site.verify(site.url("/hop0"), now=BEFORE_EXPIRY)
+
+    assert report.verdict == "indeterminate"
+    assert statuses(report)["proof"] == ("indeterminate", "assertion_unavailable")
+    assert f"redirected more than {MAX_REDIRECTS} times" in (report.check("proof").message or "")  # type: ignore[union-attr]
 
 
 def test_410_gone_is_revoked(site: Site) -> None:

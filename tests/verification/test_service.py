@@ -43,7 +43,7 @@ class OfflineClient:
     def get_json(self, url: str, accept: str = "") -> Any:
         raise FetchError(f"No network in the test environment ({url}).")
 
-    def get(self, url: str, *, accept: str) -> Any:
+    def get(self, url: str, *, accept: str, redirects: int = 0) -> Any:
         raise FetchError(f"No network in the test environment ({url}).")
 
 

@@ -17,10 +17,11 @@ from verification.errors import FetchError, InputError, TooComplex, Verification
 from verification.http import FetchedDocument
 from verification.inputs import DEFAULT_LIMITS, InputLimits, describe_size, parse_json
 
-__all__ = ["MAX_DOCUMENTS", "OB2_ACCEPT", "DocumentFetcher", "Documents"]
+__all__ = ["MAX_DOCUMENTS", "MAX_REDIRECTS", "OB2_ACCEPT", "DocumentFetcher", "Documents"]
 
 # Assertion, BadgeClass, issuer, a key or two, the revocation list: a real badge needs at most six.
 MAX_DOCUMENTS = 8
+MAX_REDIRECTS = 3
 OB2_ACCEPT = "application/ld+json, application/json;q=0.9, text/plain;q=0.1"
 
 
@@ -28,7 +29,7 @@ class DocumentFetcher(Protocol):
     """What fetches a URL: verification.http.HardenedClient (raises FetchError; HttpStatusError for a non-2xx
     answer)."""
 
-    def get(self, url: str, *, accept: str) -> FetchedDocument: ...
+    def get(self, url: str, *, accept: str, redirects: int = 0) -> FetchedDocument: ...
 
 
 class Documents:
@@ -52,7 +53,10 @@ class Documents:
     def _fetch(self, url: str) -> dict[str, Any]:
         if self._fetcher is None:
             raise FetchError(f"{url} was not fetched: this verifier has no network access configured.")
-        fetched = self._fetcher.get(url, accept=OB2_ACCEPT)
+        # Hosts move badges (http to https, a new path) and answer the old URL with a redirect: a few are followed,
+        # each hop under the client's URL rules and address filter, and the document is judged against the URL it
+        # was asked for (an assertion's id must still be that URL).
+        fetched = self._fetcher.get(url, accept=OB2_ACCEPT, redirects=MAX_REDIRECTS)
         limit = self._limits.credential_bytes
         if len(fetched.body) > limit:
             raise FetchError(

@@ -159,21 +159,19 @@ def _retrieve(run: _Run) -> Check:
             "no_proof",
         )
     run.url = url
-    try:
-        hosted = run.documents.get(url)
-    except HttpStatusError as exc:
-        if exc.status == 410:
-            run.gone = f"The issuer has revoked this badge: its URL {url} answers 410 Gone."
-            return Check("proof", SKIPPED, f"Not retrieved: {url} answers 410 Gone (revoked).", "revoked")
-        raise Indeterminate(
-            f"The hosted assertion could not be retrieved: {exc.message}", code="assertion_unavailable"
-        ) from exc
-    except TooComplex:
-        raise
-    except FetchError as exc:
-        raise Indeterminate(
-            f"The hosted assertion could not be retrieved: {exc.message}", code="assertion_unavailable"
-        ) from exc
+    hosted = _fetch_hosted(run, url)
+    if isinstance(hosted, Check):
+        return hosted
+    moved_to = hosted.get("id")
+    linked_from = None
+    if run.parsed.url is not None and moved_to != url and http_url(moved_to) and is_ob2_assertion(hosted):
+        # The link given led (a redirect, a short link, a copy) to an assertion with another id: that id is where
+        # the issuer publishes it, so it is retrieved from there, and that copy is the one judged.
+        linked_from = url
+        url = run.url = str(moved_to)
+        hosted = _fetch_hosted(run, url)
+        if isinstance(hosted, Check):
+            return hosted
     if hosted.get("revoked") is True:
         reason = hosted.get("revocationReason")
         because = f" Reason: {sentence(reason)}" if isinstance(reason, str) and reason.strip() else ""
@@ -201,7 +199,29 @@ def _retrieve(run: _Run) -> Check:
     message = f"The assertion was retrieved from its id, {url}: the issuer's server publishes it (hosted verification)."
     if run.given is not None and _canonical(run.given) != _canonical(hosted):
         message += " The copy given differs from the published one; this report describes the published one."
+    if linked_from is not None:
+        message += f" The link given, {linked_from}, led to a document naming this id; the report is about the one published there."
     return Check("proof", PASSED, message, "hosted_valid")
+
+
+def _fetch_hosted(run: _Run, url: str) -> dict[str, Any] | Check:
+    """The assertion published at `url`, or the `proof` check when it is gone (410); Indeterminate when it
+    cannot be retrieved."""
+    try:
+        return run.documents.get(url)
+    except HttpStatusError as exc:
+        if exc.status == 410:
+            run.gone = f"The issuer has revoked this badge: its URL {url} answers 410 Gone."
+            return Check("proof", SKIPPED, f"Not retrieved: {url} answers 410 Gone (revoked).", "revoked")
+        raise Indeterminate(
+            f"The hosted assertion could not be retrieved: {exc.message}", code="assertion_unavailable"
+        ) from exc
+    except TooComplex:
+        raise
+    except FetchError as exc:
+        raise Indeterminate(
+            f"The hosted assertion could not be retrieved: {exc.message}", code="assertion_unavailable"
+        ) from exc
 
 
 def _canonical(document: dict[str, Any]) -> str:
