@@ -40,5 +40,8 @@ urlpatterns = [
     path("", include("api.urls_ui")),
 ]
 
-# A database that cannot answer is a 503 in the route's shape, anything else Django's 500 (config.unavailable).
+# Errors in the route's shape: problem+json under /api/, Imsx_StatusInfo under /ims/, the site's pages elsewhere; a
+# database that cannot answer is a 503 (config.unavailable).
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"

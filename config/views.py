@@ -18,11 +18,11 @@ from django.views.decorators.http import require_POST, require_safe
 from config.client_address import client_address
 from config.http_cache import conditional
 from config.problem_types import PROBLEM_TYPES
-from config.problems import unavailable_problem
+from config.problems import plain_problem, unavailable_problem
 from config.ratelimit import hit
 from config.unavailable import RETRY_AFTER_SECONDS, is_database_unavailable, unavailable_page
 from issuer.models import Issuer
-from ob_api.errors import unavailable_imsx
+from ob_api.errors import imsx_response, unavailable_imsx
 
 logger = logging.getLogger(__name__)
 
@@ -142,11 +142,41 @@ def csp_report(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+# What the API error bodies say when Django's handlers answer for them (no view of the API ran, or it raised past
+# its own handler).
+_API_ERROR_DETAIL = {
+    403: "You are not allowed to do this.",
+    404: "There is nothing at this address.",
+    500: "Something went wrong on our side; it has been logged.",
+}
+
+
+def _api_error(request: HttpRequest, status: int) -> HttpResponse | None:
+    """The error in the shape of the API the path belongs to: problem+json under /api/, Imsx_StatusInfo under
+    /ims/ (their clients parse JSON and must never get the site's HTML pages); None for any other path."""
+    if request.path.startswith("/api/"):
+        return plain_problem(status, _API_ERROR_DETAIL[status])
+    if request.path.startswith("/ims/"):
+        return imsx_response(status, _API_ERROR_DETAIL[status])
+    return None
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler403: the API's shape under its paths, else templates/403.html."""
+    return _api_error(request, 403) or defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: the API's shape under its paths, else templates/404.html."""
+    return _api_error(request, 404) or defaults.page_not_found(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: a database that cannot answer is a 503 in the route's own shape (config.unavailable); anything
-    else is Django's 500."""
+    else a 500 in the route's shape, templates/500.html for pages (rendered without the request: whatever failed
+    may fail again)."""
     if not is_database_unavailable(sys.exc_info()[1]):
-        return defaults.server_error(request)
+        return _api_error(request, 500) or defaults.server_error(request)
     if request.path.startswith("/api/"):
         return unavailable_problem()
     if request.path.startswith("/ims/"):
