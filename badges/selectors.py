@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +12,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from badges.models import Achievement, Credential, CredentialStatus
-from issuer.models import Issuer, SigningKey
+from issuer.models import AuditEvent, Issuer, SigningKey
 
 
 def is_numeric_id(ref: str) -> bool:
@@ -83,3 +83,25 @@ def credentials_signed_with(key: SigningKey) -> int:
     """How many credentials carry a signature by `key` (Data Integrity proof or VC-JWT): the key pages' count
     (issuer.extensions)."""
     return Credential.objects.filter(Q(signing_key=key) | Q(jwt_signing_key=key)).count()
+
+
+# The audit action that put a credential in each status an issuer decides (badges.services._change_status and
+# credential_revoke_many write them in the transaction of the change).
+_STATUS_ACTIONS = {CredentialStatus.REVOKED: "credential.revoked", CredentialStatus.SUSPENDED: "credential.suspended"}
+
+
+def credential_status_since(credential: Credential) -> datetime | None:
+    """When the issuer revoked or suspended `credential` (its latest such decision), from the audit log: the
+    credential row keeps no date of its own and status lists carry none. None for any other status, or when no
+    audit row records it."""
+    action = _STATUS_ACTIONS.get(CredentialStatus(credential.status))
+    if action is None:
+        return None
+    return (
+        AuditEvent.objects.filter(
+            issuer_id=credential.issuer_id, action=action, object_type="credential", object_id=str(credential.pk)
+        )
+        .order_by("-created_at", "-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )

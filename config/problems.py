@@ -143,10 +143,18 @@ UNAVAILABLE_DETAIL = (
 )
 
 
+def plain_problem(status_code: int, detail: str) -> HttpResponse:
+    """A problem+json answer outside a DRF view: Django's error handlers (config.views) answer an API path in the
+    API's shape, never with the site's HTML pages."""
+    body = _body(*PROBLEMS[status_code], status_code, detail)
+    response = HttpResponse(json.dumps(body), status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def unavailable_problem() -> HttpResponse:
     """The 503 problem+json for a database that cannot answer, outside a DRF view (config.unavailable)."""
-    body = _body(*PROBLEMS[503], 503, UNAVAILABLE_DETAIL)
-    return _unavailable_response(HttpResponse(json.dumps(body), status=503, content_type=PROBLEM_CONTENT_TYPE))
+    return _unavailable_response(plain_problem(503, UNAVAILABLE_DETAIL))
 
 
 def _unavailable_response(response: ResponseT) -> ResponseT:

@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "issuer.context_processors.issuer_navigation",
+                "learners.context_processors.learner_session",
             ],
         },
     },

@@ -3,11 +3,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.media import public_image
-from config.views import csp_report, health, home, problem_type
+from config.views import csp_report, health, home, problem_type, root_icon, site_manifest
 
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", health, name="health"),
+    # Asked for at the root by browsers and phones, whatever a page links (config.views.ROOT_ICONS).
+    path("favicon.ico", root_icon, {"name": "favicon.ico"}, name="favicon"),
+    path("apple-touch-icon.png", root_icon, {"name": "apple-touch-icon.png"}, name="apple-touch-icon"),
+    path("site.webmanifest", site_manifest, name="site-manifest"),
     # Published images, whatever the deployment (config.media): their URLs are signed into credentials.
     path("media/<path:name>", public_image, name="media-image"),
     # Browsers' Content-Security-Policy violation reports (config.csp.REPORT_PATH).
@@ -36,5 +40,8 @@ urlpatterns = [
     path("", include("api.urls_ui")),
 ]
 
-# A database that cannot answer is a 503 in the route's shape, anything else Django's 500 (config.unavailable).
+# Errors in the route's shape: problem+json under /api/, Imsx_StatusInfo under /ims/, the site's pages elsewhere; a
+# database that cannot answer is a 503 (config.unavailable).
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"

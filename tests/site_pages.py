@@ -118,6 +118,9 @@ POST_ONLY: set[str] = {
 # Routes whose GET answer is not an HTML page of ours: documents, files, JSON APIs (their 404 included).
 NOT_PAGES: set[str] = {
     "health",
+    "favicon",
+    "apple-touch-icon",
+    "site-manifest",
     "media-image",
     "issuer:did-json",
     "badges:status-list",

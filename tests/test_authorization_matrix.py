@@ -224,6 +224,9 @@ RULES: dict[str, Rule] = {
     # site-wide
     "": PUBLIC_GET,
     "healthz": PUBLIC_GET,
+    "favicon.ico": PUBLIC_GET,
+    "apple-touch-icon.png": PUBLIC_GET,
+    "site.webmanifest": PUBLIC_GET,
     "media/<path:name>": PUBLIC_GET,
     "errors/": PUBLIC_GET,
     "errors/<slug:slug>": PUBLIC_GET,

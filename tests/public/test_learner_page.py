@@ -56,18 +56,18 @@ def _expire(credential):
     ("_case", "change", "label", "explanation"),
     [
         ("valid", None, "Valid", "This credential is valid."),
-        ("expired", _expire, "Expired", "This credential has expired."),
+        ("expired", _expire, "Expired", "This badge is no longer valid."),
         (
             "suspended",
             lambda c: credential_suspend(credential=c, reason="review", actor=owner(c.issuer)),
             "Suspended",
-            "The issuer has suspended this credential for now.",
+            "This badge is not valid while it is suspended.",
         ),
         (
             "revoked",
             lambda c: credential_revoke(credential=c, reason="fraud", actor=owner(c.issuer)),
             "Revoked",
-            "The issuer has revoked this credential: it is no longer valid.",
+            "This badge is no longer valid.",
         ),
     ],
 )
