@@ -55,6 +55,9 @@ class IssuerSerializer(serializers.Serializer):
     embed_images = serializers.BooleanField(
         help_text="New credentials carry the logo and badge image as data: URIs (up to 256 KB each) instead of links."
     )
+    brand_color = serializers.CharField(
+        help_text="The colour of the issuer's public pages, #rrggbb; empty for the platform's own."
+    )
     image = serializers.SerializerMethodField()
     did = serializers.CharField(help_text="The issuer's did:web identifier: credentials name it as their issuer.")
     did_document = serializers.SerializerMethodField()
@@ -96,6 +99,7 @@ class IssuerUpdateSerializer(StrictSerializer):
     other_identifiers = IdentifierSerializer(many=True, required=False)
     issue_jwt_by_default = serializers.BooleanField(required=False)
     embed_images = serializers.BooleanField(required=False)
+    brand_color = _text(7, help_text="The colour of the public pages, as #rrggbb (for example #7a1f5c); empty: none.")
 
 
 # ----- achievements

@@ -26,7 +26,7 @@ from badges.status_lists import LIST_VALIDITY, status_list_document
 from badges.verify import verify_credential
 from badges.views_verify import VERDICT_LABELS, check_rows, verdict_reason
 from config.http_cache import IMMUTABLE, REVALIDATE, conditional, etag_of, page_cache_control, public_cache
-from issuer.models import SigningKey
+from issuer.models import Issuer, SigningKey
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +162,7 @@ def _page_state_sql() -> str:
         "credentials": Credential._meta.db_table,
         "lists": StatusList._meta.db_table,
         "keys": SigningKey._meta.db_table,
+        "issuers": Issuer._meta.db_table,
     }
     return PAGE_STATE_SQL.format(**tables)
 
@@ -173,8 +174,9 @@ SELECT c.id, c.uuid, c.issuer_id, c.achievement_id, c.status_sequence, c.status,
     WHERE l.issuer_id = c.issuer_id AND l.sequence = c.status_sequence AND l.purpose = %s) AS revocation_version,
   (SELECT l.version FROM {lists} l
     WHERE l.issuer_id = c.issuer_id AND l.sequence = c.status_sequence AND l.purpose = %s) AS suspension_version,
-  k.state AS key_state, j.state AS jwt_key_state
+  k.state AS key_state, j.state AS jwt_key_state, i.brand_color AS issuer_brand_color
 FROM {credentials} c
+  JOIN {issuers} i ON i.id = c.issuer_id
   JOIN {keys} k ON k.id = c.signing_key_id
   LEFT JOIN {keys} j ON j.id = c.jwt_signing_key_id
 WHERE c.uuid = %s
@@ -183,10 +185,11 @@ WHERE c.uuid = %s
 
 def _credential_for_page(uuid: str | UUID) -> Credential:
     """The credential with what its page's verdict depends on, read in one query: the versions of its two status
-    lists and the states of the keys that signed it (`_page_key`), and only the columns every view of the page reads.
+    lists and the states of the keys that signed it (`_page_key`), the issuer's colour (outside the kept fragments, so
+    a new colour shows at once), and only the columns every view of the page reads.
 
     Written as SQL because it runs on every view of the most visited page: the ORM spent five times longer building
-    this query (two subqueries, two joins) than the database spent answering it (docs/performance.md). Building the
+    this query (two subqueries, three joins) than the database spent answering it (docs/performance.md). Building the
     fragments, on a cache miss, reads the whole row again (`_full_credential`)."""
     value = Credential._meta.get_field("uuid").get_db_prep_value(uuid, connection)
     found = list(Credential.objects.raw(_page_state_sql(), [StatusPurpose.REVOCATION, StatusPurpose.SUSPENSION, value]))

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 
+from issuer.branding import brand_color_validator
 from issuer.images import IMAGE_ACCEPT, IMAGE_HELP, ImageError, check_image
 from issuer.models import IDENTIFIER_EXTENSION, IDENTIFIER_TYPES, Issuer, KeyAlgorithm, KeyPurpose, Role
 from issuer.selectors import AUDIT_ACTION_PREFIXES
@@ -56,6 +57,16 @@ class ProfileForm(forms.Form):
         "links to this site, so they show even where this site cannot be reached. Images up to 256 KB are "
         "embedded; larger ones stay links. Credentials already issued keep what they were signed with.",
     )
+    brand_color = forms.CharField(
+        required=False,
+        max_length=7,
+        label="Brand colour",
+        help_text="The colour of your public pages (the band above your profile and the line under the site's "
+        "header), as # and six hexadecimal digits, for example #7a1f5c. Empty: the platform's blue. Text on it "
+        "is white or black, whichever reads better; links and buttons use it only if it is dark enough to read "
+        "on white.",
+        widget=forms.TextInput(attrs={"placeholder": "#0b57d0", "autocomplete": "off", "spellcheck": "false"}),
+    )
     image = forms.FileField(
         required=False,
         label="Logo",
@@ -71,6 +82,12 @@ class ProfileForm(forms.Form):
         value = self.cleaned_data["address_country_code"].strip().upper()
         if value and not COUNTRY_CODE.fullmatch(value):
             raise ValidationError("Enter the two-letter country code, for example GB or DE.")
+        return value
+
+    def clean_brand_color(self) -> str:
+        value: str = self.cleaned_data["brand_color"].strip().lower()
+        if value:
+            brand_color_validator(value)
         return value
 
     def clean_image(self) -> Any:

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from issuer.branding import brand_color_validator
 from issuer.dids import did_for_slug
 from verification.text import clean_text
 
@@ -66,6 +67,14 @@ class Issuer(NormalizedTextMixin, models.Model):
         help_text="Put the logo and badge images into new credentials as data: URIs instead of links "
         "(images up to 256 KB; larger ones stay links).",
     )
+    # Only the public pages show it (issuer.branding); credentials never carry it.
+    brand_color = models.CharField(
+        max_length=7,
+        blank=True,
+        default="",
+        validators=[brand_color_validator],
+        help_text="The colour of the issuer's public pages, as #rrggbb; empty for the platform's own.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,6 +83,11 @@ class Issuer(NormalizedTextMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean_fields(self, exclude: object = None) -> None:
+        # One spelling stored (and in the stylesheet's URL): "#0B57D0 " is "#0b57d0".
+        self.brand_color = self.brand_color.strip().lower()
+        super().clean_fields(exclude=exclude)
 
     @property
     def did(self) -> str:

@@ -267,6 +267,7 @@ PROFILE_PLAIN_FIELDS = (
     "address_country_code",
     "issue_jwt_by_default",
     "embed_images",
+    "brand_color",
 )
 PROFILE_FIELDS = frozenset({*PROFILE_PLAIN_FIELDS, "other_identifiers", "image"})
 

@@ -7,7 +7,8 @@ import json
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_safe
 
-from config.http_cache import REVALIDATE, conditional, etag_of, public_cache
+from config.http_cache import IMMUTABLE, REVALIDATE, conditional, etag_of, public_cache
+from issuer.branding import brand_stylesheet
 from issuer.models import Issuer, KeyState, SigningKey
 from issuer.selectors import did_document
 
@@ -39,3 +40,11 @@ def did_json(request: HttpRequest, slug: str) -> HttpResponseBase:
     response = HttpResponse(body, content_type="application/did+json")
     response["Access-Control-Allow-Origin"] = "*"
     return conditional(request, response, cache_control=REVALIDATE, etag=etag)
+
+
+@require_safe
+def brand_css(request: HttpRequest, color: str) -> HttpResponseBase:
+    """The custom properties that put an issuer's colour on a page. The URL names the colour (six hexadecimal digits,
+    checked by the route), so the answer depends on nothing else and browsers may keep it for a day."""
+    response = HttpResponse(brand_stylesheet(f"#{color}"), content_type="text/css; charset=utf-8")
+    return conditional(request, response, cache_control=IMMUTABLE)

@@ -26,6 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 
 PUBLIC, OWNER, LEARNER = "public", "owner", "learner"
 LEARNER_EMAIL = "lea@example.com"
+BRAND_COLOR = "#7a1f5c"  # dark enough for links on white: the pages take it as their accent
 LOGO_SVG = (
     b'<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 10 10">'
     b'<rect width="10" height="10" rx="2" fill="#0b57d0"/></svg>'
@@ -123,6 +124,7 @@ NOT_PAGES: set[str] = {
     "site-manifest",
     "media-image",
     "issuer:did-json",
+    "issuer:brand-css",
     "badges:status-list",
     "badges:api-verify",
     "bulk:bulk-template",
@@ -228,8 +230,11 @@ def build_site(django_user_model: Any) -> Site:
         )
 
     python, sql, analyst = achievement("python", "Python"), achievement("sql", "SQL"), achievement("data", "Data")
-    # Images on the pages: an SVG logo, a PNG badge (before the award, so that the credential carries it).
-    issuer = issuer_update(issuer=issuer, image=SimpleUploadedFile("logo.svg", LOGO_SVG), actor=owner)
+    # Images on the pages: an SVG logo, a PNG badge (before the award, so that the credential carries it); and the
+    # issuer's colour on its public pages.
+    issuer = issuer_update(
+        issuer=issuer, image=SimpleUploadedFile("logo.svg", LOGO_SVG), brand_color=BRAND_COLOR, actor=owner
+    )
     python = achievement_update(achievement=python, actor=owner, data={"image": SimpleUploadedFile("b.png", _png())})
     credential = credential_issue(
         request=AwardRequest(achievement=python, email=LEARNER_EMAIL, name="Lea Rner"),
@@ -284,6 +289,7 @@ def build_site(django_user_model: Any) -> Site:
         "sequence": 0,
         "name": issuer.image.name,
         "rest": "nothing-here",
+        "color": BRAND_COLOR[1:],
     }
     job_uuid = {"uuid": job.uuid}
     kwargs: dict[str, dict[str, Any]] = {

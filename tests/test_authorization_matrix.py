@@ -244,6 +244,7 @@ RULES: dict[str, Rule] = {
     "accounts/password/done/": Rule(SignedIn(), SignedIn(allowed=False)),
     # issuers: public documents, the management area
     "issuers/<slug:slug>/did.json": PUBLIC_GET,
+    r"^brand/(?P<color>[0-9a-f]{6})\.css$": PUBLIC_GET,  # an issuer's colour as a stylesheet (issuer.branding)
     "manage/": Rule(SignedIn(), NOT_ALLOWED),
     "manage/<slug:slug>/": VIEW_ONLY,
     "manage/<slug:slug>/profile/": page(write=IssuerPage((PROFILE,))),
@@ -449,7 +450,7 @@ UUID_OF = {
     "bulk-jobs": "job",
     "webhooks": "endpoint",
 }
-REGEX_VALUES = {"app_label": "issuer", "url": "nowhere/", "rest": "nowhere"}
+REGEX_VALUES = {"app_label": "issuer", "url": "nowhere/", "rest": "nowhere", "color": "7a1f5c"}
 
 
 def _value(name: str, before: str, route: str, world: World) -> str:
@@ -488,7 +489,7 @@ def _value(name: str, before: str, route: str, world: World) -> str:
 def url_for(route: str, world: World) -> str:
     if "(?P<" in route or "^" in route:  # a regular expression: its groups by name, the rest taken literally
         path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda match: REGEX_VALUES[match.group(1)], route)
-        return "/" + path.replace("^", "").replace("$", "").replace(".*", "nowhere")
+        return "/" + path.replace("^", "").replace("$", "").replace(".*", "nowhere").replace("\\.", ".")
     segments = route.split("/")
     filled = []
     for position, segment in enumerate(segments):

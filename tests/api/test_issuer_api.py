@@ -68,12 +68,22 @@ def test_patch_changes_only_what_it_names_and_is_audited(api, token, issuer, use
     assert (event.actor, event.actor_label) == (user, token[0].label)
 
 
+def test_the_brand_colour_is_stored_in_lower_case_and_read_back(api, issuer):
+    response = patch(api, URL, {"brand_color": "#1A7F37"})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["brand_color"] == "#1a7f37"
+    assert Issuer.objects.get(pk=issuer.pk).brand_color == "#1a7f37"
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"url": "not a url"}, "url"),
         ({"email": "nobody"}, "email"),
         ({"other_identifiers": [{"identifier": "X", "identifierType": "shoeSize"}]}, "other_identifiers"),
+        ({"brand_color": "red"}, "brand_color"),
+        ({"brand_color": "#12345"}, "brand_color"),
     ],
 )
 def test_a_value_the_profile_refuses_is_422_and_changes_nothing(api, issuer, body, field):

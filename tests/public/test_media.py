@@ -114,7 +114,7 @@ def test_every_img_on_the_public_pages_loads(client, credential, debug):
     issuer, achievement = credential.issuer, credential.achievement
     pages = {
         f"/credentials/{credential.uuid}": 1,
-        f"/achievements/{achievement.uuid}": 1,
+        f"/achievements/{achievement.uuid}": 2,  # the badge, and the issuer's logo beside its name
         f"/issuers/{issuer.slug}/": 1,
         f"/verify/{credential.uuid}": 1,
     }

@@ -63,7 +63,7 @@ def test_achievement_page(client, achievement):
         '<a href="https://example.org/skills/programming" rel="nofollow noopener">Programming</a> '
         '<span class="muted">(Example Skills, <code>P1</code>)</span>'
     ) in html
-    assert '<p>Awarded by <a href="/issuers/uni/">Test University</a>.</p>' in html
+    assert '<span>Awarded by <a href="/issuers/uni/">Test University</a>.</span>' in html
     assert "no longer awards" not in html
 
 

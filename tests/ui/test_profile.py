@@ -468,3 +468,26 @@ def test_public_profile_partial_and_the_note_on_issued_credentials(client_as, is
     assert "<p>Founded to test.</p>" in content
     assert "1 Test Road<br>" in content
     assert "Only owners can change the profile." in content
+
+
+# --- the brand colour (issuer.branding) ---------------------------------------------------------------------------
+
+
+def test_the_owner_sets_the_colour_on_the_profile_page(client_as, issuer):
+    response = client_as("owner").post(url(issuer), form_data(brand_color=" #7A1F5C "))
+
+    assert response.status_code == 302
+    issuer.refresh_from_db()
+    assert issuer.brand_color == "#7a1f5c"
+    assert AuditEvent.objects.get(action="issuer.updated").data == {"changed": ["brand_color"]}
+
+
+@pytest.mark.parametrize("value", ["red", "#7a1f5", "7a1f5c", "#7a1f5g"])
+def test_a_colour_that_is_not_rrggbb_is_refused_with_a_message(client_as, issuer, value):
+    response = client_as("owner").post(url(issuer), form_data(brand_color=value))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["brand_color"] == [
+        "Enter a colour as # and six hexadecimal digits, for example #0b57d0."
+    ]
+    assert Issuer.objects.get(pk=issuer.pk).brand_color == ""
