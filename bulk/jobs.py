@@ -13,15 +13,16 @@ it was started, and the worker has no one else to ask.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import F
@@ -30,6 +31,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from badges.bulk_insert import insert_many
+from badges.exports import (
+    CREDENTIAL_COLUMNS,
+    EXPORT_BATCH,
+    CredentialLinks,
+    status_and_reason,
+    timestamp,
+    write_csv,
+)
 from badges.models import Achievement, Credential, CredentialStatus
 from badges.services import AwardRequest, CredentialError, IssueOutcome, credential_issue_many, credential_revoke_many
 from bulk.background import background
@@ -43,7 +52,23 @@ from issuer.services import audit_record
 
 logger = logging.getLogger(__name__)
 
-RESULT_COLUMNS = ["line", "status", "credential", "error"]
+RESULT_COLUMNS = ["line", *CREDENTIAL_COLUMNS]
+# What the result CSV reads of each row and of its credential (_result_cells).
+RESULT_FIELDS = (
+    "line",
+    "status",
+    "error",
+    "email",
+    "name",
+    "external_id",
+    "achievement__name",
+    "credential__status",
+    "credential__status_reason",
+    "credential__valid_from",
+    "credential__valid_until",
+    "credential__created_at",
+    "credential__uuid",
+)
 ACTIVE_STATUSES = (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING)
 ENDED_STATUSES = (BulkJobStatus.CANCELLED, BulkJobStatus.FINISHED, BulkJobStatus.FAILED)
 UNDO_BATCH = 1_000
@@ -316,15 +341,37 @@ def bulk_job_finish(*, job_id: int) -> BulkJob:
 
 
 def _save_results(job: BulkJob) -> None:
-    """The result CSV: one line per row of the file, in file order (line, status, credential URL, error)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(RESULT_COLUMNS)
-    rows = job.rows.order_by("line", "pk").values_list("line", "status", "credential__uuid", "error")
-    for line, status, credential_uuid, error in rows.iterator(chunk_size=2_000):
-        url = f"{settings.SITE_URL}/credentials/{credential_uuid}" if credential_uuid else ""
-        writer.writerow([line, status, url, error])
-    job.result_file.save(f"{job.uuid}.csv", ContentFile(buffer.getvalue().encode("utf-8")), save=False)
+    """The result CSV: one line per row of the file, in file order, with the columns of the credentials export
+    (badges.exports) after the line number: what became of the row and, when it has a credential, that credential's
+    state, links and issue date. Written through a temporary file, never whole in memory (100,000 rows)."""
+    rows = job.rows.order_by("line", "pk").values_list(*RESULT_FIELDS).iterator(chunk_size=EXPORT_BATCH)
+    with tempfile.TemporaryFile() as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        write_csv(text, RESULT_COLUMNS, _result_cells(rows, now=timezone.now()))
+        text.flush()
+        text.detach()  # the storage reads the bytes; closing the wrapper would close them too
+        raw.seek(0)
+        job.result_file.save(f"{job.uuid}.csv", File(raw), save=False)
+
+
+# Why a row without a credential has none, when the row itself does not say (its error does for invalid and failed).
+UNISSUED_REASONS = {BulkRowStatus.PENDING: "not issued: the job was cancelled first"}
+
+
+def _result_cells(rows: Iterable[Sequence[Any]], *, now: datetime) -> Iterator[list[Any]]:
+    links = CredentialLinks()
+    for line, status, error, email, name, external_id, achievement, *credential in rows:
+        state, reason, valid_from, valid_until, issued_at, credential_uuid = credential
+        if credential_uuid is None:
+            outcome = [
+                status if status != BulkRowStatus.PENDING else "not issued",
+                error or UNISSUED_REASONS.get(status, ""),
+            ]
+        else:
+            outcome = status_and_reason(state, reason, valid_from, valid_until, now=now)
+            if status == BulkRowStatus.SKIPPED:  # issued before, by another upload or award: this row added nothing
+                outcome[1] = "; ".join(part for part in ("already issued", outcome[1]) if part)
+        yield [line, email, name, external_id, achievement, *outcome, timestamp(issued_at), *links(credential_uuid)]
 
 
 @dataclass
