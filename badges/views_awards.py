@@ -34,8 +34,9 @@ from badges.services import (
     credential_suspend,
     credential_unsuspend,
 )
-from issuer.models import AuditEvent, Issuer
+from issuer.models import Issuer
 from issuer.permissions import Action, issuer_required
+from issuer.selectors import audit_events, audit_lines
 
 PAGE_SIZE = 25
 
@@ -142,12 +143,10 @@ def award_export(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpRespo
 
 @require_safe
 @issuer_required(Action.VIEW)
-def award_detail(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def award_detail(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     credential = _credential(issuer, uuid)
     state = credential.state()
-    audit = AuditEvent.objects.filter(
-        issuer=issuer, object_type="credential", object_id=str(credential.pk)
-    ).select_related("actor")
+    events = audit_events(issuer, viewer=request.user).filter(object_type="credential", object_id=str(credential.pk))
     context = {
         "nav": "awards",
         "credential": credential,
@@ -156,7 +155,7 @@ def award_detail(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpRespons
         "formats": credential.formats,
         # For reading only; the download link serves the exact signed bytes.
         "document_pretty": json.dumps(json.loads(credential.document), indent=2, ensure_ascii=False),
-        "audit": audit,
+        "audit": audit_lines(issuer, events),
     }
     return render(request, "badges/award_detail.html", context)
 

@@ -1,0 +1,22 @@
+"""Reads of bulk jobs for other apps' pages: how the audit log names a job and finds it by its file's name."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from bulk.models import BulkJob
+from issuer.extensions import AuditSubjects, audit_ids, audit_names, audit_subject_of
+from issuer.models import Issuer
+
+
+def _job_audit_names(issuer: Issuer, ids: list[str]) -> dict[str, dict[str, str]]:
+    return audit_names(
+        BulkJob.objects.filter(issuer=issuer).only("source_name"), ids, lambda j: {"file": j.source_name}
+    )
+
+
+def _job_audit_search(issuer: Issuer, text: str) -> QuerySet[BulkJob]:
+    return audit_ids(BulkJob.objects.filter(issuer=issuer, source_name__icontains=text))
+
+
+AUDIT_SUBJECTS = AuditSubjects(audit_subject_of(BulkJob), _job_audit_names, _job_audit_search)
