@@ -1,12 +1,27 @@
-"""Reads of bulk jobs for other apps' pages: how the audit log names a job and finds it by its file's name."""
+"""Reads of bulk jobs: a kept upload, and, for other apps' pages, how the audit log names a job and finds it by its
+file's name."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import QuerySet
 
-from bulk.models import BulkJob
+from bulk.models import BulkJob, BulkUpload
 from issuer.extensions import AuditSubjects, audit_ids, audit_names, audit_subject_of
 from issuer.models import Issuer
+
+
+def bulk_upload_for(*, issuer: Issuer, ref: uuid.UUID | str | None) -> BulkUpload | None:
+    """The issuer's kept upload `ref` (a UUID), if it is still kept: never another issuer's."""
+    try:
+        key = ref if isinstance(ref, uuid.UUID) else uuid.UUID(str(ref))
+    except ValueError:
+        return None
+    upload = BulkUpload.objects.filter(issuer=issuer, uuid=key).first()
+    if upload is None or not upload.file or not upload.file.storage.exists(upload.file.name):
+        return None
+    return upload
 
 
 def _job_audit_names(issuer: Issuer, ids: list[str]) -> dict[str, dict[str, str]]:

@@ -262,6 +262,8 @@ def _bulk_paused(entry: Entry) -> str:
 @says("bulk.cancelled")
 def _bulk_cancelled(entry: Entry) -> str:
     done, failed = entry.count("done"), entry.count("failed")
+    if not done and not failed:
+        return f"{entry.actor} cancelled bulk job {_job(entry)} before anything was issued"
     return f"{entry.actor} cancelled bulk job {_job(entry)} after {plural(done, 'row')} done, {failed:,} failed"
 
 

@@ -22,6 +22,7 @@ from bulk.jobs import (
     bulk_job_cancel,
     bulk_job_create,
     bulk_job_pause,
+    bulk_job_process_chunk,
     bulk_job_start,
     bulk_job_undo,
 )
@@ -189,11 +190,17 @@ def test_bulk_started_paused_resumed_cancelled(issuer, job, ana, tasks_queued):
     bulk_job_start(job=job, actor=ana)
     bulk_job_pause(job=job, actor=ana)
     bulk_job_start(job=job, actor=ana)
+    bulk_job_process_chunk(job_id=job.pk, size=1)  # a worker issues one row
     bulk_job_cancel(job=job, actor=ana)
     assert said(issuer, "bulk.started") == ["Ana Lopez confirmed bulk job cohort.csv: its rows are being issued"]
     assert said(issuer, "bulk.paused") == ["Ana Lopez paused bulk job cohort.csv"]
     assert said(issuer, "bulk.resumed") == ["Ana Lopez resumed bulk job cohort.csv"]
-    assert said(issuer, "bulk.cancelled") == ["Ana Lopez cancelled bulk job cohort.csv after 0 rows done, 0 failed"]
+    assert said(issuer, "bulk.cancelled") == ["Ana Lopez cancelled bulk job cohort.csv after 1 row done, 0 failed"]
+
+
+def test_bulk_discarded(issuer, job, ana):
+    bulk_job_cancel(job=job, actor=ana)
+    assert said(issuer, "bulk.cancelled") == ["Ana Lopez cancelled bulk job cohort.csv before anything was issued"]
 
 
 def test_bulk_finished_and_the_rows_it_issued(issuer, job, ana, run):
