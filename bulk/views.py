@@ -188,6 +188,8 @@ def _detail_page(
         "progress": progress,
         "progress_text": progress_text(progress),
         "in_progress": job.status in IN_PROGRESS,
+        # The page follows the job by itself while something is under way (bulk-progress.js).
+        "following": job.status in IN_PROGRESS or progress["undo"] == "requested",
         "page": page,
         "issued": issued,
         "undo_form": undo_form,

@@ -122,6 +122,7 @@ NOT_PAGES: set[str] = {
     "issuer:did-json",
     "badges:status-list",
     "badges:api-verify",
+    "badges:award-export",
     "bulk:bulk-template",
     "bulk:bulk-progress",
     "bulk:bulk-results",

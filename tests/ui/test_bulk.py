@@ -409,7 +409,9 @@ def test_running_page_shows_the_progress_and_polls(client_as, issuer, achievemen
     text = _text(response)
     assert '<progress id="bulk-progress-bar" max="100" value="0.0"' in text
     assert "0 of 3 rows done, 0 failed" in text
-    assert f'data-progress-url="{_url(job, "progress.json")}"' in text
+    assert (
+        f'data-progress-url="{_url(job, "progress.json")}" data-status="queued" data-undo="none" data-follow>' in text
+    )
     assert '<script src="/static/js/bulk-progress.js" defer></script>' in text
     assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in text
     assert "Pause</button>" in text and "Cancel the rest</button>" in text
