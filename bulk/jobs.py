@@ -191,7 +191,7 @@ def bulk_upload_keep(*, issuer: Issuer, data: bytes, filename: str, actor: Actor
     again. Returns it with its parsed rows, so that the job made from it does not read it twice."""
     authorize(actor, issuer, Action.AWARD)
     parsed = parse_upload(data, filename=filename)
-    bulk_uploads_forget(issuer=issuer)
+    _forget_uploads(issuer=issuer)
     upload = BulkUpload(issuer=issuer, uploaded_by=audit_user(actor), name=filename[:255], rows=len(parsed.rows))
     # Stored under its own UUID: the uploader's file name is shown, never used as a path.
     upload.file.save(f"{upload.uuid}.upload", ContentFile(data), save=False)
@@ -222,9 +222,9 @@ def bulk_job_create_from_upload(
     return job, preview
 
 
-def bulk_uploads_forget(*, issuer: Issuer, uploads: QuerySet[BulkUpload] | None = None) -> int:
-    """Delete kept uploads: `uploads`, or the issuer's older than UPLOAD_KEPT_FOR. Their files go once this
-    commits (a rolled-back deletion keeps them). Returns how many."""
+def _forget_uploads(*, issuer: Issuer, uploads: QuerySet[BulkUpload] | None = None) -> int:
+    """Delete kept uploads: `uploads`, or the issuer's older than UPLOAD_KEPT_FOR; part of an authorized write
+    (a new upload, a start). Their files go once this commits (a rolled-back deletion keeps them)."""
     if uploads is None:
         uploads = BulkUpload.objects.filter(issuer=issuer, created_at__lt=timezone.now() - UPLOAD_KEPT_FOR)
     forgotten = list(uploads.filter(issuer=issuer))
@@ -251,7 +251,7 @@ def bulk_job_start(*, job: BulkJob, actor: Actor) -> BulkJob:
     job.save(update_fields=["status", "started_at", "run_started_at", "run_started_rows"])
     _audit(job, "bulk.resumed" if resumed else "bulk.started", actor=actor)
     if job.upload_id is not None:  # its rows are stored: the file is not needed any more
-        bulk_uploads_forget(issuer=job.issuer, uploads=BulkUpload.objects.filter(pk=job.upload_id))
+        _forget_uploads(issuer=job.issuer, uploads=BulkUpload.objects.filter(pk=job.upload_id))
         job.upload = None
     _enqueue_chains(job.pk)  # recorded with the job's new status; the chains start once it commits
     return job

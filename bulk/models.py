@@ -33,7 +33,7 @@ class BulkUpload(models.Model):
     """A file of awards as it was uploaded on the issuer's pages, kept so that nobody has to choose it again: an
     upload page that comes back with an error shows it (its name and rows) instead of an empty file input, and a
     preview can be checked again with another achievement. Forgotten once its job starts, or a day after the upload
-    (bulk.jobs.bulk_uploads_forget)."""
+    (bulk.jobs._forget_uploads)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="+")
