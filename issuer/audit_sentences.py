@@ -59,8 +59,8 @@ def plain(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, list):
         return ", ".join(text for text in (plain(item) for item in value) if text)
-    if isinstance(value, dict):
-        return "; ".join(f"{words(key)}: {text}" for key, item in value.items() if (text := plain(item)))
+    if isinstance(value, dict):  # by key: PostgreSQL's jsonb does not keep the order the row was written in
+        return "; ".join(f"{words(key)}: {text}" for key, item in sorted(value.items()) if (text := plain(item)))
     if isinstance(value, int | float):
         return f"{value:,}"
     return str(value)
