@@ -9,13 +9,20 @@ class BadgesConfig(AppConfig):
 
     def ready(self) -> None:
         # issuer's pages show what badges stores through issuer.extensions; issuer never imports badges.
-        from badges.selectors import credential_figures, credentials_signed_with
-        from issuer.extensions import DashboardPanel, register_dashboard_panel, register_signature_counter
+        from badges.selectors import AUDIT_SUBJECTS, credential_figures, credentials_signed_with
+        from issuer.extensions import (
+            DashboardPanel,
+            register_audit_subjects,
+            register_dashboard_panel,
+            register_signature_counter,
+        )
 
         register_dashboard_panel(
             DashboardPanel(template="badges/dashboard_credentials.html", figures=credential_figures)
         )
         register_signature_counter(credentials_signed_with)
+        for subjects in AUDIT_SUBJECTS:
+            register_audit_subjects(subjects)
 
         from badges import follow_ups
         from badges.tasks import AWARD_FOLLOW_UPS

@@ -166,6 +166,32 @@ class CredentialStatus(models.TextChoices):
     REVOKED = "revoked", "Revoked"
 
 
+# An award given with the issuer's own id for it (a bulk row's external_id) is issued under this idempotency key
+# prefix and that id, so the id can be read back from the credential (exports) without another table.
+EXTERNAL_ID_PREFIX = "bulk:ext:"
+
+
+def external_id_of(idempotency_key: str | None) -> str:
+    """The issuer's own id of the award, if it was given one (else "")."""
+    if idempotency_key and idempotency_key.startswith(EXTERNAL_ID_PREFIX):
+        return idempotency_key[len(EXTERNAL_ID_PREFIX) :]
+    return ""
+
+
+def credential_state(status: str, valid_from: datetime, valid_until: datetime | None, *, now: datetime) -> str:
+    """Revoked and suspended first (they are decisions), then the dates (expired, pending = not yet valid), else
+    active. On plain values, so that an export of many rows needs no model instance per row."""
+    if status == CredentialStatus.REVOKED:
+        return "revoked"
+    if status == CredentialStatus.SUSPENDED:
+        return "suspended"
+    if valid_until is not None and valid_until < now:
+        return "expired"
+    if valid_from > now:
+        return "pending"
+    return "active"
+
+
 class CredentialSource(models.TextChoices):
     UI = "ui", "Issuer UI"
     API = "api", "API"
@@ -231,18 +257,8 @@ class Credential(models.Model):
         return f"{settings.SITE_URL}/credentials/{self.uuid}"
 
     def state(self, *, now: datetime | None = None) -> str:
-        """What a reader is told, from the database: revoked and suspended first (they are decisions),
-        then the dates (expired, pending = not yet valid), else active."""
-        if self.status == CredentialStatus.REVOKED:
-            return "revoked"
-        if self.status == CredentialStatus.SUSPENDED:
-            return "suspended"
-        now = now or timezone.now()
-        if self.valid_until is not None and self.valid_until < now:
-            return "expired"
-        if self.valid_from > now:
-            return "pending"
-        return "active"
+        """What a reader is told, from the database (credential_state)."""
+        return credential_state(self.status, self.valid_from, self.valid_until, now=now or timezone.now())
 
     @property
     def formats(self) -> list[str]:

@@ -12,6 +12,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from badges.models import Achievement, Credential, CredentialStatus
+from issuer.extensions import AuditSubjects, audit_ids, audit_names, audit_subject_of
 from issuer.models import AuditEvent, Issuer, SigningKey
 
 
@@ -105,3 +106,39 @@ def credential_status_since(credential: Credential) -> datetime | None:
         .values_list("created_at", flat=True)
         .first()
     )
+
+
+def _credential_audit_names(issuer: Issuer, ids: list[str]) -> dict[str, dict[str, str]]:
+    credentials = Credential.objects.filter(issuer=issuer).select_related("achievement")
+    return audit_names(
+        credentials.only("recipient_name", "recipient_email", "achievement__name"),
+        ids,
+        lambda c: {
+            "recipient": c.recipient_name or c.recipient_email,
+            "email": c.recipient_email,
+            "achievement": c.achievement.name,
+        },
+    )
+
+
+def _credential_audit_search(issuer: Issuer, text: str) -> Any:
+    matches = (
+        Q(recipient_email__icontains=text) | Q(recipient_name__icontains=text) | Q(achievement__name__icontains=text)
+    )
+    return audit_ids(Credential.objects.filter(issuer=issuer).filter(matches))
+
+
+def _achievement_audit_names(issuer: Issuer, ids: list[str]) -> dict[str, dict[str, str]]:
+    return audit_names(Achievement.objects.filter(issuer=issuer).only("name"), ids, lambda a: {"name": a.name})
+
+
+def _achievement_audit_search(issuer: Issuer, text: str) -> Any:
+    matches = Q(name__icontains=text) | Q(slug__icontains=text)
+    return audit_ids(Achievement.objects.filter(issuer=issuer).filter(matches))
+
+
+# How the audit log names credentials and achievements, and finds them by recipient or achievement (badges.apps).
+AUDIT_SUBJECTS = [
+    AuditSubjects(audit_subject_of(Credential), _credential_audit_names, _credential_audit_search),
+    AuditSubjects(audit_subject_of(Achievement), _achievement_audit_names, _achievement_audit_search),
+]

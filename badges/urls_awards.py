@@ -4,6 +4,7 @@ from badges import views_awards
 
 urlpatterns = [
     path("manage/<slug:slug>/awards/", views_awards.award_list, name="award-list"),
+    path("manage/<slug:slug>/awards/export.csv", views_awards.award_export, name="award-export"),
     path("manage/<slug:slug>/awards/new/", views_awards.award_create, name="award-create"),
     path("manage/<slug:slug>/awards/revoke/", views_awards.award_bulk_revoke, name="award-bulk-revoke"),
     path("manage/<slug:slug>/awards/<uuid:uuid>/", views_awards.award_detail, name="award-detail"),

@@ -14,13 +14,15 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.http import AuthenticatedHttpRequest
+from badges.exports import CREDENTIAL_COLUMNS, credential_export, csv_chunks
 from badges.filters import CredentialFilter
 from badges.forms_awards import AwardForm, BulkRevokeForm, BulkSelectionForm, RevokeForm, SuspendForm
 from badges.models import Credential, CredentialSource, CredentialStatus
@@ -32,8 +34,9 @@ from badges.services import (
     credential_suspend,
     credential_unsuspend,
 )
-from issuer.models import AuditEvent, Issuer
+from issuer.models import Issuer
 from issuer.permissions import Action, issuer_required
+from issuer.selectors import audit_events, audit_lines
 
 PAGE_SIZE = 25
 
@@ -113,12 +116,37 @@ def award_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
 
 @require_safe
 @issuer_required(Action.VIEW)
-def award_detail(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
+def award_export(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponseBase:
+    """The awards the list shows with the same parameters, every page of them, as CSV, streamed. A filter the list
+    would ignore refuses the export instead (400): a file is kept and passed on, and one with more rows than asked
+    for would not say so."""
+    filterset = CredentialFilter(request.GET or None, Credential.objects.filter(issuer=issuer), issuer=issuer)
+    if filterset.is_bound and not filterset.form.is_valid():
+        fields = filterset.form.fields
+        problems = [
+            f"{fields[name].label if name in fields else name}: {error}"
+            for name, errors in filterset.errors.items()
+            for error in errors
+        ]
+        return HttpResponse(
+            "Nothing was exported. Correct the filters on the awards page:\n" + "\n".join(problems) + "\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    rows = credential_export(issuer=issuer, actor=request.user, credentials=filterset.qs)
+    response = StreamingHttpResponse(csv_chunks(CREDENTIAL_COLUMNS, rows), content_type="text/csv; charset=utf-8")
+    day = timezone.now().strftime("%Y-%m-%d")
+    response["Content-Disposition"] = f'attachment; filename="{issuer.slug}-credentials-{day}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+@issuer_required(Action.VIEW)
+def award_detail(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     credential = _credential(issuer, uuid)
     state = credential.state()
-    audit = AuditEvent.objects.filter(
-        issuer=issuer, object_type="credential", object_id=str(credential.pk)
-    ).select_related("actor")
+    events = audit_events(issuer, viewer=request.user).filter(object_type="credential", object_id=str(credential.pk))
     context = {
         "nav": "awards",
         "credential": credential,
@@ -127,7 +155,7 @@ def award_detail(request: HttpRequest, issuer: Issuer, uuid: Any) -> HttpRespons
         "formats": credential.formats,
         # For reading only; the download link serves the exact signed bytes.
         "document_pretty": json.dumps(json.loads(credential.document), indent=2, ensure_ascii=False),
-        "audit": audit,
+        "audit": audit_lines(issuer, events),
     }
     return render(request, "badges/award_detail.html", context)
 

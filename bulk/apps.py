@@ -12,3 +12,8 @@ class BulkConfig(AppConfig):
         from bulk.tasks import BULK_BACKGROUND
 
         background.register(BULK_BACKGROUND)
+
+        from bulk.selectors import AUDIT_SUBJECTS
+        from issuer.extensions import register_audit_subjects
+
+        register_audit_subjects(AUDIT_SUBJECTS)

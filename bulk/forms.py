@@ -8,17 +8,21 @@ from django import forms
 from django.template.defaultfilters import pluralize
 
 from badges.models import Achievement
+from bulk.models import BulkUpload
 from bulk.parsing import MAX_BYTES
+from bulk.selectors import bulk_upload_for
 from issuer.models import Issuer
 
 TOO_LARGE = f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into smaller files."
 
 
 class BulkUploadForm(forms.Form):
-    """A CSV or JSON-lines file of awards, and the achievement to award when the rows do not name one."""
+    """A CSV or JSON-lines file of awards, and the achievement to award when the rows do not name one. A file
+    uploaded before and kept (`upload`, its UUID) stands in for the file input left empty."""
 
     file = forms.FileField(
         label="File of awards",
+        required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.jsonl,.ndjson,.json"}),
         error_messages={
             "required": "Choose the file to upload.",
@@ -27,6 +31,7 @@ class BulkUploadForm(forms.Form):
         },
         help_text=f"CSV (comma, semicolon or tab separated) or JSON lines; at most {MAX_BYTES // (1024 * 1024)} MB.",
     )
+    upload = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     achievement = forms.ModelChoiceField(
         label="Achievement",
         required=False,
@@ -38,9 +43,33 @@ class BulkUploadForm(forms.Form):
 
     def __init__(self, *args: Any, issuer: Issuer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.issuer = issuer
+        self.kept: BulkUpload | None = None
         cast(forms.ModelChoiceField, self.fields["achievement"]).queryset = Achievement.objects.filter(
             issuer=issuer, archived=False
         ).order_by("name")
+
+    def show_kept(self, upload: BulkUpload | None) -> None:
+        """Offer `upload` as the file: the file input becomes the way to choose another one."""
+        self.kept = upload
+        if upload is not None:
+            label, help_text = (
+                "Choose another file",
+                f"Optional: leave it empty to use {upload.name or 'the file above'}.",
+            )
+            self.fields["file"].label, self.fields["file"].help_text = label, help_text
+            bound = self["file"]  # made (and kept) when the form was validated, with the label it had then
+            bound.label, bound.help_text = label, help_text
+
+    def clean_upload(self) -> BulkUpload | None:
+        # Another issuer's or a forgotten upload is as absent as none: the file input then asks for the file.
+        return bulk_upload_for(issuer=self.issuer, ref=self.cleaned_data.get("upload"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("file") and not cleaned.get("upload") and "file" not in self.errors:
+            self.add_error("file", self.fields["file"].error_messages["required"])
+        return cleaned
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")

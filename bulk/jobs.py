@@ -13,29 +13,39 @@ it was started, and the worker has no one else to ask.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from badges.bulk_insert import insert_many
+from badges.exports import (
+    CREDENTIAL_COLUMNS,
+    EXPORT_BATCH,
+    CredentialLinks,
+    status_and_reason,
+    timestamp,
+    write_csv,
+)
 from badges.models import Achievement, Credential, CredentialStatus
 from badges.services import AwardRequest, CredentialError, IssueOutcome, credential_issue_many, credential_revoke_many
 from bulk.background import background
 from bulk.events import JobEvent, publish_job_on_commit
-from bulk.models import BulkJob, BulkJobStatus, BulkRow, BulkRowStatus
-from bulk.parsing import BulkFileError, parse_upload
+from bulk.models import BulkJob, BulkJobStatus, BulkRow, BulkRowStatus, BulkUpload
+from bulk.parsing import BulkFileError, ParsedFile, parse_upload
 from bulk.validation import Preview, validate_rows
 from issuer.models import Issuer
 from issuer.permissions import Action, Actor, SystemActor, audit_user, authorize, ensure_of_issuer
@@ -43,10 +53,28 @@ from issuer.services import audit_record
 
 logger = logging.getLogger(__name__)
 
-RESULT_COLUMNS = ["line", "status", "credential", "error"]
+RESULT_COLUMNS = ["line", *CREDENTIAL_COLUMNS]
+# What the result CSV reads of each row and of its credential (_result_cells).
+RESULT_FIELDS = (
+    "line",
+    "status",
+    "error",
+    "email",
+    "name",
+    "external_id",
+    "achievement__name",
+    "credential__status",
+    "credential__status_reason",
+    "credential__valid_from",
+    "credential__valid_until",
+    "credential__created_at",
+    "credential__uuid",
+)
 ACTIVE_STATUSES = (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING)
 ENDED_STATUSES = (BulkJobStatus.CANCELLED, BulkJobStatus.FINISHED, BulkJobStatus.FAILED)
 UNDO_BATCH = 1_000
+# A kept upload whose job was never started is forgotten after this (it holds learners' addresses).
+UPLOAD_KEPT_FOR = timedelta(days=1)
 EMAIL_FIELD_LENGTH = BulkRow._meta.get_field("email").max_length
 
 
@@ -85,12 +113,29 @@ def bulk_job_create(
     """Read and check the upload; store its rows (valid ones pending, invalid ones with their reasons) as a job
     waiting to be confirmed. Raises BulkFileError when the file as a whole cannot be used."""
     authorize(actor, issuer, Action.AWARD)
+    return _job_create(
+        issuer=issuer,
+        parsed=parse_upload(data, filename=filename),
+        filename=filename,
+        achievement=achievement,
+        actor=actor,
+    )
+
+
+def _job_create(
+    *,
+    issuer: Issuer,
+    parsed: ParsedFile,
+    filename: str,
+    actor: Actor,
+    achievement: Achievement | None,
+    upload: BulkUpload | None = None,
+) -> tuple[BulkJob, Preview]:
     ensure_of_issuer(issuer, [achievement] if achievement is not None else [])
-    parsed = parse_upload(data, filename=filename)
     try:
         preview = validate_rows(issuer=issuer, parsed=parsed, achievement=achievement)
-    except ValueError as exc:
-        raise BulkFileError(str(exc)) from exc
+    except ValueError as exc:  # about the file as a whole and the achievement chosen for it
+        raise BulkFileError(str(exc), field="achievement") from exc
     job = BulkJob.objects.create(
         issuer=issuer,
         achievement=achievement,
@@ -98,6 +143,7 @@ def bulk_job_create(
         source_name=filename[:255],
         total_rows=preview.total,
         valid_rows=len(preview.valid),
+        upload=upload,
     )
     raw_emails = {row.line: row.values.get("email", "") for row in parsed.rows}
     rows = [
@@ -139,6 +185,56 @@ def bulk_job_create(
 
 
 @transaction.atomic
+def bulk_upload_keep(*, issuer: Issuer, data: bytes, filename: str, actor: Actor) -> tuple[BulkUpload, ParsedFile]:
+    """Keep a file uploaded on the issuer's pages, once it reads as a file of awards (BulkFileError otherwise, and
+    nothing is kept), whatever else its form got wrong: the page that comes back shows it instead of asking for it
+    again. Returns it with its parsed rows, so that the job made from it does not read it twice."""
+    authorize(actor, issuer, Action.AWARD)
+    parsed = parse_upload(data, filename=filename)
+    _forget_uploads(issuer=issuer)
+    upload = BulkUpload(issuer=issuer, uploaded_by=audit_user(actor), name=filename[:255], rows=len(parsed.rows))
+    # Stored under its own UUID: the uploader's file name is shown, never used as a path.
+    upload.file.save(f"{upload.uuid}.upload", ContentFile(data), save=False)
+    upload.save()
+    return upload, parsed
+
+
+def bulk_job_create_from_upload(
+    *, upload: BulkUpload, actor: Actor, achievement: Achievement | None = None, parsed: ParsedFile | None = None
+) -> tuple[BulkJob, Preview]:
+    """bulk_job_create for a kept upload. The previews made from the same file that still wait for confirmation
+    are discarded: checking a file again (with another achievement) replaces its earlier preview."""
+    authorize(actor, upload.issuer, Action.AWARD)
+    if parsed is None:
+        with upload.file.open("rb") as file:
+            parsed = parse_upload(file.read(), filename=upload.name)
+    with transaction.atomic():
+        job, preview = _job_create(
+            issuer=upload.issuer,
+            parsed=parsed,
+            filename=upload.name,
+            achievement=achievement,
+            actor=actor,
+            upload=upload,
+        )
+        for earlier in upload.jobs.filter(status=BulkJobStatus.VALIDATED).exclude(pk=job.pk):
+            bulk_job_cancel(job=earlier, actor=actor)
+    return job, preview
+
+
+def _forget_uploads(*, issuer: Issuer, uploads: QuerySet[BulkUpload] | None = None) -> int:
+    """Delete kept uploads: `uploads`, or the issuer's older than UPLOAD_KEPT_FOR; part of an authorized write
+    (a new upload, a start). Their files go once this commits (a rolled-back deletion keeps them)."""
+    if uploads is None:
+        uploads = BulkUpload.objects.filter(issuer=issuer, created_at__lt=timezone.now() - UPLOAD_KEPT_FOR)
+    forgotten = list(uploads.filter(issuer=issuer))
+    for upload in forgotten:
+        transaction.on_commit(partial(upload.file.storage.delete, upload.file.name))
+    BulkUpload.objects.filter(pk__in=[upload.pk for upload in forgotten]).delete()
+    return len(forgotten)
+
+
+@transaction.atomic
 def bulk_job_start(*, job: BulkJob, actor: Actor) -> BulkJob:
     """Confirm a validated job or resume a paused one; its chunk tasks are enqueued once this commits."""
     job = _authorized(job, actor)
@@ -154,6 +250,9 @@ def bulk_job_start(*, job: BulkJob, actor: Actor) -> BulkJob:
     job.run_started_rows = job.done_rows + job.failed_rows
     job.save(update_fields=["status", "started_at", "run_started_at", "run_started_rows"])
     _audit(job, "bulk.resumed" if resumed else "bulk.started", actor=actor)
+    if job.upload_id is not None:  # its rows are stored: the file is not needed any more
+        _forget_uploads(issuer=job.issuer, uploads=BulkUpload.objects.filter(pk=job.upload_id))
+        job.upload = None
     _enqueue_chains(job.pk)  # recorded with the job's new status; the chains start once it commits
     return job
 
@@ -316,15 +415,37 @@ def bulk_job_finish(*, job_id: int) -> BulkJob:
 
 
 def _save_results(job: BulkJob) -> None:
-    """The result CSV: one line per row of the file, in file order (line, status, credential URL, error)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(RESULT_COLUMNS)
-    rows = job.rows.order_by("line", "pk").values_list("line", "status", "credential__uuid", "error")
-    for line, status, credential_uuid, error in rows.iterator(chunk_size=2_000):
-        url = f"{settings.SITE_URL}/credentials/{credential_uuid}" if credential_uuid else ""
-        writer.writerow([line, status, url, error])
-    job.result_file.save(f"{job.uuid}.csv", ContentFile(buffer.getvalue().encode("utf-8")), save=False)
+    """The result CSV: one line per row of the file, in file order, with the columns of the credentials export
+    (badges.exports) after the line number: what became of the row and, when it has a credential, that credential's
+    state, links and issue date. Written through a temporary file, never whole in memory (100,000 rows)."""
+    rows = job.rows.order_by("line", "pk").values_list(*RESULT_FIELDS).iterator(chunk_size=EXPORT_BATCH)
+    with tempfile.TemporaryFile() as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        write_csv(text, RESULT_COLUMNS, _result_cells(rows, now=timezone.now()))
+        text.flush()
+        text.detach()  # the storage reads the bytes; closing the wrapper would close them too
+        raw.seek(0)
+        job.result_file.save(f"{job.uuid}.csv", File(raw), save=False)
+
+
+# Why a row without a credential has none, when the row itself does not say (its error does for invalid and failed).
+UNISSUED_REASONS = {BulkRowStatus.PENDING: "not issued: the job was cancelled first"}
+
+
+def _result_cells(rows: Iterable[Sequence[Any]], *, now: datetime) -> Iterator[list[Any]]:
+    links = CredentialLinks()
+    for line, status, error, email, name, external_id, achievement, *credential in rows:
+        state, reason, valid_from, valid_until, issued_at, credential_uuid = credential
+        if credential_uuid is None:
+            outcome = [
+                status if status != BulkRowStatus.PENDING else "not issued",
+                error or UNISSUED_REASONS.get(status, ""),
+            ]
+        else:
+            outcome = status_and_reason(state, reason, valid_from, valid_until, now=now)
+            if status == BulkRowStatus.SKIPPED:  # issued before, by another upload or award: this row added nothing
+                outcome[1] = "; ".join(part for part in ("already issued", outcome[1]) if part)
+        yield [line, email, name, external_id, achievement, *outcome, timestamp(issued_at), *links(credential_uuid)]
 
 
 @dataclass

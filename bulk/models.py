@@ -29,6 +29,27 @@ class BulkRowStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class BulkUpload(models.Model):
+    """A file of awards as it was uploaded on the issuer's pages, kept so that nobody has to choose it again: an
+    upload page that comes back with an error shows it (its name and rows) instead of an empty file input, and a
+    preview can be checked again with another achievement. Forgotten once its job starts, or a day after the upload
+    (bulk.jobs._forget_uploads)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    file = models.FileField(upload_to="bulk/uploads/")
+    rows = models.PositiveIntegerField(default=0, help_text="Rows read from the file, its header not counted.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name or 'upload'} ({self.rows} rows)"
+
+
 class BulkJob(models.Model):
     """One uploaded file of awards: its valid rows are stored as BulkRow and issued in chunks (bulk.jobs)."""
 
@@ -56,6 +77,8 @@ class BulkJob(models.Model):
     undo_reason = models.CharField(max_length=500, blank=True)
     undone_at = models.DateTimeField(null=True, blank=True)
     revoked_rows = models.PositiveIntegerField(default=0, help_text="Credentials revoked by the undo.")
+    # The kept file a preview was checked from (issuer pages only), while it is kept.
+    upload = models.ForeignKey(BulkUpload, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs")
 
     class Meta:
         db_table = "badges_bulkjob"

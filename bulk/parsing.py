@@ -54,7 +54,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class BulkFileError(ValueError):
-    """The upload cannot be read as a bulk-award file; the message says why, in words for the uploader."""
+    """The upload cannot be read as a bulk-award file; the message says why, in words for the uploader. `field`:
+    the upload form's field it is about (the file itself, or the achievement chosen for it)."""
+
+    def __init__(self, message: str, *, field: str = "file") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass

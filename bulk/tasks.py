@@ -28,6 +28,7 @@ from bulk.jobs import (
     bulk_job_undo_run,
     bulk_jobs_resume,
 )
+from config.celery import LongRunningTask
 from config.tasks import enqueue
 
 # A task of a chain goes on with the next chunk while it is younger than this. One chunk per task cost a broker
@@ -40,6 +41,7 @@ CHAIN_TASK_SECONDS = 10.0
 @shared_task(
     name="badges.tasks.process_bulk_job",
     bind=True,
+    base=LongRunningTask,  # without a broker, in a thread of its own (outbox.services.run_apart)
     acks_late=True,
     autoretry_for=DATABASE_ERRORS,
     max_retries=5,
@@ -62,7 +64,12 @@ def process_bulk_job(self: Task, job_id: int) -> None:
 
 
 @shared_task(
-    name="badges.tasks.undo_bulk_job", acks_late=True, autoretry_for=DATABASE_ERRORS, max_retries=5, retry_backoff=5
+    name="badges.tasks.undo_bulk_job",
+    base=LongRunningTask,
+    acks_late=True,
+    autoretry_for=DATABASE_ERRORS,
+    max_retries=5,
+    retry_backoff=5,
 )
 def undo_bulk_job(job_id: int) -> None:
     """Revoke what a bulk job issued, a batch per transaction; safe to run twice (revoked ones are skipped)."""

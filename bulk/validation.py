@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from badges import documents
-from badges.models import Achievement, Credential, CredentialStatus
+from badges.models import EXTERNAL_ID_PREFIX, Achievement, Credential, CredentialStatus
 from badges.selectors import is_numeric_id
 from bulk.parsing import ParsedFile
 from issuer.models import Issuer
@@ -29,7 +29,6 @@ BATCH_SIZE = 1_000
 # CharFields: their max_length is always set.
 KEY_MAX_LENGTH = cast(int, Credential._meta.get_field("idempotency_key").max_length)
 NAME_MAX_LENGTH = cast(int, Credential._meta.get_field("recipient_name").max_length)
-EXTERNAL_ID_PREFIX = "bulk:ext:"
 _url_validator = URLValidator(schemes=["http", "https"])
 
 

@@ -24,14 +24,16 @@ from bulk.forms import TOO_LARGE, BulkUndoForm, BulkUploadForm
 from bulk.jobs import (
     BulkJobError,
     bulk_job_cancel,
-    bulk_job_create,
+    bulk_job_create_from_upload,
     bulk_job_pause,
     bulk_job_progress,
     bulk_job_start,
     bulk_job_undo,
+    bulk_upload_keep,
 )
 from bulk.models import BulkJob, BulkJobStatus, BulkRow, BulkRowStatus
 from bulk.parsing import MAX_BYTES, BulkFileError
+from bulk.selectors import bulk_upload_for
 from issuer.models import Issuer
 from issuer.permissions import Action, issuer_required
 
@@ -45,7 +47,7 @@ IN_PROGRESS = (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING, BulkJobStatus.PAUSED
 
 def _job(issuer: Issuer, uuid: Any) -> BulkJob:
     return get_object_or_404(
-        BulkJob.objects.select_related("issuer", "achievement", "created_by"), issuer=issuer, uuid=uuid
+        BulkJob.objects.select_related("issuer", "achievement", "created_by", "upload"), issuer=issuer, uuid=uuid
     )
 
 
@@ -98,28 +100,38 @@ def bulk_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @issuer_required(Action.AWARD)
 def bulk_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
-    """GET: the upload form. POST: check the file and store it as a job waiting for confirmation, then show its
-    preview; a file that cannot be used as a whole is refused (400) and nothing is stored."""
+    """GET: the upload form (`?upload=` shows a kept file, `?achievement=` preselects one). POST: keep the file,
+    check it and store it as a job waiting for confirmation, then show its preview. A file that cannot be used as a
+    whole is refused (400) and not kept; a file that can is kept even when something else is wrong, and the page
+    that comes back shows it instead of asking for it again."""
     if request.method != "POST":
-        return _upload_page(request, BulkUploadForm(issuer=issuer))
+        form = BulkUploadForm(initial=_upload_initial(request), issuer=issuer)
+        form.show_kept(bulk_upload_for(issuer=issuer, ref=request.GET.get("upload")))
+        return _upload_page(request, form)
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
         # Refused before the body is parsed: nothing of a huge upload is read or written to disk.
         return _upload_page(request, BulkUploadForm(issuer=issuer), status=400, error=TOO_LARGE)
     form = BulkUploadForm(request.POST, request.FILES, issuer=issuer)
-    if not form.is_valid():
+    form.is_valid()
+    kept, parsed = form.cleaned_data.get("upload"), None
+    if upload := form.cleaned_data.get("file"):  # a new file replaces the kept one, whatever else is wrong
+        try:
+            kept, parsed = bulk_upload_keep(
+                issuer=issuer, data=upload.read(MAX_BYTES + 1), filename=upload.name or "", actor=request.user
+            )
+        except BulkFileError as exc:
+            kept = None
+            form.add_error("file", str(exc))
+    form.show_kept(kept)
+    if kept is None or form.errors:
         return _upload_page(request, form, status=400)
-    upload = form.cleaned_data["file"]
     try:
-        job, preview = bulk_job_create(
-            issuer=issuer,
-            data=upload.read(MAX_BYTES + 1),
-            filename=upload.name or "",
-            achievement=form.cleaned_data["achievement"],
-            actor=request.user,
+        job, preview = bulk_job_create_from_upload(
+            upload=kept, parsed=parsed, achievement=form.cleaned_data["achievement"], actor=request.user
         )
     except BulkFileError as exc:
-        form.add_error("file", str(exc))
+        form.add_error(exc.field, str(exc))
         return _upload_page(request, form, status=400)
     text = f"Checked {_plural(preview.total, 'row')}: {len(preview.valid):,} can be issued"
     if preview.invalid:
@@ -128,8 +140,13 @@ def bulk_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpRespon
     return _detail(issuer, job)
 
 
+def _upload_initial(request: HttpRequest) -> dict[str, Any]:
+    ref = request.GET.get("achievement", "")
+    return {"achievement": int(ref)} if ref.isascii() and ref.isdigit() and len(ref) <= 18 else {}
+
+
 def _upload_page(request: HttpRequest, form: BulkUploadForm, *, status: int = 200, error: str = "") -> HttpResponse:
-    context = {"nav": "bulk", "form": form, "error": error}
+    context = {"nav": "bulk", "form": form, "kept": form.kept, "error": error}
     return render(request, "bulk/create.html", context, status=status)
 
 
@@ -171,6 +188,8 @@ def _detail_page(
         "progress": progress,
         "progress_text": progress_text(progress),
         "in_progress": job.status in IN_PROGRESS,
+        # The page follows the job by itself while something is under way (bulk-progress.js).
+        "following": job.status in IN_PROGRESS or progress["undo"] == "requested",
         "page": page,
         "issued": issued,
         "undo_form": undo_form,

@@ -214,6 +214,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="") or default_from_e
 # Celery: with no broker configured, tasks run in-process so the platform works on SQLite alone.
 _broker_url = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not _broker_url
+# Without a broker, a task declared long_running (a bulk job's chunks, its undo) runs in a thread of the process that
+# started it, so that the page that started it answers at once and shows the progress (outbox.services, D48). The
+# test suite turns it off (tests/plugin.py): its in-memory database cannot be shared between threads.
+LONG_TASKS_IN_THREADS = env.bool("LONG_TASKS_IN_THREADS", default=True)
 # Celery serializes even an in-process task through a producer of the configured transport. Without a broker that is
 # kombu's in-memory transport, on a named host: an empty URL would mean AMQP on no host, and kombu would log "No
 # hostname was supplied" for every task. Nothing is ever sent there.

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from issuer.branding import brand_color_validator
 from issuer.images import IMAGE_ACCEPT, IMAGE_HELP, ImageError, check_image
 from issuer.models import IDENTIFIER_EXTENSION, IDENTIFIER_TYPES, Issuer, KeyAlgorithm, KeyPurpose, Role
-from issuer.selectors import AUDIT_ACTION_PREFIXES
+from issuer.selectors import SYSTEM_ACTOR, AuditFilters
 from issuer.services import PROFILE_PLAIN_FIELDS
 
 # Form field names that are also Issuer fields, in the order the page shows them.
@@ -228,12 +228,73 @@ class NewAccountForm(UserCreationForm):
         fields = ("username",)
 
 
+# The audit log's kinds: a family of actions (ending in a dot) or one action; grouped as the select shows them.
+AUDIT_KINDS: list[tuple[str, list[tuple[str, str]]]] = [
+    (
+        "Credentials",
+        [
+            ("credential.", "Every credential change"),
+            ("credential.issued", "Awarded"),
+            ("credential.revoked", "Revoked"),
+            ("credential.suspended", "Suspended"),
+            ("credential.unsuspended", "Reinstated"),
+            ("credential.email_failed", "Award e-mails that failed"),
+        ],
+    ),
+    (
+        "Bulk awards",
+        [
+            ("bulk.", "Every bulk job change"),
+            ("bulk.created", "Uploaded"),
+            ("bulk.finished", "Finished"),
+            ("bulk.undone", "Undone"),
+        ],
+    ),
+    ("Achievements and qualifications", [("achievement.", "Achievements"), ("qualification.", "Qualification rules")]),
+    ("Access", [("staff.", "Staff"), ("key.", "Signing keys"), ("api_token.", "API tokens"), ("webhook.", "Webhooks")]),
+    ("This issuer", [("issuer.", "Issuer profile"), ("partnership.", "Partnerships")]),
+]
+DATE_ERRORS = {"invalid": "Enter a date, like 2030-01-31."}
+
+
 class AuditFilterForm(forms.Form):
+    """The audit log's filters, read from the query string. Each is checked on its own: the page applies the valid
+    ones and says what is wrong with the others."""
+
     action = forms.ChoiceField(
-        required=False, label="Kind", choices=[("", "Everything"), *AUDIT_ACTION_PREFIXES.items()]
+        required=False,
+        label="Kind",
+        choices=[("", "Everything"), *AUDIT_KINDS],
+        error_messages={"invalid_choice": "Choose a kind from the list."},
     )
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    actor = forms.ChoiceField(
+        required=False, label="Who", error_messages={"invalid_choice": "Choose someone from the list."}
+    )
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}), error_messages=DATE_ERRORS
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}), error_messages=DATE_ERRORS
+    )
+    q = forms.CharField(
+        required=False,
+        label="Recipient or achievement",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+        error_messages={"max_length": "Search for at most %(limit_value)d characters."},
+        help_text="Part of a learner's name or e-mail address, an achievement's name, or a bulk file's name.",
+    )
+
+    def __init__(self, *args: Any, actors: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["actor"]).choices = [
+            ("", "Anyone"),
+            *actors,
+            (SYSTEM_ACTOR, "The platform (no person)"),
+        ]
+
+    def clean_q(self) -> str:
+        return " ".join(self.cleaned_data["q"].split())
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -241,3 +302,14 @@ class AuditFilterForm(forms.Form):
         if since and until and since > until:
             self.add_error("until", "The end date is before the start date.")
         return cleaned
+
+    def filters(self) -> AuditFilters:
+        """The filters that are valid (call after is_valid())."""
+        data = self.cleaned_data
+        return AuditFilters(
+            kind=data.get("action") or "",
+            actor=data.get("actor") or "",
+            since=data.get("since"),
+            until=data.get("until"),
+            text=data.get("q") or "",
+        )

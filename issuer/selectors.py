@@ -5,28 +5,31 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import operator
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.query import RawQuerySet
 from django.utils import timezone
 
+from issuer.audit_sentences import audit_sentence
 from issuer.dids import slug_from_did
+from issuer.extensions import audit_subjects
 from issuer.models import AuditEvent, Invitation, Issuer, KeyState, SigningKey
+from issuer.permissions import Action, Actor, authorize
 
 DID_CONTEXT = [
     "https://www.w3.org/ns/did/v1",
     "https://w3id.org/security/multikey/v1",
     "https://w3id.org/security/jwk/v1",
 ]
-
-
-def recent_activity(issuer: Issuer, *, limit: int = 15) -> QuerySet[AuditEvent]:
-    """The dashboard's latest audit events, newest first."""
-    return AuditEvent.objects.filter(issuer=issuer).select_related("actor")[:limit]
 
 
 class NoActiveKey(Exception):
@@ -134,25 +137,89 @@ def pending_invitations(issuer: Issuer) -> QuerySet[Invitation]:
     )
 
 
-AUDIT_ACTION_PREFIXES = {
-    "credential.": "Credentials",
-    "key.": "Keys",
-    "staff.": "Staff",
-    "issuer.": "Issuer profile",
-    "achievement.": "Achievements",
-}
+# The audit log's actor filter: rows that name no person (the platform's own work: e-mails, finished jobs).
+SYSTEM_ACTOR = "system"
 
 
-def audit_events(
-    issuer: Issuer, *, action_prefix: str = "", since: date | None = None, until: date | None = None
-) -> QuerySet[AuditEvent]:
-    """The issuer's audit log, newest first; `since` and `until` are whole days (inclusive) in the site's time zone."""
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the audit log is narrowed to; every part optional."""
+
+    kind: str = ""  # an action ("credential.revoked"), or a family of them ending in a dot ("credential.")
+    actor: str = ""  # a user's id, or SYSTEM_ACTOR
+    since: date | None = None  # whole days, inclusive, in the site's time zone
+    until: date | None = None
+    text: str = ""  # in the recipient or the achievement of the row's object (issuer.extensions.AuditSubjects)
+
+
+def recent_activity(issuer: Issuer, *, viewer: Actor, limit: int = 15) -> list[AuditLine]:
+    """The dashboard's latest audit events, newest first, in sentences."""
+    return audit_lines(issuer, audit_events(issuer, viewer=viewer)[:limit])
+
+
+def audit_events(issuer: Issuer, *, viewer: Actor, filters: AuditFilters | None = None) -> QuerySet[AuditEvent]:
+    """The issuer's audit log, newest first: only its own rows, and only for someone who may see the issuer (the
+    pages check too; this is where the rule lives, for any other caller)."""
+    authorize(viewer, issuer, Action.VIEW)
+    filters = filters or AuditFilters()
     events = AuditEvent.objects.filter(issuer=issuer).select_related("actor")
-    if action_prefix:
-        events = events.filter(action__startswith=action_prefix)
+    if filters.kind.endswith("."):
+        events = events.filter(action__startswith=filters.kind)
+    elif filters.kind:
+        events = events.filter(action=filters.kind)
+    if filters.actor == SYSTEM_ACTOR:
+        events = events.filter(actor__isnull=True)
+    elif filters.actor:
+        events = events.filter(actor_id=int(filters.actor))
     zone = timezone.get_current_timezone()
-    if since is not None:
-        events = events.filter(created_at__gte=datetime.combine(since, time.min, tzinfo=zone))
-    if until is not None:
-        events = events.filter(created_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone))
+    if filters.since is not None:
+        events = events.filter(created_at__gte=datetime.combine(filters.since, time.min, tzinfo=zone))
+    if filters.until is not None and filters.until < date.max:  # the last day of the calendar has no day after it
+        end = datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=zone)
+        events = events.filter(created_at__lt=end)
+    if filters.text:
+        events = events.filter(_about(issuer, filters.text))
     return events
+
+
+def _about(issuer: Issuer, text: str) -> Q:
+    """Rows whose object matches `text`, as the apps that store those objects search them."""
+    matches = [
+        Q(object_type=subjects.object_type, object_id__in=subjects.search(issuer, text))
+        for subjects in audit_subjects().values()
+        if subjects.search is not None
+    ]
+    return reduce(operator.or_, matches, Q(pk__in=[]))
+
+
+def audit_actors(issuer: Issuer) -> list[tuple[str, str]]:
+    """(id, name) of everyone the actor filter offers: the issuer's staff and whoever its rows name (former staff
+    too), by name."""
+    user_model = get_user_model()
+    acted = AuditEvent.objects.filter(issuer=issuer, actor__isnull=False).values("actor_id")
+    users = user_model.objects.filter(Q(pk__in=acted) | Q(issuer_memberships__issuer=issuer)).distinct()
+    named = [(str(user.pk), user.get_full_name().strip() or user.get_username()) for user in users]
+    return sorted(named, key=lambda pair: pair[1].casefold())
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    event: AuditEvent
+    sentence: str
+
+
+def audit_lines(issuer: Issuer, events: Iterable[AuditEvent]) -> list[AuditLine]:
+    """The rows as sentences (issuer.audit_sentences), their objects named with one query per type of object."""
+    rows = list(events)
+    ids: dict[str, set[str]] = defaultdict(set)
+    for event in rows:
+        ids[event.object_type].add(event.object_id)
+    registry = audit_subjects()
+    names: dict[str, dict[str, dict[str, str]]] = {}
+    for object_type, object_ids in ids.items():
+        if (subjects := registry.get(object_type)) is not None:
+            names[object_type] = subjects.names(issuer, sorted(object_ids))
+    return [
+        AuditLine(event=event, sentence=audit_sentence(event, names.get(event.object_type, {}).get(event.object_id)))
+        for event in rows
+    ]

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from accounts.http import AuthenticatedHttpRequest
 from issuer.extensions import dashboard_panels
 from issuer.models import Issuer
 from issuer.permissions import Action, issuer_required, issuers_of
@@ -27,10 +28,10 @@ def manage_index(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @issuer_required(Action.VIEW)
-def dashboard(request: HttpRequest, issuer: Issuer) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
     """The issuer's name, the sections other apps add (issuer.extensions: badges' credential figures), and the
     latest audit events."""
-    context: dict[str, Any] = {"nav": "dashboard", "recent": recent_activity(issuer), "panels": []}
+    context: dict[str, Any] = {"nav": "dashboard", "recent": recent_activity(issuer, viewer=request.user), "panels": []}
     for panel in dashboard_panels():
         context.update(panel.figures(issuer))
         context["panels"].append(panel.template)

@@ -45,7 +45,10 @@ from issuer.models import (
 )
 from issuer.permissions import Action, can, issuer_required
 from issuer.selectors import (
+    AuditFilters,
+    audit_actors,
     audit_events,
+    audit_lines,
     invitation_by_token,
     issuer_keys,
     jwk_thumbprint,
@@ -366,16 +369,13 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_safe
 @issuer_required(Action.VIEW)
-def audit(request: HttpRequest, issuer: Issuer) -> HttpResponse:
-    """The audit log, 50 rows a page. Filters that are valid apply even when another one is not."""
-    form = AuditFilterForm(request.GET or None)
-    filters: dict[str, Any] = {}
-    if form.is_bound:
-        form.is_valid()
-        filters = {
-            "action_prefix": form.cleaned_data.get("action") or "",
-            "since": form.cleaned_data.get("since"),
-            "until": form.cleaned_data.get("until"),
-        }
-    page = Paginator(audit_events(issuer, **filters), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "issuer/audit.html", {"nav": "audit", "form": form, "page": page})
+def audit(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
+    """The audit log in sentences, 50 a page, filtered by the query string. The filters that are valid apply even
+    when another one is not; the page then says what is wrong and answers 400."""
+    form = AuditFilterForm(request.GET or None, actors=audit_actors(issuer))
+    valid = form.is_valid() if form.is_bound else True
+    filters = form.filters() if form.is_bound else AuditFilters()
+    events = audit_events(issuer, viewer=request.user, filters=filters)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"nav": "audit", "form": form, "page": page, "lines": audit_lines(issuer, page.object_list)}
+    return render(request, "issuer/audit.html", context, status=200 if valid else 400)

@@ -13,12 +13,15 @@ row over twice. Only a crash between the broker accepting a task and the deletio
 tasks are idempotent (an award e-mail checks `notified_at`, a webhook delivery claims its row).
 
 Without a broker (the embedded default: tasks run in-process) the rows are deleted and their tasks then run here,
-after commit, as `delay` did before the outbox.
+after commit, as `delay` did before the outbox. A task based on LongRunningTask (a bulk job's chain of chunks, its
+undo) runs in a thread of its own instead, so that the request that started it answers at once and its page can
+follow the progress (docs/decisions.md D48).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,14 +29,15 @@ from functools import partial
 from typing import Any
 
 from celery.exceptions import NotRegistered
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from kombu import pools
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
-from config.celery import app
+from config.celery import LongRunningTask, app
 from outbox.models import PendingTask
 
 logger = logging.getLogger(__name__)
@@ -195,9 +199,33 @@ def _run_here(rows: QuerySet[PendingTask], *, limit: int | None) -> HandOver:
         runnable = [row for row in taken if row.task in app.tasks]
         PendingTask.objects.filter(pk__in=[row.pk for row in runnable]).delete()
     for row in runnable:
-        try:
-            app.tasks[row.task].apply(args=row.args, throw=True)
-        except Exception:
-            logger.exception("Task %s%r failed in-process.", row.task, tuple(row.args))
+        if settings.LONG_TASKS_IN_THREADS and isinstance(app.tasks[row.task], LongRunningTask):
+            run_apart(row.task, row.args)
+        else:
+            _run(row.task, row.args)
     outcome.handed, outcome.failed = len(runnable), len(unknown)
     return outcome
+
+
+def _run(name: str, args: list[Any]) -> None:
+    try:
+        app.tasks[name].apply(args=tuple(args), throw=True)
+    except Exception:
+        logger.exception("Task %s%r failed in-process.", name, tuple(args))
+
+
+def run_apart(name: str, args: list[Any]) -> threading.Thread:
+    """Run the task in a thread of its own, with its own database connection (closed when it ends). Not a daemon: a
+    process that exits — a management command, a dev server reloading — waits for the task to end rather than
+    leaving a job half done (each chunk is a transaction, so a killed one would only be redone, but without a
+    broker nothing would resume it)."""
+
+    def work() -> None:
+        try:
+            _run(name, args)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=work, name=f"task {name}{tuple(args)!r}")
+    thread.start()
+    return thread

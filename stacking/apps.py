@@ -13,3 +13,9 @@ class StackingConfig(AppConfig):
         from stacking.listeners import interest, on_credential_events
 
         subscribe(on_credential_events, interest=interest)
+
+        from issuer.extensions import register_audit_subjects
+        from stacking.selectors import AUDIT_SUBJECTS
+
+        for subjects in AUDIT_SUBJECTS:
+            register_audit_subjects(subjects)

@@ -13,12 +13,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from badges.models import Achievement, Credential, CredentialSource
+from issuer.extensions import AuditSubjects, audit_ids, audit_names, audit_subject_of
+from issuer.models import Issuer
 from stacking import rules
-from stacking.models import Qualification, QualificationComponent, StackedAward
+from stacking.models import Partnership, Qualification, QualificationComponent, StackedAward
 from stacking.services import Progress, component_achievements, qualification_progress
 
 
@@ -266,3 +268,25 @@ def _credits(achievement: Achievement) -> str:
 def learner_overview(email: str) -> list[LearnerProgress]:
     """Every qualification the learner has started, with where they stand: the collection page's list."""
     return [learner_progress(q, email) for q in qualifications_for_learner(email)]
+
+
+def _qualification_audit_names(issuer: Issuer, ids: list[str]) -> dict[str, dict[str, str]]:
+    rules_ = Qualification.objects.filter(issuer=issuer).select_related("achievement").only("achievement__name")
+    return audit_names(rules_, ids, lambda q: {"achievement": q.achievement.name})
+
+
+def _qualification_audit_search(issuer: Issuer, text: str) -> QuerySet[Qualification]:
+    return audit_ids(Qualification.objects.filter(issuer=issuer, achievement__name__icontains=text))
+
+
+def _partnership_audit_names(issuer: Issuer, ids: list[str]) -> dict[str, dict[str, str]]:
+    # Recorded for the issuer that asked (partnership.requested) and for the partner that answered.
+    partnerships = Partnership.objects.filter(Q(issuer=issuer) | Q(partner=issuer)).select_related("issuer", "partner")
+    return audit_names(partnerships, ids, lambda p: {"issuer": p.issuer.name, "partner": p.partner.name})
+
+
+# How the audit log names qualification rules and partnerships (stacking.apps).
+AUDIT_SUBJECTS = [
+    AuditSubjects(audit_subject_of(Qualification), _qualification_audit_names, _qualification_audit_search),
+    AuditSubjects(audit_subject_of(Partnership), _partnership_audit_names),
+]

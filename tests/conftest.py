@@ -157,6 +157,17 @@ def tasks_queued():
 
 
 @pytest.fixture
+def run(django_capture_on_commit_callbacks, tasks_in_process):
+    """run(callable) -> its result, with the tasks it enqueues on commit (the job's chunks, the undo) executed."""
+
+    def call(function, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return function(*args, **kwargs)
+
+    return call
+
+
+@pytest.fixture
 def user(django_user_model):
     return django_user_model.objects.create_user("alice", "alice@example.com", "pw-alice-123456")
 

@@ -17,3 +17,6 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
 os.environ.setdefault("EMAIL_URL", "consolemail://")
 os.environ.setdefault("STATIC_MANIFEST", "0")
+# A bulk job started in a test runs in the test's own thread (settings.LONG_TASKS_IN_THREADS): an in-memory SQLite
+# database cannot be shared with another thread. tests/e2e/test_embedded_default.py serves the real default.
+os.environ.setdefault("LONG_TASKS_IN_THREADS", "0")

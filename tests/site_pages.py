@@ -127,6 +127,7 @@ NOT_PAGES: set[str] = {
     "issuer:brand-css",
     "badges:status-list",
     "badges:api-verify",
+    "badges:award-export",
     "bulk:bulk-template",
     "bulk:bulk-progress",
     "bulk:bulk-results",

@@ -275,6 +275,7 @@ RULES: dict[str, Rule] = {
     "manage/<slug:slug>/achievements/<int:pk>/edit/": form(EDIT),
     "manage/<slug:slug>/achievements/<int:pk>/archive/": post_only(EDIT),
     "manage/<slug:slug>/awards/": VIEW_ONLY,
+    "manage/<slug:slug>/awards/export.csv": VIEW_ONLY,
     "manage/<slug:slug>/awards/new/": form(AWARD),
     "manage/<slug:slug>/awards/revoke/": post_only(AWARD),
     "manage/<slug:slug>/awards/<uuid:uuid>/": VIEW_ONLY,

@@ -35,7 +35,16 @@ from badges.services import (
     credential_suspend,
     credential_unsuspend,
 )
-from bulk.jobs import BulkJobError, bulk_job_cancel, bulk_job_create, bulk_job_pause, bulk_job_start, bulk_job_undo
+from bulk.jobs import (
+    BulkJobError,
+    bulk_job_cancel,
+    bulk_job_create,
+    bulk_job_create_from_upload,
+    bulk_job_pause,
+    bulk_job_start,
+    bulk_job_undo,
+    bulk_upload_keep,
+)
 from bulk.models import BulkJob
 from issuer.models import AuditEvent, Invitation, IssuerMembership, KeyAlgorithm, KeyPurpose, SigningKey
 from issuer.permissions import ROLE_ACTIONS, STACKING_WRITE, Action, NotAuthorized, ScopedActor, SystemActor
@@ -92,6 +101,12 @@ def _issue(w: World, actor: Any) -> Any:
 def _issue_many(w: World, actor: Any) -> Any:
     request = AwardRequest(achievement=w.fresh("achievement"), email="new@example.org")
     return credential_issue_many(issuer=w.a, requests=[request], source="api", actor=actor, notify=False)
+
+
+def _kept_upload(w: World) -> Any:
+    """A file kept for issuer A by someone allowed (the platform), for the service that makes a job of it."""
+    upload, _ = bulk_upload_keep(issuer=w.a, data=COHORT, filename="c.csv", actor=SystemActor("test"))
+    return upload
 
 
 def _save_rule(w: World, actor: Any) -> Any:
@@ -180,6 +195,16 @@ WRITES: dict[str, tuple[tuple[Action, ...], Call]] = {
         (AWARD,),
         lambda w, actor: bulk_job_create(
             issuer=w.a, data=COHORT, filename="c.csv", achievement=w.fresh("achievement"), actor=actor
+        ),
+    ),
+    "bulk_upload_keep": (
+        (AWARD,),
+        lambda w, actor: bulk_upload_keep(issuer=w.a, data=COHORT, filename="c.csv", actor=actor),
+    ),
+    "bulk_job_create_from_upload": (
+        (AWARD,),
+        lambda w, actor: bulk_job_create_from_upload(
+            upload=_kept_upload(w), achievement=w.fresh("achievement"), actor=actor
         ),
     ),
     "bulk_job_start": ((AWARD,), lambda w, actor: bulk_job_start(job=w.fresh("job"), actor=actor)),
@@ -300,7 +325,7 @@ def test_every_write_service_is_in_the_table():
     import webhooks.services
 
     prefixes = ("issuer_", "membership_", "staff_", "invitation_", "signing_key_", "achievement_", "credential_",
-                "bulk_job_", "qualification_", "partnership_", "endpoint_", "token_")  # fmt: skip
+                "bulk_job_", "bulk_upload", "qualification_", "partnership_", "endpoint_", "token_")  # fmt: skip
     # Reads, checks, and the work the platform does for a job or a rule already authorized (a system actor).
     not_writes = {
         "invitation_accept",  # the e-mailed invitation is the authorization (D13)
@@ -345,6 +370,14 @@ def test_another_issuers_achievement_is_refused_for_a_bulk_job(db, world):
             issuer=world.a, data=COHORT, filename="c.csv", achievement=world.objects["b_achievement"],
             actor=world.users["owner"],
         )  # fmt: skip
+    assert _counts() == before
+
+
+def test_another_issuers_kept_upload_is_refused_for_a_bulk_job(db, world):
+    theirs, _ = bulk_upload_keep(issuer=world.b, data=COHORT, filename="c.csv", actor=SystemActor("test"))
+    before = _counts()
+    with pytest.raises(NotAuthorized, match="in Globex Institute"):
+        bulk_job_create_from_upload(upload=theirs, achievement=world.objects["achievement"], actor=world.users["owner"])
     assert _counts() == before
 
 

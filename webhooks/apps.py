@@ -16,3 +16,8 @@ class WebhooksConfig(AppConfig):
 
         subscribe(on_credential_events, interest=interest)
         subscribe_jobs(on_job_event)
+
+        from issuer.extensions import register_audit_subjects
+        from webhooks.selectors import AUDIT_SUBJECTS
+
+        register_audit_subjects(AUDIT_SUBJECTS)

@@ -1,21 +1,19 @@
-// Live progress of a bulk award job (templates/badges/bulk/detail.html): polls the job's progress.json every
-// second and updates the bar and the figures under it. When the status changes (finished, cancelled, paused,
-// resumed elsewhere), polling stops and the page reloads to show what fits the new status. Without JavaScript,
+// Live progress of a bulk award job (templates/bulk/detail.html), without reloading the page: while the job or its
+// undo is under way (#bulk-job has data-follow), every second it asks the job's progress.json and moves the bar, the
+// figures under it and the done / failed / revoked counts. When the status or the undo changes (running, paused,
+// finished, cancelled, undone — here or elsewhere), the job's part of the page (#bulk-job) is fetched again and
+// swapped in place, so that what fits the new state appears (the results, the undo, resume) with the server's own
+// markup; polling goes on while the new state is still under way. A file of our own under
+// 'self': nothing inline, as the Content-Security-Policy requires (docs/decisions.md D35, D48). Without JavaScript,
 // the page refreshes itself every 5 s instead (a <noscript> meta refresh).
 (function () {
   "use strict";
-  const box = document.getElementById("bulk-progress");
-  if (!box) return;
-  const url = box.dataset.progressUrl;
-  const shown = box.dataset.status;
-  const bar = document.getElementById("bulk-progress-bar");
-  const text = document.getElementById("bulk-progress-text");
-  const label = document.getElementById("bulk-status");
   const INTERVAL_MS = 1000;
+  const RETRY_MS = 5000;
 
   const number = (n) => n.toLocaleString("en");
 
-  // The same wording as views_bulk.duration_text.
+  // The same wording as bulk.views.duration_text.
   function duration(seconds) {
     if (seconds === null || seconds === undefined) return "";
     if (seconds < 60) return `about ${Math.max(seconds, 1)} s left`;
@@ -23,7 +21,7 @@
     return `about ${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min left`;
   }
 
-  // The same wording as views_bulk.progress_text.
+  // The same wording as bulk.views.progress_text.
   function describe(p) {
     const parts = [`${number(p.handled)} of ${number(p.valid)} rows done`, `${number(p.failed)} failed`];
     if (p.rate !== null && p.rate !== undefined) parts.push(`${p.rate.toFixed(1)} rows/s`);
@@ -32,23 +30,52 @@
     return parts.join(", ");
   }
 
-  async function poll() {
-    let progress;
-    try {
-      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      progress = await response.json();
-    } catch (error) {
-      // A lost connection or a restarting server: try again, a little later.
-      window.setTimeout(poll, INTERVAL_MS * 5);
-      return;
+  function show(progress) {
+    const bar = document.getElementById("bulk-progress-bar");
+    const text = document.getElementById("bulk-progress-text");
+    const label = document.getElementById("bulk-status");
+    if (bar) {
+      bar.value = progress.percent;
+      bar.textContent = `${Math.round(progress.percent)}%`;
     }
-    bar.value = progress.percent;
-    bar.textContent = `${Math.round(progress.percent)}%`;
-    text.textContent = describe(progress);
+    if (text) text.textContent = describe(progress);
     if (label) label.textContent = progress.status_label;
-    if (progress.status !== shown) {
-      window.location.reload();
+    for (const figure of document.querySelectorAll("[data-progress]")) {
+      const value = progress[figure.dataset.progress];
+      if (typeof value === "number") figure.textContent = number(value);
+    }
+  }
+
+  // The job's part of the page as the server now renders it, swapped in place (no navigation, no scroll jump).
+  async function refresh() {
+    const response = await fetch(window.location.href, {
+      headers: { Accept: "text/html" },
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("bulk-job");
+    const current = document.getElementById("bulk-job");
+    if (!fresh || !current) throw new Error("no #bulk-job on the page");
+    current.replaceWith(document.importNode(fresh, true));
+  }
+
+  async function poll() {
+    const job = document.getElementById("bulk-job");
+    if (!job || !("follow" in job.dataset)) return; // nothing under way any more: nothing to follow
+    try {
+      const response = await fetch(job.dataset.progressUrl, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const progress = await response.json();
+      show(progress);
+      if (progress.status !== job.dataset.status || progress.undo !== job.dataset.undo) await refresh();
+    } catch (error) {
+      // A lost connection, a restarting server, a signed-out session: try again, a little later.
+      window.setTimeout(poll, RETRY_MS);
       return;
     }
     window.setTimeout(poll, INTERVAL_MS);

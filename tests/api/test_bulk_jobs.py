@@ -98,9 +98,11 @@ def test_start_true_issues_and_the_job_finishes(api, issuer, achievement):
     assert results.status_code == 200
     assert results["Content-Type"] == "text/csv; charset=utf-8"
     lines = list(csv.reader(io.StringIO(b"".join(results.streaming_content).decode())))
-    assert lines[0] == ["line", "status", "credential", "error"]
-    assert [(line[0], line[1]) for line in lines[1:]] == [("2", "issued"), ("3", "invalid"), ("4", "issued")]
-    assert lines[1][2].startswith(f"{SITE}/credentials/")
+    header = "line,email,name,external_id,achievement,status,reason,issued_at,credential_id,public_url,verification_url"
+    assert lines[0] == header.split(",")
+    assert [(line[0], line[5]) for line in lines[1:]] == [("2", "issued"), ("3", "invalid"), ("4", "issued")]
+    assert lines[1][9] == f"{SITE}/credentials/{lines[1][8]}"
+    assert lines[1][10] == f"{SITE}/verify/{lines[1][8]}"
 
 
 def test_start_true_without_a_valid_row_does_not_start(api, achievement):

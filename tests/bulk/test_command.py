@@ -44,7 +44,12 @@ def test_issues_the_valid_rows_and_waits(tmp_path, issuer, achievement, tasks_in
     assert err.endswith(f"\r[{'#' * 30}] 2/2\n")
     assert (job.status, job.done_rows, job.source_name) == ("finished", 2, "awards.csv")
     assert sorted(Credential.objects.values_list("recipient_email", flat=True)) == ["ada@example.org", "cy@example.org"]
-    assert Path(job.result_file.path).read_text().startswith("line,status,credential,error\n2,issued,")
+    header, first = Path(job.result_file.path).read_text().splitlines()[:2]
+    assert (
+        header
+        == "line,email,name,external_id,achievement,status,reason,issued_at,credential_id,public_url,verification_url"
+    )
+    assert first.startswith("2,ada@example.org,")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -47,6 +47,12 @@ def _statuses(job):
     return list(job.rows.order_by("line").values_list("line", "status"))
 
 
+def _links(credential) -> str:
+    """The result CSV's last four cells for a credential: issued_at, credential_id, public_url, verification_url."""
+    issued = credential.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{issued},{credential.uuid},{settings.SITE_URL}/credentials/{credential.uuid},{settings.SITE_URL}/verify/{credential.uuid}"
+
+
 MIXED = _csv(
     "email,name,external id",
     "ada@example.org,Ada,S-1",
@@ -106,11 +112,11 @@ def test_started_job_issues_every_valid_row(issuer, achievement):
     assert _statuses(job) == [(2, "issued"), (3, "invalid"), (4, "issued"), (5, "invalid")]
     cy = credentials["bulk:ext:S-3"]
     assert job.result_file.read().decode() == (
-        "line,status,credential,error\n"
-        f"2,issued,{ada.public_id},\n"
-        "3,invalid,,'not-an-address' is not a valid e-mail address\n"
-        f"4,issued,{cy.public_id},\n"
-        "5,invalid,,the e-mail address is missing\n"
+        "line,email,name,external_id,achievement,status,reason,issued_at,credential_id,public_url,verification_url\n"
+        f"2,ada@example.org,Ada,S-1,Python Basics,issued,,{_links(ada)}\n"
+        "3,not-an-address,,,,invalid,'not-an-address' is not a valid e-mail address,,,,\n"
+        f"4,cy@example.org,Cy,S-3,Python Basics,issued,,{_links(cy)}\n"
+        "5,,,,,invalid,the e-mail address is missing,,,,\n"
     )
     assert job.result_file.name == f"bulk/{job.uuid}.csv"
     assert AuditEvent.objects.filter(action="bulk.finished", object_id=str(job.pk)).count() == 1
@@ -165,7 +171,8 @@ def test_a_redelivered_row_issues_no_duplicate(issuer, achievement):
     assert (job.status, job.done_rows, job.failed_rows) == ("finished", 3, 0)
     row = job.rows.get(line=2)
     assert row.credential == Credential.objects.get(idempotency_key="bulk:ext:S-0")
-    assert f"2,skipped,{row.credential.public_id},already issued\n" in job.result_file.read().decode()
+    line = f"2,l0@example.org,Learner 0,S-0,Python Basics,issued,already issued,{_links(row.credential)}\n"
+    assert line in job.result_file.read().decode()
 
 
 def test_a_row_that_fails_at_issue_time_is_recorded(issuer, achievement):
@@ -210,10 +217,10 @@ def test_cancel_leaves_pending_rows_unissued(issuer, achievement):
     assert (job.status, job.done_rows, Credential.objects.count()) == ("cancelled", 1, 1)
     assert [s for _, s in _statuses(job)] == ["issued", "pending", "pending", "pending"]
     assert job.result_file.read().decode().splitlines()[1:] == [
-        f"2,issued,{job.rows.get(line=2).credential.public_id},",
-        "3,pending,,",
-        "4,pending,,",
-        "5,pending,,",
+        f"2,l0@example.org,Learner 0,S-0,Python Basics,issued,,{_links(job.rows.get(line=2).credential)}",
+        "3,l1@example.org,Learner 1,S-1,Python Basics,not issued,not issued: the job was cancelled first,,,,",
+        "4,l2@example.org,Learner 2,S-2,Python Basics,not issued,not issued: the job was cancelled first,,,,",
+        "5,l3@example.org,Learner 3,S-3,Python Basics,not issued,not issued: the job was cancelled first,,,,",
     ]
     for change in (bulk_job_start, bulk_job_pause, bulk_job_cancel):
         with pytest.raises(BulkJobError, match="A cancelled job cannot be"):
@@ -237,5 +244,27 @@ def test_a_thousand_rows_complete(issuer, achievement):
     assert job.rows.exclude(status=BulkRowStatus.ISSUED).count() == 0
     result = job.result_file.read().decode().splitlines()
     assert len(result) == 1_001
-    assert result[1].startswith(f"2,issued,{settings.SITE_URL}/credentials/")
+    assert result[1].startswith("2,l0@example.org,Learner 0,S-0,Python Basics,issued,,")
     assert BulkJobStatus.FINISHED == job.status
+
+
+def test_result_cells_that_would_run_as_formulas_are_quoted(issuer, achievement):
+    # given: a file whose cells start like spreadsheet formulas
+    data = _csv(
+        "email,name,external id",
+        'ada@example.org,"=HYPERLINK(""https://evil.example"")",@S-1',
+        "=1+1,Bob,S-2",
+    )
+    job, _ = _create(issuer, achievement, data)
+
+    # when
+    bulk_job_start(job=job, actor=owner(issuer))
+    job = _run(job)
+
+    # then: what the spreadsheet shows is the text that was uploaded, never a formula it runs
+    ada = Credential.objects.get()
+    assert ada.recipient_name == '=HYPERLINK("https://evil.example")'
+    assert job.result_file.read().decode().splitlines()[1:] == [
+        f'2,ada@example.org,"\'=HYPERLINK(""https://evil.example"")",\'@S-1,Python Basics,issued,,{_links(ada)}',
+        "3,'=1+1,,,,invalid,'=1+1' is not a valid e-mail address,,,,",
+    ]

@@ -62,3 +62,32 @@ def test_a_chain_task_issues_chunks_until_its_time_is_up(
     assert (job.status, job.done_rows) == (status, done)
     assert job.rows.filter(status="pending").count() == 35 - done
     assert _continuations() == ([[job.pk]] if next_task else [])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_job_runs_in_a_thread_of_its_own(settings, issuer, achievement, tasks_in_process):
+    """The embedded default (D48): starting a job returns at once, its chunks run in another thread of the process,
+    with a database connection of their own, and the job finishes there."""
+    import threading
+
+    from bulk.jobs import bulk_job_start
+    from bulk.models import BulkJobStatus
+    from tests.actors import owner
+
+    settings.LONG_TASKS_IN_THREADS = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # as without a broker: one chain per job (CI's service pass has one)
+    job = cohort_job(issuer, achievement, 300)
+
+    bulk_job_start(job=job, actor=owner(issuer))  # commits: its chain is handed over at once
+
+    # Found while it works; this thread does nothing with the database meanwhile (an in-memory SQLite is shared),
+    # and waits for them before anything else (the test's database is emptied once it ends).
+    name = "task badges.tasks.process_bulk_job"
+    workers = [thread for thread in threading.enumerate() if thread.name.startswith(name)]
+    for worker in workers:
+        worker.join(timeout=120)
+    assert len(workers) == 1
+    assert workers[0] is not threading.current_thread() and not workers[0].daemon and not workers[0].is_alive()
+    job.refresh_from_db()
+    assert (job.status, job.done_rows, job.failed_rows) == (BulkJobStatus.FINISHED, 300, 0)
+    assert job.result_file

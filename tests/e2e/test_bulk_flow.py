@@ -1,5 +1,5 @@
 """Bulk awards in a real browser: upload a file with one invalid row, check the preview, confirm, see the job
-finished with its results, undo it; and the progress page following a running job by itself. The database is only
+finished with its results, undo it; and the progress page following a running job by itself, without a reload. The database is only
 used to create the starting user, issuer and achievement and to check the outcome."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import pytest
 from playwright.sync_api import expect
 
 from badges.models import Credential, CredentialStatus
-from bulk.jobs import bulk_job_create
+from bulk.jobs import bulk_job_process_chunk
 from bulk.models import BulkJob, BulkJobStatus
 from bulk.tasks import process_bulk_job
+from tests.bulk.cohort import cohort_job
 from tests.e2e.test_issuer_flow import UNLABELLED_JS, _nav, _sign_in
 
 # Five rows; line 4 (the third row) has no valid address.
@@ -104,21 +105,35 @@ def test_issuer_uploads_confirms_and_undoes_a_bulk_award(
     assert unlabelled.offenders == []
 
 
-def test_progress_page_follows_a_running_job(
+def test_progress_page_follows_a_running_job_without_reloading(
     live_server, transactional_db, issuer, user, achievement, page, tasks_in_process
 ):
-    job, _ = bulk_job_create(issuer=issuer, data=COHORT, filename="cohort.csv", achievement=achievement, actor=user)
-    # Queued as if a worker were about to take it (starting it here would run it at once, in-process).
-    BulkJob.objects.filter(pk=job.pk).update(status=BulkJobStatus.QUEUED)
-
+    # given: a job of 300 rows, queued as if a worker were about to take it (as with a broker)
+    job = cohort_job(issuer, achievement, 300, status=BulkJobStatus.QUEUED)
     _sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/manage/uni/bulk/{job.uuid}/")
     expect(page.locator("#bulk-status")).to_have_text("Queued")
-    expect(page.get_by_text("0 of 4 rows done, 0 failed")).to_be_visible()
+    expect(page.get_by_text("0 of 300 rows done, 0 failed")).to_be_visible()
     expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    # Marks this very document: a reload or a navigation would lose the mark.
+    page.evaluate("window.stillThisDocument = true")
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
 
-    # A worker runs the job; the page notices by itself and reloads into its finished state.
-    process_bulk_job.apply(args=(job.pk,))
-    expect(page.get_by_role("link", name="Download results (CSV)")).to_be_visible(timeout=10_000)
-    expect(page.locator("#bulk-status")).to_have_text("Finished")
+    # when: a worker issues the rows a chunk at a time, the page follows each one by itself
+    for done in (100, 200):
+        bulk_job_process_chunk(job_id=job.pk, size=100)
+        expect(page.get_by_text(f"{done} of 300 rows done, 0 failed")).to_be_visible(timeout=10_000)
+        expect(page.locator("#bulk-status")).to_have_text("Running")
+        expect(page.locator("[data-progress=done]")).to_have_text(str(done))
+        expect(page.locator("#bulk-progress-bar")).to_have_js_property("value", round(done * 100 / 300, 1))
+    process_bulk_job.apply(args=(job.pk,))  # the rest, and the job's end
+
+    # then: the finished state, with the results and the undo, in the same document
+    expect(page.locator("#bulk-status")).to_have_text("Finished", timeout=10_000)
+    expect(page.get_by_role("link", name="Download results (CSV)")).to_be_visible()
+    expect(page.get_by_role("region", name="Undo this upload")).to_be_visible()
+    expect(page.get_by_text("300 of 300 rows done, 0 failed;")).to_be_visible()
     expect(page.get_by_role("button", name="Pause")).to_have_count(0)
+    assert page.evaluate("window.stillThisDocument") is True
+    assert navigations == []

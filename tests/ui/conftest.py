@@ -53,14 +53,3 @@ def expected_status(who: str | None, allowed_roles: set[str], *, anonymous: int 
 def _media_in_tmp(settings, tmp_path):
     """Uploaded images of the issuer pages go to a folder of the test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def run(django_capture_on_commit_callbacks, tasks_in_process):
-    """run(callable) -> its result, with the tasks it enqueues on commit (the job's chunks, the undo) executed."""
-
-    def call(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-
-    return call

@@ -1,4 +1,5 @@
-"""The audit log page: every member reads it, 50 rows a page, filtered by kind and date range."""
+"""The audit log page: every member reads it, in sentences, 50 rows a page, filtered by kind, person, date range and
+recipient or achievement; a bad filter is explained (400), never a server error; another issuer's rows never show."""
 
 from __future__ import annotations
 
@@ -99,13 +100,15 @@ def test_filters_keep_their_values_through_the_pages(client_as, issuer):
 def test_invalid_dates_are_explained_and_kept(client_as, issuer):
     add_events(issuer, "key.rotated", 1)
     response = client_as("viewer").get(url(issuer), {"action": "key.", "since": "2025-05-02", "until": "2025-05-01"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors == {"until": ["The end date is before the start date."]}
     assert b'value="2025-05-01"' in response.content
+    assert "One filter was not applied: please correct it below. The others are applied." in response.content.decode()
     # The filters that are valid still apply: the kind and the start date.
     assert {e.action for e in response.context["page"].object_list} == {"key.created", "key.rotated"}
     response = client_as("viewer").get(url(issuer), {"action": "key.", "since": "yesterday"})
-    assert response.context["form"].errors == {"since": ["Enter a valid date."]}
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"since": ["Enter a date, like 2030-01-31."]}
     assert b'value="yesterday"' in response.content
     assert {e.action for e in response.context["page"].object_list} == {"key.created", "key.rotated"}
 
@@ -121,4 +124,123 @@ def test_settings_changes_appear_in_the_log(client_as, issuer):
         "alice",
         "data_integrity",
     )
-    assert b"<td>key.created</td>" in response.content
+    assert "<td>alice created the signing key key-ed25519-" in response.content.decode()
+    assert "{" not in response.content.decode().split("<tbody>")[1].split("</tbody>")[0]  # no JSON anywhere
+
+
+# --- sentences, the new filters, bad input, isolation ---------------------------------------------------------------
+
+
+@pytest.fixture
+def awards(issuer, other_issuer, achievement, staff):
+    """Two awards by alice, one of them revoked by the awarder; and one award to a Jane in the other issuer."""
+    from badges.achievements import achievement_create
+    from badges.services import AwardRequest, credential_issue, credential_revoke
+
+    def issue(achievement, email, name, actor):
+        request = AwardRequest(achievement=achievement, email=email, name=name)
+        return credential_issue(request=request, source="ui", notify=False, actor=actor)
+
+    jane = issue(achievement, "jane@example.org", "Jane Doe", staff["owner"])
+    issue(achievement, "li@example.org", "Li Wei", staff["owner"])
+    credential_revoke(credential=jane, reason="Wrong cohort", actor=staff["awarder"])
+    theirs = achievement_create(
+        issuer=other_issuer,
+        actor=staff["stranger"],
+        data={"name": "Python Basics", "description": "Theirs.", "criteria_narrative": "Theirs."},
+    )
+    issue(theirs, "jane@other.example.org", "Jane Other", staff["stranger"])
+    return jane
+
+
+def _sentences(response) -> list[str]:
+    return [line.sentence for line in response.context["lines"]]
+
+
+def test_the_log_reads_as_sentences(client_as, issuer, awards):
+    response = client_as("viewer").get(url(issuer), {"action": "credential."})
+    assert _sentences(response) == [
+        "awarder revoked Jane Doe's “Python Basics” — reason: Wrong cohort",
+        "alice awarded “Python Basics” to Li Wei",
+        "alice awarded “Python Basics” to Jane Doe",
+    ]
+    assert "awarder revoked Jane Doe&#x27;s “Python Basics” — reason: Wrong cohort</td>" in response.content.decode()
+
+
+def test_filter_by_one_action(client_as, issuer, awards):
+    response = client_as("viewer").get(url(issuer), {"action": "credential.revoked"})
+    assert _sentences(response) == ["awarder revoked Jane Doe's “Python Basics” — reason: Wrong cohort"]
+    assert b'<option value="credential.revoked" selected>Revoked</option>' in response.content
+
+
+def test_filter_by_person(client_as, issuer, awards, staff):
+    client = client_as("viewer")
+    response = client.get(url(issuer), {"actor": str(staff["awarder"].pk)})
+    assert [line.event.action for line in response.context["lines"]] == ["credential.revoked"]
+    # "system": the rows that name no person (here, one the platform writes when a job finishes).
+    from issuer.services import audit_record
+
+    audit_record(issuer=issuer, action="bulk.finished", obj=issuer, data={"done": 3, "failed": 0})
+    assert [line.event.action for line in client.get(url(issuer), {"actor": "system"}).context["lines"]] == [
+        "bulk.finished"
+    ]
+    # Everyone the filter offers: the staff and whoever acted, by name; never another issuer's people.
+    choices = [label for value, label in response.context["form"].fields["actor"].choices]
+    assert choices == ["Anyone", "alice", "awarder", "editor", "viewer", "The platform (no person)"]
+
+
+def test_filter_by_recipient_or_achievement(client_as, issuer, awards):
+    client = client_as("viewer")
+    response = client.get(url(issuer), {"q": "  jane  "})
+    assert _sentences(response) == [
+        "awarder revoked Jane Doe's “Python Basics” — reason: Wrong cohort",
+        "alice awarded “Python Basics” to Jane Doe",
+    ]
+    assert b'value="  jane  "' in response.content  # as typed
+    response = client.get(url(issuer), {"q": "python"})  # the achievement's own rows too
+    assert {line.event.action for line in response.context["lines"]} == {"credential.issued", "credential.revoked"}
+    assert len(response.context["lines"]) == 3
+    assert _sentences(client.get(url(issuer), {"q": "nobody-at-all"})) == []
+    assert "No entry matches these filters." in client.get(url(issuer), {"q": "nobody-at-all"}).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("_case", "params", "errors"),
+    [
+        ("unknown kind", {"action": "credential.exploded"}, {"action": ["Choose a kind from the list."]}),
+        ("unknown person", {"actor": "999999"}, {"actor": ["Choose someone from the list."]}),
+        ("not a person", {"actor": "'; drop table"}, {"actor": ["Choose someone from the list."]}),
+        ("bad date", {"until": "2025-02-30"}, {"until": ["Enter a date, like 2030-01-31."]}),
+        ("too long", {"q": "x" * 201}, {"q": ["Search for at most 200 characters."]}),
+        ("NUL character", {"q": "ja\x00ne"}, {"q": ["Null characters are not allowed."]}),
+    ],
+)
+def test_bad_filters_are_explained_with_400(client_as, issuer, awards, _case, params, errors):
+    response = client_as("viewer").get(url(issuer), params)
+    assert response.status_code == 400
+    assert response.context["form"].errors == errors
+    # The rest of the log is still shown, unfiltered by what was wrong.
+    assert response.context["page"].paginator.count == AuditEvent.objects.filter(issuer=issuer).count()
+
+
+def test_the_last_day_of_the_calendar_is_a_valid_end(client_as, issuer, awards):
+    response = client_as("viewer").get(url(issuer), {"since": "0001-01-01", "until": "9999-12-31"})
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == AuditEvent.objects.filter(issuer=issuer).count()
+
+
+def test_another_issuers_people_and_rows_stay_out(client_as, issuer, other_issuer, awards, staff):
+    client = client_as("viewer")
+    # Their owner is not a choice, and their award to a "jane" is not found.
+    response = client.get(url(issuer), {"actor": str(staff["stranger"].pk)})
+    assert response.status_code == 400
+    assert {line.event.issuer_id for line in client.get(url(issuer), {"q": "jane"}).context["lines"]} == {issuer.pk}
+
+
+def test_the_selector_refuses_anyone_but_the_issuers_staff(issuer, other_issuer, staff):
+    from issuer.permissions import NotAuthorized
+    from issuer.selectors import audit_events
+
+    with pytest.raises(NotAuthorized):
+        audit_events(issuer, viewer=staff["stranger"])
+    assert {event.issuer_id for event in audit_events(issuer, viewer=staff["viewer"])} == {issuer.pk}

@@ -435,8 +435,9 @@ def test_detail_shows_document_jws_link_delivery_and_own_history(client_as, achi
     assert f'href="https://badges.example.test/credentials/{credential.uuid}"' in html
     assert f'href="/credentials/{credential.uuid}?format=json"' in html
     assert "Not delivered</span> SMTPServerDisconnected: gone" in html
-    assert [e.action for e in response.context["audit"]] == ["credential.suspended", "credential.issued"]
-    assert str(other.pk) not in {e.object_id for e in response.context["audit"]}
+    assert [line.event.action for line in response.context["audit"]] == ["credential.suspended", "credential.issued"]
+    assert str(other.pk) not in {line.event.object_id for line in response.context["audit"]}
+    assert "alice suspended Ada&#x27;s “Python Basics” — reason: Checking the exam" in html
 
 
 @pytest.mark.parametrize(("who", "shown"), [("viewer", False), ("editor", False), ("awarder", True), ("owner", True)])

@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from django.conf import settings
 
 from badges.models import Achievement, Credential, CredentialStatus
 from bulk.jobs import bulk_job_pause, bulk_job_start
@@ -339,13 +340,26 @@ def test_results_csv(client_as, run, issuer, achievement):
     assert response["Content-Disposition"] == f'attachment; filename="bulk-{job.uuid}-results.csv"'
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     by_email = {c.recipient_email: c for c in Credential.objects.all()}
+
+    def issued(email: str) -> list[str]:
+        credential = by_email[email]
+        return [
+            "issued",
+            "",
+            credential.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            str(credential.uuid),
+            f"{settings.SITE_URL}/credentials/{credential.uuid}",
+            f"{settings.SITE_URL}/verify/{credential.uuid}",
+        ]
+
     assert rows == [
-        ["line", "status", "credential", "error"],
-        ["2", "issued", by_email["ada@example.org"].public_id, ""],
-        ["3", "invalid", "", "'not-an-address' is not a valid e-mail address"],
-        ["4", "issued", by_email["cy@example.org"].public_id, ""],
-        ["5", "invalid", "", "the e-mail address is missing"],
-        ["6", "issued", by_email["eve@example.org"].public_id, ""],
+        ["line", "email", "name", "external_id", "achievement", "status", "reason", "issued_at", "credential_id"]
+        + ["public_url", "verification_url"],
+        ["2", "ada@example.org", "Ada Lovelace", "S-1", "Python Basics", *issued("ada@example.org")],
+        ["3", "not-an-address", "", "", "", "invalid", "'not-an-address' is not a valid e-mail address", *[""] * 4],
+        ["4", "cy@example.org", "Cy Young", "S-3", "Python Basics", *issued("cy@example.org")],
+        ["5", "", "", "", "", "invalid", "the e-mail address is missing", "", "", "", ""],
+        ["6", "eve@example.org", "Eve", "S-5", "Python Basics", *issued("eve@example.org")],
     ]
 
 
@@ -395,7 +409,9 @@ def test_running_page_shows_the_progress_and_polls(client_as, issuer, achievemen
     text = _text(response)
     assert '<progress id="bulk-progress-bar" max="100" value="0.0"' in text
     assert "0 of 3 rows done, 0 failed" in text
-    assert f'data-progress-url="{_url(job, "progress.json")}"' in text
+    assert (
+        f'data-progress-url="{_url(job, "progress.json")}" data-status="queued" data-undo="none" data-follow>' in text
+    )
     assert '<script src="/static/js/bulk-progress.js" defer></script>' in text
     assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in text
     assert "Pause</button>" in text and "Cancel the rest</button>" in text

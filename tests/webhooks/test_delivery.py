@@ -16,6 +16,7 @@ from django.utils import timezone
 from issuer.keystore import decrypt_text
 from issuer.models import AuditEvent
 from tests.actors import owner
+from tests.audit import said
 from tests.webhooks.conftest import Answer
 from webhooks import tasks
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -251,6 +252,9 @@ def test_ten_failed_deliveries_in_a_row_disable_the_endpoint(make_endpoint, queu
         "webhooks",
     )
     assert audit.data["failures"] == 10
+    assert said(endpoint.issuer, "webhook.disabled") == [
+        f"The webhook endpoint {endpoint.url} was turned off after 10 failed deliveries in a row"
+    ]
     requests_so_far = len(receiver.received)
     assert requests_so_far == 60
 
@@ -291,6 +295,7 @@ def test_re_enabling_resets_and_delivers_again(make_endpoint, award, achievement
     assert (endpoint.active, endpoint.consecutive_failures, endpoint.disabled_reason) == (True, 0, "")
     assert WebhookDelivery.objects.get().state == "delivered"
     assert AuditEvent.objects.filter(action="webhook.enabled", object_id=str(endpoint.pk), actor=user).count() == 1
+    assert said(endpoint.issuer, "webhook.enabled") == [f"alice turned the webhook endpoint {endpoint.url} back on"]
 
 
 def test_a_ping_is_sent_once_and_not_retried(make_endpoint, receiver, django_capture_on_commit_callbacks):
