@@ -29,6 +29,7 @@ class CredentialRow:
         return ROW_STATE_LABELS.get(self.state, self.state)
 
 
+# Said of a credential on the learner pages: a label, and lower-cased inside a sentence ("… is revoked").
 ROW_STATE_LABELS = {
     "active": pgettext_lazy("credential state", "Active"),
     "pending": pgettext_lazy("credential state", "Pending"),
