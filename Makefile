@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck lock bench bench-bulk bench-load screenshots check-reference clean
+.PHONY: run test install lint typecheck messages lock bench bench-bulk bench-load screenshots check-reference clean
 
 # Installs exactly the locked versions (hash-checked), then the project itself without resolving anything again.
 $(STAMP): pyproject.toml requirements/dev.txt
@@ -41,6 +41,15 @@ TYPECHECK_ENV := DJANGO_ENV_FILE= DJANGO_DEBUG=1 SECRET_KEY=typecheck-only DATAB
 	KEY_ENCRYPTION_KEY=dGVzdC1rZXktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=
 typecheck: $(STAMP)
 	$(TYPECHECK_ENV) $(VENV)/bin/mypy
+
+# The translations (README, "Languages"): collects the marked strings into each language's .po, then compiles the
+# .mo files the server reads. Needs GNU gettext (msgmerge, msgfmt), which only this target does: the .mo files are
+# committed, so running the site or the tests needs none of it.
+MESSAGE_LANGUAGES := de
+messages: $(STAMP)
+	$(TYPECHECK_ENV) $(PY) manage.py makemessages --no-location --no-obsolete \
+		$(addprefix -l ,$(MESSAGE_LANGUAGES)) --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=docs
+	$(TYPECHECK_ENV) $(PY) manage.py compilemessages --ignore=.venv
 
 # Regenerates both lock files from pyproject.toml after a dependency changes there (then `make install`).
 # Pins already in the lock are kept; LOCK_ARGS=--upgrade moves everything to the newest allowed release,

@@ -15,6 +15,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from badges.models import Credential, CredentialStatus
 from issuer.services import audit_record
@@ -40,7 +41,12 @@ def award_email_message(*, credential: Credential) -> EmailMultiAlternatives:
         "site_url": settings.SITE_URL,
     }
     # Names are single-line already (cleaned on entry); a header must never carry a line break.
-    subject = " ".join(f"You earned {achievement.name} from {issuer.name}".split())
+    # In the active language: the default one when a task sends it (a recipient's language is not known yet, D51).
+    subject = gettext("You earned %(achievement)s from %(issuer)s") % {
+        "achievement": achievement.name,
+        "issuer": issuer.name,
+    }
+    subject = " ".join(subject.split())
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("emails/award.txt", context),

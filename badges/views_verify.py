@@ -10,6 +10,8 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from badges.api_verify import VerifyRateThrottle
@@ -26,28 +28,33 @@ from verification.report import FAILED, INDETERMINATE, WARNING, Report
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 # The form's own fields (URL, e-mail, CSRF token) around an upload; a larger request is refused unread.
 FORM_OVERHEAD = 64 * 1024
+# Shown in the reader's language (D51); the checks' own messages and the headline stay English for now.
 STATUS_LABELS = {
-    "passed": "Passed",
-    "failed": "Failed",
-    "indeterminate": "Could not check",
-    "warning": "Warning",
-    "skipped": "Skipped",
+    "passed": _("Passed"),
+    "failed": _("Failed"),
+    "indeterminate": _("Could not check"),
+    "warning": _("Warning"),
+    "skipped": _("Skipped"),
 }
-VERDICT_LABELS = {"valid": "Valid", "invalid": "Not valid", "indeterminate": "Could not be fully checked"}
+VERDICT_LABELS = {
+    "valid": pgettext_lazy("verdict", "Valid"),
+    "invalid": pgettext_lazy("verdict", "Not valid"),
+    "indeterminate": pgettext_lazy("verdict", "Could not be fully checked"),
+}
 CHECK_TITLES = {
-    "format": "Format",
-    "context": "Context and type",
-    "schema": "Schema",
-    "schema_external": "Other schemas",
-    "proof": "Signature",
-    "issuer_key": "Issuer's key",
-    "valid_from": "Valid from",
-    "valid_until": "Expiry",
-    "status": "Revocation and suspension",
-    "refresh": "Refresh service",
-    "embedded": "Bundled credentials",
-    "endorsements": "Endorsements",
-    "recipient": "Recipient",
+    "format": _("Format"),
+    "context": _("Context and type"),
+    "schema": _("Schema"),
+    "schema_external": _("Other schemas"),
+    "proof": _("Signature"),
+    "issuer_key": _("Issuer's key"),
+    "valid_from": _("Valid from"),
+    "valid_until": _("Expiry"),
+    "status": _("Revocation and suspension"),
+    "refresh": _("Refresh service"),
+    "embedded": _("Bundled credentials"),
+    "endorsements": _("Endorsements"),
+    "recipient": _("Recipient"),
 }
 
 
@@ -275,9 +282,10 @@ def check_rows(report: Report) -> list[dict[str, str]]:
     return [
         {
             "id": check.id,
-            "title": CHECK_TITLES.get(check.id, check.id),
+            # Text, not lazy translations: the public page caches these rows per language (badges.views).
+            "title": str(CHECK_TITLES.get(check.id, check.id)),
             "status": check.status,
-            "label": STATUS_LABELS.get(check.status, check.status),
+            "label": str(STATUS_LABELS.get(check.status, check.status)),
             "message": check.message,
         }
         for check in report.checks

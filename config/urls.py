@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.media import public_image
-from config.views import csp_report, health, home, problem_type, root_icon, site_manifest
+from config.views import csp_report, health, home, problem_type, root_icon, set_language, site_manifest
 
 urlpatterns = [
     path("", home, name="home"),
@@ -18,6 +18,8 @@ urlpatterns = [
     path("csp-report", csp_report, name="csp-report"),
     path("errors/", problem_type, name="problem-types"),
     path("errors/<slug:slug>", problem_type, name="problem-type"),
+    # The language switcher's target (D51): Django's set_language, without a CSRF token (see config.views).
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("issuer.urls")),

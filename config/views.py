@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.templatetags.static import static
-from django.views import defaults
+from django.views import defaults, i18n
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
@@ -115,6 +115,12 @@ CSP_REPORT_MAX_BYTES = 8 * 1024
 CSP_REPORT_RATE = "30/minute"
 _CSP_REPORT_FIELDS = ("document-uri", "effective-directive", "violated-directive", "blocked-uri", "source-file")
 _CSP_REPORT_FIELD_CHARS = 200
+
+
+# Without a CSRF token (D51): a forged request can only change which language its victim's next pages are read in,
+# while a token in every page's switcher would give every anonymous reader a cookie, and shared caches could no
+# longer keep the public pages (D40). Django's view still follows only a `next` on this site, and only by POST.
+set_language = csrf_exempt(require_POST(i18n.set_language))
 
 
 @csrf_exempt  # browsers send reports without a token, and nothing here changes state

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
 
 from badges.models import Credential, CredentialStatus
 from learners.models import LearnerCredentialVisibility, LearnerProfile
@@ -20,6 +22,21 @@ class CredentialRow:
     issuer_name: str
     state: str
     shown: bool
+
+    @property
+    def state_label(self) -> str | Promise:
+        """The state in the reader's language (D51); an unknown state as it is."""
+        return ROW_STATE_LABELS.get(self.state, self.state)
+
+
+# Said of a credential on the learner pages: a label, and lower-cased inside a sentence ("… is revoked").
+ROW_STATE_LABELS = {
+    "active": pgettext_lazy("credential state", "Active"),
+    "pending": pgettext_lazy("credential state", "Pending"),
+    "expired": pgettext_lazy("credential state", "Expired"),
+    "suspended": pgettext_lazy("credential state", "Suspended"),
+    "revoked": pgettext_lazy("credential state", "Revoked"),
+}
 
 
 def credentials_for_email(*, email: str) -> QuerySet[Credential]:

@@ -15,6 +15,8 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext, override
+from django.utils.translation import gettext_lazy as _
 
 from badges.documents import normalize_email
 from badges.models import Credential
@@ -36,7 +38,10 @@ class SignInRateLimited(LearnerError):
 
     def __init__(self, retry_after: int) -> None:
         minutes = -(-retry_after // 60)
-        super().__init__(f"Too many sign-in links were asked for from your network. Please try again in {minutes} min.")
+        super().__init__(
+            gettext("Too many sign-in links were asked for from your network. Please try again in %(minutes)d min.")
+            % {"minutes": minutes}
+        )
         self.retry_after = retry_after
 
 
@@ -44,13 +49,13 @@ class SignInLinkUnusable(LearnerError):
     """The sign-in link cannot be used. `reason` is one of unknown, used, expired."""
 
     MESSAGES = {
-        "unknown": "This sign-in link is not valid. Check that you opened the whole link from the e-mail.",
-        "used": "This sign-in link has already been used. Ask for a new one.",
-        "expired": "This sign-in link has expired. Ask for a new one.",
+        "unknown": _("This sign-in link is not valid. Check that you opened the whole link from the e-mail."),
+        "used": _("This sign-in link has already been used. Ask for a new one."),
+        "expired": _("This sign-in link has expired. Ask for a new one."),
     }
 
     def __init__(self, reason: str) -> None:
-        super().__init__(self.MESSAGES[reason])
+        super().__init__(str(self.MESSAGES[reason]))
         self.reason = reason
 
 
@@ -70,13 +75,14 @@ def learner_sign_in_request(*, email: str, client_address: str = "") -> None:
             raise SignInRateLimited(per_client.retry_after)
     per_address = ratelimit.hit("learners:signin:email", email, settings.SIGN_IN_MAIL_RATE_PER_ADDRESS)
     # An address over its limit does not travel at all, but the broker round trip is the same.
-    enqueue("learners.tasks.send_sign_in_link", email if per_address.allowed else None)
+    # The e-mail is written in the language the page was read in (D51): the task runs without the request.
+    enqueue("learners.tasks.send_sign_in_link", email if per_address.allowed else None, get_language())
 
 
 @transaction.atomic
-def sign_in_link_send(*, email: str, now: datetime | None = None) -> bool:
-    """Create a sign-in link for `email` and e-mail it, when at least one credential was awarded to the address.
-    Returns whether one was sent."""
+def sign_in_link_send(*, email: str, now: datetime | None = None, language: str | None = None) -> bool:
+    """Create a sign-in link for `email` and e-mail it (in `language`, else the default one), when at least one
+    credential was awarded to the address. Returns whether one was sent."""
     email = normalize_email(email)
     if not selectors.credential_exists_for_email(email=email):
         return False
@@ -85,7 +91,8 @@ def sign_in_link_send(*, email: str, now: datetime | None = None) -> bool:
     SignInToken.objects.create(
         email=email, token_hash=SignInToken.hash_token(token), created_at=now, expires_at=now + SIGN_IN_LINK_VALIDITY
     )
-    message = _sign_in_message(email=email, token=token)
+    with override(language or settings.LANGUAGE_CODE):
+        message = _sign_in_message(email=email, token=token)
     # After commit: the link must exist before anyone can open it. `robust`: a mail failure is logged, and (run
     # in-process, without a broker) the answer to the request stays the same.
     transaction.on_commit(message.send, robust=True)
@@ -99,7 +106,7 @@ def _sign_in_message(*, email: str, token: str) -> EmailMultiAlternatives:
         "site_url": settings.SITE_URL,
     }
     message = EmailMultiAlternatives(
-        subject="Your sign-in link",
+        subject=gettext("Your sign-in link"),
         body=render_to_string("emails/learner_sign_in.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email],

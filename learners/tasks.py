@@ -15,8 +15,9 @@ def purge_sign_in_tokens() -> int:
 
 # On the default queue, not `<default>.email`: a sign-in link must not wait behind a cohort's award e-mails.
 @shared_task(acks_late=True)
-def send_sign_in_link(email: str | None) -> None:
-    """E-mail a sign-in link to `email` if credentials were awarded to it; None (an address over its limit) sends
-    nothing. Run twice, it sends two links, each good once."""
+def send_sign_in_link(email: str | None, language: str | None = None) -> None:
+    """E-mail a sign-in link to `email` if credentials were awarded to it, in `language` (the asker's; the default
+    language for a task queued without one); None (an address over its limit) sends nothing. Run twice, it sends
+    two links, each good once."""
     if email:
-        sign_in_link_send(email=email)
+        sign_in_link_send(email=email, language=language)

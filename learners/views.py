@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -28,7 +29,7 @@ from learners.models import LearnerProfile
 from stacking import selectors as stacking_selectors
 
 LEARNER_SESSION_KEY = "learner_email"
-SENT_MESSAGE = (
+SENT_MESSAGE = _(
     "If credentials were awarded to this address on this platform, a sign-in link is on its way. "
     "It works once, for 30 minutes."
 )

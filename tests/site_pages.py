@@ -91,6 +91,7 @@ PAGES: dict[str, str] = {
 # Routes that answer GET with 405: forms post to them from the pages above.
 POST_ONLY: set[str] = {
     "csp-report",
+    "set_language",
     "accounts:logout",
     "issuer:key-rotate",
     "issuer:staff-invite",

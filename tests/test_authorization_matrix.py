@@ -233,6 +233,7 @@ RULES: dict[str, Rule] = {
     "api/schema/": PUBLIC_GET,
     "api/docs/": PUBLIC_GET,
     "csp-report": Rule(NOT_ALLOWED, Public()),  # browsers post violation reports, signed in or not (D35)
+    "i18n/setlang/": Rule(NOT_ALLOWED, Public()),  # the language switcher, signed in or not (D51)
     # staff accounts
     "accounts/login/": PUBLIC_FORM,
     "accounts/logout/": Rule(NOT_ALLOWED, Public()),
