@@ -80,6 +80,9 @@ class Findings:
 
     def check(self, page: Page, label: str, axe: Axe) -> None:
         problems: list[str] = []
+        # Measured once the page has loaded (stylesheets, images): a page checked as soon as a text shows can still
+        # be laid out without its styles for a moment, wider than it will be (seen once in about fifty runs).
+        page.wait_for_load_state("load")
         scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if scroll_width > inner_width:
             culprits = "; ".join(page.evaluate(OVERFLOW_JS))

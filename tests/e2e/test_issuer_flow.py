@@ -118,6 +118,7 @@ OVERFLOW_JS = """() => {
 
 def _no_horizontal_scroll(page: Page) -> None:
     """Assert the page fits the viewport's width; on failure, name the elements that stick out."""
+    page.wait_for_load_state("load")
     scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     if scroll_width <= inner_width:
         return
