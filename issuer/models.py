@@ -207,6 +207,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # An object's history: when a credential was revoked (its public page, D47), an award's events, the audit
+        # log's search by recipient or achievement. Without it each is a scan of every row the platform wrote.
+        indexes = [models.Index(fields=["issuer", "object_type", "object_id"], name="audit_issuer_object")]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
