@@ -75,6 +75,9 @@ ENDED_STATUSES = (BulkJobStatus.CANCELLED, BulkJobStatus.FINISHED, BulkJobStatus
 UNDO_BATCH = 1_000
 # A kept upload whose job was never started is forgotten after this (it holds learners' addresses).
 UPLOAD_KEPT_FOR = timedelta(days=1)
+# Each kept file may be 20 MB (bulk.parsing.MAX_BYTES): an issuer keeps at most this many, the newest, so that
+# uploads without end (a script, a stolen session) cannot fill the disk within the day.
+UPLOADS_KEPT_PER_ISSUER = 20
 EMAIL_FIELD_LENGTH = BulkRow._meta.get_field("email").max_length
 
 
@@ -226,7 +229,10 @@ def _forget_uploads(*, issuer: Issuer, uploads: QuerySet[BulkUpload] | None = No
     """Delete kept uploads: `uploads`, or the issuer's older than UPLOAD_KEPT_FOR; part of an authorized write
     (a new upload, a start). Their files go once this commits (a rolled-back deletion keeps them)."""
     if uploads is None:
-        uploads = BulkUpload.objects.filter(issuer=issuer, created_at__lt=timezone.now() - UPLOAD_KEPT_FOR)
+        kept = BulkUpload.objects.filter(issuer=issuer)
+        # Room for the one about to be kept: the newest UPLOADS_KEPT_PER_ISSUER - 1 stay, if younger than a day.
+        newest = kept.order_by("-created_at", "-pk").values_list("pk", flat=True)[: UPLOADS_KEPT_PER_ISSUER - 1]
+        uploads = kept.exclude(pk__in=list(newest)) | kept.filter(created_at__lt=timezone.now() - UPLOAD_KEPT_FOR)
     forgotten = list(uploads.filter(issuer=issuer))
     for upload in forgotten:
         transaction.on_commit(partial(upload.file.storage.delete, upload.file.name))

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from bulk.jobs import UPLOAD_KEPT_FOR, bulk_job_start, bulk_upload_keep
+from bulk.jobs import UPLOAD_KEPT_FOR, UPLOADS_KEPT_PER_ISSUER, bulk_job_start, bulk_upload_keep
 from bulk.models import BulkJob, BulkJobStatus, BulkUpload
 from tests.actors import owner
 from tests.ui.bulk_pages import MIXED, _csv, _messages, _text, _upload
@@ -158,3 +158,18 @@ def test_kept_files_are_forgotten_after_a_day(issuer, achievement, django_captur
     assert default_storage.exists(new.file.name)
     # Kept under its own name, never the uploader's.
     assert new.file.name == f"bulk/uploads/{new.uuid}.upload"
+
+
+def test_an_issuer_keeps_only_its_newest_uploads(issuer, achievement, django_capture_on_commit_callbacks):
+    # given: more uploads within the day than an issuer may keep
+    with django_capture_on_commit_callbacks(execute=True):
+        uploads = [
+            bulk_upload_keep(issuer=issuer, data=MIXED, filename=f"{n}.csv", actor=owner(issuer))[0]
+            for n in range(UPLOADS_KEPT_PER_ISSUER + 3)
+        ]
+
+    # then: the newest are kept, the oldest three and their files are gone
+    kept = set(BulkUpload.objects.filter(issuer=issuer).values_list("pk", flat=True))
+    assert kept == {upload.pk for upload in uploads[3:]}
+    assert not any(default_storage.exists(upload.file.name) for upload in uploads[:3])
+    assert all(default_storage.exists(upload.file.name) for upload in uploads[3:])
