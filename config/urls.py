@@ -44,6 +44,7 @@ urlpatterns = [
 
 # Errors in the route's shape: problem+json under /api/, Imsx_StatusInfo under /ims/, the site's pages elsewhere; a
 # database that cannot answer is a 503 (config.unavailable).
+handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"

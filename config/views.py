@@ -151,6 +151,8 @@ def csp_report(request: HttpRequest) -> HttpResponse:
 # What the API error bodies say when Django's handlers answer for them (no view of the API ran, or it raised past
 # its own handler).
 _API_ERROR_DETAIL = {
+    400: "The request could not be read: it is larger than allowed, has too many fields, or names a host this site "
+    "does not answer to.",
     403: "You are not allowed to do this.",
     404: "There is nothing at this address.",
     500: "Something went wrong on our side; it has been logged.",
@@ -165,6 +167,12 @@ def _api_error(request: HttpRequest, status: int) -> HttpResponse | None:
     if request.path.startswith("/ims/"):
         return imsx_response(status, _API_ERROR_DETAIL[status])
     return None
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400 (a request refused before any view read it: too large, too many fields, a bad host): the API's
+    shape under its paths, else templates/400.html."""
+    return _api_error(request, 400) or defaults.bad_request(request, exception)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -20,6 +20,16 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # LocaleMiddleware leaves the last request's language active in the thread: a test that asked for German must
+    # not leave the next test (or its own code run outside a request) reading German.
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     # Uploaded and baked files of a test go to its own folder, never into the project's var/media.
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -3,12 +3,12 @@ those of the URLconf in use, so they are named here as in config.urls."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from config.urls import handler403, handler404, handler500
+from config.urls import handler400, handler403, handler404, handler500
 from config.urls import urlpatterns as site_patterns
 
 SECRET = "settings.SECRET_KEY=do-not-show-me"
@@ -22,6 +22,10 @@ def forbidden(request: HttpRequest) -> HttpResponse:
     raise PermissionDenied("Your role (Viewer) does not allow this.")
 
 
+def suspicious(request: HttpRequest) -> HttpResponse:
+    raise SuspiciousOperation(f"a refused request whose reason stays in the log: {SECRET}")
+
+
 def database_down(request: HttpRequest) -> HttpResponse:
     raise OperationalError("server closed the connection unexpectedly")
 
@@ -30,9 +34,12 @@ urlpatterns = [
     path("fails", fails),
     path("forbidden", forbidden),
     path("database-down", database_down),
+    path("suspicious", suspicious),
+    path("api/suspicious", suspicious),
+    path("ims/suspicious", suspicious),
     path("api/fails", fails),
     path("api/forbidden", forbidden),
     path("ims/fails", fails),
     *site_patterns,
 ]
-__all__ = ["handler403", "handler404", "handler500", "urlpatterns"]
+__all__ = ["handler400", "handler403", "handler404", "handler500", "urlpatterns"]

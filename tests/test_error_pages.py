@@ -59,6 +59,26 @@ def test_500_says_it_is_our_fault_and_tells_nothing_of_the_error(visitor, caplog
     assert any(SECRET in record.getMessage() or SECRET in str(record.exc_info) for record in caplog.records)
 
 
+def test_400_says_the_request_was_refused_and_nothing_was_saved(visitor):
+    html = _page(visitor.get("/suspicious"), 400)
+    assert "<title>The request could not be read · Open Badges</title>" in html
+    assert "Nothing was saved." in html
+
+
+def test_a_form_with_too_many_fields_gets_the_400_page_not_a_bare_line(visitor):
+    """Django refuses a form past DATA_UPLOAD_MAX_NUMBER_FIELDS before any view reads it; the answer is the site's
+    page, not Django's bare "Bad Request (400)"."""
+    fields = {f"field{number}": "x" for number in range(1001)}
+    html = _page(visitor.post("/accounts/login/", fields), 400)
+    assert "<h1>The request could not be read</h1>" in html
+
+
+def test_the_400_page_is_german_for_a_german_browser(visitor):
+    response = visitor.get("/suspicious", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+    assert response.status_code == 400
+    assert "Die Anfrage konnte nicht gelesen werden" in response.content.decode()
+
+
 def test_the_500_page_renders_with_no_request_and_no_database(django_assert_num_queries):
     # Used when things fail: Django renders it with an empty context, and it must not need anything more.
     with django_assert_num_queries(0):
@@ -83,7 +103,13 @@ def test_a_form_sent_without_its_csrf_token_gets_a_plain_explanation(db):
 
 @pytest.mark.parametrize(
     ("path", "status"),
-    [("/api/no/such/thing", 404), ("/api/v1/no/such/thing", 404), ("/api/forbidden", 403), ("/api/fails", 500)],
+    [
+        ("/api/no/such/thing", 404),
+        ("/api/v1/no/such/thing", 404),
+        ("/api/forbidden", 403),
+        ("/api/fails", 500),
+        ("/api/suspicious", 400),
+    ],
 )
 def test_the_api_keeps_answering_problem_details(visitor, path, status):
     response = visitor.get(path)
@@ -96,7 +122,9 @@ def test_the_api_keeps_answering_problem_details(visitor, path, status):
     assert SECRET not in response.content.decode()
 
 
-@pytest.mark.parametrize(("path", "status"), [("/ims/ob/v3p0/no/such/thing", 404), ("/ims/fails", 500)])
+@pytest.mark.parametrize(
+    ("path", "status"), [("/ims/ob/v3p0/no/such/thing", 404), ("/ims/fails", 500), ("/ims/suspicious", 400)]
+)
 def test_the_open_badges_api_keeps_answering_imsx_status_info(visitor, path, status):
     response = visitor.get(path)
 

@@ -15,6 +15,7 @@ TRANSLATED = [
     "base.html",
     "base_bare.html",
     "home.html",
+    "400.html",
     "403.html",
     "403_csrf.html",
     "404.html",
