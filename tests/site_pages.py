@@ -88,6 +88,43 @@ PAGES: dict[str, str] = {
     "api-ui:tokens": OWNER,
     "api-docs": PUBLIC,
 }
+# The main pages, photographed at a phone's width and a desktop's for docs/screenshots.md (`make screenshots`;
+# tests/e2e/test_screenshots.py takes them, tests/test_docs_screenshots.py checks the gallery lists them all):
+# URL name -> the picture's name.
+SCREENSHOT_PAGES: dict[str, str] = {
+    "home": "home",
+    "badges:verify": "verify",
+    "badges:verify-credential": "verify-result",
+    "badges:credential": "credential",
+    "badges:issuer-public": "issuer-public",
+    "badges:achievement-public": "achievement-public",
+    "learners:start": "learner-start",
+    "learners:collection": "learner-collection",
+    "learners:qualification": "learner-qualification",
+    "learners:profile": "learner-profile",
+    "accounts:login": "sign-in",
+    "issuer:dashboard": "issuer-dashboard",
+    "issuer:profile": "issuer-profile",
+    "issuer:keys": "issuer-keys",
+    "issuer:staff": "issuer-staff",
+    "issuer:audit": "issuer-audit",
+    "badges:achievement-list": "achievement-list",
+    "badges:achievement-create": "achievement-form",
+    "badges:achievement-detail": "achievement-detail",
+    "badges:award-list": "award-list",
+    "badges:award-create": "award-form",
+    "badges:award-detail": "award-detail",
+    "bulk:bulk-create": "bulk-upload",
+    "bulk:bulk-detail": "bulk-preview",
+    "stacking:qualification-list": "qualification-list",
+    "stacking:qualification-edit": "qualification-form",
+    "webhooks:endpoint-list": "webhooks",
+    "api-ui:tokens": "api-tokens",
+}
+# Pages also photographed in German (at both widths): what an employer abroad opens.
+SCREENSHOT_PAGES_GERMAN = ("badges:credential", "badges:verify-credential")
+SCREENSHOT_WIDTHS = ("phone", "desktop")
+
 # Routes that answer GET with 405: forms post to them from the pages above.
 POST_ONLY: set[str] = {
     "csp-report",
@@ -147,6 +184,22 @@ NOT_PAGES: set[str] = {
 # Pages that only exist inside a flow, each walked by its own browser test: the OAuth consent page, within a
 # wallet's authorization request (tests/e2e/test_csp_pages.py::test_the_oauth_consent_flow_reaches_the_wallet).
 FLOW_PAGES: set[str] = {"ob_api:authorize"}
+
+
+def browser_sessions(site: Site) -> dict[str, str | None]:
+    """A session cookie's value for each audience of PAGES: none for the public, the issuer's owner signed in, and
+    the learner signed in through /me/."""
+    from django.conf import settings
+    from django.test import Client
+
+    from learners.views import LEARNER_SESSION_KEY
+
+    staff = Client()
+    staff.force_login(site.owner)
+    learner = Client().session
+    learner[LEARNER_SESSION_KEY] = LEARNER_EMAIL
+    learner.save()
+    return {PUBLIC: None, OWNER: staff.cookies[settings.SESSION_COOKIE_NAME].value, LEARNER: learner.session_key}
 
 
 def directives(header: str) -> dict[str, list[str]]:

@@ -89,6 +89,7 @@ def screenshot(page):
 
     def take(name: str, *, target=None) -> Path:
         path = SCREENSHOTS / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
         (target or page).screenshot(path=str(path), full_page=True)
         return path
 

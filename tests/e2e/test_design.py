@@ -21,17 +21,15 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 import badges.verify
 from badges.services import AwardRequest, credential_issue
 from issuer.services import issuer_update
-from learners.views import LEARNER_SESSION_KEY
 from tests.e2e.test_issuer_flow import OVERFLOW_JS
 from tests.paths import SAMPLES
 from tests.public.test_verify_page import OfflineClient
-from tests.site_pages import LEARNER, LEARNER_EMAIL, OWNER, PAGES, PUBLIC, Site, build_site
+from tests.site_pages import OWNER, PAGES, PUBLIC, Site, browser_sessions, build_site
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -146,15 +144,6 @@ def _foreign_credential() -> str:
     return json.dumps(document, indent=2)
 
 
-def _sessions(site: Site) -> dict[str, str | None]:
-    staff = Client()
-    staff.force_login(site.owner)
-    learner = Client().session
-    learner[LEARNER_SESSION_KEY] = LEARNER_EMAIL
-    learner.save()
-    return {PUBLIC: None, OWNER: staff.cookies[settings.SESSION_COOKIE_NAME].value, LEARNER: learner.session_key}
-
-
 @pytest.mark.parametrize("viewport", list(VIEWPORTS), ids=list(VIEWPORTS))
 def test_every_page_fits_reads_and_passes_axe(
     browser, live_server, django_user_model, tasks_in_process, screenshot, viewport
@@ -162,7 +151,7 @@ def test_every_page_fits_reads_and_passes_axe(
     site = build_site(django_user_model)
     _long_strings(site)
     pages: dict[str, Page] = {}
-    for audience, session_key in _sessions(site).items():
+    for audience, session_key in browser_sessions(site).items():
         context = browser.new_context(viewport=VIEWPORTS[viewport])
         if session_key:
             context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session_key, "url": live_server.url}])
