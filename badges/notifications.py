@@ -14,9 +14,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from badges.languages import recipient_language
 from badges.models import Credential, CredentialStatus
 from issuer.services import audit_record
 
@@ -41,7 +42,7 @@ def award_email_message(*, credential: Credential) -> EmailMultiAlternatives:
         "site_url": settings.SITE_URL,
     }
     # Names are single-line already (cleaned on entry); a header must never carry a line break.
-    # In the active language: the default one when a task sends it (a recipient's language is not known yet, D51).
+    # In the active language: award_email_send activates the recipient's (D52).
     subject = gettext("You earned %(achievement)s from %(issuer)s") % {
         "achievement": achievement.name,
         "issuer": issuer.name,
@@ -72,8 +73,10 @@ def award_email_send(*, credential: Credential, raise_transient: bool = False) -
     if credential.status == CredentialStatus.REVOKED:
         _record_failure(credential, "Not sent: the credential was revoked before the e-mail went out.")
         return
+    language = recipient_language(email=credential.recipient_email)
     try:
-        message = award_email_message(credential=credential)
+        with translation.override(language):
+            message = award_email_message(credential=credential)
         timeout = getattr(settings, "EMAIL_TIMEOUT", None) or DEFAULT_TIMEOUT_SECONDS
         message.connection = get_connection(timeout=timeout)
         message.send()
@@ -93,7 +96,7 @@ def award_email_send(*, credential: Credential, raise_transient: bool = False) -
             action="credential.emailed",
             obj=credential,
             actor_label="award e-mail",
-            data={"to": credential.recipient_email},
+            data={"to": credential.recipient_email, "language": language},
         )
 
 

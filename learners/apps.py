@@ -9,4 +9,9 @@ class LearnersConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the tasks the services start by name (config.tasks.enqueue).
+        # An award e-mail is written in the language the learner chose here (D52).
+        from badges.languages import register_preference
         from learners import tasks  # noqa: F401
+        from learners.services import learner_language
+
+        register_preference(learner_language)

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from badges.languages import language_choices
 
 
 class SignInRequestForm(forms.Form):
     email = forms.EmailField(
-        label="Your e-mail address",
+        label=_("Your e-mail address"),
         max_length=254,
-        help_text="The address your credentials were sent to. We e-mail you a link that signs you in.",
+        help_text=_("The address your credentials were sent to. We e-mail you a link that signs you in."),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
@@ -20,3 +23,9 @@ class OnOffForm(forms.Form):
     @property
     def is_on(self) -> bool:
         return self.cleaned_data["value"] == "on"
+
+
+class LanguageForm(forms.Form):
+    """The language e-mails to the learner are written in (D52)."""
+
+    language = forms.ChoiceField(label=_("Language of our e-mails to you"), choices=language_choices)

@@ -21,6 +21,9 @@ class LearnerProfile(models.Model):
     email = models.EmailField(unique=True, help_text="Normalized (lower-case). Private: never published.")
     slug = models.SlugField(max_length=40, unique=True)
     is_public = models.BooleanField(default=False)
+    # The language e-mails to this address are written in (D52): taken from the page at the first sign-in, changed
+    # on the collection page. Blank: never signed in with a language we have.
+    language = models.CharField(max_length=16, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

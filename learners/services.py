@@ -19,6 +19,7 @@ from django.utils.translation import get_language, gettext, override
 from django.utils.translation import gettext_lazy as _
 
 from badges.documents import normalize_email
+from badges.languages import supported_language
 from badges.models import Credential
 from config import ratelimit
 from config.tasks import enqueue
@@ -135,17 +136,44 @@ def _usable(record: SignInToken | None, *, now: datetime | None) -> SignInToken:
 
 
 @transaction.atomic
-def sign_in_token_use(*, token: str, now: datetime | None = None) -> LearnerProfile:
+def sign_in_token_use(*, token: str, now: datetime | None = None, language: str = "") -> LearnerProfile:
     """Use a sign-in link once: mark it used and return the learner's profile, creating it on first sign-in.
 
     The row is locked, so two clicks racing on the same link sign in once; the second is refused as used.
+    `language` is the page's: a profile without a language takes it, so that e-mails to the learner come in the
+    language they read (D52); one they chose on the collection page is kept.
     """
     token_hash = SignInToken.hash_token(token)
     record = _usable(SignInToken.objects.select_for_update().filter(token_hash=token_hash).first(), now=now)
     now = now or timezone.now()
     record.used_at = now
     record.save(update_fields=["used_at"])
-    return learner_profile_get_or_create(email=record.email, now=now)
+    profile = learner_profile_get_or_create(email=record.email, now=now)
+    language = supported_language(language)
+    if language and not profile.language:
+        profile.language = language
+        profile.save(update_fields=["language"])
+    return profile
+
+
+def learner_language_set(*, profile: LearnerProfile, language: str) -> str:
+    """The language e-mails to the learner are written in, as they chose it; returns it. Raises LearnerError for
+    a language the site does not have."""
+    chosen = supported_language(language)
+    if not chosen or chosen != language:
+        raise LearnerError(
+            gettext("Choose one of the languages offered: %(languages)s.")
+            % {"languages": ", ".join(code for code, _name in settings.LANGUAGES)}
+        )
+    profile.language = chosen
+    profile.save(update_fields=["language"])
+    return chosen
+
+
+def learner_language(email: str) -> str:
+    """The language the learner with `email` chose, or "" (badges.languages asks this before an award e-mail)."""
+    found = LearnerProfile.objects.filter(email=normalize_email(email)).values_list("language", flat=True).first()
+    return found or ""
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ urlpatterns = [
     path("me/credentials.zip", views.download, name="download"),
     path("me/credentials/<uuid:uuid>/visibility/", views.credential_visibility, name="visibility"),
     path("me/profile/", views.profile_publish, name="publish"),
+    path("me/language/", views.language, name="language"),
     path("me/qualifications/<uuid:uuid>/", views.qualification, name="qualification"),
     path("learners/<slug:slug>/", views.profile, name="profile"),
 ]

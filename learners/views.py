@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from badges.models import Credential
 from config.client_address import client_address
 from learners import selectors, services
-from learners.forms import OnOffForm, SignInRequestForm
+from learners.forms import LanguageForm, OnOffForm, SignInRequestForm
 from learners.models import LearnerProfile
 from stacking import selectors as stacking_selectors
 
@@ -65,7 +66,7 @@ def start(request: HttpRequest) -> HttpResponse:
             response["Retry-After"] = str(exc.retry_after)
             return response
         except ValidationError:
-            form.add_error("email", "Enter a valid e-mail address.")
+            form.add_error("email", gettext("Enter a valid e-mail address."))
         else:
             return render(request, "learners/sent.html", {"message": SENT_MESSAGE})
     signed_in = bool(request.session.get(LEARNER_SESSION_KEY))
@@ -78,7 +79,7 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
     """GET only shows a button, POST uses the link: mail scanners that open links must not spend them."""
     try:
         if request.method == "POST":
-            profile = services.sign_in_token_use(token=token)
+            profile = services.sign_in_token_use(token=token, language=get_language())
         else:
             services.sign_in_token_check(token=token)
             return render(request, "learners/sign_in.html")
@@ -93,7 +94,7 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     request.session.pop(LEARNER_SESSION_KEY, None)
-    messages.success(request, "You are signed out of your credentials.")
+    messages.success(request, gettext("You are signed out of your credentials."))
     return redirect("learners:start")
 
 
@@ -107,6 +108,7 @@ def collection(request: HttpRequest, profile: LearnerProfile) -> HttpResponse:
         "learners/collection.html",
         {
             "profile": profile,
+            "language_form": LanguageForm(initial={"language": profile.language or get_language()}),
             "rows": rows,
             "email": profile.email,
             "profile_url": f"{settings.SITE_URL}{reverse('learners:profile', args=[profile.slug])}",
@@ -141,13 +143,14 @@ def credential_visibility(request: HttpRequest, profile: LearnerProfile, uuid: s
     )
     form = OnOffForm(request.POST)
     if not form.is_valid():
-        return HttpResponse("Choose on or off.", status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(gettext("Choose on or off."), status=400, content_type="text/plain; charset=utf-8")
     services.credential_visibility_set(profile=profile, credential=credential, shown=form.is_on)
     achievement_name, _ = selectors.signed_names(credential)
     if form.is_on:
-        messages.success(request, f"{achievement_name} is shown on your public profile.")
+        message = gettext("%(achievement)s is shown on your public profile.")
     else:
-        messages.success(request, f"{achievement_name} is hidden from your public profile.")
+        message = gettext("%(achievement)s is hidden from your public profile.")
+    messages.success(request, message % {"achievement": achievement_name})
     return redirect("learners:collection")
 
 
@@ -156,10 +159,30 @@ def credential_visibility(request: HttpRequest, profile: LearnerProfile, uuid: s
 def profile_publish(request: HttpRequest, profile: LearnerProfile) -> HttpResponse:
     form = OnOffForm(request.POST)
     if not form.is_valid():
-        return HttpResponse("Choose on or off.", status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(gettext("Choose on or off."), status=400, content_type="text/plain; charset=utf-8")
     services.learner_profile_publish_set(profile=profile, public=form.is_on)
-    messages.success(request, "Your public profile is on." if form.is_on else "Your public profile is off.")
+    messages.success(
+        request, gettext("Your public profile is on.") if form.is_on else gettext("Your public profile is off.")
+    )
     return redirect("learners:collection")
+
+
+@require_POST
+@learner_required
+def language(request: HttpRequest, profile: LearnerProfile) -> HttpResponse:
+    """The language of the e-mails the learner gets (D52); the pages follow the browser or the switcher."""
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(
+            gettext("Choose one of the languages offered."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    chosen = services.learner_language_set(profile=profile, language=form.cleaned_data["language"])
+    messages.success(request, gettext("We will write to you in %(language)s.") % {"language": _language_name(chosen)})
+    return redirect("learners:collection")
+
+
+def _language_name(code: str) -> str:
+    return str(dict(settings.LANGUAGES).get(code, code))
 
 
 @never_cache

@@ -58,7 +58,7 @@ def test_award_email_content(achievement, mailoutbox):
     assert credential.notified_at is not None
     assert credential.notification_error == ""
     event = AuditEvent.objects.get(action="credential.emailed")
-    assert (event.object_id, event.data) == (str(credential.pk), {"to": "lea@example.com"})
+    assert (event.object_id, event.data) == (str(credential.pk), {"to": "lea@example.com", "language": "en"})
 
 
 def test_a_notified_credential_is_not_emailed_again(achievement, mailoutbox):
