@@ -144,6 +144,7 @@ POST_ONLY: set[str] = {
     "learners:sign-out",
     "learners:visibility",
     "learners:publish",
+    "learners:language",
     "stacking:partnership-request",
     "stacking:partnership-decide",
     "webhooks:endpoint-rotate",

@@ -302,6 +302,7 @@ RULES: dict[str, Rule] = {
     "me/credentials.zip": Rule(Learner(), NOT_ALLOWED),
     "me/credentials/<uuid:uuid>/visibility/": Rule(NOT_ALLOWED, Learner()),
     "me/profile/": Rule(NOT_ALLOWED, Learner()),
+    "me/language/": Rule(NOT_ALLOWED, Learner()),
     "me/qualifications/<uuid:uuid>/": Rule(Learner(), NOT_ALLOWED),
     "learners/<slug:slug>/": PUBLIC_GET,
     # stacking: a rule or a partnership awards, so writing one takes EDIT_ACHIEVEMENTS and AWARD (D34)
