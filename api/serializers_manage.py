@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -230,6 +231,13 @@ class AwardInputSerializer(StrictSerializer):
         help_text="Data Integrity proof (ldp), VC-JWT (jwt) or both; default: the issuer's setting.",
     )
     notify = serializers.BooleanField(default=True, help_text="E-mail the learner once the award is stored.")
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES],
+        required=False,
+        allow_blank=True,
+        help_text="The language of the award's e-mails; default: the issuer's. A language the learner chose on "
+        "this platform comes first. Never changes the credential.",
+    )
 
     def validate_valid_from(self, value: datetime | None) -> datetime | None:
         return _check_date(value)
@@ -277,6 +285,7 @@ class CredentialSummarySerializer(serializers.Serializer):
     # that attribute at run time; the type checker sees only the class attribute.
     source = serializers.CharField(help_text="ui, api, bulk, stacking or command.")  # type: ignore[assignment]
     issued_at = serializers.DateTimeField(source="created_at")
+    language = serializers.CharField(help_text="The e-mail language chosen for the award; empty: the issuer's.")
     links = serializers.SerializerMethodField()
 
     @extend_schema_field(

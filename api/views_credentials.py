@@ -121,6 +121,7 @@ class CredentialListCreateApi(CredentialApiView):
             valid_until=fields.get("valid_until"),
             format=fields.get("format"),
             idempotency_key=award_key(request, key) if key is not None else None,
+            language=fields.get("language", ""),
         )
 
         def create() -> Response:

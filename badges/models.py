@@ -226,6 +226,8 @@ class Credential(models.Model):
     source = models.CharField(max_length=10, choices=CredentialSource.choices)
     awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     # Delivery of the award e-mail to the learner: when it went out, or why the last attempt failed.
+    # The language the issuer chose for the award's e-mails (D52); a learner's own choice comes first.
+    language = models.CharField(max_length=16, blank=True, default="")
     notified_at = models.DateTimeField(null=True, blank=True)
     notification_error = models.TextField(blank=True)
     # The badge image with this credential baked in (OB 3.0 §5.3), made once after issuance (badges.baking).
@@ -308,3 +310,26 @@ class StatusList(models.Model):
     @property
     def url(self) -> str:
         return f"{settings.SITE_URL}/issuers/{self.issuer.slug}/status/{self.purpose}/{self.sequence}"
+
+
+class ExpiryReminder(models.Model):
+    """A reminder that a credential expires, one per credential and number of days before (D58).
+
+    The row is written before its e-mail is queued, in one transaction, and the pair is unique: a reminder run
+    that is repeated, or two that overlap, remind each learner once per threshold.
+    """
+
+    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="expiry_reminders")
+    days = models.PositiveSmallIntegerField(help_text="The issuer's threshold this reminder is for.")
+    valid_until = models.DateTimeField(help_text="The expiry the reminder announced.")
+    created_at = models.DateTimeField(default=timezone.now)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["credential", "days", "valid_until"], name="expiry_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credential_id} {self.days}d"

@@ -73,7 +73,9 @@ def award_email_send(*, credential: Credential, raise_transient: bool = False) -
     if credential.status == CredentialStatus.REVOKED:
         _record_failure(credential, "Not sent: the credential was revoked before the e-mail went out.")
         return
-    language = recipient_language(email=credential.recipient_email)
+    language = recipient_language(
+        email=credential.recipient_email, chosen=credential.language, issuer_default=credential.issuer.language
+    )
     try:
         with translation.override(language):
             message = award_email_message(credential=credential)

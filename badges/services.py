@@ -22,11 +22,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from badges import documents
 from badges.bulk_insert import insert_many
 from badges.events import CredentialEvent, publish_on_commit
 from badges.follow_ups import follow_up_on_commit
+from badges.languages import supported_language
 from badges.models import Achievement, Credential, CredentialSource, CredentialStatus, StatusPurpose
 from badges.signing import data_integrity_sign, jwt_sign
 from badges.status_lists import allocate_slots, forget_reserved_slots, set_status_bit, set_status_bits, take_slot
@@ -59,6 +61,7 @@ class AwardRequest:
     valid_until: datetime | None = None
     format: str | None = None  # "ldp" (default), "jwt" or "both"; None: the issuer's default
     idempotency_key: str | None = None
+    language: str = ""  # of the award's e-mails, one of settings.LANGUAGES; "" for the issuer's default (D52)
 
 
 def serialize(document: dict[str, Any]) -> str:
@@ -98,7 +101,18 @@ def _validate(request: AwardRequest, now: datetime) -> tuple[str, datetime, date
                 ) from exc
         if not any(item.get(k) for k in ("id", "narrative", "name", "description")):
             raise CredentialError(f"Evidence {position + 1} needs a URL or a narrative.", field="evidence")
+    _check_language(request.language)
     return email, valid_from, valid_until, fmt
+
+
+def _check_language(language: str) -> None:
+    if language and supported_language(language) != language:
+        offered = ", ".join(code for code, _name in settings.LANGUAGES)
+        raise CredentialError(
+            gettext("The e-mail language %(language)r is not offered; expected one of %(offered)s, or none.")
+            % {"language": language, "offered": offered},
+            field="language",
+        )
 
 
 @dataclass
@@ -230,6 +244,7 @@ def _build(
         status_sequence=status_list.sequence,
         status_index=index,
         idempotency_key=request.idempotency_key or None,
+        language=request.language,
         source=source,
         awarded_by=audit_user(actor),
     )

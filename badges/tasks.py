@@ -16,6 +16,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from badges.follow_ups import FollowUps
 from badges.models import Credential
 from badges.notifications import TRANSIENT_ERRORS, award_email_send
+from badges.reminders import expiry_digest_send, expiry_reminder_send, expiry_reminders_run
 from config.tasks import enqueue_many
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -52,6 +53,35 @@ def send_award_emails(credential_ids: list[int]) -> None:
     transaction: a broker lost halfway loses none of the e-mails. Safe to run twice (each e-mail is sent once)."""
     with transaction.atomic():
         enqueue_many("badges.tasks.send_award_email", [[credential_id] for credential_id in credential_ids])
+
+
+@shared_task(acks_late=True)
+def send_expiry_reminders() -> int:
+    """The periodic reminder run (badges.reminders): writes the due reminders and queues their e-mails. Safe to
+    run twice, or twice at once."""
+    return expiry_reminders_run().total
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    max_retries=3,
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    rate_limit=settings.AWARD_EMAIL_RATE_LIMIT,
+)
+def send_expiry_reminder(self: Task, reminder_id: int) -> None:
+    """E-mail one expiry reminder; it is claimed first, so a reminder queued twice is sent once."""
+    will_retry = not self.request.is_eager and self.request.retries < cast(int, self.max_retries)  # 3, set above
+    expiry_reminder_send(reminder_id=reminder_id, raise_transient=will_retry)
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, max_retries=3, retry_backoff=60)
+def send_expiry_digest(issuer_id: int, reminder_ids: list[int], total: int | None = None) -> None:
+    """The issuer's copy of a reminder run."""
+    expiry_digest_send(issuer_id=issuer_id, reminder_ids=reminder_ids, total=total)
 
 
 @shared_task(acks_late=True)

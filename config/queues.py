@@ -4,6 +4,8 @@ QUEUE_KINDS = ("email", "baking", "bulk", "webhooks")
 TASK_QUEUE_KIND = {
     "badges.tasks.send_award_email": "email",
     "badges.tasks.send_award_emails": "email",
+    "badges.tasks.send_expiry_reminder": "email",
+    "badges.tasks.send_expiry_digest": "email",
     "badges.tasks.bake_credential": "baking",
     "badges.tasks.bake_credentials": "baking",
     # bulk.tasks, under the names they had in badges.tasks (see bulk/tasks.py).

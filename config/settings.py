@@ -257,6 +257,8 @@ CELERY_BEAT_SCHEDULE = {
     "stacking-expired-components": {"task": "stacking.tasks.sweep_expired_components", "schedule": 3600.0},
     "webhooks-due": {"task": "webhooks.tasks.deliver_due_webhooks", "schedule": 60.0},
     "purge-sign-in-tokens": {"task": "learners.tasks.purge_sign_in_tokens", "schedule": 24 * 3600.0},
+    # Learners reminded before their credentials expire, once per credential and threshold (badges.reminders).
+    "expiry-reminders": {"task": "badges.tasks.send_expiry_reminders", "schedule": 3600.0},
     # What commits could not hand to the broker (it was down, or the process died right after the commit).
     "outbox-sweep": {"task": "outbox.tasks.sweep", "schedule": 30.0},
 }

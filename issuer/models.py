@@ -39,6 +39,10 @@ class NormalizedTextMixin:
         super().clean_fields(exclude=exclude)  # type: ignore[misc]
 
 
+def default_expiry_reminder_days() -> list[int]:
+    return [30, 7]
+
+
 class Issuer(NormalizedTextMixin, models.Model):
     """An organisation that awards badges: the OB 3.0 Profile a credential names as its issuer."""
 
@@ -74,6 +78,14 @@ class Issuer(NormalizedTextMixin, models.Model):
         default="",
         validators=[brand_color_validator],
         help_text="The colour of the issuer's public pages, as #rrggbb; empty for the platform's own.",
+    )
+    # E-mails (D52): the language of those to a learner who chose none and to the issuer's own address; empty for
+    # the site's default. Never in a credential: the issuer's texts are signed as they were written.
+    language = models.CharField(max_length=16, blank=True, default="")
+    # Days before a credential's validUntil that its learner is reminded, once per credential and number (D58).
+    expiry_reminder_days = models.JSONField(default=default_expiry_reminder_days, blank=True)
+    expiry_reminder_copy = models.BooleanField(
+        default=False, help_text="Also e-mail the issuer's address the list of learners each reminder run wrote to."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

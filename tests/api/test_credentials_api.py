@@ -72,6 +72,25 @@ def test_award(api, token, issuer, achievement, user):
     assert [message.to for message in mail.outbox] == [["ada@example.org"]]
 
 
+def test_award_with_an_email_language(api, achievement):
+    """The issuer knows its learner reads German (an LMS's locale): the award e-mail is German, the credential is
+    the same as any other (D52)."""
+    body = api.post(URL, {**AWARD, "language": "de"}).json()
+
+    assert body["language"] == "de"
+    (message,) = mail.outbox
+    assert message.subject == "Sie haben Python Basics von Test University erhalten"
+    assert "language" not in body["document"] and "@language" not in json.dumps(body["document"])
+
+
+def test_an_email_language_not_offered_is_refused_naming_the_field(api, achievement):
+    response = api.post(URL, {**AWARD, "language": "fr"})
+
+    body = assert_problem(response, 400, "invalid-request")
+    assert list(body["errors"]) == ["language"]
+    assert not Credential.objects.exists()
+
+
 def test_award_as_a_vc_jwt_without_an_email(api, achievement):
     body = api.post(URL, {**AWARD, "achievement": str(achievement.uuid), "format": "both", "notify": False}).json()
 
