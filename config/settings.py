@@ -226,6 +226,9 @@ CELERY_TASK_ALWAYS_EAGER = not _broker_url
 # started it, so that the page that started it answers at once and shows the progress (outbox.services, D48). The
 # test suite turns it off (tests/plugin.py): its in-memory database cannot be shared between threads.
 LONG_TASKS_IN_THREADS = env.bool("LONG_TASKS_IN_THREADS", default=True)
+# Without a broker, the development server runs CELERY_BEAT_SCHEDULE itself in a thread (outbox.scheduler, D56):
+# bulk jobs resumed, the outbox swept, webhooks retried, expiry reminders sent.
+EMBEDDED_SCHEDULER = env.bool("EMBEDDED_SCHEDULER", default=True)
 # Celery serializes even an in-process task through a producer of the configured transport. Without a broker that is
 # kombu's in-memory transport, on a named host: an empty URL would mean AMQP on no host, and kombu would log "No
 # hostname was supplied" for every task. Nothing is ever sent there.
