@@ -1,6 +1,6 @@
-"""Stacking in German: the issuer's qualification and partnership pages, the rule builder's errors, and the texts
-the rules compose for the learner (what a qualification needs, where the learner stands, what to do next), with
-German plurals; English without the header. What a rule signs into the credentials it
+"""Stacking and webhooks in German: the issuer's qualification, partnership and webhook pages, the rule builder's
+errors, and the texts the rules compose for the learner (what a qualification needs, where the learner stands,
+what to do next), with German plurals; English without the header. What a rule signs into the credentials it
 awards, and what the API says, stay in the site's language whoever reads or saves (D51)."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from learners.views import LEARNER_SESSION_KEY
 from stacking import rules
 from stacking.services import partnership_request, qualification_progress, qualification_save
 from tests.actors import owner
+from webhooks.services import endpoint_create, endpoint_send_ping
 
 pytestmark = pytest.mark.django_db
 GERMAN = "de-DE,de;q=0.9"
@@ -165,10 +166,33 @@ def test_the_partnerships_page_is_german(staff_client, issuer, other_issuer):
     assert refused.context["form"].errors["partner"] == ["Auf dieser Plattform gibt es keinen Aussteller „nowhere“."]
 
 
+def test_the_webhook_pages_are_german(staff_client, issuer):
+    endpoint, _ = endpoint_create(
+        issuer=issuer, url="https://hooks.example.org/badges", events=["credential.issued"], actor=owner(issuer)
+    )
+    endpoint_send_ping(endpoint=endpoint, actor=owner(issuer))  # its delivery waits for a commit this test never makes
+
+    listing = staff_client.get("/manage/uni/webhooks/", HTTP_ACCEPT_LANGUAGE=GERMAN)
+    detail = staff_client.get(f"/manage/uni/webhooks/{endpoint.uuid}/", HTTP_ACCEPT_LANGUAGE=GERMAN)
+    refused = staff_client.post(
+        "/manage/uni/webhooks/", {"url": "https://hooks.example.org/x", "events": ["ping"]}, HTTP_ACCEPT_LANGUAGE=GERMAN
+    )
+
+    assert "Endpunkt registrieren" in _text(listing)
+    assert "Ein Nachweis wurde ausgestellt" in _text(listing)
+    assert "Webhook-Endpunkt" in _text(detail) and "Letzte Zustellungen" in _text(detail)
+    assert ">Ausstehend</span>" in detail.content.decode()
+    assert refused.context["form"].errors["events"] == [
+        "Bitte eine gültige Auswahl treffen. ping ist keine gültige Auswahl."
+    ]
+
+
 def test_the_issuer_pages_are_english_without_the_header(staff_client, qualification):
     listing = staff_client.get("/manage/uni/qualifications/")
+    webhooks = staff_client.get("/manage/uni/webhooks/")
 
     assert f"Data Analyst: {ENGLISH_SUMMARY}" in _text(listing)
+    assert "Register the endpoint" in _text(webhooks)
     assert "Qualifikationen" not in _text(listing)
 
 

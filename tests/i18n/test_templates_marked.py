@@ -48,6 +48,8 @@ TRANSLATED = [
     "stacking/qualification_list.html",
     "stacking/public/counts_towards.html",
     "stacking/public/stacked_from.html",
+    "webhooks/endpoint_detail.html",
+    "webhooks/endpoint_list.html",
 ]
 # Names and formats that read the same in every language.
 UNTRANSLATED = re.compile(r"Open Badges|VC-JWT|UTC")
