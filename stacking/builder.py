@@ -16,20 +16,24 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from stacking import rules
 
 ROOT = "root"
 MAX_JSON_CHARS = 100_000  # far above MAX_NODES nodes of UUIDs; a hidden field larger than this was not ours
 KIND_LABELS = {
-    "all": "All of",
-    "any": "One of",
-    "at_least": "At least N of",
-    "credits": "Credits from",
+    "all": _("All of"),
+    "any": _("One of"),
+    "at_least": _("At least N of"),
+    "credits": _("Credits from"),
 }
 
 
 class BuilderError(ValueError):
-    """An edit that cannot be made: a path that names no node, a node of the wrong sort, an unknown kind."""
+    """An edit that cannot be made: a path that names no node, a node of the wrong sort, an unknown kind. Its
+    message is for the page, in the reader's language."""
 
 
 def empty() -> dict[str, Any]:
@@ -42,14 +46,14 @@ def load(text: str) -> dict[str, Any]:
     if not text or not text.strip():
         return empty()
     if len(text) > MAX_JSON_CHARS:
-        raise BuilderError("The rule is too large.")
+        raise BuilderError(gettext("The rule is too large."))
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise BuilderError("The rule could not be read.") from exc
+        raise BuilderError(gettext("The rule could not be read.")) from exc
     _check_shape(data, depth=0)
     if data.get("kind") == rules.LEAF:
-        raise BuilderError("The top of a rule must be a group.")
+        raise BuilderError(gettext("The top of a rule must be a group."))
     return data
 
 
@@ -60,16 +64,16 @@ def save(rule: dict[str, Any]) -> str:
 
 def _check_shape(node: Any, *, depth: int) -> None:
     if depth > rules.MAX_DEPTH + 1:
-        raise BuilderError(f"Groups nest at most {rules.MAX_DEPTH} levels deep.")
+        raise BuilderError(gettext("Groups nest at most %(depth)s levels deep.") % {"depth": rules.MAX_DEPTH})
     if not isinstance(node, dict):
-        raise BuilderError("The rule could not be read.")
+        raise BuilderError(gettext("The rule could not be read."))
     kind = node.get("kind")
     if kind == rules.LEAF:
         if not isinstance(node.get("achievement"), str):
-            raise BuilderError("The rule could not be read.")
+            raise BuilderError(gettext("The rule could not be read."))
         return
     if kind not in rules.GROUP_KINDS or not isinstance(node.get("children"), list):
-        raise BuilderError("The rule could not be read.")
+        raise BuilderError(gettext("The rule could not be read."))
     for child in node["children"]:
         _check_shape(child, depth=depth + 1)
 
@@ -84,9 +88,9 @@ def parse_path(text: str) -> tuple[int, ...]:
     try:
         steps = tuple(int(part) for part in text.split("."))
     except ValueError as exc:
-        raise BuilderError(f"{text!r} is not a path in the rule.") from exc
+        raise BuilderError(gettext("%(path)s is not a path in the rule.") % {"path": repr(text)}) from exc
     if any(step < 0 for step in steps) or len(steps) > rules.MAX_DEPTH + 1:
-        raise BuilderError(f"{text!r} is not a path in the rule.")
+        raise BuilderError(gettext("%(path)s is not a path in the rule.") % {"path": repr(text)})
     return steps
 
 
@@ -99,7 +103,7 @@ def _node(rule: dict[str, Any], steps: tuple[int, ...]) -> dict[str, Any]:
     for step in steps:
         children = node.get("children") if node.get("kind") != rules.LEAF else None
         if not isinstance(children, list) or step >= len(children):
-            raise BuilderError(f"There is no node at {format_path(steps)}.")
+            raise BuilderError(gettext("There is no node at %(path)s.") % {"path": format_path(steps)})
         node = children[step]
     return node
 
@@ -109,13 +113,13 @@ def _group(rule: dict[str, Any], path: str) -> tuple[dict[str, Any], dict[str, A
     rule = copy.deepcopy(rule)
     node = _node(rule, parse_path(path))
     if node.get("kind") == rules.LEAF:
-        raise BuilderError(f"The node at {path} is an achievement, not a group.")
+        raise BuilderError(gettext("The node at %(path)s is an achievement, not a group.") % {"path": path})
     return rule, node
 
 
 def _check_kind(kind: str) -> None:
     if kind not in rules.GROUP_KINDS:
-        raise BuilderError(f"{kind!r} is not a kind of group.")
+        raise BuilderError(gettext("%(kind)s is not a kind of group.") % {"kind": repr(kind)})
 
 
 def _normalize(group: dict[str, Any]) -> None:
@@ -136,7 +140,7 @@ def add_group(rule: dict[str, Any], path: str, kind: str) -> tuple[dict[str, Any
     _check_kind(kind)
     rule, parent = _group(rule, path)
     if len(parse_path(path)) >= rules.MAX_DEPTH:
-        raise BuilderError(f"Groups nest at most {rules.MAX_DEPTH} levels deep.")
+        raise BuilderError(gettext("Groups nest at most %(depth)s levels deep.") % {"depth": rules.MAX_DEPTH})
     new: dict[str, Any] = {"kind": kind, "children": []}
     _normalize(new)
     parent["children"].append(new)
@@ -146,10 +150,10 @@ def add_group(rule: dict[str, Any], path: str, kind: str) -> tuple[dict[str, Any
 def add_achievement(rule: dict[str, Any], path: str, achievement: str) -> dict[str, Any]:
     """The achievement (its UUID as text) as the last member of the group at `path`; once per group."""
     if not achievement:
-        raise BuilderError("Choose an achievement to add.")
+        raise BuilderError(gettext("Choose an achievement to add."))
     rule, parent = _group(rule, path)
     if any(child.get("achievement") == achievement for child in parent["children"]):
-        raise BuilderError("That achievement is already in this group.")
+        raise BuilderError(gettext("That achievement is already in this group."))
     parent["children"].append({"kind": rules.LEAF, "achievement": achievement})
     return rule
 
@@ -178,7 +182,7 @@ def set_n(rule: dict[str, Any], path: str, value: str) -> dict[str, Any]:
     """N of an 'at least' group; text that is not a whole number is kept as typed, for parse to explain."""
     rule, group = _group(rule, path)
     if group["kind"] != "at_least":
-        raise BuilderError(f"The group at {path} is not an 'at least' group.")
+        raise BuilderError(gettext("The group at %(path)s is not an 'at least' group.") % {"path": path})
     value = (value or "").strip()
     group["n"] = int(value) if value.isdigit() and len(value) <= 6 else value
     return rule
@@ -187,7 +191,7 @@ def set_n(rule: dict[str, Any], path: str, value: str) -> dict[str, Any]:
 def set_credits(rule: dict[str, Any], path: str, value: str) -> dict[str, Any]:
     rule, group = _group(rule, path)
     if group["kind"] != "credits":
-        raise BuilderError(f"The group at {path} is not a credits group.")
+        raise BuilderError(gettext("The group at %(path)s is not a credits group.") % {"path": path})
     group["credits"] = (value or "").strip()[:20]
     return rule
 
@@ -241,7 +245,9 @@ def achievement_refs(rule: dict[str, Any]) -> list[str]:
 
 def human_path(steps: tuple[int, ...]) -> str:
     """What a person reads: "the top group", "group 1.3" (counting from 1)."""
-    return "the top group" if not steps else "group " + ".".join(str(step + 1) for step in steps)
+    if not steps:
+        return gettext("the top group")
+    return gettext("group %(number)s") % {"number": ".".join(str(step + 1) for step in steps)}
 
 
 @dataclass
@@ -265,16 +271,11 @@ def outline(rule: dict[str, Any], names: dict[str, str]) -> OutlineNode:
     def build(node: dict[str, Any], steps: tuple[int, ...]) -> OutlineNode:
         path = format_path(steps)
         if node.get("kind") == rules.LEAF:
-            name = names.get(node["achievement"], "an unknown achievement")
+            name = names.get(node["achievement"]) or rules.unknown_achievement()
             return OutlineNode(path=path, label=name, is_group=False, name=name)
         kind = node["kind"]
         n, credits = node.get("n"), node.get("credits")
-        if kind == "at_least":
-            phrase = f"at least {n} of"
-        elif kind == "credits":
-            phrase = f"at least {credits} credits from"
-        else:
-            phrase = "all of" if kind == "all" else "one of"
+        phrase = rules.kind_phrase(kind, n, credits)
         children = [build(child, (*steps, i)) for i, child in enumerate(node.get("children", []))]
         return OutlineNode(
             path=path,

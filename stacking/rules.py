@@ -9,6 +9,11 @@ stored as JSON:
         {"kind": "at_least", "n": 2, "children": [...]},
         {"kind": "credits", "credits": "6", "children": [<achievements only>]}]}
 
+Texts in words (`summary`, `explain`, the errors of `parse`) are in the site's language (settings.LANGUAGE_CODE)
+unless the reader's is asked for (`for_reader=True`, `RuleError.for_reader()`): the summary is kept with the rule
+and signed into the evidence of every credential it awards, and the API answers in English (D51), so neither may
+depend on the language of whoever happened to save or ask.
+
 Evaluation is a function of the set of held credentials only — never of the order they arrived in — so evaluating
 again after any event gives the same answer (tests/stacking/test_rule_properties.py checks it with hypothesis).
 When several credentials of one achievement are held, the earliest counts; with a time window, the earliest window
@@ -21,8 +26,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
+from django.conf import settings
+from django.utils import formats, translation
+from django.utils.translation import gettext, gettext_noop, ngettext
+
+T = TypeVar("T")
 GroupKind = Literal["all", "any", "at_least", "credits"]
 GROUP_KINDS: tuple[str, ...] = ("all", "any", "at_least", "credits")
 LEAF = "achievement"
@@ -31,12 +41,25 @@ MAX_NODES = 200
 
 
 class RuleError(ValueError):
-    """The rule is not well formed; `path` locates the node ("root", "root.2.0")."""
+    """The rule is not well formed; `path` locates the node ("root", "root.2.0"). `message` is in the site's
+    language, as the services and the API pass it on; `for_reader()` says the same in the reader's language."""
 
-    def __init__(self, message: str, *, path: str = "root") -> None:
-        super().__init__(f"{path}: {message}")
-        self.message = message
+    def __init__(self, message: str, *, path: str = "root", **params: object) -> None:
+        # `message` is marked with gettext_noop and translated only when read, so that one error can be told in
+        # both languages.
+        self.template = message
+        self.params = params
         self.path = path
+        self.message = _in_site_language(self.for_reader)
+        super().__init__(f"{path}: {self.message}")
+
+    def for_reader(self) -> str:
+        return gettext(self.template) % self.params
+
+
+def _in_site_language(make: Callable[[], T]) -> T:
+    with translation.override(settings.LANGUAGE_CODE):
+        return make()
 
 
 @dataclass(frozen=True)
@@ -61,29 +84,39 @@ def parse(data: Any, *, path: str = "root", depth: int = 0, _count: list[int] | 
     count = _count if _count is not None else [0]
     count[0] += 1
     if count[0] > MAX_NODES:
-        raise RuleError(f"a rule has at most {MAX_NODES} groups and achievements", path="root")
+        raise RuleError(
+            gettext_noop("a rule has at most %(count)s groups and achievements"), path="root", count=MAX_NODES
+        )
     if depth > MAX_DEPTH:
-        raise RuleError(f"groups nest at most {MAX_DEPTH} levels deep", path=path)
+        raise RuleError(gettext_noop("groups nest at most %(depth)s levels deep"), path=path, depth=MAX_DEPTH)
     if not isinstance(data, dict):
-        raise RuleError("expected an object with a 'kind'", path=path)
+        raise RuleError(gettext_noop("expected an object with a 'kind'"), path=path)
     kind = data.get("kind")
     if kind == LEAF:
         achievement = data.get("achievement")
         if not isinstance(achievement, str) or not achievement:
-            raise RuleError("an achievement node needs the achievement's id", path=path)
+            raise RuleError(gettext_noop("an achievement node needs the achievement's id"), path=path)
         return Leaf(achievement=achievement)
     if kind not in GROUP_KINDS:
-        raise RuleError(f"unknown kind {kind!r}; expected one of all, any, at_least, credits, achievement", path=path)
+        raise RuleError(
+            gettext_noop("unknown kind %(kind)s; expected one of all, any, at_least, credits, achievement"),
+            path=path,
+            kind=repr(kind),
+        )
     raw_children = data.get("children")
     if not isinstance(raw_children, list) or not raw_children:
-        raise RuleError("a group needs at least one member", path=path)
+        raise RuleError(gettext_noop("a group needs at least one member"), path=path)
     children = tuple(
         parse(child, path=f"{path}.{i}", depth=depth + 1, _count=count) for i, child in enumerate(raw_children)
     )
     if kind == "at_least":
         n = data.get("n")
         if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= len(children):
-            raise RuleError(f"'at least' needs a whole number N from 1 to {len(children)} (its members)", path=path)
+            raise RuleError(
+                gettext_noop("'at least' needs a whole number N from 1 to %(members)s (its members)"),
+                path=path,
+                members=len(children),
+            )
         return Group(kind="at_least", children=children, n=n)
     if kind == "credits":
         try:
@@ -91,9 +124,11 @@ def parse(data: Any, *, path: str = "root", depth: int = 0, _count: list[int] | 
         except (InvalidOperation, ValueError):
             credits = Decimal(0)
         if not credits.is_finite() or credits <= 0:
-            raise RuleError("'credits' needs a positive number of credits", path=path)
+            raise RuleError(gettext_noop("'credits' needs a positive number of credits"), path=path)
         if any(isinstance(child, Group) for child in children):
-            raise RuleError("a credits group counts achievements: its members must be achievements", path=path)
+            raise RuleError(
+                gettext_noop("a credits group counts achievements: its members must be achievements"), path=path
+            )
         return Group(kind="credits", children=children, credits=credits)
     return Group(kind=kind, children=children)
 
@@ -132,29 +167,67 @@ def leaves(node: Node) -> list[str]:
     return found
 
 
-def phrase(group: Group) -> str:
-    if group.kind == "all":
-        return "all of"
-    if group.kind == "any":
-        return "one of"
-    if group.kind == "at_least":
-        return f"at least {group.n} of"
-    return f"at least {format_credits(group.credits or Decimal(0))} credits from"
+def credits_number(value: Decimal) -> str:
+    """A number of credits as the reader writes it: "7.5" in English, "7,5" in German."""
+    return formats.number_format(Decimal(format_credits(value)))
 
 
-def summary(node: Node, names: Mapping[str, str]) -> str:
-    """Readable, e.g. "all of Python Basics, SQL; at least 2 of Tableau, Power BI, Looker"."""
+def plural_count(value: Decimal) -> int:
+    """The count that chooses a plural form for `value` credits. gettext's plural rules take whole numbers; a
+    fraction of a credit reads like several ("1.5 credits", "1,5 Leistungspunkte")."""
+    return int(value) if value == value.to_integral_value() else max(2, int(value))
+
+
+def kind_phrase(kind: str, n: object = None, credits: object = None) -> str:
+    """What a group of `kind` asks, in the reader's language: "all of", "at least 2 of". `n` and `credits` may
+    be text as typed in the rule builder, shown as they are when they are not numbers."""
+    if kind == "all":
+        return gettext("all of")
+    if kind == "any":
+        return gettext("one of")
+    if kind == "at_least":
+        return gettext("at least %(n)s of") % {"n": n}
+    try:
+        amount = Decimal(str(credits))
+        shown, count = credits_number(amount), plural_count(amount)
+    except (InvalidOperation, ValueError, OverflowError):  # not a number (yet): as typed
+        shown, count = str(credits), 2
+    return ngettext("at least %(credits)s credit from", "at least %(credits)s credits from", count) % {"credits": shown}
+
+
+def unknown_achievement() -> str:
+    return gettext("an unknown achievement")
+
+
+def summary(node: Node, names: Mapping[str, str], *, for_reader: bool = False) -> str:
+    """Readable, e.g. "all of Python Basics, SQL; at least 2 of Tableau, Power BI, Looker": in the site's
+    language, as kept with the rule and signed into what it awards, or in the reader's with `for_reader`."""
+    if for_reader:
+        return _summary(node, names)
+    return _in_site_language(lambda: _summary(node, names))
+
+
+def _summary(node: Node, names: Mapping[str, str]) -> str:
     if isinstance(node, Leaf):
-        return names.get(node.achievement, "an unknown achievement")
-    leaf_names = [summary(child, names) for child in node.children if isinstance(child, Leaf)]
+        return names.get(node.achievement) or unknown_achievement()
+    leaf_names = [_summary(child, names) for child in node.children if isinstance(child, Leaf)]
     groups = [child for child in node.children if isinstance(child, Group)]
     if node.kind == "all":
-        parts = [f"all of {', '.join(leaf_names)}"] if leaf_names else []
-        return "; ".join(parts + [summary(group, names) for group in groups])
-    members = [
-        summary(child, names) if isinstance(child, Leaf) else f"({summary(child, names)})" for child in node.children
-    ]
-    return f"{phrase(node)} {', '.join(members)}"
+        parts = [gettext("all of %(members)s") % {"members": ", ".join(leaf_names)}] if leaf_names else []
+        return "; ".join(parts + [_summary(group, names) for group in groups])
+    members = ", ".join(
+        _summary(child, names) if isinstance(child, Leaf) else f"({_summary(child, names)})" for child in node.children
+    )
+    if node.kind == "any":
+        return gettext("one of %(members)s") % {"members": members}
+    if node.kind == "at_least":
+        return gettext("at least %(n)s of %(members)s") % {"n": node.n, "members": members}
+    credits = node.credits or Decimal(0)
+    return ngettext(
+        "at least %(credits)s credit from %(members)s",
+        "at least %(credits)s credits from %(members)s",
+        plural_count(credits),
+    ) % {"credits": credits_number(credits), "members": members}
 
 
 @dataclass(frozen=True)
@@ -274,23 +347,37 @@ def _join(results: Iterable[NodeResult]) -> tuple[int, ...]:
     return tuple(seen)
 
 
-def explain(result: NodeResult, names: Mapping[str, str], *, indent: str = "") -> list[str]:
-    """One line per node: ✓ or ✗, what it asks, and where it stands ("1 of 3 met", "1 met, 2 needed")."""
+def explain(result: NodeResult, names: Mapping[str, str], *, for_reader: bool = False) -> list[str]:
+    """One line per node: ✓ or ✗, what it asks, and where it stands ("all of (1 of 3 met)", "at least 2 of (1 met,
+    2 needed)"); in the site's language (the API's), or in the reader's with `for_reader`."""
+    if for_reader:
+        return _explain(result, names, "")
+    return _in_site_language(lambda: _explain(result, names, ""))
+
+
+def _explain(result: NodeResult, names: Mapping[str, str], indent: str) -> list[str]:
     mark = "✓" if result.satisfied else "✗"
     node = result.node
     if isinstance(node, Leaf):
-        state = "held" if result.satisfied else "missing"
-        return [f"{indent}{mark} {names.get(node.achievement, 'an unknown achievement')} ({state})"]
+        name = names.get(node.achievement) or unknown_achievement()
+        text = gettext("%(name)s (held)") if result.satisfied else gettext("%(name)s (missing)")
+        return [f"{indent}{mark} {text % {'name': name}}"]
     if node.kind == "credits":
-        target = format_credits(node.credits or Decimal(0))
-        status = f"{format_credits(result.credits_held)} of {target} credits held"
+        target = node.credits or Decimal(0)
+        text = ngettext(
+            "at least %(target)s credit from (%(held)s of %(target)s credit held)",
+            "at least %(target)s credits from (%(held)s of %(target)s credits held)",
+            plural_count(target),
+        ) % {"target": credits_number(target), "held": credits_number(result.credits_held)}
     elif node.kind == "all":
-        status = f"{result.held_count} of {len(node.children)} met"
+        text = gettext("all of (%(held)s of %(total)s met)") % {"held": result.held_count, "total": len(node.children)}
+    elif node.kind == "any":
+        text = gettext("one of (%(held)s met, 1 needed)") % {"held": result.held_count}
     else:
-        status = f"{result.held_count} met, {1 if node.kind == 'any' else node.n} needed"
-    lines = [f"{indent}{mark} {phrase(node)} ({status})"]
+        text = gettext("at least %(n)s of (%(held)s met, %(n)s needed)") % {"n": node.n, "held": result.held_count}
+    lines = [f"{indent}{mark} {text}"]
     for child in result.children:
-        lines += explain(child, names, indent=indent + "  ")
+        lines += _explain(child, names, indent + "  ")
     return lines
 
 

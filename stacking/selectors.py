@@ -2,7 +2,8 @@
 
 Public reads (`qualifications_counting`, `stacked_components`) show only what the issuer publishes anyway: the
 rules and the evidence of a signed credential. Learner reads take the signed-in learner's e-mail and never reveal
-anything about other learners.
+anything about other learners. What they put in words (a rule, where a learner stands, what to do next) is in the
+reader's language, unlike the summary a rule keeps and signs into what it awards (stacking.rules).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from badges.models import Achievement, Credential, CredentialSource
 from issuer.extensions import AuditSubjects, audit_ids, audit_names, audit_subject_of
@@ -28,6 +30,18 @@ def qualifications_counting(achievement: Achievement) -> QuerySet[Qualification]
     """The active qualifications whose rule mentions `achievement`."""
     mentioning = QualificationComponent.objects.filter(achievement=achievement).values("qualification_id")
     return Qualification.objects.filter(active=True, pk__in=mentioning).select_related("achievement", "issuer")
+
+
+def rule_summaries(qualifications: list[Qualification]) -> dict[int, str]:
+    """Each qualification's rule in words, in the reader's language, by qualification id: the stored `summary` is
+    in the site's language, as signed into the evidence of what the rule awards. One query for every name."""
+    names = {
+        str(uuid): name
+        for uuid, name in Achievement.objects.filter(component_of__qualification__in=qualifications)
+        .values_list("uuid", "name")
+        .distinct()
+    }
+    return {q.pk: rules.summary(rules.parse(q.rule), names, for_reader=True) for q in qualifications}
 
 
 def counts_towards_any(achievement: Achievement) -> bool:
@@ -121,6 +135,7 @@ class Step:
 @dataclass(frozen=True)
 class LearnerProgress:
     qualification: Qualification
+    summary: str  # the rule in words, in the reader's language
     progress: Progress
     satisfied: bool
     rows: list[TreeRow]
@@ -166,7 +181,8 @@ def learner_progress(qualification: Qualification, email: str, *, now: datetime 
     held: list[tuple[Achievement, Credential]] = []
     missing: list[Missing] = []
     seen: set[str] = set()
-    for (result, depth, met_above), line in zip(results, progress.lines, strict=True):
+    lines = rules.explain(outcome.result, progress.names, for_reader=True)
+    for (result, depth, met_above), line in zip(results, lines, strict=True):
         text = line.strip()[2:]  # without the ✓/✗ mark, which the page shows on its own
         node = result.node
         if not isinstance(node, rules.Leaf):
@@ -187,10 +203,11 @@ def learner_progress(qualification: Qualification, email: str, *, now: datetime 
             )
     window_note = ""
     if not outcome.satisfied and outcome.result.satisfied and qualification.window_days:
-        window_note = (
-            "You hold every component the rule needs, but not all earned within "
-            f"{qualification.window_days} days of the first one."
-        )
+        window_note = ngettext(
+            "You hold every component the rule needs, but not all earned within %(days)s day of the first one.",
+            "You hold every component the rule needs, but not all earned within %(days)s days of the first one.",
+            qualification.window_days,
+        ) % {"days": qualification.window_days}
     award = (
         StackedAward.objects.filter(qualification=qualification, recipient_email=email)
         .select_related("credential")
@@ -199,6 +216,7 @@ def learner_progress(qualification: Qualification, email: str, *, now: datetime 
     stacked = award.credential if award is not None else None
     return LearnerProgress(
         qualification=qualification,
+        summary=rules.summary(rules.parse(qualification.rule), progress.names, for_reader=True),
         progress=progress,
         satisfied=outcome.satisfied,
         rows=rows,
@@ -221,15 +239,14 @@ def _flatten(
 
 
 def _steps(result: rules.NodeResult, achievements: dict[str, Achievement], names: dict[str, str]) -> list[Step]:
-    """What would satisfy an unmet node, in words: "Earn SQL", "Earn 1 more of: Tableau, Looker"."""
+    """What would satisfy an unmet node, in words: "Earn SQL.", "Complete 1 more of: Tableau, Looker."."""
     node = result.node
     if result.satisfied:
         return []
     if isinstance(node, rules.Leaf):
         achievement = achievements.get(node.achievement)
-        return [
-            Step(f"Earn {names.get(node.achievement, 'an unknown achievement')}.", [achievement] if achievement else [])
-        ]
+        name = names.get(node.achievement) or rules.unknown_achievement()
+        return [Step(gettext("Earn %(name)s.") % {"name": name}, [achievement] if achievement else [])]
     open_children = [child for child in result.children if not child.satisfied]
     if node.kind == "all":
         return [step for child in open_children for step in _steps(child, achievements, names)]
@@ -240,13 +257,18 @@ def _steps(result: rules.NodeResult, achievements: dict[str, Achievement], names
             for c in open_children
             if isinstance(c.node, rules.Leaf) and c.node.achievement in achievements  # a credits group holds leaves
         ]
-        listed = ", ".join(f"{a.name} ({_credits(a)})" for a in options)
-        return [Step(f"Earn {rules.format_credits(short)} more credits from: {listed}.", options)]
+        listed = ", ".join(_with_credits(a) for a in options)
+        text = ngettext(
+            "Earn %(credits)s more credit from: %(options)s.",
+            "Earn %(credits)s more credits from: %(options)s.",
+            rules.plural_count(short),
+        ) % {"credits": rules.credits_number(short), "options": listed}
+        return [Step(text, options)]
     need = (1 if node.kind == "any" else node.n or 0) - result.held_count
     texts = [
-        names.get(c.node.achievement, "an unknown achievement")
+        names.get(c.node.achievement) or rules.unknown_achievement()
         if isinstance(c.node, rules.Leaf)
-        else f"({rules.summary(c.node, names)})"
+        else f"({rules.summary(c.node, names, for_reader=True)})"
         for c in open_children
     ]
     leaves = [
@@ -257,12 +279,22 @@ def _steps(result: rules.NodeResult, achievements: dict[str, Achievement], names
     if len(open_children) == need:
         # No choice left: every open member is needed.
         return [step for child in open_children for step in _steps(child, achievements, names)]
-    return [Step(f"Complete {need} more of: {', '.join(texts)}.", leaves)]
+    text = ngettext("Complete %(count)s more of: %(options)s.", "Complete %(count)s more of: %(options)s.", need) % {
+        "count": need,
+        "options": ", ".join(texts),
+    }
+    return [Step(text, leaves)]
 
 
-def _credits(achievement: Achievement) -> str:
+def _with_credits(achievement: Achievement) -> str:
+    """ "Tableau (2 credits)": an option of a credits group with what it brings."""
     value = achievement.credits_available
-    return f"{rules.format_credits(value)} credits" if value is not None else "no credits"
+    if value is None:
+        return gettext("%(name)s (no credits)") % {"name": achievement.name}
+    return ngettext("%(name)s (%(credits)s credit)", "%(name)s (%(credits)s credits)", rules.plural_count(value)) % {
+        "name": achievement.name,
+        "credits": rules.credits_number(value),
+    }
 
 
 def learner_overview(email: str) -> list[LearnerProgress]:

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.http import AuthenticatedHttpRequest
@@ -27,6 +28,7 @@ from issuer.permissions import STACKING_WRITE, Action, can, issuer_required
 from stacking import builder, rules
 from stacking.forms import BuilderControlsForm, PartnershipRequestForm, QualificationForm
 from stacking.models import Partnership, PartnershipStatus, Qualification
+from stacking.selectors import rule_summaries
 from stacking.services import (
     StackingError,
     partnership_answer,
@@ -37,6 +39,7 @@ from stacking.services import (
     rule_preview,
     usable_achievements,
 )
+from stacking.templatetags.stacking_tags import partnership_state
 
 
 def _may_write(request: HttpRequest) -> bool:
@@ -58,9 +61,11 @@ def qualification_list(request: HttpRequest, issuer: Issuer) -> HttpResponse:
         .annotate(stacked=Count("achievement__credentials", filter=stacked))
         .order_by("-active", "achievement__name", "pk")
     )
+    summaries = rule_summaries(list(qualifications))
     context = {
         "nav": "qualifications",
         "qualifications": qualifications,
+        "rows": [(q, summaries[q.pk]) for q in qualifications],  # each with its rule in the reader's language
         "can_edit": _may_write(request),
     }
     return render(request, "stacking/qualification_list.html", context)
@@ -78,7 +83,7 @@ def _achievement_choices(issuer: Issuer) -> tuple[list[tuple[str, Any]], set[str
         if achievement.issuer_id == issuer.pk:
             own.append(option)
         else:
-            partners.setdefault(f"Partner: {achievement.issuer.name}", []).append(option)
+            partners.setdefault(gettext("Partner: %(issuer)s") % {"issuer": achievement.issuer.name}, []).append(option)
     choices: list[tuple[str, Any]] = []
     if own:
         choices.append((issuer.name, own))
@@ -100,8 +105,11 @@ def _polite(exc: rules.RuleError) -> str:
     try:
         where = builder.human_path(builder.parse_path(exc.path))
     except builder.BuilderError:
-        where = "the rule"
-    return f"The rule is not complete yet: {where} — {exc.message}."
+        where = gettext("the rule")
+    return gettext("The rule is not complete yet: %(where)s — %(problem)s.") % {
+        "where": where,
+        "problem": exc.for_reader(),
+    }
 
 
 def _initial(post: Any) -> dict[str, Any]:
@@ -152,7 +160,8 @@ def _builder(request: AuthenticatedHttpRequest, issuer: Issuer, qualification: Q
         try:
             rule = builder.load(post.get("rule", ""))
         except builder.BuilderError as exc:
-            rule, notice, status = builder.empty(), f"{exc} The builder started again from an empty rule.", 400
+            notice = gettext("%(problem)s The builder started again from an empty rule.") % {"problem": exc}
+            rule, status = builder.empty(), 400
         else:
             try:
                 rule = builder.apply_settings(rule, post)
@@ -163,7 +172,7 @@ def _builder(request: AuthenticatedHttpRequest, issuer: Issuer, qualification: Q
                 elif op == "add_achievement":
                     ref = post.get("new_achievement", "")
                     if ref and ref not in choice_values:
-                        raise builder.BuilderError("Choose an achievement from the list.")
+                        raise builder.BuilderError(gettext("Choose an achievement from the list."))
                     rule = builder.add_achievement(rule, post.get("achievement_parent", ""), ref)
                 elif op == "remove":
                     rule = builder.remove(rule, op_path)
@@ -200,8 +209,11 @@ def _builder(request: AuthenticatedHttpRequest, issuer: Issuer, qualification: Q
                         bound.add_service_error(exc)
                     status = 400
                 else:
-                    verb = "Created" if qualification is None else "Saved"
-                    messages.success(request, f"{verb} the qualification for {saved.achievement.name}.")
+                    if qualification is None:
+                        done = gettext("Created the qualification for %(name)s.")
+                    else:
+                        done = gettext("Saved the qualification for %(name)s.")
+                    messages.success(request, done % {"name": saved.achievement.name})
                     return redirect("stacking:qualification-apply", issuer.slug, saved.uuid)
         else:
             form = QualificationForm(initial=_initial(post), issuer=issuer, qualification=qualification)
@@ -215,7 +227,7 @@ def _builder(request: AuthenticatedHttpRequest, issuer: Issuer, qualification: Q
     rule_error = rule_error or parse_error
     summary = preview = None
     if tree is not None:
-        summary = rules.summary(tree, _names(rules.leaves(tree)))
+        summary = rules.summary(tree, _names(rules.leaves(tree)), for_reader=True)
         if target is not None:
             summary = f"{target.name}: {summary}"
         try:
@@ -257,20 +269,22 @@ def qualification_apply(request: HttpRequest, issuer: Issuer, uuid: Any) -> Http
     qualifying, holders = qualification_preview(qualification)
     if request.method == "POST":
         if not qualification.active:
-            messages.error(request, "This qualification is inactive; save it again to activate it first.")
+            messages.error(request, gettext("This qualification is inactive; save it again to activate it first."))
         elif qualifying == 0:
-            messages.info(request, "Nobody qualifies yet, so nothing was awarded.")
+            messages.info(request, gettext("Nobody qualifies yet, so nothing was awarded."))
         else:
             enqueue("stacking.tasks.apply_qualification", qualification.pk, request.user.pk)
-            messages.success(
-                request,
-                f"Applying the rule: {qualifying} learner{'s' if qualifying != 1 else ''} "
-                f"{'are' if qualifying != 1 else 'is'} being awarded {qualification.achievement.name}.",
+            applying = ngettext(
+                "Applying the rule: %(count)s learner is being awarded %(name)s.",
+                "Applying the rule: %(count)s learners are being awarded %(name)s.",
+                qualifying,
             )
+            messages.success(request, applying % {"count": qualifying, "name": qualification.achievement.name})
         return redirect("stacking:qualification-list", issuer.slug)
     context = {
         "nav": "qualifications",
         "qualification": qualification,
+        "summary": rule_summaries([qualification])[qualification.pk],
         "qualifying": qualifying,
         "holders": holders,
         "already": qualification.awards.filter(credential__status=CredentialStatus.ACTIVE).count(),
@@ -285,11 +299,16 @@ def qualification_deactivate_view(request: AuthenticatedHttpRequest, issuer: Iss
     if request.method == "POST":
         if qualification.active:
             qualification_deactivate(qualification=qualification, actor=request.user)
-            messages.success(request, f"The qualification for {qualification.achievement.name} is inactive.")
+            inactive = gettext("The qualification for %(name)s is inactive.")
+            messages.success(request, inactive % {"name": qualification.achievement.name})
         else:
-            messages.info(request, "This qualification was already inactive.")
+            messages.info(request, gettext("This qualification was already inactive."))
         return redirect("stacking:qualification-list", issuer.slug)
-    context = {"nav": "qualifications", "qualification": qualification}
+    context = {
+        "nav": "qualifications",
+        "qualification": qualification,
+        "summary": rule_summaries([qualification])[qualification.pk],
+    }
     return render(request, "stacking/qualification_deactivate.html", context)
 
 
@@ -325,24 +344,39 @@ def partnership_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> Htt
             form.add_error("partner", exc.message)
         else:
             if partnership.status == PartnershipStatus.ACCEPTED:
-                messages.info(request, f"{partner.name} has already accepted; its achievements are usable.")
+                accepted = gettext("%(issuer)s has already accepted; its achievements are usable.")
+                messages.info(request, accepted % {"issuer": partner.name})
             else:
-                messages.success(
-                    request,
-                    f"Asked {partner.name}. Once one of its owners accepts, your rules can use its achievements.",
+                asked = gettext(
+                    "Asked %(issuer)s. Once one of its owners accepts, your rules can use its achievements."
                 )
+                messages.success(request, asked % {"issuer": partner.name})
             return redirect("stacking:partnership-list", issuer.slug)
     return _partnerships_page(request, issuer, form, status=400)
 
 
-# decision → (the statuses it applies to, accept?, the message)
+# decision → (the statuses it applies to, accept?, the decision as a word, the message once it is made)
 DECISIONS = {
-    "accept": ((PartnershipStatus.PENDING,), True, "{issuer} may now use your achievements in its rules."),
-    "decline": ((PartnershipStatus.PENDING,), False, "Declined {issuer}'s request."),
+    "accept": (
+        (PartnershipStatus.PENDING,),
+        True,
+        pgettext_lazy("partnership decision", "accept"),
+        pgettext_lazy("partnership decision", "%(issuer)s may now use your achievements in its rules."),
+    ),
+    "decline": (
+        (PartnershipStatus.PENDING,),
+        False,
+        pgettext_lazy("partnership decision", "decline"),
+        pgettext_lazy("partnership decision", "Declined %(issuer)s's request."),
+    ),
     "end": (
         (PartnershipStatus.ACCEPTED,),
         False,
-        "Ended the partnership with {issuer}: it cannot add your achievements to its rules any more.",
+        pgettext_lazy("partnership decision", "end"),
+        pgettext_lazy(
+            "partnership decision",
+            "Ended the partnership with %(issuer)s: it cannot add your achievements to its rules any more.",
+        ),
     ),
 }
 
@@ -354,10 +388,12 @@ def partnership_decide(request: AuthenticatedHttpRequest, issuer: Issuer, pk: in
     if decision not in DECISIONS:
         raise Http404("No such decision.")
     partnership = get_object_or_404(Partnership.objects.select_related("issuer"), pk=pk, partner=issuer)
-    allowed_from, accept, done = DECISIONS[decision]
+    allowed_from, accept, word, done = DECISIONS[decision]
     if partnership.status not in allowed_from:
-        messages.error(request, f"This partnership is {partnership.get_status_display().lower()}: cannot {decision}.")
+        refused = pgettext("partnership decision", "This partnership is %(status)s: cannot %(decision)s.")
+        state = partnership_state(partnership.status).lower()
+        messages.error(request, refused % {"status": state, "decision": word})
     else:
         partnership_answer(partnership=partnership, accept=accept, actor=request.user)
-        messages.success(request, done.format(issuer=partnership.issuer.name))
+        messages.success(request, str(done) % {"issuer": partnership.issuer.name})
     return redirect("stacking:partnership-list", issuer.slug)

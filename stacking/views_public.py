@@ -6,6 +6,7 @@ import json
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from badges.models import Credential
@@ -27,7 +28,7 @@ def credential_clr(request: HttpRequest, uuid: str) -> HttpResponse:
     except ClrUnavailable as exc:
         return _sentence(str(exc), 404)
     except NoActiveKey:
-        return _sentence("The issuer cannot sign a learner record right now; try again later.", 503)
+        return _sentence(gettext("The issuer cannot sign a learner record right now; try again later."), 503)
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     response = HttpResponse(body, content_type="application/vc+ld+json")
     response["Content-Disposition"] = f'attachment; filename="clr-{credential.uuid}.json"'

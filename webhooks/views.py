@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -55,7 +56,7 @@ def endpoint_list(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResp
         endpoint, secret = endpoint_create(
             issuer=issuer, url=form.cleaned_data["url"], events=form.cleaned_data["events"], actor=request.user
         )
-        messages.success(request, "The endpoint is registered. Copy its secret now: it is not shown again.")
+        messages.success(request, gettext("The endpoint is registered. Copy its secret now: it is not shown again."))
         return _detail_page(request, endpoint, secret=secret)
     endpoints = WebhookEndpoint.objects.filter(issuer=issuer).order_by("created_at", "id")
     return render(request, "webhooks/endpoint_list.html", {"nav": "webhooks", "endpoints": endpoints, "form": form})
@@ -73,7 +74,7 @@ def endpoint_detail(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any
     endpoint_update(
         endpoint=endpoint, url=form.cleaned_data["url"], events=form.cleaned_data["events"], actor=request.user
     )
-    messages.success(request, "The endpoint is saved.")
+    messages.success(request, gettext("The endpoint is saved."))
     return redirect("webhooks:endpoint-detail", issuer.slug, endpoint.uuid)
 
 
@@ -82,7 +83,9 @@ def endpoint_detail(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any
 def endpoint_rotate(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     endpoint = _endpoint(issuer, uuid)
     secret = endpoint_rotate_secret(endpoint=endpoint, actor=request.user)
-    messages.success(request, "A new secret signs every delivery from now on. Copy it now: it is not shown again.")
+    messages.success(
+        request, gettext("A new secret signs every delivery from now on. Copy it now: it is not shown again.")
+    )
     return _detail_page(request, endpoint, secret=secret)
 
 
@@ -91,7 +94,7 @@ def endpoint_rotate(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any
 def endpoint_remove(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     endpoint = _endpoint(issuer, uuid)
     endpoint_delete(endpoint=endpoint, actor=request.user)
-    messages.success(request, f"The endpoint {endpoint.url} is deleted, with its deliveries.")
+    messages.success(request, gettext("The endpoint %(url)s is deleted, with its deliveries.") % {"url": endpoint.url})
     return redirect("webhooks:endpoint-list", issuer.slug)
 
 
@@ -99,7 +102,7 @@ def endpoint_remove(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any
 @issuer_required(Action.MANAGE_KEYS)
 def endpoint_reenable(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     endpoint = endpoint_enable(endpoint=_endpoint(issuer, uuid), actor=request.user)
-    messages.success(request, f"The endpoint {endpoint.url} receives events again.")
+    messages.success(request, gettext("The endpoint %(url)s receives events again.") % {"url": endpoint.url})
     return redirect("webhooks:endpoint-detail", issuer.slug, endpoint.uuid)
 
 
@@ -108,5 +111,5 @@ def endpoint_reenable(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: A
 def endpoint_ping(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     endpoint = _endpoint(issuer, uuid)
     endpoint_send_ping(endpoint=endpoint, actor=request.user)
-    messages.info(request, "A test event (ping) is on its way; its delivery is listed below.")
+    messages.info(request, gettext("A test event (ping) is on its way; its delivery is listed below."))
     return redirect("webhooks:endpoint-detail", issuer.slug, endpoint.uuid)

@@ -41,6 +41,16 @@ TRANSLATED = [
     "emails/award.txt",
     "emails/learner_sign_in.html",
     "emails/learner_sign_in.txt",
+    "stacking/_rule_node.html",
+    "stacking/partnerships.html",
+    "stacking/qualification_apply.html",
+    "stacking/qualification_deactivate.html",
+    "stacking/qualification_form.html",
+    "stacking/qualification_list.html",
+    "stacking/public/counts_towards.html",
+    "stacking/public/stacked_from.html",
+    "webhooks/endpoint_detail.html",
+    "webhooks/endpoint_list.html",
 ]
 # Names and formats that read the same in every language.
 UNTRANSLATED = re.compile(r"Open Badges|VC-JWT|UTC")

@@ -278,7 +278,7 @@ def test_inline_changes_and_removal(client_as, issuer, parts, target):
     response = client.post(url, _data(target, _rule(response), op="update", **{"kind-root": "credits"}))
     assert _rule(response)["credits"] == "1"
     assert 'id="credits-root"' in response.content.decode()
-    assert response.context["summary"] == "Data Analyst: at least 1 credits from Python Basics, SQL"
+    assert response.context["summary"] == "Data Analyst: at least 1 credit from Python Basics, SQL"
 
 
 @pytest.mark.parametrize(
