@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from verification.datamodel import require_conformance
 from verification.keys import PrivateKey, PublicKey, public_jwk, public_key_from_jwk
 
 __all__ = [
@@ -96,6 +97,8 @@ def encode_vc_jwt(
 ) -> str:
     """Sign a VCDM 2.0 credential as a compact JWS (header alg/typ + exactly one of kid/jwk; payload = the
     credential plus iss, jti, nbf, sub, exp). Raises ValueError for a key/alg mismatch or a private `jwk`."""
+    # Only what conforms is signed (verification.datamodel), in this format as in Data Integrity.
+    require_conformance(credential)
     key_alg = algorithm_for_key(private_key)
     if alg is not None and alg != key_alg:
         raise ValueError(f"alg {alg!r} does not fit the signing key, which needs {key_alg!r}.")

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tests.paths import SAMPLES  # noqa: E402
+from verification.datamodel import DataModelError
 from verification.errors import InputError
 from verification.jwt import JwtVerification, decode_vc_jwt, encode_vc_jwt
 from verification.keys import (
@@ -231,13 +232,16 @@ def test_encode_refuses_misuse() -> None:
         encode_vc_jwt(credential(), ED_KEY, jwk=public_jwk(P256_KEY.public_key()))
     with pytest.raises(ValueError, match="P-256"):
         encode_vc_jwt(credential(), ec.generate_private_key(ec.SECP384R1()), kid=KIDS["ES256"])
+    # What breaks the data model (or, for a badge, its JSON Schema) is refused before anything is signed, naming
+    # the member at fault (verification.datamodel).
     document = credential()
     del document["validFrom"]
-    with pytest.raises(ValueError, match="no validFrom"):
+    with pytest.raises(DataModelError, match="validFrom: required property is missing") as refused:
         encode_vc_jwt(document, ED_KEY, kid=KIDS["EdDSA"])
-    with pytest.raises(ValueError, match="not an XML Schema dateTime"):
+    assert refused.value.field == "validFrom"
+    with pytest.raises(DataModelError, match="validFrom: must be a date-time with a time zone"):
         encode_vc_jwt(credential(validFrom="May 2024"), ED_KEY, kid=KIDS["EdDSA"])
-    with pytest.raises(ValueError, match="no issuer id"):
+    with pytest.raises(DataModelError, match="issuer.id: is missing or not a URL"):
         encode_vc_jwt(credential(issuer={"name": "x"}), ED_KEY, kid=KIDS["EdDSA"])
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from verification import canon
+from verification.datamodel import require_conformance
 from verification.errors import InputError
 from verification.keys import multibase_b58_encode
 from verification.suites.base import (
@@ -143,8 +144,9 @@ class DataIntegritySigner:
     def sign(self, document: Mapping[str, Any]) -> dict[str, Any]:
         """A new document with an eddsa-rdfc-2022 proof attached (object form, or appended to a set).
 
-        Raises InputError / ContextError / JsonLdError / CanonicalizationError when the document
-        cannot be canonicalized in safe mode: the platform never signs what it cannot verify.
+        Raises DataModelError when the document breaks the VC Data Model (or, for an Open Badges credential, its JSON
+        Schema), and InputError / ContextError / JsonLdError / CanonicalizationError when it cannot be canonicalized in
+        safe mode: the platform never signs what it cannot verify.
         """
         return _attach(document, self.proof(document))
 
@@ -155,6 +157,13 @@ class DataIntegritySigner:
             raise InputError("Only a JSON object can be signed.")
         if "@context" not in document:
             raise InputError("A credential without @context cannot be signed with eddsa-rdfc-2022.")
+        # Only what conforms is signed: a signature must never vouch for a document no verifier should accept.
+        require_conformance(document)
+        return self._signed_proof(document)
+
+    def _signed_proof(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """The signature itself, on any document that canonicalizes (the tests that compare canonicalization paths
+        on odd JSON call it directly; everything else goes through `proof`)."""
         created = self.created or _now()
         unsecured = {key: value for key, value in document.items() if key != "proof"}
         hash_data = self._proof_hash(document["@context"], created) + sha256(canon.canonicalize(unsecured))
