@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
+from django.utils.translation import get_language, override
 
 from config import ratelimit
 from config.tasks import enqueue
@@ -41,21 +42,23 @@ def password_reset_request(*, email: str, client_address: str) -> None:
     if not per_client.allowed:
         raise TooManyRequests(per_client.retry_after)
     per_address = ratelimit.hit("accounts:password-reset:email", email, settings.SIGN_IN_MAIL_RATE_PER_ADDRESS)
-    # The same broker round trip for every request; an address over its limit does not travel at all.
-    enqueue("accounts.tasks.send_password_reset", email if per_address.allowed else None)
+    # The same broker round trip for every request; an address over its limit does not travel at all. The link is
+    # e-mailed in the language of the page it was asked from (D51), like a learner's sign-in link.
+    enqueue("accounts.tasks.send_password_reset", email if per_address.allowed else None, get_language())
 
 
-def password_reset_send(*, email: str) -> None:
+def password_reset_send(*, email: str, language: str | None = None) -> None:
     """E-mail a reset link to every active account with a usable password at `email` (Django's own form, links
-    and token), naming the site by SITE_URL rather than by the request's Host header. A mail failure is logged by
-    the form."""
+    and token), naming the site by SITE_URL rather than by the request's Host header, in `language` (the default
+    language when None). A mail failure is logged by the form."""
     site = urlsplit(settings.SITE_URL)
     form = PasswordResetForm(data={"email": email})
     if not form.is_valid():
         return
-    form.save(
-        domain_override=site.netloc,
-        use_https=site.scheme == "https",
-        email_template_name=EMAIL_TEMPLATE,
-        subject_template_name=SUBJECT_TEMPLATE,
-    )
+    with override(language or settings.LANGUAGE_CODE):
+        form.save(
+            domain_override=site.netloc,
+            use_https=site.scheme == "https",
+            email_template_name=EMAIL_TEMPLATE,
+            subject_template_name=SUBJECT_TEMPLATE,
+        )

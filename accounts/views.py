@@ -8,6 +8,7 @@ from typing import Any
 from axes.utils import reset as axes_reset
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext
 
 from accounts import services
 from config.client_address import client_address
@@ -21,7 +22,11 @@ class PasswordResetView(auth_views.PasswordResetView):
             )
         except services.TooManyRequests as exc:
             minutes = -(-exc.retry_after // 60)
-            form.add_error(None, f"Too many reset links were asked for from your network. Try again in {minutes} min.")
+            form.add_error(
+                None,
+                gettext("Too many reset links were asked for from your network. Try again in %(minutes)d min.")
+                % {"minutes": minutes},
+            )
             response = self.render_to_response(self.get_context_data(form=form), status=429)
             response["Retry-After"] = str(exc.retry_after)
             return response

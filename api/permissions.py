@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
@@ -74,9 +75,10 @@ class IssuerAccess(BasePermission):
             granted = token_actor(token).actions
             for action in write_actions if write else ():
                 if action not in granted:
+                    # Whole sentences in the request's language: the action's label follows it (issuer.permissions).
                     raise InsufficientScope(
-                        f"This also needs a scope that allows it to {ACTION_LABELS[action]}: "
-                        f"{' or '.join(scopes_granting(action))}."
+                        gettext("This also needs a scope that allows it to %(action)s: %(scopes)s.")
+                        % {"action": ACTION_LABELS[action], "scopes": gettext(" or ").join(scopes_granting(action))}
                     )
             view.issuer = token.issuer
             return True
@@ -87,7 +89,9 @@ class IssuerAccess(BasePermission):
             raise exceptions.NotFound(NO_SUCH_ISSUER)
         actions = write_actions if write else (Action.VIEW,)
         if not all(can(membership, action) for action in actions):
-            raise exceptions.PermissionDenied(f"Your role ({membership.get_role_display()}) does not allow this.")
+            raise exceptions.PermissionDenied(
+                gettext("Your role (%(role)s) does not allow this.") % {"role": membership.get_role_display()}
+            )
         view.issuer = membership.issuer
         return True
 

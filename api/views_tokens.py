@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -17,11 +19,12 @@ from issuer.permissions import Action, issuer_required
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What it is for, e.g. “LMS integration”.")
+    name = forms.CharField(max_length=100, label=_("Name"), help_text=_("What it is for, e.g. “LMS integration”."))
     scopes = forms.MultipleChoiceField(
-        choices=[(scope, scope) for scope in SCOPES],
+        choices=[(scope, scope) for scope in SCOPES],  # the scopes' own names, the same in every language
+        label=_("Scopes"),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Write includes read. Give a script only what it needs.",
+        help_text=_("Write includes read. Give a script only what it needs."),
     )
 
 
@@ -62,8 +65,16 @@ def token_list(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpRespons
 def token_revoke_view(request: AuthenticatedHttpRequest, issuer: Issuer, prefix: str) -> HttpResponse:
     token = get_object_or_404(ApiToken, issuer=issuer, prefix=prefix)
     if token.revoked_at is not None:
-        messages.info(request, f"The token {token.prefix} ({token.name}) was already revoked.")
+        messages.info(
+            request,
+            gettext("The token %(prefix)s (%(name)s) was already revoked.")
+            % {"prefix": token.prefix, "name": token.name},
+        )
     else:
         token_revoke(token=token, actor=request.user)
-        messages.success(request, f"The token {token.prefix} ({token.name}) is revoked: requests with it now fail.")
+        messages.success(
+            request,
+            gettext("The token %(prefix)s (%(name)s) is revoked: requests with it now fail.")
+            % {"prefix": token.prefix, "name": token.name},
+        )
     return redirect("api-ui:tokens", issuer.slug)

@@ -1,94 +1,123 @@
 """The error types of our APIs' problem+json bodies (RFC 9457): each `type` is `<SITE_URL>/errors/<slug>`, and this
-is what that page says. Every slug the APIs send is listed here (tests/test_problem_types.py checks it)."""
+is what that page says. Every slug the APIs send is listed here (tests/test_problem_types.py checks it).
+
+The texts are English here, as the APIs' `title` says them; they are only marked (gettext_noop) so that the HTML
+pages at /errors/ can show them in the reader's language (config.views.problem_type). An API client always gets the
+English title: its `type` and `title` are stable identifiers."""
 
 from __future__ import annotations
+
+from django.utils.translation import gettext_noop as _
 
 # slug -> (title, what it means and what to do)
 PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     "invalid-request": (
-        "The request is invalid",
-        "A field or parameter is missing or has the wrong form. `errors` names each field with what was expected; correct them and send the request again.",
+        _("The request is invalid"),
+        _(
+            "A field or parameter is missing or has the wrong form. `errors` names each field with what was expected; correct them and send the request again."
+        ),
     ),
     "malformed-request": (
-        "The request body cannot be parsed",
-        "The body is not valid JSON (or not the declared content type). Send well-formed JSON with `Content-Type: application/json`.",
+        _("The request body cannot be parsed"),
+        _(
+            "The body is not valid JSON (or not the declared content type). Send well-formed JSON with `Content-Type: application/json`."
+        ),
     ),
     "invalid-input": (
-        "The input is not a usable credential",
-        "The verifier could not find a credential in what was sent: not JSON, not a compact JWS, or a baked image without a credential. Nothing was verified.",
+        _("The input is not a usable credential"),
+        _(
+            "The verifier could not find a credential in what was sent: not JSON, not a compact JWS, or a baked image without a credential. Nothing was verified."
+        ),
     ),
     "invalid-file": (
-        "The file cannot be used",
-        "The uploaded file as a whole cannot be read as awards: empty, only a header, binary, wrong columns, too many rows. Nothing was stored; `detail` says what to change.",
+        _("The file cannot be used"),
+        _(
+            "The uploaded file as a whole cannot be read as awards: empty, only a header, binary, wrong columns, too many rows. Nothing was stored; `detail` says what to change."
+        ),
     ),
     "not-authenticated": (
-        "Authentication required",
-        "Send `Authorization: Bearer obp_…` with an API token of the issuer (docs/api.md), or sign in.",
+        _("Authentication required"),
+        _("Send `Authorization: Bearer obp_…` with an API token of the issuer (docs/api.md), or sign in."),
     ),
     "invalid-token": (
-        "Invalid credentials",
-        "The API token is unknown, malformed or revoked. Ask an owner of the issuer for a new token.",
+        _("Invalid credentials"),
+        _("The API token is unknown, malformed or revoked. Ask an owner of the issuer for a new token."),
     ),
-    "permission-denied": ("Permission denied", "Your role in this issuer does not allow this action."),
+    "permission-denied": (_("Permission denied"), _("Your role in this issuer does not allow this action.")),
     "insufficient-scope": (
-        "The token's scopes do not allow this",
-        "The token lacks the scope named in `detail` (`<resource>:read` for reads, `<resource>:write` for changes). Ask an owner for a token with that scope.",
+        _("The token's scopes do not allow this"),
+        _(
+            "The token lacks the scope named in `detail` (`<resource>:read` for reads, `<resource>:write` for changes). Ask an owner for a token with that scope."
+        ),
     ),
     "not-found": (
-        "Not found",
-        "There is no such object for this issuer, or it belongs to another issuer (which is never revealed).",
+        _("Not found"),
+        _("There is no such object for this issuer, or it belongs to another issuer (which is never revealed)."),
     ),
     "method-not-allowed": (
-        "Method not allowed",
-        "This URL does not accept this HTTP method; the `Allow` header lists those it does.",
+        _("Method not allowed"),
+        _("This URL does not accept this HTTP method; the `Allow` header lists those it does."),
     ),
-    "not-acceptable": ("Not acceptable", "The `Accept` header asks for a representation this URL cannot produce."),
+    "not-acceptable": (
+        _("Not acceptable"),
+        _("The `Accept` header asks for a representation this URL cannot produce."),
+    ),
     "conflict": (
-        "Conflict with the current state",
-        "The object's current state does not allow the change. Fetch it again and decide.",
+        _("Conflict with the current state"),
+        _("The object's current state does not allow the change. Fetch it again and decide."),
     ),
     "invalid-state": (
-        "Not allowed in the current state",
-        "The change does not fit the object's state, e.g. revoking a revoked credential or starting a finished job. `detail` says which.",
+        _("Not allowed in the current state"),
+        _(
+            "The change does not fit the object's state, e.g. revoking a revoked credential or starting a finished job. `detail` says which."
+        ),
     ),
     "results-not-ready": (
-        "The results are not ready",
-        "A bulk job's result file exists once the job has finished or been cancelled. Follow its progress and try again then.",
+        _("The results are not ready"),
+        _(
+            "A bulk job's result file exists once the job has finished or been cancelled. Follow its progress and try again then."
+        ),
     ),
     "idempotency-key-reused": (
-        "Idempotency key used for another request",
-        "This `Idempotency-Key` was first used with a different request. Use a new key for a new request; resend the first request unchanged to get its original answer.",
+        _("Idempotency key used for another request"),
+        _(
+            "This `Idempotency-Key` was first used with a different request. Use a new key for a new request; resend the first request unchanged to get its original answer."
+        ),
     ),
     "idempotency-key-in-use": (
-        "Idempotency key in use",
-        "A request with this `Idempotency-Key` is still being processed. Wait for `Retry-After` seconds and send it again: you will get its answer.",
+        _("Idempotency key in use"),
+        _(
+            "A request with this `Idempotency-Key` is still being processed. Wait for `Retry-After` seconds and send it again: you will get its answer."
+        ),
     ),
     "payload-too-large": (
-        "The request body is too large",
-        "The body exceeds the limit in `detail`. Send less, or a file (multipart) where the API accepts one.",
+        _("The request body is too large"),
+        _("The body exceeds the limit in `detail`. Send less, or a file (multipart) where the API accepts one."),
     ),
     "unsupported-media-type": (
-        "Unsupported content type",
-        "The `Content-Type` of the body is not one this URL reads; `detail` lists those it does.",
+        _("Unsupported content type"),
+        _("The `Content-Type` of the body is not one this URL reads; `detail` lists those it does."),
     ),
     "unprocessable": (
-        "The request cannot be processed",
-        "The request is well formed but a rule refuses it; `errors` says which field and why.",
+        _("The request cannot be processed"),
+        _("The request is well formed but a rule refuses it; `errors` says which field and why."),
     ),
     "rate-limited": (
-        "Too many requests",
-        "Slow down: wait the number of seconds in `Retry-After` before the next request.",
+        _("Too many requests"),
+        _("Slow down: wait the number of seconds in `Retry-After` before the next request."),
     ),
     "unavailable": (
-        "The service cannot answer right now",
-        "The platform cannot reach its own records at the moment (its database is down or unreachable). Send the same request again after `Retry-After` seconds; with an `Idempotency-Key`, a create that did happen is answered, not repeated. From `POST /api/v1/verify`: nothing was decided about the credential, it is neither valid nor invalid.",
+        _("The service cannot answer right now"),
+        _(
+            "The platform cannot reach its own records at the moment (its database is down or unreachable). Send the same request again after `Retry-After` seconds; with an `Idempotency-Key`, a create that did happen is answered, not repeated. From `POST /api/v1/verify`: nothing was decided about the credential, it is neither valid nor invalid."
+        ),
     ),
     "server-error": (
-        "Internal server error",
-        "Something failed on our side and was logged; nothing was changed by the request. Try again later.",
+        _("Internal server error"),
+        _("Something failed on our side and was logged; nothing was changed by the request. Try again later."),
     ),
     "request-error": (
-        "The request cannot be handled",
-        "A request error without a more precise type; `detail` says what happened.",
+        _("The request cannot be handled"),
+        _("A request error without a more precise type; `detail` says what happened."),
     ),
 }

@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.translation import gettext
 from django.views import defaults, i18n
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -37,12 +38,14 @@ def home(request: HttpRequest) -> HttpResponse:
 def problem_type(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     """What an error `type` of our APIs means (RFC 9457 asks that the type URI be dereferenceable); the list of all
     of them without a slug."""
+    # The page reads in the reader's language; the API's `title` stays the English of config.problem_types.
     if slug is None:
-        return render(request, "errors/problem_types.html", {"types": sorted(PROBLEM_TYPES.items())})
+        types = [(each, (gettext(title), gettext(text))) for each, (title, text) in sorted(PROBLEM_TYPES.items())]
+        return render(request, "errors/problem_types.html", {"types": types})
     if slug not in PROBLEM_TYPES:
         raise Http404("No such error type.")
     title, text = PROBLEM_TYPES[slug]
-    return render(request, "errors/problem_type.html", {"slug": slug, "title": title, "text": text})
+    return render(request, "errors/problem_type.html", {"slug": slug, "title": gettext(title), "text": gettext(text)})
 
 
 # The files browsers and phones ask for at the site's root whatever the page says (static/icons, drawn by

@@ -6,7 +6,10 @@ looked up for a whole page at once through issuer.extensions.AuditSubjects). Wha
 terms ("a learner"), and an action without a renderer here — one added later, or a row from an older version — gets
 `generic`, which words the action and its data as plain text. A reader never sees JSON.
 
-Sentences are plain text: the templates escape them like any other value.
+Sentences are plain text: the templates escape them like any other value. They are worded when a page reads them,
+in that page's language (D51): a row stores what happened as data, never a sentence, so the same row reads in
+English and German. Names, titles, reasons and e-mail addresses in the data are the people's own words and stay as
+they were written.
 """
 
 from __future__ import annotations
@@ -16,10 +19,54 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
 from issuer.models import AuditEvent, KeyPurpose, Role
 
 # A UUID inside an actor's label ("bulk job 6f1c…", "stacking rule 0b3a…"): its first part tells jobs apart.
 _UUID = re.compile(r"\b([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+# The labels the platform's own actors record (issuer.permissions.SystemActor, api.models.ApiToken.label), worded
+# in the reader's language; a label none of these matches is shown as it was recorded.
+_LABELS: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(r"API token (?P<prefix>\S+) \((?P<name>.*)\)"), _("API token %(prefix)s (%(name)s)")),
+    (re.compile(r"undo of bulk job (?P<job>\S+)"), _("undo of bulk job %(job)s")),
+    (re.compile(r"bulk job (?P<job>\S+)"), _("bulk job %(job)s")),
+    (re.compile(r"stacking rule (?P<rule>\S+)"), _("stacking rule %(rule)s")),
+    (re.compile(r"admin"), pgettext_lazy("who acted", "admin")),
+    (re.compile(r"webhooks"), pgettext_lazy("who acted", "webhooks")),
+]
+# Field names an `issuer.updated` row lists, as the profile page labels them; others are worded from their name.
+_PROFILE_FIELDS = {
+    "name": pgettext_lazy("profile field", "name"),
+    "description": pgettext_lazy("profile field", "description"),
+    "url": pgettext_lazy("profile field", "url"),
+    "email": pgettext_lazy("profile field", "email"),
+    "phone": pgettext_lazy("profile field", "phone"),
+    "official": pgettext_lazy("profile field", "official"),
+    "street_address": pgettext_lazy("profile field", "street address"),
+    "address_locality": pgettext_lazy("profile field", "address locality"),
+    "address_region": pgettext_lazy("profile field", "address region"),
+    "postal_code": pgettext_lazy("profile field", "postal code"),
+    "address_country": pgettext_lazy("profile field", "address country"),
+    "address_country_code": pgettext_lazy("profile field", "address country code"),
+    "issue_jwt_by_default": pgettext_lazy("profile field", "issue jwt by default"),
+    "embed_images": pgettext_lazy("profile field", "embed images"),
+    "brand_color": pgettext_lazy("profile field", "brand color"),
+    "other_identifiers": pgettext_lazy("profile field", "other identifiers"),
+    "image": pgettext_lazy("profile field", "image"),
+}
+# What applying a qualification rule did for each learner (stacking.services.stacking_evaluate_many).
+_OUTCOMES = {
+    "issued": pgettext_lazy("qualification outcome", "issued"),
+    "reissued": pgettext_lazy("qualification outcome", "reissued"),
+    "reinstated": pgettext_lazy("qualification outcome", "reinstated"),
+    "revoked": pgettext_lazy("qualification outcome", "revoked"),
+    "suspended": pgettext_lazy("qualification outcome", "suspended"),
+    "unchanged": pgettext_lazy("qualification outcome", "unchanged"),
+    "failed": pgettext_lazy("qualification outcome", "failed"),
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +79,7 @@ class Entry:
     subject: Mapping[str, str]
     object_type: str
     object_id: str
+    by_platform: bool = False  # the row names no one: `actor` is "The platform"
 
     def text(self, key: str, default: str = "") -> str:
         """A value of the row's data as text; a list is joined with commas."""
@@ -56,14 +104,19 @@ def plain(value: Any) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, list):
         return ", ".join(text for text in (plain(item) for item in value) if text)
     if isinstance(value, dict):  # by key: PostgreSQL's jsonb does not keep the order the row was written in
         return "; ".join(f"{words(key)}: {text}" for key, item in sorted(value.items()) if (text := plain(item)))
     if isinstance(value, int | float):
-        return f"{value:,}"
+        return number(value)
     return str(value)
+
+
+def number(value: float) -> str:
+    """A number with the reader's thousands separator: 1,234 in English, 1.234 in German."""
+    return number_format(value, force_grouping=True)
 
 
 def words(identifier: str) -> str:
@@ -72,23 +125,29 @@ def words(identifier: str) -> str:
 
 
 def quoted(name: str) -> str:
-    return f"“{name}”"
+    return gettext("“%(name)s”") % {"name": name}
 
 
-def possessive(name: str) -> str:
-    return f"{name}'s"
-
-
-def plural(count: int, word: str, many: str = "") -> str:
-    return f"{count:,} {word if count == 1 else many or f'{word}s'}"
+def counted(text: str, count: int) -> str:
+    """`text`, ngettext's choice for `count`, with the number in it: "1 row", "1,234 rows"."""
+    return text % {"count": number(count)}
 
 
 def with_reason(sentence: str, reason: str) -> str:
-    return f"{sentence} — reason: {reason}" if reason else sentence
+    return (
+        gettext("%(sentence)s — reason: %(reason)s") % {"sentence": sentence, "reason": reason} if reason else sentence
+    )
 
 
 def role(value: str) -> str:
-    return Role(value).label if value in Role.values else words(value)
+    return str(Role(value).label) if value in Role.values else words(value)
+
+
+def _label(label: str) -> str:
+    for pattern, wording in _LABELS:
+        if match := pattern.fullmatch(label):
+            return str(wording) % match.groupdict() if match.groupdict() else str(wording)
+    return label
 
 
 def actor_name(event: AuditEvent) -> str:
@@ -99,12 +158,13 @@ def actor_name(event: AuditEvent) -> str:
     user = event.actor
     if user is not None:
         name = user.get_full_name().strip() or user.get_username()
-        return f"{name} via {label}" if label else name
+        return gettext("%(name)s via %(label)s") % {"name": name, "label": _label(label)} if label else name
     if " " not in label and "_" in label:  # a management command names itself: "rotate_key"
-        return f"The {label} command"
+        return gettext("The %(command)s command") % {"command": label}
     if label:
+        label = _label(label)
         return label[:1].upper() + label[1:]
-    return "The platform"
+    return gettext("The platform")
 
 
 Renderer = Callable[[Entry], str]
@@ -123,8 +183,8 @@ def says(*actions: str) -> Callable[[Renderer], Renderer]:
 
 
 def audit_sentence(event: AuditEvent, subject: Mapping[str, str] | None = None) -> str:
-    """The row in one sentence. A row whose data does not have the shape its renderer expects (written by another
-    version) is worded generically rather than failing the page."""
+    """The row in one sentence, in the active language. A row whose data does not have the shape its renderer
+    expects (written by another version) is worded generically rather than failing the page."""
     entry = Entry(
         action=event.action,
         actor=actor_name(event),
@@ -132,6 +192,7 @@ def audit_sentence(event: AuditEvent, subject: Mapping[str, str] | None = None) 
         subject=subject or {},
         object_type=event.object_type,
         object_id=event.object_id,
+        by_platform=event.actor_id is None and not event.actor_label,
     )
     render = SENTENCES.get(event.action, generic)
     try:
@@ -141,7 +202,8 @@ def audit_sentence(event: AuditEvent, subject: Mapping[str, str] | None = None) 
 
 
 def generic(entry: Entry) -> str:
-    """ "Ana Lopez: widget frobbed (widget 12) — colour: red; size: 3"."""
+    """ "Ana Lopez: widget frobbed (widget 12) — colour: red; size: 3". The action and the data's keys are the
+    code's own names, so they read the same in every language."""
     what = words(entry.action.replace(".", " "))
     target = next(iter(entry.subject.values()), "") or f"{words(entry.object_type)} {entry.object_id}".strip()
     details = plain(dict(entry.data))
@@ -149,139 +211,186 @@ def generic(entry: Entry) -> str:
     return f"{sentence} — {details}" if details else sentence
 
 
+def _more(sentence: str, detail: str) -> str:
+    """The sentence, then what the row recorded about it: "… could not award its credential: <error>"."""
+    return f"{sentence}: {detail}" if detail else sentence
+
+
 # ----- credentials
 
 
 def _recipient(entry: Entry) -> str:
-    return entry.name("recipient", "to", default="a learner")
+    return entry.name("recipient", "to", default=gettext("a learner"))
 
 
 def _achievement(entry: Entry) -> str:
-    return quoted(entry.name("achievement", "achievement", default="an achievement"))
+    return quoted(entry.name("achievement", "achievement", default=gettext("an achievement")))
 
 
 @says("credential.issued")
 def _credential_issued(entry: Entry) -> str:
-    return f"{entry.actor} awarded {_achievement(entry)} to {_recipient(entry)}"
+    return gettext("%(actor)s awarded %(achievement)s to %(recipient)s") % {
+        "actor": entry.actor,
+        "achievement": _achievement(entry),
+        "recipient": _recipient(entry),
+    }
 
 
 @says("credential.revoked")
 def _credential_revoked(entry: Entry) -> str:
-    sentence = f"{entry.actor} revoked {possessive(_recipient(entry))} {_achievement(entry)}"
+    sentence = gettext("%(actor)s revoked %(recipient)s's %(achievement)s") % {
+        "actor": entry.actor,
+        "achievement": _achievement(entry),
+        "recipient": _recipient(entry),
+    }
     return with_reason(sentence, entry.text("reason"))
 
 
 @says("credential.suspended")
 def _credential_suspended(entry: Entry) -> str:
-    sentence = f"{entry.actor} suspended {possessive(_recipient(entry))} {_achievement(entry)}"
+    sentence = gettext("%(actor)s suspended %(recipient)s's %(achievement)s") % {
+        "actor": entry.actor,
+        "achievement": _achievement(entry),
+        "recipient": _recipient(entry),
+    }
     return with_reason(sentence, entry.text("reason"))
 
 
 @says("credential.unsuspended")
 def _credential_unsuspended(entry: Entry) -> str:
-    return f"{entry.actor} reinstated {possessive(_recipient(entry))} {_achievement(entry)}"
+    return gettext("%(actor)s reinstated %(recipient)s's %(achievement)s") % {
+        "actor": entry.actor,
+        "achievement": _achievement(entry),
+        "recipient": _recipient(entry),
+    }
+
+
+def _award_email_to(entry: Entry) -> str:
+    return entry.text("to") or entry.name("email", default=gettext("the learner"))
 
 
 @says("credential.emailed")
 def _credential_emailed(entry: Entry) -> str:
-    to = entry.text("to") or entry.name("email", default="the learner")
-    return f"The award e-mail for {_achievement(entry)} was sent to {to}"
+    return gettext("The award e-mail for %(achievement)s was sent to %(to)s") % {
+        "achievement": _achievement(entry),
+        "to": _award_email_to(entry),
+    }
 
 
 @says("credential.email_failed")
 def _credential_email_failed(entry: Entry) -> str:
-    to = entry.text("to") or entry.name("email", default="the learner")
-    sentence = f"The award e-mail for {_achievement(entry)} to {to} could not be sent"
-    return f"{sentence}: {entry.text('error')}" if entry.text("error") else sentence
+    sentence = gettext("The award e-mail for %(achievement)s to %(to)s could not be sent") % {
+        "achievement": _achievement(entry),
+        "to": _award_email_to(entry),
+    }
+    return _more(sentence, entry.text("error"))
 
 
 # ----- achievements
 
 
-def _achievement_named(entry: Entry) -> str:
-    return quoted(entry.name("name", "name", "slug", default=f"#{entry.object_id}"))
+def _achievement_named(entry: Entry) -> dict[str, str]:
+    return {"actor": entry.actor, "name": quoted(entry.name("name", "name", "slug", default=f"#{entry.object_id}"))}
 
 
 @says("achievement.created")
 def _achievement_created(entry: Entry) -> str:
-    return f"{entry.actor} created the achievement {_achievement_named(entry)}"
+    return gettext("%(actor)s created the achievement %(name)s") % _achievement_named(entry)
 
 
 @says("achievement.updated")
 def _achievement_updated(entry: Entry) -> str:
+    # The fields are the achievement's own names (badges), the same in every language.
     changed = ", ".join(words(field) for field in entry.data.get("changed") or [] if field != "version")
-    sentence = f"{entry.actor} updated the achievement {_achievement_named(entry)}"
+    sentence = gettext("%(actor)s updated the achievement %(name)s") % _achievement_named(entry)
     if changed:
         sentence += f" ({changed})"
-    return sentence + (f", now version {entry.text('version')}" if entry.text("version") else "")
+    if version := entry.text("version"):
+        sentence += gettext(", now version %(version)s") % {"version": version}
+    return sentence
 
 
 @says("achievement.archived")
 def _achievement_archived(entry: Entry) -> str:
-    return f"{entry.actor} archived the achievement {_achievement_named(entry)}"
+    return gettext("%(actor)s archived the achievement %(name)s") % _achievement_named(entry)
 
 
 @says("achievement.unarchived")
 def _achievement_unarchived(entry: Entry) -> str:
-    return f"{entry.actor} brought back the archived achievement {_achievement_named(entry)}"
+    return gettext("%(actor)s brought back the archived achievement %(name)s") % _achievement_named(entry)
 
 
 @says("achievement.deleted")
 def _achievement_deleted(entry: Entry) -> str:
-    return f"{entry.actor} deleted the achievement {_achievement_named(entry)}"
+    return gettext("%(actor)s deleted the achievement %(name)s") % _achievement_named(entry)
 
 
 # ----- bulk awards
 
 
-def _job(entry: Entry) -> str:
-    return entry.name("file", "file", default="without a file name")
+def _job(entry: Entry) -> dict[str, str]:
+    return {"actor": entry.actor, "file": entry.name("file", "file", default=gettext("without a file name"))}
+
+
+def _rows(count: int) -> str:
+    return counted(ngettext("%(count)s row", "%(count)s rows", count), count)
 
 
 @says("bulk.created")
 def _bulk_created(entry: Entry) -> str:
     total, valid = entry.count("total"), entry.count("valid")
-    return f"{entry.actor} uploaded {_job(entry)}: {plural(total, 'row')}, {valid:,} can be issued"
+    sentence = ngettext(
+        "%(actor)s uploaded %(file)s: %(rows)s, %(valid)s can be issued",
+        "%(actor)s uploaded %(file)s: %(rows)s, %(valid)s can be issued",
+        valid,
+    )
+    return sentence % {**_job(entry), "rows": _rows(total), "valid": number(valid)}
 
 
 @says("bulk.started")
 def _bulk_started(entry: Entry) -> str:
-    return f"{entry.actor} confirmed bulk job {_job(entry)}: its rows are being issued"
+    return gettext("%(actor)s confirmed bulk job %(file)s: its rows are being issued") % _job(entry)
 
 
 @says("bulk.resumed")
 def _bulk_resumed(entry: Entry) -> str:
-    return f"{entry.actor} resumed bulk job {_job(entry)}"
+    return gettext("%(actor)s resumed bulk job %(file)s") % _job(entry)
 
 
 @says("bulk.paused")
 def _bulk_paused(entry: Entry) -> str:
-    return f"{entry.actor} paused bulk job {_job(entry)}"
+    return gettext("%(actor)s paused bulk job %(file)s") % _job(entry)
 
 
 @says("bulk.cancelled")
 def _bulk_cancelled(entry: Entry) -> str:
     done, failed = entry.count("done"), entry.count("failed")
     if not done and not failed:
-        return f"{entry.actor} cancelled bulk job {_job(entry)} before anything was issued"
-    return f"{entry.actor} cancelled bulk job {_job(entry)} after {plural(done, 'row')} done, {failed:,} failed"
+        return gettext("%(actor)s cancelled bulk job %(file)s before anything was issued") % _job(entry)
+    return gettext("%(actor)s cancelled bulk job %(file)s after %(done)s done, %(failed)s failed") % {
+        **_job(entry),
+        "done": _rows(done),
+        "failed": number(failed),
+    }
 
 
 @says("bulk.finished")
 def _bulk_finished(entry: Entry) -> str:
     done, failed = entry.count("done"), entry.count("failed")
-    sentence = f"Bulk job {_job(entry)}: {plural(done, 'row')} issued"
-    return sentence + (f", {failed:,} failed" if failed else "")
+    sentence = gettext("Bulk job %(file)s: %(rows)s issued") % {**_job(entry), "rows": _rows(done)}
+    return sentence + (gettext(", %(failed)s failed") % {"failed": number(failed)} if failed else "")
 
 
 @says("bulk.undo_requested")
 def _bulk_undo_requested(entry: Entry) -> str:
-    return with_reason(f"{entry.actor} asked to undo bulk job {_job(entry)}", entry.text("reason"))
+    return with_reason(gettext("%(actor)s asked to undo bulk job %(file)s") % _job(entry), entry.text("reason"))
 
 
 @says("bulk.undone")
 def _bulk_undone(entry: Entry) -> str:
-    return f"Bulk job {_job(entry)} undone: {plural(entry.count('revoked'), 'credential')} revoked"
+    revoked = entry.count("revoked")
+    credentials = counted(ngettext("%(count)s credential", "%(count)s credentials", revoked), revoked)
+    return gettext("Bulk job %(file)s undone: %(credentials)s revoked") % {**_job(entry), "credentials": credentials}
 
 
 # ----- the issuer and its staff
@@ -289,50 +398,74 @@ def _bulk_undone(entry: Entry) -> str:
 
 @says("issuer.created")
 def _issuer_created(entry: Entry) -> str:
-    return f"{entry.actor} created this issuer"
+    return gettext("%(actor)s created this issuer") % {"actor": entry.actor}
 
 
 @says("issuer.updated")
 def _issuer_updated(entry: Entry) -> str:
-    changed = ", ".join(words(field) for field in entry.data.get("changed") or [])
-    return f"{entry.actor} updated the issuer profile" + (f" ({changed})" if changed else "")
+    changed = ", ".join(str(_PROFILE_FIELDS.get(field, words(field))) for field in entry.data.get("changed") or [])
+    sentence = gettext("%(actor)s updated the issuer profile") % {"actor": entry.actor}
+    return sentence + (f" ({changed})" if changed else "")
+
+
+def _someone(entry: Entry, key: str) -> str:
+    return entry.text(key, gettext("someone"))
 
 
 @says("staff.added")
 def _staff_added(entry: Entry) -> str:
-    return f"{entry.actor} added {entry.text('user', 'someone')} to the staff as {role(entry.text('role'))}"
+    return gettext("%(actor)s added %(user)s to the staff as %(role)s") % {
+        "actor": entry.actor,
+        "user": _someone(entry, "user"),
+        "role": role(entry.text("role")),
+    }
 
 
 @says("staff.role_changed")
 def _staff_role_changed(entry: Entry) -> str:
-    who, to = entry.text("user", "someone"), role(entry.text("role"))
+    values = {"actor": entry.actor, "user": _someone(entry, "user"), "role": role(entry.text("role"))}
     if previous := entry.text("previous"):
-        return f"{entry.actor} changed {possessive(who)} role from {role(previous)} to {to}"
-    return f"{entry.actor} changed {possessive(who)} role to {to}"
+        return gettext("%(actor)s changed %(user)s's role from %(previous)s to %(role)s") % {
+            **values,
+            "previous": role(previous),
+        }
+    return gettext("%(actor)s changed %(user)s's role to %(role)s") % values
 
 
 @says("staff.invited")
 def _staff_invited(entry: Entry) -> str:
-    sentence = f"{entry.actor} invited {entry.text('email', 'someone')} to join as {role(entry.text('role'))}"
-    return sentence + (", replacing an earlier invitation" if entry.data.get("replaces") else "")
+    values = {"actor": entry.actor, "email": _someone(entry, "email"), "role": role(entry.text("role"))}
+    if entry.data.get("replaces"):
+        return gettext("%(actor)s invited %(email)s to join as %(role)s, replacing an earlier invitation") % values
+    return gettext("%(actor)s invited %(email)s to join as %(role)s") % values
 
 
 @says("staff.invitation_accepted")
 def _staff_invitation_accepted(entry: Entry) -> str:
-    who = entry.actor if entry.actor != "The platform" else entry.text("user", "Someone")
-    return (
-        f"{who} accepted the invitation sent to {entry.text('email', 'them')} and joined as {role(entry.text('role'))}"
-    )
+    who = entry.text("user", gettext("Someone")) if entry.by_platform else entry.actor
+    return gettext("%(who)s accepted the invitation sent to %(email)s and joined as %(role)s") % {
+        "who": who,
+        "email": entry.text("email", gettext("them")),
+        "role": role(entry.text("role")),
+    }
 
 
 @says("staff.invitation_revoked")
 def _staff_invitation_revoked(entry: Entry) -> str:
-    return f"{entry.actor} withdrew the invitation to {entry.text('email', 'someone')} ({role(entry.text('role'))})"
+    return gettext("%(actor)s withdrew the invitation to %(email)s (%(role)s)") % {
+        "actor": entry.actor,
+        "email": _someone(entry, "email"),
+        "role": role(entry.text("role")),
+    }
 
 
 @says("staff.removed")
 def _staff_removed(entry: Entry) -> str:
-    return f"{entry.actor} removed {entry.text('user', 'someone')} ({role(entry.text('role'))}) from the staff"
+    return gettext("%(actor)s removed %(user)s (%(role)s) from the staff") % {
+        "actor": entry.actor,
+        "user": _someone(entry, "user"),
+        "role": role(entry.text("role")),
+    }
 
 
 # ----- keys, tokens, webhooks
@@ -340,138 +473,196 @@ def _staff_removed(entry: Entry) -> str:
 
 def _purpose(entry: Entry) -> str:
     value = entry.text("purpose")
-    return KeyPurpose(value).label if value in KeyPurpose.values else words(value) or "signing"
+    return str(KeyPurpose(value).label) if value in KeyPurpose.values else words(value)
 
 
 @says("key.created")
 def _key_created(entry: Entry) -> str:
-    key = entry.text("key_id", "a signing key")
-    return f"{entry.actor} created the signing key {key} ({entry.text('algorithm', 'unknown algorithm')}, {_purpose(entry)})"
+    return gettext("%(actor)s created the signing key %(key)s (%(algorithm)s, %(purpose)s)") % {
+        "actor": entry.actor,
+        "key": entry.text("key_id", gettext("a signing key")),
+        "algorithm": entry.text("algorithm", gettext("unknown algorithm")),
+        "purpose": _purpose(entry) or gettext("signing"),
+    }
 
 
 @says("key.rotated")
 def _key_rotated(entry: Entry) -> str:
-    sentence = f"{entry.actor} rotated the {_purpose(entry)} key: {entry.text('key_id', 'a new key')} is now in use"
-    return sentence + (f", {entry.text('retired')} retired" if entry.text("retired") else "")
+    values = {"actor": entry.actor, "key": entry.text("key_id", gettext("a new key")), "purpose": _purpose(entry)}
+    if values["purpose"]:
+        sentence = gettext("%(actor)s rotated the %(purpose)s key: %(key)s is now in use") % values
+    else:
+        sentence = gettext("%(actor)s rotated the signing key: %(key)s is now in use") % values
+    retired = entry.text("retired")
+    return sentence + (gettext(", %(retired)s retired") % {"retired": retired} if retired else "")
 
 
 @says("key.compromised")
 def _key_compromised(entry: Entry) -> str:
-    sentence = f"{entry.actor} marked the signing key {entry.text('key_id', 'a key')} as compromised"
+    sentence = gettext("%(actor)s marked the signing key %(key)s as compromised") % {
+        "actor": entry.actor,
+        "key": entry.text("key_id", gettext("a key")),
+    }
     return with_reason(sentence, entry.text("reason"))
 
 
-def _token(entry: Entry) -> str:
+def _token(entry: Entry) -> dict[str, str]:
     name, prefix = entry.text("name"), entry.text("prefix")
-    return " ".join(part for part in (quoted(name) if name else "", f"({prefix})" if prefix else "") if part)
+    token = " ".join(part for part in (quoted(name) if name else "", f"({prefix})" if prefix else "") if part)
+    return {"actor": entry.actor, "token": token}
 
 
 @says("api_token.created")
 def _api_token_created(entry: Entry) -> str:
-    scopes = entry.text("scopes")
-    sentence = f"{entry.actor} created the API token {_token(entry)}"
-    return sentence + (f" with the scopes {scopes}" if scopes else " that can only read")
+    if scopes := entry.text("scopes"):
+        return gettext("%(actor)s created the API token %(token)s with the scopes %(scopes)s") % {
+            **_token(entry),
+            "scopes": scopes,
+        }
+    return gettext("%(actor)s created the API token %(token)s that can only read") % _token(entry)
 
 
 @says("api_token.revoked")
 def _api_token_revoked(entry: Entry) -> str:
-    return f"{entry.actor} revoked the API token {_token(entry)}"
+    return gettext("%(actor)s revoked the API token %(token)s") % _token(entry)
 
 
-def _endpoint(entry: Entry) -> str:
-    url = entry.name("url", "url", default="")
-    return f"the webhook endpoint {url}" if url else "a webhook endpoint deleted since"
+def _endpoint(entry: Entry) -> dict[str, str]:
+    """The endpoint's URL, "" when the row names none (an endpoint deleted since): the renderers word each case
+    whole, since the phrase's grammar changes with its place in the sentence."""
+    return {"actor": entry.actor, "url": entry.name("url", "url", default=""), "events": entry.text("events")}
+
+
+def _events(values: dict[str, str]) -> dict[str, str]:
+    return {**values, "events": values["events"] or gettext("no events")}
 
 
 @says("webhook.created")
 def _webhook_created(entry: Entry) -> str:
-    return f"{entry.actor} added {_endpoint(entry)} for {entry.text('events', 'no events')}"
+    values = _events(_endpoint(entry))
+    if values["url"]:
+        return gettext("%(actor)s added the webhook endpoint %(url)s for %(events)s") % values
+    return gettext("%(actor)s added a webhook endpoint deleted since for %(events)s") % values
 
 
 @says("webhook.updated")
 def _webhook_updated(entry: Entry) -> str:
-    return f"{entry.actor} changed {_endpoint(entry)}, now for {entry.text('events', 'no events')}"
+    values = _events(_endpoint(entry))
+    if values["url"]:
+        return gettext("%(actor)s changed the webhook endpoint %(url)s, now for %(events)s") % values
+    return gettext("%(actor)s changed a webhook endpoint deleted since, now for %(events)s") % values
 
 
 @says("webhook.secret_rotated")
 def _webhook_secret_rotated(entry: Entry) -> str:
-    return f"{entry.actor} gave {_endpoint(entry)} a new signing secret"
+    values = _endpoint(entry)
+    if values["url"]:
+        return gettext("%(actor)s gave the webhook endpoint %(url)s a new signing secret") % values
+    return gettext("%(actor)s gave a webhook endpoint deleted since a new signing secret") % values
 
 
 @says("webhook.deleted")
 def _webhook_deleted(entry: Entry) -> str:
-    return f"{entry.actor} deleted {_endpoint(entry)}"
+    values = _endpoint(entry)
+    if values["url"]:
+        return gettext("%(actor)s deleted the webhook endpoint %(url)s") % values
+    return gettext("%(actor)s deleted a webhook endpoint deleted since") % values
 
 
 @says("webhook.enabled")
 def _webhook_enabled(entry: Entry) -> str:
-    return f"{entry.actor} turned {_endpoint(entry)} back on"
+    values = _endpoint(entry)
+    if values["url"]:
+        return gettext("%(actor)s turned the webhook endpoint %(url)s back on") % values
+    return gettext("%(actor)s turned a webhook endpoint deleted since back on") % values
 
 
 @says("webhook.disabled")
 def _webhook_disabled(entry: Entry) -> str:
-    failures = plural(entry.count("failures"), "failed delivery", "failed deliveries")
-    return f"{_endpoint(entry)[:1].upper()}{_endpoint(entry)[1:]} was turned off after {failures} in a row"
+    failures = entry.count("failures")
+    values = {
+        **_endpoint(entry),
+        "failures": counted(ngettext("%(count)s failed delivery", "%(count)s failed deliveries", failures), failures),
+    }
+    if values["url"]:
+        return gettext("The webhook endpoint %(url)s was turned off after %(failures)s in a row") % values
+    return gettext("A webhook endpoint deleted since was turned off after %(failures)s in a row") % values
 
 
 # ----- qualifications and partnerships
 
 
-def _rule(entry: Entry) -> str:
-    return quoted(entry.name("achievement", "achievement", default="an achievement"))
+def _rule(entry: Entry) -> dict[str, str]:
+    name = entry.name("achievement", "achievement", default=gettext("an achievement"))
+    return {"actor": entry.actor, "achievement": quoted(name)}
 
 
 @says("qualification.created")
 def _qualification_created(entry: Entry) -> str:
-    sentence = f"{entry.actor} created the qualification rule for {_rule(entry)}"
-    return sentence + (f": {entry.text('summary')}" if entry.text("summary") else "")
+    # The summary is the rule as stacking worded it when the row was written.
+    sentence = gettext("%(actor)s created the qualification rule for %(achievement)s") % _rule(entry)
+    return _more(sentence, entry.text("summary"))
 
 
 @says("qualification.changed")
 def _qualification_changed(entry: Entry) -> str:
-    sentence = f"{entry.actor} changed the qualification rule for {_rule(entry)}"
-    return sentence + (f": {entry.text('summary')}" if entry.text("summary") else "")
+    sentence = gettext("%(actor)s changed the qualification rule for %(achievement)s") % _rule(entry)
+    return _more(sentence, entry.text("summary"))
 
 
 @says("qualification.applied")
 def _qualification_applied(entry: Entry) -> str:
     outcomes = ", ".join(
-        f"{count:,} {words(outcome)}"
+        f"{number(count)} {_OUTCOMES.get(outcome, words(outcome))}"
         for outcome, count in entry.data.items()
         if outcome != "qualifying" and isinstance(count, int) and outcome
     )
-    sentence = f"{entry.actor} applied the qualification rule for {_rule(entry)} to "
-    sentence += plural(entry.count("qualifying"), "learner") + " who qualify"
-    return sentence + (f": {outcomes}" if outcomes else "")
+    qualifying = entry.count("qualifying")
+    sentence = ngettext(
+        "%(actor)s applied the qualification rule for %(achievement)s to %(count)s learner who qualifies",
+        "%(actor)s applied the qualification rule for %(achievement)s to %(count)s learners who qualify",
+        qualifying,
+    ) % {**_rule(entry), "count": number(qualifying)}
+    return _more(sentence, outcomes)
 
 
 @says("qualification.issue_failed")
 def _qualification_issue_failed(entry: Entry) -> str:
-    sentence = f"The qualification rule for {_rule(entry)} could not award its credential"
-    return sentence + (f": {entry.text('error')}" if entry.text("error") else "")
+    sentence = gettext("The qualification rule for %(achievement)s could not award its credential") % _rule(entry)
+    return _more(sentence, entry.text("error"))
 
 
 @says("qualification.deactivated")
 def _qualification_deactivated(entry: Entry) -> str:
-    return f"{entry.actor} deactivated the qualification rule for {_rule(entry)}"
+    return gettext("%(actor)s deactivated the qualification rule for %(achievement)s") % _rule(entry)
 
 
 @says("partnership.requested")
 def _partnership_requested(entry: Entry) -> str:
-    partner = entry.name("partner", "partner", default="another issuer")
-    return f"{entry.actor} asked {partner} to let this issuer's qualification rules use its achievements"
+    partner = entry.name("partner", "partner", default=gettext("another issuer"))
+    return gettext("%(actor)s asked %(partner)s to let this issuer's qualification rules use its achievements") % {
+        "actor": entry.actor,
+        "partner": partner,
+    }
 
 
 @says("partnership.accepted")
 def _partnership_accepted(entry: Entry) -> str:
-    requester = entry.name("issuer", "issuer", default="another issuer")
-    return f"{entry.actor} let {requester} use this issuer's achievements in its qualification rules"
+    requester = entry.name("issuer", "issuer", default=gettext("another issuer"))
+    return gettext("%(actor)s let %(issuer)s use this issuer's achievements in its qualification rules") % {
+        "actor": entry.actor,
+        "issuer": requester,
+    }
 
 
 @says("partnership.ended")
 def _partnership_ended(entry: Entry) -> str:
-    requester = entry.name("issuer", "issuer", default="another issuer")
-    return f"{entry.actor} declined or ended the partnership with {requester}"
+    # Its own "another issuer": the phrase takes another case in German here ("mit einem anderen Aussteller").
+    requester = entry.name("issuer", "issuer", default=pgettext("partnership ended with", "another issuer"))
+    return gettext("%(actor)s declined or ended the partnership with %(issuer)s") % {
+        "actor": entry.actor,
+        "issuer": requester,
+    }
 
 
 # ----- the platform
@@ -479,9 +670,9 @@ def _partnership_ended(entry: Entry) -> str:
 
 @says("account.locked_out")
 def _account_locked_out(entry: Entry) -> str:
-    who = entry.text("username", "an unknown account")
-    minutes = entry.count("minutes")
-    return (
-        f"Sign-in for {who} was locked for {plural(minutes, 'minute')} after "
-        f"{plural(entry.count('failure_limit'), 'failed attempt')}"
-    )
+    minutes, attempts = entry.count("minutes"), entry.count("failure_limit")
+    return gettext("Sign-in for %(who)s was locked for %(minutes)s after %(attempts)s") % {
+        "who": entry.text("username", gettext("an unknown account")),
+        "minutes": counted(ngettext("%(count)s minute", "%(count)s minutes", minutes), minutes),
+        "attempts": counted(ngettext("%(count)s failed attempt", "%(count)s failed attempts", attempts), attempts),
+    }

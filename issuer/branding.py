@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass
 
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 
 HEX_COLOR = re.compile(r"#[0-9a-f]{6}")
 brand_color_validator = RegexValidator(
-    r"\A#[0-9a-f]{6}\Z", "Enter a colour as # and six hexadecimal digits, for example #0b57d0."
+    r"\A#[0-9a-f]{6}\Z", _("Enter a colour as # and six hexadecimal digits, for example #0b57d0.")
 )
 
 # From static/css/app.css (tests/issuer/test_branding.py keeps them equal).

@@ -8,6 +8,9 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from issuer.branding import brand_color_validator
 from issuer.images import IMAGE_ACCEPT, IMAGE_HELP, ImageError, check_image
@@ -19,57 +22,68 @@ from issuer.services import PROFILE_PLAIN_FIELDS
 PROFILE_FORM_FIELDS = PROFILE_PLAIN_FIELDS
 ADDRESS_FIELDS = PROFILE_FORM_FIELDS[6:12]
 COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+StrOrPromise = str | Promise  # a label translated when it is shown
 
 
 class ProfileForm(forms.Form):
-    name = forms.CharField(max_length=200, help_text="As it appears on every credential.")
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    name = forms.CharField(max_length=200, label=_("Name"), help_text=_("As it appears on every credential."))
+    description = forms.CharField(required=False, label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
     url = forms.URLField(
-        required=False, label="Website", assume_scheme="https", help_text="The issuer's public website."
+        required=False, label=_("Website"), assume_scheme="https", help_text=_("The issuer's public website.")
     )
     email = forms.EmailField(
-        required=False, label="Contact e-mail", help_text="Public: shown in credentials and on the issuer page."
+        required=False,
+        label=_("Contact e-mail"),
+        help_text=_("Public: shown in credentials and on the issuer page."),
     )
-    phone = forms.CharField(required=False, max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
+    phone = forms.CharField(
+        required=False, max_length=40, label=_("Phone"), widget=forms.TextInput(attrs={"type": "tel"})
+    )
     official = forms.CharField(
-        required=False, max_length=200, label="Authorising official", help_text="Name of the official, if any."
+        required=False,
+        max_length=200,
+        label=_("Authorising official"),
+        help_text=_("Name of the official, if any."),
     )
-    street_address = forms.CharField(required=False, max_length=200, label="Street address")
-    address_locality = forms.CharField(required=False, max_length=100, label="City or locality")
-    address_region = forms.CharField(required=False, max_length=100, label="Region or state")
-    postal_code = forms.CharField(required=False, max_length=20, label="Postal code")
-    address_country = forms.CharField(required=False, max_length=100, label="Country")
+    street_address = forms.CharField(required=False, max_length=200, label=_("Street address"))
+    address_locality = forms.CharField(required=False, max_length=100, label=_("City or locality"))
+    address_region = forms.CharField(required=False, max_length=100, label=_("Region or state"))
+    postal_code = forms.CharField(required=False, max_length=20, label=_("Postal code"))
+    address_country = forms.CharField(required=False, max_length=100, label=_("Country"))
     address_country_code = forms.CharField(
         required=False,
         max_length=2,
-        label="Country code",
-        help_text="Two letters (ISO 3166-1), for example GB or DE.",
+        label=_("Country code"),
+        help_text=_("Two letters (ISO 3166-1), for example GB or DE."),
     )
     issue_jwt_by_default = forms.BooleanField(
         required=False,
-        label="Also issue every award as a VC-JWT",
-        help_text="Unless an award asks for a format, it is then issued in both formats.",
+        label=_("Also issue every award as a VC-JWT"),
+        help_text=_("Unless an award asks for a format, it is then issued in both formats."),
     )
     embed_images = forms.BooleanField(
         required=False,
-        label="Put the images into new credentials",
-        help_text="The logo and the badge image travel inside each credential (as data: URIs) instead of as "
-        "links to this site, so they show even where this site cannot be reached. Images up to 256 KB are "
-        "embedded; larger ones stay links. Credentials already issued keep what they were signed with.",
+        label=_("Put the images into new credentials"),
+        help_text=_(
+            "The logo and the badge image travel inside each credential (as data: URIs) instead of as links to "
+            "this site, so they show even where this site cannot be reached. Images up to 256 KB are embedded; "
+            "larger ones stay links. Credentials already issued keep what they were signed with."
+        ),
     )
     brand_color = forms.CharField(
         required=False,
         max_length=7,
-        label="Brand colour",
-        help_text="The colour of your public pages (the band above your profile and the line under the site's "
-        "header), as # and six hexadecimal digits, for example #7a1f5c. Empty: the platform's blue. Text on it "
-        "is white or black, whichever reads better; links and buttons use it only if it is dark enough to read "
-        "on white.",
+        label=_("Brand colour"),
+        help_text=_(
+            "The colour of your public pages (the band above your profile and the line under the site's header), "
+            "as # and six hexadecimal digits, for example #7a1f5c. Empty: the platform's blue. Text on it is white "
+            "or black, whichever reads better; links and buttons use it only if it is dark enough to read on white."
+        ),
         widget=forms.TextInput(attrs={"placeholder": "#0b57d0", "autocomplete": "off", "spellcheck": "false"}),
     )
     image = forms.FileField(
         required=False,
-        label="Logo",
+        label=_("Logo"),
         help_text=IMAGE_HELP,
         widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
     )
@@ -81,7 +95,7 @@ class ProfileForm(forms.Form):
     def clean_address_country_code(self) -> str:
         value = self.cleaned_data["address_country_code"].strip().upper()
         if value and not COUNTRY_CODE.fullmatch(value):
-            raise ValidationError("Enter the two-letter country code, for example GB or DE.")
+            raise ValidationError(gettext("Enter the two-letter country code, for example GB or DE."))
         return value
 
     def clean_brand_color(self) -> str:
@@ -103,11 +117,11 @@ class ProfileForm(forms.Form):
 class IdentifierForm(forms.Form):
     """One OB 3.0 IdentifierEntry; a row left empty is ignored."""
 
-    identifier = forms.CharField(required=False, max_length=200)
+    identifier = forms.CharField(required=False, max_length=200, label=_("Identifier"))
     identifier_type = forms.CharField(
         required=False,
         max_length=60,
-        label="Type",
+        label=_("Type"),
         widget=forms.TextInput(attrs={"list": "identifier-types", "autocomplete": "off"}),
     )
 
@@ -118,8 +132,11 @@ class IdentifierForm(forms.Form):
                 IDENTIFIER_EXTENSION(value)
             except ValidationError as exc:
                 raise ValidationError(
-                    f"“{value}” is not an identifier type. Pick one from the list, or write a custom type as "
-                    "ext:YourType."
+                    gettext(
+                        "“%(value)s” is not an identifier type. Pick one from the list, or write a custom type as "
+                        "ext:YourType."
+                    )
+                    % {"value": value}
                 ) from exc
         return value
 
@@ -128,9 +145,9 @@ class IdentifierForm(forms.Form):
         identifier = (cleaned.get("identifier") or "").strip()
         identifier_type = cleaned.get("identifier_type") or ""
         if identifier and not identifier_type and "identifier_type" not in self.errors:
-            self.add_error("identifier_type", "Choose the type of this identifier.")
+            self.add_error("identifier_type", gettext("Choose the type of this identifier."))
         if identifier_type and not identifier:
-            self.add_error("identifier", "Enter the identifier, or clear its type to drop the row.")
+            self.add_error("identifier", gettext("Enter the identifier, or clear its type to drop the row."))
         return cleaned
 
 
@@ -138,7 +155,7 @@ class BaseIdentifierFormSet(forms.BaseFormSet):
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:
-            form.fields["DELETE"].label = "Remove this identifier"
+            form.fields["DELETE"].label = gettext("Remove this identifier")
 
     def entries(self) -> list[dict[str, str]]:
         """The rows kept, as stored on the issuer (`identifier`, `identifierType`)."""
@@ -169,11 +186,12 @@ def identifier_initial(issuer: Issuer) -> list[dict[str, str]]:
 
 
 class RotateKeyForm(forms.Form):
-    purpose = forms.ChoiceField(choices=KeyPurpose.choices, initial=KeyPurpose.DATA_INTEGRITY)
+    purpose = forms.ChoiceField(choices=KeyPurpose.choices, initial=KeyPurpose.DATA_INTEGRITY, label=_("Purpose"))
     algorithm = forms.ChoiceField(
         choices=KeyAlgorithm.choices,
         initial=KeyAlgorithm.ED25519,
-        help_text="Data Integrity keys are always Ed25519. VC-JWT keys may be Ed25519, P-256 or RSA.",
+        label=_("Algorithm"),
+        help_text=_("Data Integrity keys are always Ed25519. VC-JWT keys may be Ed25519, P-256 or RSA."),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -181,44 +199,49 @@ class RotateKeyForm(forms.Form):
         if cleaned.get("purpose") == KeyPurpose.DATA_INTEGRITY and cleaned.get("algorithm", KeyAlgorithm.ED25519) != (
             KeyAlgorithm.ED25519
         ):
-            self.add_error("algorithm", "Data Integrity keys must be Ed25519 (eddsa-rdfc-2022); choose Ed25519.")
+            self.add_error(
+                "algorithm", gettext("Data Integrity keys must be Ed25519 (eddsa-rdfc-2022); choose Ed25519.")
+            )
         return cleaned
 
 
 class CompromiseKeyForm(forms.Form):
-    confirm_key_id = forms.CharField(max_length=64, label="Type the key id to confirm")
+    confirm_key_id = forms.CharField(max_length=64, label=_("Type the key id to confirm"))
     reason = forms.CharField(
         max_length=500,
+        label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What happened. Kept in the audit log.",
+        help_text=_("What happened. Kept in the audit log."),
     )
 
     def __init__(self, *args: Any, key_id: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.key_id = key_id
-        self.fields["confirm_key_id"].help_text = f"Type {key_id} exactly."
+        self.fields["confirm_key_id"].help_text = gettext("Type %(key_id)s exactly.") % {"key_id": key_id}
         self.fields["confirm_key_id"].widget.attrs.update(autocomplete="off", spellcheck="false")
 
     def clean_confirm_key_id(self) -> str:
         value = self.cleaned_data["confirm_key_id"].strip()
         if value != self.key_id:
-            raise ValidationError(f"This is not the key id. Type {self.key_id} exactly to confirm.")
+            raise ValidationError(
+                gettext("This is not the key id. Type %(key_id)s exactly to confirm.") % {"key_id": self.key_id}
+            )
         return value
 
     def clean_reason(self) -> str:
         value = self.cleaned_data["reason"].strip()
         if not value:
-            raise ValidationError("Say why the key is compromised.")
+            raise ValidationError(gettext("Say why the key is compromised."))
         return value
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
+    email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER, label=_("Role"))
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=Role.choices, label=_("Role"))
 
 
 class NewAccountForm(UserCreationForm):
@@ -229,32 +252,43 @@ class NewAccountForm(UserCreationForm):
 
 
 # The audit log's kinds: a family of actions (ending in a dot) or one action; grouped as the select shows them.
-AUDIT_KINDS: list[tuple[str, list[tuple[str, str]]]] = [
+AUDIT_KINDS: list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]] = [
     (
-        "Credentials",
+        _("Credentials"),
         [
-            ("credential.", "Every credential change"),
-            ("credential.issued", "Awarded"),
-            ("credential.revoked", "Revoked"),
-            ("credential.suspended", "Suspended"),
-            ("credential.unsuspended", "Reinstated"),
-            ("credential.email_failed", "Award e-mails that failed"),
+            ("credential.", _("Every credential change")),
+            ("credential.issued", pgettext_lazy("audit kind", "Awarded")),
+            ("credential.revoked", pgettext_lazy("audit kind", "Revoked")),
+            ("credential.suspended", pgettext_lazy("audit kind", "Suspended")),
+            ("credential.unsuspended", pgettext_lazy("audit kind", "Reinstated")),
+            ("credential.email_failed", _("Award e-mails that failed")),
         ],
     ),
     (
-        "Bulk awards",
+        _("Bulk awards"),
         [
-            ("bulk.", "Every bulk job change"),
-            ("bulk.created", "Uploaded"),
-            ("bulk.finished", "Finished"),
-            ("bulk.undone", "Undone"),
+            ("bulk.", _("Every bulk job change")),
+            ("bulk.created", pgettext_lazy("audit kind", "Uploaded")),
+            ("bulk.finished", pgettext_lazy("audit kind", "Finished")),
+            ("bulk.undone", pgettext_lazy("audit kind", "Undone")),
         ],
     ),
-    ("Achievements and qualifications", [("achievement.", "Achievements"), ("qualification.", "Qualification rules")]),
-    ("Access", [("staff.", "Staff"), ("key.", "Signing keys"), ("api_token.", "API tokens"), ("webhook.", "Webhooks")]),
-    ("This issuer", [("issuer.", "Issuer profile"), ("partnership.", "Partnerships")]),
+    (
+        _("Achievements and qualifications"),
+        [("achievement.", _("Achievements")), ("qualification.", _("Qualification rules"))],
+    ),
+    (
+        _("Access"),
+        [
+            ("staff.", _("Staff")),
+            ("key.", _("Signing keys")),
+            ("api_token.", _("API tokens")),
+            ("webhook.", _("Webhooks")),
+        ],
+    ),
+    (_("This issuer"), [("issuer.", _("Issuer profile")), ("partnership.", _("Partnerships"))]),
 ]
-DATE_ERRORS = {"invalid": "Enter a date, like 2030-01-31."}
+DATE_ERRORS = {"invalid": _("Enter a date, like 2030-01-31.")}
 
 
 class AuditFilterForm(forms.Form):
@@ -263,34 +297,40 @@ class AuditFilterForm(forms.Form):
 
     action = forms.ChoiceField(
         required=False,
-        label="Kind",
-        choices=[("", "Everything"), *AUDIT_KINDS],
-        error_messages={"invalid_choice": "Choose a kind from the list."},
+        label=_("Kind"),
+        choices=[("", _("Everything")), *AUDIT_KINDS],
+        error_messages={"invalid_choice": _("Choose a kind from the list.")},
     )
     actor = forms.ChoiceField(
-        required=False, label="Who", error_messages={"invalid_choice": "Choose someone from the list."}
+        required=False, label=_("Who"), error_messages={"invalid_choice": _("Choose someone from the list.")}
     )
     since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}), error_messages=DATE_ERRORS
+        required=False,
+        label=pgettext_lazy("start of a period", "From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages=DATE_ERRORS,
     )
     until = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}), error_messages=DATE_ERRORS
+        required=False,
+        label=pgettext_lazy("end of a period", "To"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages=DATE_ERRORS,
     )
     q = forms.CharField(
         required=False,
-        label="Recipient or achievement",
+        label=_("Recipient or achievement"),
         max_length=200,
         widget=forms.TextInput(attrs={"type": "search"}),
-        error_messages={"max_length": "Search for at most %(limit_value)d characters."},
-        help_text="Part of a learner's name or e-mail address, an achievement's name, or a bulk file's name.",
+        error_messages={"max_length": _("Search for at most %(limit_value)d characters.")},
+        help_text=_("Part of a learner's name or e-mail address, an achievement's name, or a bulk file's name."),
     )
 
     def __init__(self, *args: Any, actors: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["actor"]).choices = [
-            ("", "Anyone"),
+            ("", gettext("Anyone")),
             *actors,
-            (SYSTEM_ACTOR, "The platform (no person)"),
+            (SYSTEM_ACTOR, gettext("The platform (no person)")),
         ]
 
     def clean_q(self) -> str:
@@ -300,7 +340,7 @@ class AuditFilterForm(forms.Form):
         cleaned = super().clean() or {}
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
-            self.add_error("until", "The end date is before the start date.")
+            self.add_error("until", gettext("The end date is before the start date."))
         return cleaned
 
     def filters(self) -> AuditFilters:

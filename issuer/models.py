@@ -12,6 +12,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from issuer.branding import brand_color_validator
 from issuer.dids import did_for_slug
@@ -119,10 +121,25 @@ class Issuer(NormalizedTextMixin, models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    EDITOR = "editor", "Editor"
-    AWARDER = "awarder", "Awarder"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", _("Owner")
+    EDITOR = "editor", _("Editor")
+    AWARDER = "awarder", _("Awarder")
+    VIEWER = "viewer", _("Viewer")
+
+
+# A role named inside a sentence ("bob is now awarder"): English writes it in lower case, German keeps its nouns
+# capitalised, so lowering the label would be wrong in one of them; each language words it here.
+ROLE_IN_SENTENCE = {
+    Role.OWNER: pgettext_lazy("role, inside a sentence", "owner"),
+    Role.EDITOR: pgettext_lazy("role, inside a sentence", "editor"),
+    Role.AWARDER: pgettext_lazy("role, inside a sentence", "awarder"),
+    Role.VIEWER: pgettext_lazy("role, inside a sentence", "viewer"),
+}
+
+
+def role_in_sentence(value: str) -> str:
+    """The role `value` as a sentence names it (lower case in English); an unknown value as it is."""
+    return str(ROLE_IN_SENTENCE[Role(value)]) if value in Role.values else value
 
 
 class IssuerMembership(models.Model):
@@ -152,9 +169,9 @@ class KeyAlgorithm(models.TextChoices):
 
 
 class KeyState(models.TextChoices):
-    ACTIVE = "active", "Active"
-    RETIRED = "retired", "Retired"
-    COMPROMISED = "compromised", "Compromised"
+    ACTIVE = "active", pgettext_lazy("key state", "Active")
+    RETIRED = "retired", pgettext_lazy("key state", "Retired")
+    COMPROMISED = "compromised", pgettext_lazy("key state", "Compromised")
 
 
 class SigningKey(models.Model):

@@ -29,6 +29,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from issuer.models import Issuer, IssuerMembership, Role
 
@@ -56,13 +58,14 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
 # count: writing either is awarding as well as editing (D34).
 STACKING_WRITE = (Action.EDIT_ACHIEVEMENTS, Action.AWARD)
 
+# What a refusal says the actor may not do: "ana may not <label> in <issuer>".
 ACTION_LABELS = {
-    Action.VIEW: "see this issuer",
-    Action.EDIT_ACHIEVEMENTS: "edit achievements",
-    Action.AWARD: "award, revoke or suspend credentials",
-    Action.EDIT_PROFILE: "change the issuer profile",
-    Action.MANAGE_KEYS: "manage keys, API tokens and webhooks",
-    Action.MANAGE_STAFF: "manage staff",
+    Action.VIEW: _("see this issuer"),
+    Action.EDIT_ACHIEVEMENTS: _("edit achievements"),
+    Action.AWARD: _("award, revoke or suspend credentials"),
+    Action.EDIT_PROFILE: _("change the issuer profile"),
+    Action.MANAGE_KEYS: _("manage keys, API tokens and webhooks"),
+    Action.MANAGE_STAFF: _("manage staff"),
 }
 
 
@@ -136,10 +139,10 @@ def _role(issuer_id: int, user_id: int) -> str | None:
 
 def describe(actor: Actor | None) -> str:
     if actor is None:
-        return "No one"
+        return gettext("No one")
     if isinstance(actor, SystemActor | ScopedActor):
         return actor.label
-    return actor.get_username() if actor.is_authenticated else "An anonymous visitor"
+    return actor.get_username() if actor.is_authenticated else gettext("An anonymous visitor")
 
 
 def authorize(actor: Actor | None, issuer: Issuer, *actions: Action) -> None:
@@ -150,8 +153,11 @@ def authorize(actor: Actor | None, issuer: Issuer, *actions: Action) -> None:
     allowed = actions_of(actor, issuer)
     missing = [action for action in actions if action not in allowed]
     if missing:
-        wanted = " and ".join(ACTION_LABELS[action] for action in missing)
-        raise NotAuthorized(f"{describe(actor)} may not {wanted} in {issuer.name}.")
+        wanted = gettext(" and ").join(str(ACTION_LABELS[action]) for action in missing)
+        raise NotAuthorized(
+            gettext("%(actor)s may not %(actions)s in %(issuer)s.")
+            % {"actor": describe(actor), "actions": wanted, "issuer": issuer.name}
+        )
 
 
 def authorize_platform(actor: Actor | None, *, what: str) -> None:
@@ -165,7 +171,10 @@ def ensure_of_issuer(issuer: Issuer, objects: Iterable[Any]) -> None:
     """Refuse objects of another issuer: an authorization holds for one issuer's objects only (tenant isolation)."""
     for obj in objects:
         if obj.issuer_id != issuer.pk:
-            raise NotAuthorized(f"This {type(obj).__name__.lower()} belongs to another issuer than {issuer.name}.")
+            raise NotAuthorized(
+                gettext("This %(kind)s belongs to another issuer than %(issuer)s.")
+                % {"kind": type(obj).__name__.lower(), "issuer": issuer.name}
+            )
 
 
 def audit_user(actor: Actor | None) -> User | None:
@@ -203,7 +212,9 @@ def issuer_required(*actions: Action) -> Callable[[Callable[..., HttpResponseBas
         def wrapped(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
             membership = membership_for(request.user, slug)
             if not all(can(membership, action) for action in actions):
-                raise PermissionDenied(f"Your role ({membership.get_role_display()}) does not allow this.")
+                raise PermissionDenied(
+                    gettext("Your role (%(role)s) does not allow this.") % {"role": membership.get_role_display()}
+                )
             request.membership = membership  # type: ignore[attr-defined]
             request.issuer = membership.issuer  # type: ignore[attr-defined]
             return view(request, membership.issuer, *args, **kwargs)

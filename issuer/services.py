@@ -22,6 +22,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from config.tasks import enqueue
 from issuer.images import ImageError, image_store
@@ -161,7 +163,7 @@ def signing_key_create(*, issuer: Issuer, purpose: str, algorithm: str, actor: A
 @transaction.atomic
 def _signing_key_create(*, issuer: Issuer, purpose: str, algorithm: str, actor: Actor) -> SigningKey:
     if purpose == KeyPurpose.DATA_INTEGRITY and algorithm != KeyAlgorithm.ED25519:
-        raise IssuerError("Data Integrity keys must be Ed25519 (eddsa-rdfc-2022).")
+        raise IssuerError(gettext("Data Integrity keys must be Ed25519 (eddsa-rdfc-2022)."))
     if algorithm not in KeyAlgorithm.values:
         raise IssuerError(f"Unknown algorithm {algorithm!r}; choose one of {', '.join(KeyAlgorithm.values)}.")
     Issuer.objects.select_for_update().get(pk=issuer.pk)
@@ -244,10 +246,15 @@ def _ensure_another_owner(membership: IssuerMembership, *, change: str) -> None:
     """
     others = IssuerMembership.objects.filter(issuer_id=membership.issuer_id, role=Role.OWNER).exclude(pk=membership.pk)
     if not others.exists():
-        raise IssuerError(
-            f"{membership.user.get_username()} is the last owner of this issuer and cannot be {change}d. "
-            "Make someone else an owner first."
-        )
+        if change == "remove":
+            refusal = gettext(
+                "%(name)s is the last owner of this issuer and cannot be removed. Make someone else an owner first."
+            )
+        else:
+            refusal = gettext(
+                "%(name)s is the last owner of this issuer and cannot be demoted. Make someone else an owner first."
+            )
+        raise IssuerError(refusal % {"name": membership.user.get_username()})
 
 
 # Profile fields an owner may change (the OB 3.0 Profile of the issuer); the slug is its identity and is not one.
@@ -373,7 +380,10 @@ def staff_invite(*, issuer: Issuer, email: str, role: str, actor: Actor) -> Issu
     if len(users) == 1:
         user = users[0]
         if IssuerMembership.objects.filter(issuer=issuer, user=user).exists():
-            raise IssuerError(f"{email} is already on the staff of {issuer.name}; change their role in the list.")
+            raise IssuerError(
+                gettext("%(email)s is already on the staff of %(issuer)s; change their role in the list.")
+                % {"email": email, "issuer": issuer.name}
+            )
         membership = _membership_set(issuer=issuer, user=user, role=role, actor=actor)
         enqueue("issuer.tasks.send_staff_added", membership.pk)  # e-mailed once this commits
         return membership
@@ -385,8 +395,8 @@ def staff_invite(*, issuer: Issuer, email: str, role: str, actor: Actor) -> Issu
     )
     if pending is not None and not pending.is_expired(now):
         raise IssuerError(
-            f"{email} already has a pending invitation (until {pending.expires_at:%Y-%m-%d %H:%M} UTC). "
-            "Revoke it to send a new one."
+            gettext("%(email)s already has a pending invitation (until %(until)s UTC). Revoke it to send a new one.")
+            % {"email": email, "until": f"{pending.expires_at:%Y-%m-%d %H:%M}"}
         )
     if pending is not None:
         pending.revoked_at = now
@@ -470,14 +480,14 @@ class InvitationUnusable(IssuerError):
     """The invitation link cannot be used. `reason` is one of unknown, expired, accepted, revoked."""
 
     MESSAGES = {
-        "unknown": "This invitation link is not valid. Check that you opened the whole link from the e-mail.",
-        "expired": "This invitation has expired. Ask the person who invited you to send a new one.",
-        "accepted": "This invitation has already been accepted.",
-        "revoked": "This invitation was withdrawn. Ask the person who invited you if you still need access.",
+        "unknown": _("This invitation link is not valid. Check that you opened the whole link from the e-mail."),
+        "expired": _("This invitation has expired. Ask the person who invited you to send a new one."),
+        "accepted": _("This invitation has already been accepted."),
+        "revoked": _("This invitation was withdrawn. Ask the person who invited you if you still need access."),
     }
 
     def __init__(self, reason: str) -> None:
-        super().__init__(self.MESSAGES[reason])
+        super().__init__(str(self.MESSAGES[reason]))  # in the language of the request that raised it
         self.reason = reason
 
 
@@ -512,11 +522,12 @@ def invitation_accept(
     )
     if user is None:
         if not username or not password:
-            raise IssuerError("Choose a username and a password.")
+            raise IssuerError(gettext("Choose a username and a password."))
         user = get_user_model().objects.create_user(username=username, email=invitation.email, password=password)
     elif (getattr(user, "email", "") or "").lower() != invitation.email:
         raise IssuerError(
-            f"This invitation was sent to {invitation.email}; sign in with the account that has that address."
+            gettext("This invitation was sent to %(email)s; sign in with the account that has that address.")
+            % {"email": invitation.email}
         )
     issuer = invitation.issuer
     membership = IssuerMembership.objects.filter(issuer=issuer, user=user).first()
@@ -541,7 +552,7 @@ def invitation_revoke(*, invitation: Invitation, actor: Actor) -> None:
     invitation = Invitation.objects.select_for_update().select_related("issuer").get(pk=invitation.pk)
     authorize(actor, invitation.issuer, Action.MANAGE_STAFF)
     if not invitation.is_pending:
-        raise IssuerError(f"The invitation to {invitation.email} is no longer pending.")
+        raise IssuerError(gettext("The invitation to %(email)s is no longer pending.") % {"email": invitation.email})
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     audit_record(

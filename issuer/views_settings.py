@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.http import AuthenticatedHttpRequest
@@ -42,6 +43,7 @@ from issuer.models import (
     KeyState,
     Role,
     SigningKey,
+    role_in_sentence,
 )
 from issuer.permissions import Action, can, issuer_required
 from issuer.selectors import (
@@ -92,7 +94,7 @@ def profile(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
     identifiers = None
     if request.method == "POST":
         if not may_edit:
-            raise PermissionDenied("Only owners can change the issuer profile.")
+            raise PermissionDenied(gettext("Only owners can change the issuer profile."))
         form = ProfileForm(request.POST, request.FILES, initial=ProfileForm.initial_for(issuer))
         identifiers = IdentifierFormSet(request.POST, prefix="identifiers", initial=identifier_initial(issuer))
         if form.is_valid() and identifiers.is_valid():
@@ -107,7 +109,7 @@ def profile(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
                 _add_service_errors(form, exc)
             else:
                 messages.success(
-                    request, "Profile saved. Credentials issued from now on carry it; issued ones keep theirs."
+                    request, gettext("Profile saved. Credentials issued from now on carry it; issued ones keep theirs.")
                 )
                 return redirect("issuer:profile", issuer.slug)
     elif may_edit:
@@ -119,6 +121,7 @@ def profile(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
         {
             "nav": "profile",
             "issuer": issuer,
+            "role": role_in_sentence(request.membership.role),  # type: ignore[attr-defined]
             "form": form,
             "identifiers": identifiers,
             "address_fields": [form[name] for name in ADDRESS_FIELDS] if form else [],
@@ -162,8 +165,11 @@ def key_rotate(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpRespons
         else:
             messages.success(
                 request,
-                f"New {KeyPurpose(purpose).label} key {key.key_id} is active. The previous one is retired: "
-                "what it signed keeps verifying.",
+                gettext(
+                    "New %(purpose)s key %(key_id)s is active. The previous one is retired: what it signed keeps "
+                    "verifying."
+                )
+                % {"purpose": KeyPurpose(purpose).label, "key_id": key.key_id},
             )
             return redirect("issuer:keys", issuer.slug)
     return _keys_page(request, issuer, form)
@@ -178,16 +184,19 @@ def key_compromise(request: AuthenticatedHttpRequest, issuer: Issuer, key_id: st
     form = CompromiseKeyForm(request.POST or None, key_id=key.key_id)
     if request.method == "POST":
         if already:
-            messages.info(request, f"Key {key.key_id} was already marked compromised.")
+            messages.info(request, gettext("Key %(key_id)s was already marked compromised.") % {"key_id": key.key_id})
             return redirect("issuer:keys", issuer.slug)
         if form.is_valid():
             was_active = key.state == KeyState.ACTIVE
             signing_key_mark_compromised(key=key, actor=request.user, reason=form.cleaned_data["reason"])
-            messages.success(
-                request,
-                f"Key {key.key_id} is marked compromised and removed from the DID document."
-                + (" A new key of the same kind is now active." if was_active else ""),
-            )
+            if was_active:
+                done = gettext(
+                    "Key %(key_id)s is marked compromised and removed from the DID document. A new key of the same "
+                    "kind is now active."
+                )
+            else:
+                done = gettext("Key %(key_id)s is marked compromised and removed from the DID document.")
+            messages.success(request, done % {"key_id": key.key_id})
             return redirect("issuer:keys", issuer.slug)
     return render(
         request,
@@ -212,7 +221,9 @@ def _staff_page(request: HttpRequest, issuer: Issuer, invite_form: InviteForm | 
     if may_manage:
         for membership in memberships:
             form = RoleForm(initial={"role": membership.role}, auto_id=f"id_member{membership.pk}_%s")
-            form.fields["role"].widget.attrs["aria-label"] = f"Role of {membership.user.get_username()}"
+            form.fields["role"].widget.attrs["aria-label"] = gettext("Role of %(name)s") % {
+                "name": membership.user.get_username()
+            }
             membership.role_form = form  # type: ignore[attr-defined]
     return render(
         request,
@@ -247,12 +258,15 @@ def staff_invite_view(request: AuthenticatedHttpRequest, issuer: Issuer) -> Http
             form.add_error("email", str(exc))
         else:
             if isinstance(result, Invitation):
-                messages.success(request, f"Invitation sent to {result.email}. The link works for 7 days.")
+                messages.success(
+                    request,
+                    gettext("Invitation sent to %(email)s. The link works for 7 days.") % {"email": result.email},
+                )
             else:
                 messages.success(
                     request,
-                    f"{result.user.get_username()} already had an account and is now {result.get_role_display()}; "
-                    "they were notified by e-mail.",
+                    gettext("%(name)s already had an account and is now %(role)s; they were notified by e-mail.")
+                    % {"name": result.user.get_username(), "role": result.get_role_display()},
                 )
             return redirect("issuer:staff", issuer.slug)
     return _staff_page(request, issuer, form)
@@ -264,7 +278,7 @@ def staff_role(request: AuthenticatedHttpRequest, issuer: Issuer, membership_id:
     membership = get_object_or_404(IssuerMembership.objects.select_related("user"), issuer=issuer, pk=membership_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose one of the roles listed.")
+        messages.error(request, gettext("Choose one of the roles listed."))
         return redirect("issuer:staff", issuer.slug)
     try:
         membership_set(issuer=issuer, user=membership.user, role=form.cleaned_data["role"], actor=request.user)
@@ -272,7 +286,9 @@ def staff_role(request: AuthenticatedHttpRequest, issuer: Issuer, membership_id:
         messages.error(request, str(exc))
     else:
         messages.success(
-            request, f"{membership.user.get_username()} is now {Role(form.cleaned_data['role']).label.lower()}."
+            request,
+            gettext("%(name)s is now %(role)s.")
+            % {"name": membership.user.get_username(), "role": role_in_sentence(form.cleaned_data["role"])},
         )
     return redirect("issuer:staff", issuer.slug)
 
@@ -288,14 +304,22 @@ def staff_remove(request: AuthenticatedHttpRequest, issuer: Issuer, membership_i
         except IssuerError as exc:
             error = str(exc)
         else:
-            messages.success(request, f"{membership.user.get_username()} is no longer on the staff.")
+            messages.success(
+                request, gettext("%(name)s is no longer on the staff.") % {"name": membership.user.get_username()}
+            )
             if membership.user_id == request.user.pk:
                 return redirect("issuer:manage-index")
             return redirect("issuer:staff", issuer.slug)
     return render(
         request,
         "issuer/staff_remove.html",
-        {"nav": "staff", "membership": membership, "error": error, "is_self": membership.user_id == request.user.pk},
+        {
+            "nav": "staff",
+            "membership": membership,
+            "role": role_in_sentence(membership.role),
+            "error": error,
+            "is_self": membership.user_id == request.user.pk,
+        },
     )
 
 
@@ -308,7 +332,11 @@ def staff_invitation_revoke(request: AuthenticatedHttpRequest, issuer: Issuer, i
     except IssuerError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"The invitation to {invitation.email} is withdrawn; its link no longer works.")
+        messages.success(
+            request,
+            gettext("The invitation to %(email)s is withdrawn; its link no longer works.")
+            % {"email": invitation.email},
+        )
     return redirect("issuer:staff", issuer.slug)
 
 
@@ -354,13 +382,21 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         else:
             if membership is not None:
                 messages.success(
-                    request, f"Welcome to {membership.issuer.name}: you are {membership.get_role_display()}."
+                    request,
+                    gettext("Welcome to %(issuer)s: you are %(role)s.")
+                    % {"issuer": membership.issuer.name, "role": membership.get_role_display()},
                 )
                 return redirect("issuer:dashboard", membership.issuer.slug)
     return render(
         request,
         "issuer/invitation_accept.html",
-        {"invitation": invitation, "mode": mode, "form": form, "error": error},
+        {
+            "invitation": invitation,
+            "role": role_in_sentence(invitation.role),
+            "mode": mode,
+            "form": form,
+            "error": error,
+        },
     )
 
 

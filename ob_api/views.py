@@ -19,6 +19,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.oauth2_backends import get_oauthlib_core
@@ -42,13 +44,13 @@ OB_SCOPES = {
     READ_PROFILE: "Permission to read the profile for the authenticated entity.",
     UPDATE_PROFILE: "Permission to update the profile for the authenticated entity.",
 }
-# The consent page, in the learner's words.
+# The consent page, in the learner's words and language (OB_SCOPES above are the service description's, in English).
 PLAIN_SCOPES = {
-    READ_CREDENTIALS: "See all your badges and credentials on this platform, and those you stored here",
-    UPSERT_CREDENTIALS: "Store credentials in your collection here, and replace ones it stored before",
-    READ_PROFILE: "See the profile you keep here for wallets",
-    UPDATE_PROFILE: "Change the profile you keep here for wallets",
-    "offline_access": "Stay connected: keep this access until you withdraw it, not only while you use the app",
+    READ_CREDENTIALS: _("See all your badges and credentials on this platform, and those you stored here"),
+    UPSERT_CREDENTIALS: _("Store credentials in your collection here, and replace ones it stored before"),
+    READ_PROFILE: _("See the profile you keep here for wallets"),
+    UPDATE_PROFILE: _("Change the profile you keep here for wallets"),
+    "offline_access": _("Stay connected: keep this access until you withdraw it, not only while you use the app"),
 }
 MAX_PAGE_SIZE = 100
 JSON_TYPES = {"application/json", "application/vc+ld+json", "application/ld+json"}
@@ -199,7 +201,7 @@ class LearnerAuthorizationView(AuthorizationView):
         if not email:
             if request.method == "GET":
                 request.session[NEXT_SESSION_KEY] = request.get_full_path()
-                messages.info(request, "Sign in to your credentials to connect an app to them.")
+                messages.info(request, gettext("Sign in to your credentials to connect an app to them."))
                 return HttpResponseRedirect(f"{reverse('learners:start')}?{urlencode({'next': request.path})}")
             return HttpResponseRedirect(reverse("learners:start"))
         # The page header shows whoever is signed in on the site, not the stand-in user.

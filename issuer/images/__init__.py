@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext_lazy as _
 
 from issuer.images.limits import (
     MAX_IMAGE_BYTES,
@@ -56,7 +57,7 @@ __all__ = [
 ]
 
 # What the upload fields say and offer (one sentence for the logo and the badge image alike).
-IMAGE_HELP = (
+IMAGE_HELP = _(
     "PNG, JPEG, GIF or WebP (at most 4096×4096 pixels; stored as a PNG without its metadata), or SVG without "
     "scripts or links to other files; 1 MB at most."
 )

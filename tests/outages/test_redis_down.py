@@ -112,6 +112,6 @@ def test_sign_in_e_mails_are_kept_for_the_broker(
     sign_in_mails = PendingTask.objects.exclude(task="badges.tasks.bake_credentials").order_by("pk")
     assert list(sign_in_mails.values_list("task", "args")) == [
         ("learners.tasks.send_sign_in_link", ["lea@example.com", "en"]),
-        ("accounts.tasks.send_password_reset", ["alice@example.com"]),
+        ("accounts.tasks.send_password_reset", ["alice@example.com", "en"]),
     ]
     assert not any("token" in json.dumps(args) for args in PendingTask.objects.values_list("args", flat=True))
