@@ -39,7 +39,17 @@ class VerifyApiSchema(OpenApiViewExtension):
                 operation_id="verify",
                 summary="Verify one Open Badges 3.0 credential or 2.0 assertion (docs/api-verify.md)",
                 auth=[],
-                parameters=[OpenApiParameter("recipient", str, description="E-mail the credential should name.")],
+                parameters=[
+                    OpenApiParameter("recipient", str, description="E-mail the credential should name."),
+                    OpenApiParameter(
+                        "Accept-Language",
+                        str,
+                        location=OpenApiParameter.HEADER,
+                        description="The language of `headline` and of the words in `facts`: `en` (the default) "
+                        "or `de`; the answer's `Content-Language` names the one used. The checks' `message` stays "
+                        "English, and no `id` or `code` changes.",
+                    ),
+                ],
                 request={
                     "application/json": OpenApiTypes.OBJECT,
                     "application/ld+json": OpenApiTypes.OBJECT,
@@ -52,7 +62,10 @@ class VerifyApiSchema(OpenApiViewExtension):
                     },
                 },
                 responses={
-                    200: OpenApiResponse(VerifyReportSerializer, description="The verification report."),
+                    200: OpenApiResponse(
+                        VerifyReportSerializer,
+                        description="The verification report, with `headline` and `facts` in the request's language.",
+                    ),
                     (400, PROBLEM): OpenApiResponse(OpenApiTypes.OBJECT, description="A problem (RFC 9457)."),
                     (413, PROBLEM): OpenApiResponse(OpenApiTypes.OBJECT, description="A problem (RFC 9457)."),
                     (415, PROBLEM): OpenApiResponse(OpenApiTypes.OBJECT, description="A problem (RFC 9457)."),

@@ -1,6 +1,7 @@
 """POST /api/v1/verify: the public verifier for programs. The body is the credential (JSON, a compact JWS, or a
 multipart upload of a file or baked image); the answer is `Report.to_dict()` (docs/verification.md) plus the
-`headline` and `facts` a person reads first on the verify page (badges.verify_headline, D43):
+`headline`, `reason` and `facts` a person reads first on the verify page (badges.verify_headline, D43), in the
+request's language (Accept-Language; D53) while the checks' messages stay the verifier's English:
 200 with `verdict` valid, invalid or indeterminate for every credential that could be judged; 400 for input
 that is no credential; 503 with Retry-After when the platform itself cannot answer (never "invalid").
 
@@ -22,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from badges.verify import verify_credential
-from badges.verify_headline import facts, headline
+from badges.verify_headline import facts, headline, reason
 from config.problems import PayloadTooLarge, Problem
 from config.ratelimit import RateThrottle
 from verification.errors import InputTooLarge, PlatformUnavailable, VerificationError
@@ -46,8 +47,8 @@ def image_too_large() -> PayloadTooLarge:
 class VerifyCheckSerializer(serializers.Serializer):
     id = serializers.CharField()
     status = serializers.ChoiceField(choices=["passed", "failed", "indeterminate", "warning", "skipped"])
-    code = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
+    code = serializers.CharField(allow_null=True, help_text="The reason, from the documented vocabulary; stable.")
+    message = serializers.CharField(help_text="The verifier's own words, in English whatever the request's language.")
 
 
 class VerifyLinkedTextSerializer(serializers.Serializer):
@@ -80,7 +81,9 @@ class VerifyIssuerFactsSerializer(serializers.Serializer):
     name = serializers.CharField(allow_null=True)
     id = serializers.CharField(allow_null=True)
     url = serializers.URLField(allow_null=True)
-    identityConfirmation = serializers.CharField(help_text="How the issuer's identity was confirmed, in words.")
+    identityConfirmation = serializers.CharField(
+        help_text="How the issuer's identity was confirmed, in words, in the request's language."
+    )
 
 
 class VerifyRecipientFactsSerializer(serializers.Serializer):
@@ -106,8 +109,11 @@ class VerifyFactsSerializer(serializers.Serializer):
     badge = VerifyBadgeFactsSerializer()
     issuer = VerifyIssuerFactsSerializer()
     recipient = VerifyRecipientFactsSerializer()
-    issued = serializers.CharField(allow_null=True, help_text="In words (3 March 2026), or as given if not a date.")
-    expires = serializers.CharField(allow_null=True)
+    issued = serializers.CharField(
+        allow_null=True,
+        help_text="In words, in the request's language (3 March 2026; 3. März 2026), or as given if not a date.",
+    )
+    expires = serializers.CharField(allow_null=True, help_text="In words, like `issued`; null when it does not expire.")
     evidence = VerifyEvidenceFactsSerializer(many=True)
     endorsements = VerifyEndorsementFactsSerializer(many=True)
 
@@ -120,7 +126,15 @@ class VerifyReportSerializer(serializers.Serializer):
     format = serializers.CharField(help_text="ldp, jwt, ob2-hosted or ob2-signed.")
     checks = VerifyCheckSerializer(many=True)
     credential = serializers.DictField(help_text="What the credential claims: issuer, achievement, subject, dates.")
-    headline = serializers.CharField(help_text="One plain sentence: who earned what from whom, and whether it holds.")
+    headline = serializers.CharField(
+        help_text="One plain sentence: who earned what from whom, and whether it holds. In the request's language: "
+        "English by default, German for `Accept-Language: de` (the answer's `Content-Language` names it); the "
+        "checks' `message` stays English and `id` and `code` never change."
+    )
+    reason = serializers.CharField(
+        help_text="The sentence under the headline, in the request's language: what the failed check found, what "
+        "could not be checked, or how many warnings a valid credential carries."
+    )
     facts = VerifyFactsSerializer()
 
 
@@ -250,5 +264,6 @@ class VerifyApi(APIView):
         # Only additions to the report's keys: programs written against `Report.to_dict()` read it unchanged.
         body = report.to_dict()
         body["headline"] = headline(report, recipient=recipient or "")
+        body["reason"] = reason(report)
         body["facts"] = facts(report, recipient=recipient or "")
         return Response(body)

@@ -2,7 +2,9 @@
 holds), and the facts behind it, for the verify page and the verify API alike (docs/decisions.md D43).
 
 Everything here is read from a Report: its summary, the credential it checked and its checks. Every value taken
-from the credential is untrusted text; templates escape it, and links are kept only when they are http(s).
+from the credential is untrusted text; templates escape it, and links are kept only when they are http(s). The
+sentences, the dates and the reason are in the active language (D53): the reader's on the page, the request's
+Accept-Language in the API.
 """
 
 from __future__ import annotations
@@ -12,25 +14,40 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from verification.report import FAILED, PASSED, Report
+from django.utils.dateformat import format as format_date
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext_lazy as _
+
+from badges.check_explanations import CHECK_TITLES, explanation, in_reader_words, reads_verifier_language
+from verification.report import FAILED, PASSED, Check, Report
 
 # What could not be completed, in words an HR reader follows; `True` when trying again later may help.
-UNFINISHED_REASONS: dict[str, tuple[str, bool]] = {
-    "status_unavailable": ("the issuer's revocation list did not answer", True),
-    "status_list_invalid": ("the issuer's revocation list could not be trusted or read", True),
-    "unsupported_status_type": ("its revocation information is of a kind this verifier cannot read", False),
-    "key_unavailable": ("the issuer's public key could not be retrieved", True),
-    "key_method_unsupported": ("the issuer's kind of identifier cannot be looked up by this verifier", False),
-    "unsupported_proof": ("one of its signatures uses a method this verifier does not support", False),
-    "too_complex": ("the credential is too large or complex to check in the time allowed", False),
-    "embedded_indeterminate": ("some of the credentials it bundles could not be fully checked", True),
+UNFINISHED_REASONS: dict[str, tuple[Promise, bool]] = {
+    "status_unavailable": (_("the issuer's revocation list did not answer"), True),
+    "status_list_invalid": (_("the issuer's revocation list could not be trusted or read"), True),
+    "unsupported_status_type": (_("its revocation information is of a kind this verifier cannot read"), False),
+    "key_unavailable": (_("the issuer's public key could not be retrieved"), True),
+    "key_method_unsupported": (_("the issuer's kind of identifier cannot be looked up by this verifier"), False),
+    "unsupported_proof": (_("one of its signatures uses a method this verifier does not support"), False),
+    "too_complex": (_("the credential is too large or complex to check in the time allowed"), False),
+    "embedded_indeterminate": (_("some of the credentials it bundles could not be fully checked"), True),
+    "document_unavailable": (_("a document the badge depends on could not be retrieved from the issuer"), True),
+    "assertion_unavailable": (_("the badge could not be retrieved from the issuer's server"), True),
+    "unsupported_policy": (
+        _("the issuer describes where its badges are published in a form this verifier cannot read"),
+        False,
+    ),
+    "unsupported_version": (_("it is an Open Badges 1.0 badge, which this verifier does not check"), False),
+    "jwt": (_("the signature of its token could not be checked"), True),
 }
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+# Any other check that could not be completed (a code newer than this table, or none).
+UNFINISHED_OTHERWISE = _("one of its checks could not be completed")
 # Credential text goes into one sentence: runs of whitespace (newlines included) become one space, and a name
 # longer than a sentence can carry is cut, so a hostile credential cannot push the verdict off the screen.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _WHITESPACE = re.compile(r"\s+")
 NAME_LIMIT = 120
-CONFIRM = "type their e-mail address on the verify form to confirm it is them."
 
 
 def first_sentence(text: str) -> str:
@@ -49,14 +66,17 @@ def http_url(value: object) -> str | None:
 
 
 def plain_date(value: str | None) -> str | None:
-    """ "3 March 2026" for an ISO 8601 date-time; the text as given when it is not one (shown, never guessed)."""
+    """ "3 March 2026" ("3. März 2026") for an ISO 8601 date-time; the text as given when it is not one (shown,
+    never guessed)."""
     if not value:
         return None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
-    return f"{moment.day} {moment:%B %Y}"
+    # The day as written in the credential (no conversion to the server's zone), in the reader's language: the
+    # same translated format the public pages use (D51), month names from Django's own catalogues.
+    return format_date(moment, pgettext("date format", "j F Y"))
 
 
 def _text(value: object) -> str | None:
@@ -102,21 +122,25 @@ def identity_confirmation(report: Report) -> str:
     """How the issuer's identity was confirmed, in words: the key's publisher, or the issuer's own site."""
     check = report.check("issuer_key")
     issuer_id = _text((report.summary.get("issuer") or {}).get("id")) or ""
-    if check is None or check.status != PASSED:
-        detail = first_sentence(check.message) if check is not None and check.message else ""
-        return f"Not confirmed. {detail}".strip()
+    if check is None:
+        return gettext("Not confirmed.")
+    if check.status != PASSED:
+        detail = in_reader_words(check, first_sentence(check.message)) if check.message else ""
+        return gettext("Not confirmed. %(detail)s") % {"detail": detail} if detail else gettext("Not confirmed.")
     if report.format == "ob2-hosted":
         host = urlsplit(_text((report.credential or {}).get("id")) or "").hostname
-        return f"Hosted on the issuer's own site ({host})." if host else "Hosted on the issuer's own site."
+        if host:
+            return gettext("Hosted on the issuer's own site (%(host)s).") % {"host": host}
+        return gettext("Hosted on the issuer's own site.")
     if report.format == "ob2-signed":
-        return "Signed with a key that the issuer's profile lists."
+        return gettext("Signed with a key that the issuer's profile lists.")
     if issuer_id.startswith(("did:key:", "did:jwk:")):
-        return f"Signed with the key its identifier is made of ({issuer_id})."
+        return gettext("Signed with the key its identifier is made of (%(issuer)s).") % {"issuer": issuer_id}
     if issuer_id.startswith("did:"):
-        return f"Signed with a key published by {issuer_id}."
+        return gettext("Signed with a key published by %(issuer)s.") % {"issuer": issuer_id}
     if issuer_id:
-        return f"Signed with a key listed by the issuer's profile at {issuer_id}."
-    return first_sentence(check.message)
+        return gettext("Signed with a key listed by the issuer's profile at %(issuer)s.") % {"issuer": issuer_id}
+    return in_reader_words(check, first_sentence(check.message))
 
 
 def facts(report: Report, *, recipient: str = "") -> dict[str, Any]:
@@ -183,66 +207,201 @@ def facts(report: Report, *, recipient: str = "") -> dict[str, Any]:
     }
 
 
-def _who(recipient: dict[str, Any]) -> str:
-    if recipient["confirmedEmail"]:
-        holder = f"the holder of {recipient['confirmedEmail']} (confirmed)"
-        return f"{recipient['name']}, {holder}," if recipient["name"] else holder
-    if recipient["name"]:
-        return recipient["name"]
-    if recipient["hashed"]:
-        return "the holder of a hashed e-mail address"
-    return recipient["identity"] or "an unnamed recipient"
-
-
 def headline(report: Report, *, recipient: str = "") -> str:
     """The one sentence a reader sees first: valid (who earned what from whom, when), not valid (what failed, in
-    words) or could not be fully checked (what did not answer, and not to rely on it yet)."""
+    words) or could not be fully checked (what did not answer, and not to rely on it yet).
+
+    Each sentence is one message of the catalogue with named placeholders, so that a language may order its words
+    as it needs; what the credential says (names, the badge's title, addresses) is inserted, never translated."""
     found = facts(report, recipient=recipient)
-    badge = f"“{found['badge']['name']}”" if found["badge"]["name"] else "an unnamed badge"
-    issuer = found["issuer"]["name"] or found["issuer"]["id"] or "an unnamed issuer"
-    person = found["recipient"]
+    badge = _badge(found)
     failed = report.failures
     if failed:
-        return f"Not valid — {_failure(failed[0].id, failed[0].code or '', badge, issuer, found, failed[0].message)}"
+        return _failure(failed[0], badge, found)
     if report.unfinished:
-        unfinished = report.unfinished[0]
-        reason, transient = UNFINISHED_REASONS.get(unfinished.code or "", (None, True))
-        if reason is None:
-            reason = first_sentence(unfinished.message).rstrip(".")
-            reason = reason[:1].lower() + reason[1:]
-        later = " Try again later." if transient else ""
-        return f"Could not be fully checked — {reason}; do not rely on it yet.{later}"
-    when = f" on {found['issued']}" if found["issued"] else ""
+        reason, transient = _unfinished(report.unfinished[0])
+        if transient:
+            return gettext("Could not be fully checked — %(reason)s; do not rely on it yet. Try again later.") % {
+                "reason": reason
+            }
+        return gettext("Could not be fully checked — %(reason)s; do not rely on it yet.") % {"reason": reason}
+    return _valid(found, badge)
+
+
+def _badge(found: dict[str, Any]) -> str:
+    name = found["badge"]["name"]
+    return gettext("“%(name)s”") % {"name": name} if name else gettext("an unnamed badge")
+
+
+def _issuer(found: dict[str, Any], *, subject: bool) -> str:
+    """The issuer's name, else its id; a language that declines nouns words the fallback for its place."""
+    named = found["issuer"]["name"] or found["issuer"]["id"]
+    if named:
+        return str(named)
+    if subject:
+        return pgettext("issuer, as the subject of a sentence", "an unnamed issuer")
+    return pgettext("issuer, after 'from' or 'by'", "an unnamed issuer")
+
+
+def _valid(found: dict[str, Any], badge: str) -> str:
+    person = found["recipient"]
+    words = {
+        "badge": badge,
+        "issuer": _issuer(found, subject=False),
+        "date": found["issued"],
+        "name": person["name"],
+        "email": person["confirmedEmail"],
+        "identity": person["identity"],
+    }
+    dated = bool(found["issued"])
     if person["hashed"] and not person["confirmedEmail"]:
         # A name in the credential is only a claim; the hashed address is what binds it to a person.
-        if not person["name"]:
-            return f"Valid — {badge} from {issuer} was earned{when} by the holder of a hashed e-mail address; {CONFIRM}"
-        return f"Valid — {person['name']} earned {badge} from {issuer}{when}. Their e-mail address is hashed; {CONFIRM}"
-    return f"Valid — {_who(person)} earned {badge} from {issuer}{when}."
-
-
-def _failure(check_id: str, code: str, badge: str, issuer: str, found: dict[str, Any], message: str) -> str:
-    if code == "revoked":
-        return f"this badge was revoked by {issuer}."
-    if code == "suspended":
-        return f"this badge is suspended by {issuer}; it may be reinstated later, but it does not hold now."
-    if code == "expired":
-        when = f" on {found['expires']}" if found["expires"] else ""
-        return f"this badge expired{when}."
-    if code == "not_yet_valid":
-        when = f" before {found['issued']}" if found["issued"] else " yet"
-        return f"this badge is not valid{when}."
-    if check_id == "proof":
-        return (
-            f"the signature on {badge} does not match: it was changed after it was issued, or {issuer} did not sign it."
+        if person["name"] and dated:
+            text = gettext(
+                "Valid — %(name)s earned %(badge)s from %(issuer)s on %(date)s. Their e-mail address is hashed; "
+                "type their e-mail address on the verify form to confirm it is them."
+            )
+        elif person["name"]:
+            text = gettext(
+                "Valid — %(name)s earned %(badge)s from %(issuer)s. Their e-mail address is hashed; type their "
+                "e-mail address on the verify form to confirm it is them."
+            )
+        elif dated:
+            text = gettext(
+                "Valid — %(badge)s from %(issuer)s was earned on %(date)s by the holder of a hashed e-mail address; "
+                "type their e-mail address on the verify form to confirm it is them."
+            )
+        else:
+            text = gettext(
+                "Valid — %(badge)s from %(issuer)s was earned by the holder of a hashed e-mail address; type their "
+                "e-mail address on the verify form to confirm it is them."
+            )
+    elif person["confirmedEmail"] and person["name"]:
+        text = (
+            gettext(
+                "Valid — %(name)s, the holder of %(email)s (confirmed), earned %(badge)s from %(issuer)s on %(date)s."
+            )
+            if dated
+            else gettext("Valid — %(name)s, the holder of %(email)s (confirmed), earned %(badge)s from %(issuer)s.")
         )
-    if check_id == "issuer_key":
-        return f"it was not signed with a key that {issuer} is known to use."
-    if check_id == "recipient":
-        email = found["recipient"]["confirmed"] is False
-        return "this badge was not issued to the e-mail address given." if email else first_sentence(message)
-    if check_id in ("format", "context", "schema"):
-        return f"this is not a well-formed Open Badges credential. {first_sentence(message)}"
-    if check_id == "embedded":
-        return "one of the credentials it bundles is not valid."
-    return first_sentence(message)
+    elif person["confirmedEmail"]:
+        text = (
+            gettext("Valid — the holder of %(email)s (confirmed) earned %(badge)s from %(issuer)s on %(date)s.")
+            if dated
+            else gettext("Valid — the holder of %(email)s (confirmed) earned %(badge)s from %(issuer)s.")
+        )
+    elif person["name"]:
+        text = (
+            gettext("Valid — %(name)s earned %(badge)s from %(issuer)s on %(date)s.")
+            if dated
+            else gettext("Valid — %(name)s earned %(badge)s from %(issuer)s.")
+        )
+    elif person["identity"]:
+        text = (
+            gettext("Valid — %(identity)s earned %(badge)s from %(issuer)s on %(date)s.")
+            if dated
+            else gettext("Valid — %(identity)s earned %(badge)s from %(issuer)s.")
+        )
+    else:
+        text = (
+            gettext("Valid — an unnamed recipient earned %(badge)s from %(issuer)s on %(date)s.")
+            if dated
+            else gettext("Valid — an unnamed recipient earned %(badge)s from %(issuer)s.")
+        )
+    return text % words
+
+
+def _failure(check: Check, badge: str, found: dict[str, Any]) -> str:
+    """What failed, in words; never the verifier's own (English) message, which the reason and the checks show."""
+    code = check.code or ""
+    words = {
+        "badge": badge,
+        "issuer": _issuer(found, subject=False),
+        "signer": _issuer(found, subject=True),
+        "expires": found["expires"],
+        "issued": found["issued"],
+        "check": str(CHECK_TITLES.get(check.id, check.id)),
+    }
+    if code == "revoked":
+        text = gettext("Not valid — this badge was revoked by %(issuer)s.")
+    elif code == "suspended":
+        text = gettext(
+            "Not valid — this badge is suspended by %(issuer)s; it may be reinstated later, but it does not hold now."
+        )
+    elif code == "expired":
+        text = (
+            gettext("Not valid — this badge expired on %(expires)s.")
+            if found["expires"]
+            else gettext("Not valid — this badge has expired.")
+        )
+    elif code == "not_yet_valid":
+        text = (
+            gettext("Not valid — this badge is not valid before %(issued)s.")
+            if found["issued"]
+            else gettext("Not valid — this badge is not valid yet.")
+        )
+    elif check.id == "proof" and code == "no_proof":
+        text = gettext("Not valid — it carries no signature, so nothing shows that %(signer)s issued it.")
+    elif check.id == "proof":
+        text = gettext(
+            "Not valid — the signature on %(badge)s does not match: it was changed after it was issued, or "
+            "%(signer)s did not sign it."
+        )
+    elif check.id == "issuer_key":
+        text = gettext("Not valid — it was not signed with a key that %(signer)s is known to use.")
+    elif check.id == "recipient":
+        text = (
+            gettext("Not valid — this badge was not issued to the e-mail address given.")
+            if found["recipient"]["confirmed"] is False
+            else gettext("Not valid — this badge was not issued to the recipient given.")
+        )
+    elif check.id in ("format", "context", "schema"):
+        text = gettext("Not valid — this is not a well-formed Open Badges credential.")
+    elif check.id in ("valid_from", "valid_until"):
+        text = gettext("Not valid — its dates are missing or cannot be read.")
+    elif check.id == "status":
+        text = gettext("Not valid — its revocation information is faulty.")
+    elif check.id == "embedded":
+        text = gettext("Not valid — one of the credentials it bundles is not valid.")
+    else:
+        text = gettext("Not valid — the check “%(check)s” failed.")
+    return text % words
+
+
+def _unfinished(check: Check) -> tuple[str, bool]:
+    """What could not be completed, as a clause, and whether trying again later may help."""
+    reason, transient = UNFINISHED_REASONS.get(check.code or "", (UNFINISHED_OTHERWISE, True))
+    return str(reason), transient
+
+
+def reason(report: Report) -> str:
+    """One sentence under the headline: what the first failed check found, what could not be checked, or how many
+    warnings a valid credential carries. A reader of English reads the failed check's own message (the sentence
+    naming its code: "suspended" beside "not revoked"); any other reader its explanation (D53)."""
+    if report.failures:
+        failed = report.failures[0]
+        if not reads_verifier_language():
+            return explanation(failed)
+        # A check's message may hold several findings (URLs contain no ". "): the one naming the failure's code,
+        # else the first.
+        sentences = _SENTENCE_END.split(failed.message.strip())
+        code = (failed.code or "").replace("_", " ")
+        return next((sentence for sentence in sentences if code and code in sentence), sentences[0])
+    if report.unfinished:
+        unfinished, transient = _unfinished(report.unfinished[0])
+        if transient:
+            return gettext(
+                "Could not be fully checked right now: %(reason)s — try again later. It is not shown as valid until "
+                "it is."
+            ) % {"reason": unfinished}
+        return gettext("Could not be fully checked right now: %(reason)s. It is not shown as valid until it is.") % {
+            "reason": unfinished
+        }
+    warnings = len(report.warnings)
+    if warnings:
+        return ngettext(
+            "No check failed; %(count)d warning below says what could not be fully confirmed.",
+            "No check failed; %(count)d warnings below say what could not be fully confirmed.",
+            warnings,
+        ) % {"count": warnings}
+    return gettext("Every check passed.")

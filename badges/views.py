@@ -26,7 +26,8 @@ from badges.selectors import credential_status_since
 from badges.sharing import linkedin_add_url, mailto_url, qr_svg
 from badges.status_lists import LIST_VALIDITY, status_list_document
 from badges.verify import verify_credential
-from badges.views_verify import VERDICT_LABELS, check_rows, verdict_reason
+from badges.verify_headline import reason
+from badges.views_verify import VERDICT_LABELS, check_rows
 from config.http_cache import IMMUTABLE, REVALIDATE, conditional, etag_of, page_cache_control, public_cache
 from issuer.models import Issuer, SigningKey
 
@@ -154,7 +155,7 @@ def _live_verification(credential: Credential, document: dict[str, Any]) -> dict
         "state": report.verdict,
         # Text, not a lazy translation: the dict is cached, in the language it was made in (the key names it).
         "verdict": str(VERDICT_LABELS[report.verdict]),
-        "reason": verdict_reason(report),
+        "reason": reason(report),
         "checks": check_rows(report),
     }
 

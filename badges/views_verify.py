@@ -10,97 +10,83 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from badges.api_verify import VerifyRateThrottle
+from badges.check_explanations import CHECK_TITLES, STATUS_LABELS, explanation, reads_verifier_language
 from badges.models import Credential
 from badges.verify import fetch_credential, verify_credential
-from badges.verify_headline import UNFINISHED_REASONS, facts, headline, http_url
+from badges.verify_headline import facts, headline, http_url, reason
 from config import ratelimit
 from issuer.dids import slug_from_did
 from issuer.models import Issuer
 from verification.errors import InputTooLarge, PlatformUnavailable, VerificationError
 from verification.inputs import baked_image_kind, describe_size
-from verification.report import FAILED, INDETERMINATE, WARNING, Report
+from verification.report import Report
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 # The form's own fields (URL, e-mail, CSRF token) around an upload; a larger request is refused unread.
 FORM_OVERHEAD = 64 * 1024
-# Shown in the reader's language (D51); the checks' own messages and the headline stay English for now.
-STATUS_LABELS = {
-    "passed": _("Passed"),
-    "failed": _("Failed"),
-    "indeterminate": _("Could not check"),
-    "warning": _("Warning"),
-    "skipped": _("Skipped"),
-}
 VERDICT_LABELS = {
     "valid": pgettext_lazy("verdict", "Valid"),
     "invalid": pgettext_lazy("verdict", "Not valid"),
     "indeterminate": pgettext_lazy("verdict", "Could not be fully checked"),
 }
-CHECK_TITLES = {
-    "format": _("Format"),
-    "context": _("Context and type"),
-    "schema": _("Schema"),
-    "schema_external": _("Other schemas"),
-    "proof": _("Signature"),
-    "issuer_key": _("Issuer's key"),
-    "valid_from": _("Valid from"),
-    "valid_until": _("Expiry"),
-    "status": _("Revocation and suspension"),
-    "refresh": _("Refresh service"),
-    "embedded": _("Bundled credentials"),
-    "endorsements": _("Endorsements"),
-    "recipient": _("Recipient"),
-}
 
 
 def credential_too_large() -> str:
-    return f"The credential is larger than {describe_size(settings.VERIFY_MAX_BODY_BYTES)}; a credential never is."
+    limit = describe_size(settings.VERIFY_MAX_BODY_BYTES)
+    return gettext("The credential is larger than %(limit)s; a credential never is.") % {"limit": limit}
 
 
 def file_too_large() -> str:
     limit = describe_size(settings.VERIFY_MAX_IMAGE_BYTES)
-    return f"The file is larger than {limit}; neither a credential nor a baked badge image ever is."
+    return gettext("The file is larger than %(limit)s; neither a credential nor a baked badge image ever is.") % {
+        "limit": limit
+    }
 
 
 class VerifyForm(forms.Form):
     credential = forms.CharField(
-        label="Paste the credential",
+        label=_("Paste the credential"),
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocomplete": "off"}),
-        help_text="The JSON of an Open Badges 3.0 credential or 2.0 assertion, or a VC-JWT or signed 2.0 badge (a compact JWS).",
+        help_text=_(
+            "The JSON of an Open Badges 3.0 credential or 2.0 assertion, or a VC-JWT or signed 2.0 badge (a compact "
+            "JWS)."
+        ),
     )
     file = forms.FileField(
-        label="Or upload a file",
+        label=_("Or upload a file"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".json,.jwt,.jws,.txt,.png,.svg"}),
-        help_text="JSON, VC-JWT, or a baked badge image (PNG or SVG).",
+        help_text=_("JSON, VC-JWT, or a baked badge image (PNG or SVG)."),
     )
     url = forms.CharField(
-        label="Or give its URL",
+        label=_("Or give its URL"),
         required=False,
         max_length=2048,
         widget=forms.URLInput(attrs={"placeholder": "https://"}),
-        help_text="A link to the credential or a hosted 2.0 assertion (JSON, VC-JWT or badge image).",
+        help_text=_("A link to the credential or a hosted 2.0 assertion (JSON, VC-JWT or badge image)."),
     )
     recipient = forms.EmailField(
-        label="Recipient's e-mail address (optional)",
+        label=_("Recipient's e-mail address (optional)"),
         required=False,
-        help_text="Check that the credential was issued to this address; needed to confirm a recipient whose address the credential holds only in hashed form.",
+        help_text=_(
+            "Check that the credential was issued to this address; needed to confirm a recipient whose address the "
+            "credential holds only in hashed form."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The limits are settings; people see them before they send anything.
         body, image = describe_size(settings.VERIFY_MAX_BODY_BYTES), describe_size(settings.VERIFY_MAX_IMAGE_BYTES)
-        self.fields[
-            "file"
-        ].help_text = f"JSON or VC-JWT (at most {body}), or a baked badge image (PNG or SVG, at most {image})."
+        self.fields["file"].help_text = gettext(
+            "JSON or VC-JWT (at most %(body)s), or a baked badge image (PNG or SVG, at most %(image)s)."
+        ) % {"body": body, "image": image}
 
     def clean_credential(self) -> str:
         text = self.cleaned_data.get("credential") or ""
@@ -130,11 +116,12 @@ class VerifyForm(forms.Form):
             return cleaned
         if not given:
             raise forms.ValidationError(
-                "Give a credential to verify: paste it, upload a file or enter its URL.", code="empty"
+                gettext("Give a credential to verify: paste it, upload a file or enter its URL."), code="empty"
             )
         if len(given) > 1:
             raise forms.ValidationError(
-                "Give one credential at a time: paste it, upload a file or enter a URL, not several.", code="several"
+                gettext("Give one credential at a time: paste it, upload a file or enter a URL, not several."),
+                code="several",
             )
         return cleaned
 
@@ -149,7 +136,10 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     if not limit.allowed:
         wait = limit.retry_after
         response = _form_page(
-            request, VerifyForm(), status=429, error=f"Too many verifications from your address; try again in {wait} s."
+            request,
+            VerifyForm(),
+            status=429,
+            error=gettext("Too many verifications from your address; try again in %(seconds)d s.") % {"seconds": wait},
         )
         response["Retry-After"] = str(wait)
         return response
@@ -213,8 +203,10 @@ def _unavailable(request: HttpRequest, form: VerifyForm) -> HttpResponse:
         request,
         form,
         status=503,
-        error="This platform cannot check credentials right now. Nothing was decided about the credential; "
-        "please try again in a minute.",
+        error=gettext(
+            "This platform cannot check credentials right now. Nothing was decided about the credential; please try "
+            "again in a minute."
+        ),
     )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -242,7 +234,7 @@ def _result_page(
         # A foreign image is offered as a link only (see _SHOWN_DATA_IMAGE).
         "image_link": "" if badge_image else found["badge"]["imageUrl"],
         "verdict": VERDICT_LABELS[report.verdict],
-        "reason": verdict_reason(report),
+        "reason": reason(report),
         "checks": check_rows(report),
         "summary": summary,
         "known_issuer": known_issuer,
@@ -278,7 +270,10 @@ def _our_image(url: str | None) -> str:
 
 
 def check_rows(report: Report) -> list[dict[str, str]]:
-    """Each check with a title and a status word a person reads (color is never the only signal)."""
+    """Each check with a title and a status word a person reads (color is never the only signal), and, for a
+    reader of another language than the verifier's, what it found in that language (D53): the verifier's own
+    message is shown under it, in English."""
+    explain = not reads_verifier_language()
     return [
         {
             "id": check.id,
@@ -286,32 +281,8 @@ def check_rows(report: Report) -> list[dict[str, str]]:
             "title": str(CHECK_TITLES.get(check.id, check.id)),
             "status": check.status,
             "label": str(STATUS_LABELS.get(check.status, check.status)),
+            "explanation": explanation(check) if explain else "",
             "message": check.message,
         }
         for check in report.checks
     ]
-
-
-def verdict_reason(report: Report) -> str:
-    """One sentence: the first failed check, what could not be checked, or how many warnings a valid credential
-    carries."""
-    failed = [check for check in report.checks if check.status == FAILED]
-    if failed:
-        # A check's message may hold several findings (URLs contain no ". "): the one naming the failure's code
-        # ("suspended" beside "not revoked"), else the first.
-        sentences = _SENTENCE_END.split(failed[0].message.strip())
-        code = (failed[0].code or "").replace("_", " ")
-        return next((sentence for sentence in sentences if code and code in sentence), sentences[0])
-    unfinished = [check for check in report.checks if check.status == INDETERMINATE]
-    if unfinished:
-        reason, transient = UNFINISHED_REASONS.get(unfinished[0].code or "", (None, True))
-        if reason is None:
-            reason = _SENTENCE_END.split(unfinished[0].message.strip())[0].rstrip(".")
-            reason = reason[:1].lower() + reason[1:]
-        later = " — try again later" if transient else ""
-        return f"Could not be fully checked right now: {reason}{later}. It is not shown as valid until it is."
-    warnings = sum(1 for check in report.checks if check.status == WARNING)
-    if warnings:
-        noun = "warning" if warnings == 1 else "warnings"
-        return f"No check failed; {warnings} {noun} below say what could not be fully confirmed."
-    return "Every check passed."

@@ -71,3 +71,22 @@ def test_a_foreign_credential_pasted_with_long_identifiers_fits(live_server, pag
     expect(page.locator("#headline")).to_contain_text("do not rely on it yet")
     # Its image is on the issuer's server: offered as a link, never loaded.
     expect(page.locator(".verify-result img")).to_have_count(0)
+
+
+@pytest.mark.parametrize(("width", "height"), WIDTHS, ids=["phone", "desktop"])
+def test_in_german_each_check_is_explained_above_the_verifiers_english(
+    live_server, achievement, page, screenshot, width, height
+):
+    """German runs longer than English: the explanations and the verifier's words under them still fit (D53)."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.set_extra_http_headers({"Accept-Language": "de"})
+    credential = issue(achievement)
+    page.goto(f"{live_server.url}/verify/{credential.uuid}")
+    assert_reads_like_a_verdict(page, "Gültig", "Gültig – Lea Rner hat „Python Basics“ von Test University am")
+
+    page.get_by_text("Technische Prüfschritte").click()
+    proof = page.locator("#check-proof")
+    expect(proof).to_contain_text("Die Signatur ist korrekt")
+    expect(proof.locator('[lang="en"]')).to_contain_text("proof by")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(f"verify-page-de-{width}")

@@ -56,8 +56,9 @@ def test_json_body(client, achievement, content_type):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     body = response.json()
-    assert set(body) == {"valid", "verdict", "format", "checks", "credential", "headline", "facts"}
+    assert set(body) == {"valid", "verdict", "format", "checks", "credential", "headline", "reason", "facts"}
     assert (body["valid"], body["verdict"]) == (True, "valid")
+    assert body["reason"] == "Every check passed."
     assert body["format"] == "ldp"
     assert [check["id"] for check in body["checks"]][:2] == ["format", "context"]
     assert all(set(check) == {"id", "status", "code", "message"} for check in body["checks"])

@@ -309,6 +309,7 @@ def test_api_adds_the_headline_and_facts_to_the_report(client, achievement, offl
     body = api.json()
     assert api.status_code == 200
     assert body["headline"] == page.context["headline"]
+    assert body["reason"] == page.context["reason"]
     assert body["headline"].startswith("Valid — Lea Rner, the holder of lea@example.com (confirmed), earned")
     assert body["facts"]["badge"]["name"] == "Python Basics"
     assert body["facts"]["badge"]["alignments"][0] == {
@@ -335,4 +336,6 @@ def test_openapi_schema_describes_the_headline(db):
     schema = SchemaGenerator().get_schema(request=None, public=True)
     answer = schema["paths"]["/api/v1/verify"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
     report = schema["components"]["schemas"][answer["$ref"].rsplit("/", 1)[1]]
-    assert {"valid", "verdict", "format", "checks", "credential", "headline", "facts"} <= set(report["properties"])
+    assert {"valid", "verdict", "format", "checks", "credential", "headline", "reason", "facts"} <= set(
+        report["properties"]
+    )
