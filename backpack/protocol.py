@@ -203,7 +203,7 @@ def host_words(answer: PostedResponse) -> str:
             description = document.get("error_description")
             said = document["error"] + (f": {description}" if isinstance(description, str) and description else "")
     if not said:
-        said = answer.body[:MAX_REASON_CHARS].decode("utf-8", errors="replace")
+        said = answer.body[: MAX_REASON_CHARS * 4].decode("utf-8", errors="replace")  # up to 4 bytes a character
     said = _CONTROL.sub("", said).strip()
     if len(said) > MAX_REASON_CHARS:
         said = said[: MAX_REASON_CHARS - 1] + "…"

@@ -118,4 +118,3 @@ def test_sending_again_replaces_the_copy_and_reuses_the_registration(
     page = ours.get(back["Location"]).content.decode()
     assert "the copy there has been replaced" in page
     assert page.count("<tr>") == 3  # the header row and both sends
-
