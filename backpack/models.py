@@ -7,7 +7,7 @@ import hashlib
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from badges.models import Credential
 
@@ -44,15 +44,15 @@ class BackpackSend(models.Model):
     swap them in between. Tokens are never stored. What stays is the outcome: host, credential, when, result."""
 
     class Outcome(models.TextChoices):
-        PENDING = "pending", _("Waiting for your host")
-        STORED = "stored", _("Stored")
-        REPLACED = "replaced", _("Replaced")
-        REFUSED = "refused", _("Refused by the host")
-        DENIED = "denied", _("Not allowed at the host")
-        TOKEN_REFUSED = "token_refused", _("No access from the host")
-        EXPIRED = "expired", _("Stopped: too late")
-        WITHDRAWN = "withdrawn", _("Stopped: the credential is no longer valid")
-        FAILED = "failed", _("Failed")
+        PENDING = "pending", pgettext_lazy("backpack send", "Waiting for your host")
+        STORED = "stored", pgettext_lazy("backpack send", "Stored")
+        REPLACED = "replaced", pgettext_lazy("backpack send", "Replaced")
+        REFUSED = "refused", pgettext_lazy("backpack send", "Refused by the host")
+        DENIED = "denied", pgettext_lazy("backpack send", "Not allowed at the host")
+        TOKEN_REFUSED = "token_refused", pgettext_lazy("backpack send", "No access from the host")
+        EXPIRED = "expired", pgettext_lazy("backpack send", "Stopped: too late")
+        WITHDRAWN = "withdrawn", pgettext_lazy("backpack send", "Stopped: the credential is no longer valid")
+        FAILED = "failed", pgettext_lazy("backpack send", "Failed")
 
     credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="+")
     learner_email = models.EmailField(help_text="The learner who sent it: the credential's recipient.")

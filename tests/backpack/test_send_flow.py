@@ -13,7 +13,7 @@ from backpack.models import BackpackSend, HostRegistration
 from issuer.keystore import decrypt_text
 from ob_api.models import StoredCredential
 from ob_api.selectors import learner_credentials_page
-from tests.backpack.conftest import API, LEARNER, consent_at_host, path_of, query, signed_in, start_send
+from tests.backpack.conftest import API, LEARNER, Send, consent_at_host, path_of, query, signed_in, start_send
 
 UPSERT = "https://purl.imsglobal.org/spec/ob/v3p0/scope/credential.upsert"
 
@@ -118,3 +118,24 @@ def test_sending_again_replaces_the_copy_and_reuses_the_registration(
     page = ours.get(back["Location"]).content.decode()
     assert "the copy there has been replaced" in page
     assert page.count("<tr>") == 3  # the header row and both sends
+
+
+def test_the_pages_read_in_german(hosted, credential, outbox, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    ours = signed_in(outbox, capture)
+    german = {"HTTP_ACCEPT_LANGUAGE": "de"}
+
+    page = ours.get(f"/me/backpack/{credential.uuid}/", **german).content.decode()
+    assert "An meinen Backpack senden" in page
+    assert "Die Adresse Ihres Backpacks" in page
+    collection = ours.get("/me/credentials/", **german).content.decode()
+    assert "An meinen Backpack senden" in collection
+
+    started = ours.post(f"/me/backpack/{credential.uuid}/", {"address": hosted.url}, **german)
+    assert "Der Link unten funktioniert einmal, 10 Minuten lang." in started.content.decode()
+    send = Send(ours=ours, authorization_url=started.context["authorization_url"])
+    back = ours.get(path_of(consent_at_host(send, outbox, capture)["Location"]), **german)
+    result = ours.get(back["Location"], **german).content.decode()
+    host = hosted.url.split("//")[1]
+    assert f"Python Basics ist jetzt in Ihrem Backpack bei {host}." in result
+    assert "Gespeichert" in result
