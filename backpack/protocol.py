@@ -55,7 +55,6 @@ class HostEndpoints:
 
     discovery_url: str
     host: str  # host[:port] of the discovery URL: how the learner names the host
-    name: str  # the host's own name from its description ("" when it gives none)
     registration_url: str
     authorization_url: str
     token_url: str
@@ -162,12 +161,9 @@ def discover(address: str, *, client: HardenedClient) -> HostEndpoints:
     server = servers[0] if isinstance(servers, list) and servers and isinstance(servers[0], dict) else {}
     base = _text(server.get("url")) if isinstance(server, dict) else ""
     base_url = urljoin(discovery_url, base) if base else discovery_url.removesuffix("/discovery")
-    info = document.get("info")
-    name = _text(scheme.get("x-imssf-name")) or (_text(info.get("title")) if isinstance(info, dict) else "")
     return HostEndpoints(
         discovery_url=discovery_url,
         host=host,
-        name=name[:200],
         registration_url=_endpoint(
             discovery_url, scheme.get("x-imssf-registrationUrl"), "registration URL", client=client
         ),

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -196,20 +196,29 @@ def _registration_for(endpoints: protocol.HostEndpoints, *, client: HardenedClie
             % {"host": endpoints.host, "reason": exc},
             status=502,
         ) from exc
-    expires = datetime.fromtimestamp(answer.secret_expires_at, tz=UTC) if answer.secret_expires_at else None
-    registration, _ = HostRegistration.objects.update_or_create(
-        key=key,
-        defaults={
-            "registration_url": endpoints.registration_url,
-            "redirect_uri": redirect_uri,
-            "client_id": answer.client_id,
-            "client_secret_encrypted": encrypt_text(answer.client_secret) if answer.client_secret else b"",
-            "secret_expires_at": expires,
-            "auth_method": answer.auth_method,
-            "created_at": timezone.now(),
-        },
-    )
-    return registration
+    fields = {
+        "registration_url": endpoints.registration_url,
+        "redirect_uri": redirect_uri,
+        "client_id": answer.client_id,
+        "client_secret_encrypted": encrypt_text(answer.client_secret) if answer.client_secret else b"",
+        "secret_expires_at": (
+            datetime.fromtimestamp(answer.secret_expires_at, tz=UTC) if answer.secret_expires_at else None
+        ),
+        "auth_method": answer.auth_method,
+        "created_at": timezone.now(),
+    }
+    if kept is not None:  # its secret runs out: the new registration takes its place
+        for name, value in fields.items():
+            setattr(kept, name, value)
+        kept.save(update_fields=list(fields))
+        return kept
+    try:
+        with transaction.atomic():
+            return HostRegistration.objects.create(key=key, **fields)
+    except IntegrityError:
+        # Another send registered at the same host meanwhile: its registration is kept (sends already under way
+        # use it), ours is left unused at the host.
+        return HostRegistration.objects.get(key=key)
 
 
 # --- finishing ------------------------------------------------------------------------------------------------

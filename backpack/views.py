@@ -61,11 +61,14 @@ def send(request: HttpRequest, profile: LearnerProfile, uuid: str) -> HttpRespon
                         "minutes": int(services.PENDING_LIFETIME.total_seconds() // 60),
                     },
                 )
+    achievement_name, issuer_name = signed_names(credential)
     response = render(
         request,
         "backpack/send.html",
         {
             "credential": credential,
+            "achievement_name": achievement_name,
+            "issuer_name": issuer_name,
             "email": profile.email,
             "form": form,
             "sendable": selectors.is_sendable(credential),

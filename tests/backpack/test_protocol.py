@@ -90,7 +90,6 @@ def test_the_endpoints_are_read_from_the_oauth2acg_scheme():
     assert found == protocol.HostEndpoints(
         discovery_url=f"{PUBLIC}/ims/ob/v3p0/discovery",
         host="93.184.216.34",
-        name="Example Provider",
         registration_url=f"{PUBLIC}/registration",
         authorization_url=f"{PUBLIC}/authorize",
         token_url=f"{PUBLIC}/token",
