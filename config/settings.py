@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "webhooks",
     "oauth2_provider",
     "ob_api",
+    "backpack",
     "axes",
     "csp",
 ]

@@ -77,6 +77,7 @@ PAGES: dict[str, str] = {
     "learners:collection": LEARNER,
     "learners:qualification": LEARNER,
     "learners:profile": PUBLIC,
+    "backpack:send": LEARNER,
     "stacking:qualification-list": OWNER,
     "stacking:qualification-create": OWNER,
     "stacking:qualification-edit": OWNER,
@@ -183,8 +184,9 @@ NOT_PAGES: set[str] = {
     *(f"ob_api:{name}" for name in ("discovery", "register", "credentials", "profile")),
 }  # fmt: skip
 # Pages that only exist inside a flow, each walked by its own browser test: the OAuth consent page, within a
-# wallet's authorization request (tests/e2e/test_csp_pages.py::test_the_oauth_consent_flow_reaches_the_wallet).
-FLOW_PAGES: set[str] = {"ob_api:authorize"}
+# wallet's authorization request (tests/e2e/test_csp_pages.py::test_the_oauth_consent_flow_reaches_the_wallet); the
+# callback a learner's backpack sends them back to (tests/e2e/test_backpack_flow.py).
+FLOW_PAGES: set[str] = {"ob_api:authorize", "backpack:callback"}
 
 
 def browser_sessions(site: Site) -> dict[str, str | None]:

@@ -305,6 +305,9 @@ RULES: dict[str, Rule] = {
     "me/language/": Rule(NOT_ALLOWED, Learner()),
     "me/qualifications/<uuid:uuid>/": Rule(Learner(), NOT_ALLOWED),
     "learners/<slug:slug>/": PUBLIC_GET,
+    # sending a credential to the learner's backpack: their own credentials only (another's is 404 to them)
+    "me/backpack/<uuid:uuid>/": Rule(Learner(), Learner()),
+    "me/backpack/callback/": Rule(Learner(), NOT_ALLOWED),
     # stacking: a rule or a partnership awards, so writing one takes EDIT_ACHIEVEMENTS and AWARD (D34)
     "manage/<slug:slug>/qualifications/": VIEW_ONLY,
     "manage/<slug:slug>/qualifications/new/": form(*STACKING_WRITE),
@@ -452,6 +455,7 @@ UUID_OF = {
     "bulk": "job",
     "bulk-jobs": "job",
     "webhooks": "endpoint",
+    "backpack": "credential",
 }
 REGEX_VALUES = {"app_label": "issuer", "url": "nowhere/", "rest": "nowhere", "color": "7a1f5c"}
 

@@ -290,6 +290,37 @@ class HardenedClient:
             raise FetchError(f"The URL {url} names port 0.", code="fetch_url_refused")
         return urlunsplit((scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
+    def check_public_url(self, url: object) -> str:
+        """`check_url`, then the host's addresses as they resolve now: every one must be public (unless the client
+        allows private ones). For URLs named ahead of their use (an OAuth server's endpoints, which a learner is
+        sent to or which are called after the learner's consent): refused before anyone relies on them. The
+        connection to such a URL is checked again when it opens, so a name that resolves differently later
+        (DNS rebinding) still reaches no internal service."""
+        checked = self.check_url(url)
+        if self.allow_private:
+            return checked
+        parts = urlsplit(checked)
+        host = parts.hostname or ""
+        try:
+            addresses = [ipaddress.ip_address(host)]
+        except ValueError:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            try:
+                found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except (OSError, UnicodeError) as exc:
+                raise FetchError(f"The host {host} of {checked} cannot be resolved: {_reason(exc)}.") from exc
+            # A scoped IPv6 address carries its zone after "%"; the address itself decides.
+            addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found]
+        refused = [address for address in addresses if not _is_public(address)]
+        if refused or not addresses:
+            raise FetchError(
+                f"Refused to use {checked}: the host {host} resolves to {refused[0] if refused else 'nothing'}, "
+                "which is not a public internet address (private, loopback, link-local, multicast or reserved "
+                "range).",
+                code="fetch_private_address",
+            )
+        return checked
+
     def get(self, url: str, *, accept: str, redirects: int = 0) -> FetchedDocument:
         """GET `url`; the body is returned only for a 2xx answer within the time and size limits.
 

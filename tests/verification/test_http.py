@@ -494,3 +494,48 @@ def test_a_fetch_gets_no_more_than_the_allowance_left() -> None:
             local_client(timeout=5.0).get(server.url(), accept="*/*")
     assert caught.value.code == "fetch_timeout"
     assert "within 0.3 s" in caught.value.message
+
+
+# --- URLs checked ahead of their use (check_public_url) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://127.0.0.1/token", "https://localhost:8443/token", "https://10.0.0.5/token", "https://[::1]/token"],
+)
+def test_a_url_named_ahead_is_refused_when_its_host_is_not_public(url: str) -> None:
+    with pytest.raises(FetchError) as caught:
+        HardenedClient().check_public_url(url)
+    assert caught.value.code == "fetch_private_address"
+    assert "not a public internet address" in caught.value.message
+
+
+def test_a_url_named_ahead_is_checked_on_every_address_its_name_resolves_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One public and one private address: a connection could land on either, so the URL is refused.
+    answers = [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443)),
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.1.10", 443)),
+    ]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *args, **kwargs: answers)
+    with pytest.raises(FetchError) as caught:
+        HardenedClient().check_public_url("https://host.example/token")
+    assert caught.value.code == "fetch_private_address"
+    assert "192.168.1.10" in caught.value.message
+
+
+def test_a_url_named_ahead_whose_host_cannot_be_resolved_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unknown(host: str, port: object, *args: object, **kwargs: object) -> list[tuple]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unknown)
+    with pytest.raises(FetchError) as caught:
+        HardenedClient().check_public_url("https://nowhere.example/token")
+    assert "cannot be resolved" in caught.value.message
+
+
+def test_a_public_url_named_ahead_is_returned_checked() -> None:
+    assert HardenedClient().check_public_url("https://93.184.216.34/a#frag") == "https://93.184.216.34/a"
+    # Private addresses pass only where the client allows them (tests, an explicit setting); the URL rules remain.
+    assert HardenedClient(allow_private=True).check_public_url("https://10.0.0.5/t") == "https://10.0.0.5/t"
+    with pytest.raises(FetchError):
+        HardenedClient(allow_private=True).check_public_url("http://10.0.0.5/t")

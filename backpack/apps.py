@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class BackpackConfig(AppConfig):
+    """Sends a learner's credential to their Open Badges 3.0 host, as a client of its API (docs/backpack.md)."""
+
+    name = "backpack"
+    verbose_name = "Send to a backpack"
+    default_auto_field = "django.db.models.BigAutoField"
