@@ -27,6 +27,7 @@ VERIFIER_LANGUAGE = "en"
 CHECK_TITLES: dict[str, Promise] = {
     "format": _("Format"),
     "context": _("Context and type"),
+    "data_model": _("Data model"),
     "schema": _("Schema"),
     "schema_external": _("Other schemas"),
     "proof": _("Signature"),
@@ -158,6 +159,15 @@ BY_CODE: dict[str, Promise] = {
     # schema
     "schema_valid": _(
         "The credential has every part that the Open Badges standard requires, each in the required form."
+    ),
+    "data_model": _(
+        "The credential breaks a rule of the W3C Verifiable Credentials standard that every credential must follow "
+        "(a required part missing, a date or a web address in the wrong form), so it cannot be accepted, whatever "
+        "its signature says."
+    ),
+    "data_model_valid": _(
+        "The credential follows the rules of the W3C Verifiable Credentials standard that can be checked on the "
+        "document itself."
     ),
     "schema_invalid": _(
         "The credential lacks a part that the Open Badges standard requires, or a part has the wrong form, so it is "
@@ -398,6 +408,9 @@ BY_CHECK_STATUS: dict[tuple[str, str], Promise] = {
     ),
     ("context", "failed"): _("The credential does not declare itself as an Open Badges credential as required."),
     ("context", "indeterminate"): _("What kind of credential this is could not be established."),
+    ("data_model", "passed"): _("The credential follows the general rules for verifiable credentials."),
+    ("data_model", "failed"): _("The credential breaks the general rules for verifiable credentials."),
+    ("data_model", "indeterminate"): _("Whether the credential follows the general rules could not be established."),
     ("schema", "passed"): _("The credential has every part that the Open Badges standard requires."),
     ("schema", "failed"): _(
         "The credential lacks parts that the Open Badges standard requires, or has them in the wrong form."

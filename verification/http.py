@@ -24,26 +24,22 @@ import http.client
 import ipaddress
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
 from requests_hardened import Config, HTTPSession
 from requests_hardened.ip_filter import InvalidIPAddress
 from requests_hardened.ip_filter_adapter import IPFilterAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from verification import budget
 from verification.errors import FetchError, HttpStatusError, TooComplex
+from verification.http_watchdog import WATCHDOG, Watchdog, WatchedAdapter
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
@@ -87,99 +83,7 @@ class OutboundBudgetSpent(FetchError, TooComplex):
     code = "too_complex"
 
 
-class _Watchdog:
-    """Shuts down every socket of one fetch when its deadline passes (see the module docstring).
-
-    It keeps a duplicate of each socket's descriptor: the TLS layer takes the original socket over (and
-    detaches it) before its handshake, and a duplicate of our own can never be a recycled descriptor that
-    now belongs to another connection. Shutting the duplicate down ends the connection for both."""
-
-    def __init__(self, seconds: float) -> None:
-        self.fired = False
-        self._done = False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Watchdog:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-        with self._lock:
-            self._done = True
-            sockets, self._sockets = self._sockets, []
-        for sock in sockets:
-            sock.close()
-
-    def watch(self, sock: socket.socket) -> None:
-        duplicate = sock.dup()
-        with self._lock:
-            if self._done:
-                duplicate.close()
-                return
-            self._sockets.append(duplicate)
-            if self.fired:
-                _shut(duplicate)
-
-    def _fire(self) -> None:
-        with self._lock:
-            if self._done:
-                return
-            self.fired = True
-            for sock in self._sockets:
-                _shut(sock)
-
-
-def _shut(sock: socket.socket) -> None:
-    # shutdown (not close) wakes a read blocked in another thread: it returns end-of-stream at once.
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-
-
-# The watchdog of the fetch running in this thread (or task); the connections below register with it.
-_WATCHDOG: ContextVar[_Watchdog | None] = ContextVar("hardened_fetch_watchdog", default=None)
-
-
-class _WatchedConnectionMixin:
-    def _new_conn(self) -> socket.socket:
-        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
-        watchdog = _WATCHDOG.get()
-        if watchdog is not None:
-            # Registered right after the TCP connect, so the TLS handshake is under the deadline too.
-            watchdog.watch(sock)
-        return sock
-
-
-class _WatchedHTTPConnection(_WatchedConnectionMixin, HTTPConnection):
-    pass
-
-
-class _WatchedHTTPSConnection(_WatchedConnectionMixin, HTTPSConnection):
-    pass
-
-
-class _WatchedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter with connections that register their sockets with the fetch's watchdog."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
-
-
-class _PublicAddressAdapter(_WatchedAdapter, IPFilterAdapter):  # type: ignore[misc]  # requests-hardened is untyped
+class _PublicAddressAdapter(WatchedAdapter, IPFilterAdapter):  # type: ignore[misc]  # requests-hardened is untyped
     """requests-hardened's filter plus the ranges it lets through.
 
     Its check relies on `ip.is_private`, which misses IPv6 site-local (fec0::/10) and a few reserved blocks;
@@ -401,16 +305,16 @@ class HardenedClient:
                     "documents; what this document would show could not be checked."
                 )
             seconds = min(seconds, allowance)
-        with budget.outbound(), _Watchdog(seconds) as watchdog:
-            token = _WATCHDOG.set(watchdog)
+        with budget.outbound(), Watchdog(seconds) as watchdog:
+            token = WATCHDOG.set(watchdog)
             try:
                 with self._translated_errors(request_url, seconds, watchdog):
                     yield seconds, time.monotonic() + seconds
             finally:
-                _WATCHDOG.reset(token)
+                WATCHDOG.reset(token)
 
     @contextmanager
-    def _translated_errors(self, request_url: str, seconds: float, watchdog: _Watchdog) -> Iterator[None]:
+    def _translated_errors(self, request_url: str, seconds: float, watchdog: Watchdog) -> Iterator[None]:
         """Every way an exchange can fail, as a FetchError with a sentence a person understands."""
         try:
             try:
@@ -484,11 +388,11 @@ class HardenedClient:
         # on (or leak) the process environment.
         session.trust_env = False
         if self.allow_private:
-            session.mount("https://", _WatchedAdapter())
-            session.mount("http://", _WatchedAdapter())
+            session.mount("https://", WatchedAdapter())
+            session.mount("http://", WatchedAdapter())
         else:
-            # IPFilterAdapter's __init__ (next in the MRO after _WatchedAdapter) takes is_https_proto; mypy reads
-            # HTTPAdapter's signature through _WatchedAdapter.
+            # IPFilterAdapter's __init__ (next in the MRO after WatchedAdapter) takes is_https_proto; mypy reads
+            # HTTPAdapter's signature through WatchedAdapter.
             session.mount("https://", _PublicAddressAdapter(is_https_proto=True))  # type: ignore[call-arg]
             session.mount("http://", _PublicAddressAdapter(is_https_proto=False))  # type: ignore[call-arg]
         return session
@@ -520,7 +424,7 @@ class HardenedClient:
         the first `max_bytes` and True (the rest is never read)."""
         body = bytearray()
         raw = response.raw
-        watchdog = _WATCHDOG.get()
+        watchdog = WATCHDOG.get()
         timed_out = FetchError(
             f"Timed out: {url} did not send its whole body within {seconds:g} s.", code="fetch_timeout"
         )

@@ -26,6 +26,7 @@ INVALID: Verdict = "invalid"
 CHECK_IDS = (
     "format",
     "context",
+    "data_model",
     "schema",
     "schema_external",
     "proof",

@@ -23,7 +23,7 @@ from typing import Any
 from verification import budget
 from verification.binding import IssuerProfiles
 from verification.checks.common import VerificationContext, guard, guard_many, types_of
-from verification.checks.conformance import CLR_TYPE, context_check, schema_checks
+from verification.checks.conformance import CLR_TYPE, context_check, data_model_check, schema_checks
 from verification.checks.dates import date_checks
 from verification.checks.embedded import embedded_check, endorsement_check
 from verification.checks.proof import issuer_id, jwt_checks, ldp_checks
@@ -148,6 +148,7 @@ def _verify_parsed(
         raise InputError("The input does not contain a credential object.")
 
     checks.append(guard("context", lambda: context_check(credential, endorsement=endorsement)))
+    checks.append(guard("data_model", lambda: data_model_check(credential)))
     checks.extend(guard_many("schema", lambda: schema_checks(credential)))
     if unreadable_token is not None:
         checks.append(unreadable_token)

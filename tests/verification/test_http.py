@@ -13,7 +13,8 @@ import pytest
 
 from verification import budget
 from verification.errors import FetchError, Indeterminate
-from verification.http import HardenedClient, OutboundBudgetSpent, _Watchdog
+from verification.http import HardenedClient, OutboundBudgetSpent
+from verification.http_watchdog import Watchdog
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 
@@ -443,7 +444,7 @@ def test_the_watchdog_reaches_a_socket_another_layer_took_over() -> None:
     # The TLS layer detaches the connection's socket and wraps its descriptor before the handshake; the
     # watchdog holds a duplicate of its own, so shutting that down ends the wrapped connection too.
     ours, theirs = socket.socketpair()
-    with ours, theirs, _Watchdog(0.2) as watchdog:
+    with ours, theirs, Watchdog(0.2) as watchdog:
         watchdog.watch(ours)
         taken_over = socket.socket(fileno=ours.detach())
         with taken_over:

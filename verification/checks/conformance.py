@@ -7,10 +7,11 @@ import re
 from typing import Any
 
 from verification.checks.common import types_of
+from verification.datamodel import data_model_problems
 from verification.report import FAILED, PASSED, SKIPPED, WARNING, Check
 from verification.schema import evaluate_schema
 
-__all__ = ["CLR_TYPE", "context_check", "schema_checks"]
+__all__ = ["CLR_TYPE", "context_check", "data_model_check", "schema_checks"]
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -100,6 +101,28 @@ def _clr_context_check(contexts: list[Any], types: list[Any], problems: list[str
     if problems:
         return Check("context", FAILED, "Not a CLR 2.0 credential: " + "; ".join(problems) + ".", "context_invalid")
     return Check("context", PASSED, "ClrCredential with the VCDM 2.0 and CLR 2.0 contexts.", "context_valid")
+
+
+def data_model_check(credential: dict[str, Any]) -> Check:
+    """The VC Data Model's document rules (verification.datamodel), the same the platform applies before it signs:
+    a credential that breaks them is invalid whatever its signature says."""
+    problems = data_model_problems(credential)
+    if not problems:
+        return Check(
+            "data_model",
+            PASSED,
+            "The credential follows the rules of the Verifiable Credentials Data Model that a document shows.",
+            "data_model_valid",
+        )
+    listed = "; ".join(str(problem) for problem in problems[:MAX_LISTED_ISSUES])
+    more = len(problems) - MAX_LISTED_ISSUES
+    tail = f"; and {more} more" if more > 0 else ""
+    return Check(
+        "data_model",
+        FAILED,
+        f"The credential breaks the Verifiable Credentials Data Model: {listed}{tail}.",
+        "data_model",
+    )
 
 
 def schema_checks(credential: dict[str, Any]) -> list[Check]:
