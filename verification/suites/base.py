@@ -19,8 +19,8 @@ A suite is an object with a `name`, `matches(proof)` and `verify_proof(document,
     or 96 (P-384) bytes for ECDSA (code `proof_malformed`);
   - the key resolves (code `key_unresolved`) and is of the type the suite needs: Ed25519 for the
     EdDSA suites, P-256 or P-384 for the ECDSA ones (code `key_type_mismatch`);
-  - the document canonicalizes (codes `invalid_input`, `unknown_context`, `jsonld_error`,
-    `canonicalization_limit`);
+  - the document canonicalizes (codes `invalid_input`, `unknown_context`, `context_malformed`,
+    `jsonld_error`, `canonicalization_limit`);
   - the signature verifies (code `proof_invalid`);
   - the verification method's `controller` equals the credential's issuer id (`issuer` string or
     `issuer.id`); `controller_mismatch` is only reported for a signature that is otherwise valid,
@@ -31,7 +31,7 @@ A suite is an object with a `name`, `matches(proof)` and `verify_proof(document,
 
 `code` vocabulary (stable): proof_valid, proof_invalid, proof_malformed, unsupported_proof,
 key_unresolved, key_type_mismatch, purpose_mismatch, controller_mismatch, invalid_input,
-unknown_context, jsonld_error, canonicalization_limit.
+unknown_context, context_malformed, jsonld_error, canonicalization_limit.
 """
 
 from __future__ import annotations
