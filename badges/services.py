@@ -30,7 +30,7 @@ from badges.events import CredentialEvent, publish_on_commit
 from badges.follow_ups import follow_up_on_commit
 from badges.languages import supported_language
 from badges.models import Achievement, Credential, CredentialSource, CredentialStatus, StatusPurpose
-from badges.signing import data_integrity_sign, jwt_sign
+from badges.signing import SigningRefused, data_integrity_sign, jwt_sign
 from badges.status_lists import allocate_slots, forget_reserved_slots, set_status_bit, set_status_bits, take_slot
 from issuer.models import AuditEvent, Issuer, KeyPurpose
 from issuer.permissions import Action, Actor, audit_label, audit_user, authorize, ensure_of_issuer
@@ -225,7 +225,10 @@ def _build(
     )
     with_proof = fmt in ("ldp", "both")
     jwt_key = signing.jwt_key if fmt in ("jwt", "both") else None
-    document = serialize(data_integrity_sign(signing.di_key, unsigned)) if with_proof else serialize(unsigned)
+    try:
+        document = serialize(data_integrity_sign(signing.di_key, unsigned)) if with_proof else serialize(unsigned)
+    except SigningRefused as exc:
+        raise CredentialError(f"The credential could not be signed: {exc.message}") from exc
     return Credential(
         uuid=credential_uuid,
         issuer=signing.issuer,

@@ -33,7 +33,8 @@ class InputTooLarge(InputError):
 
 
 class ContextError(InputError):
-    """A JSON-LD context that is not in the bundled allow-list, or a malformed context."""
+    """A JSON-LD context that is not in the bundled allow-list (`unknown_context`), or a context or term definition
+    that JSON-LD 1.1 refuses (code `context_malformed`)."""
 
     code = "unknown_context"
 

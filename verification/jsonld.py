@@ -29,6 +29,7 @@ values and non-finite numbers.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from typing import Any
@@ -37,6 +38,8 @@ from verification import pyld_adapter
 from verification.bundled_contexts import CONTEXT_DIR, CONTEXT_FILES, load_context, load_document
 from verification.errors import ContextError, InputError, JsonLdError, VerificationError
 from verification.pyld_adapter import Dataset
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "ABSOLUTE_IRI",
@@ -77,6 +80,7 @@ _CONTEXT_ERROR_CODES = frozenset(
         "context overflow",
         "cyclic IRI mapping",
         "invalid @import value",
+        "invalid @prefix value",
         "invalid @propagate value",
         "invalid @protected value",
         "invalid @version value",
@@ -229,9 +233,12 @@ def _translate(error: Exception) -> VerificationError:
     if pyld_failure is not None:
         code, message = pyld_failure
         if code in _CONTEXT_ERROR_CODES:
-            return ContextError(f"The @context is not valid JSON-LD ({code}): {message}")
+            return ContextError(f"The @context is not valid JSON-LD ({code}): {message}", code="context_malformed")
         return JsonLdError(f"JSON-LD processing failed ({code}): {message}")
-    return JsonLdError(f"JSON-LD processing failed: {type(error).__name__}: {error}")
+    # Not an error pyld reports but one it ran into (a KeyError on a context it did not foresee): the document is
+    # refused all the same, in words, and the details go to the log, where a defect can be found.
+    logger.warning("JSON-LD processing raised %s", type(error).__name__, exc_info=error)
+    return JsonLdError("The document's JSON-LD could not be processed: its @context or its terms are not usable.")
 
 
 def expand(document: Any) -> list[Any]:

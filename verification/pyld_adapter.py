@@ -46,7 +46,7 @@ from pyld.canon import permutations as _permutations
 from pyld.context_resolver import ContextResolver as _ContextResolver
 from pyld.identifier_issuer import IdentifierIssuer as _IdentifierIssuer
 
-from verification import budget, bundled_contexts
+from verification import budget, bundled_contexts, context_rules
 from verification.errors import ContextError, JsonLdError
 
 if pyld.__about__.__version__ != "3.3.0":  # every use below relies on this exact release's internals
@@ -309,6 +309,27 @@ def _add_value(subject: Any, property: str, value: Any, options: dict[str, Any] 
 _pyld.JsonLdProcessor.add_value = staticmethod(_add_value)
 
 
+# ------------------------------------------------------------------------------------------------
+# Context definitions: what pyld 3.3.0 gets wrong
+
+
+class _ActiveContext(dict[str, Any]):
+    """An active context that can lose a default it never had.
+
+    JSON-LD 1.1 lets a context reset the default vocabulary, language or direction with null (`{"@vocab": null}`);
+    pyld 3.3.0 does that with `del`, which raises KeyError when no default was set. Removing what is absent is the
+    specification's no-op, so these three keys are removed tolerantly; every other key behaves as in a dict.
+    """
+
+    __slots__ = ()
+
+    def __delitem__(self, key: str) -> None:
+        if key in ("@vocab", "@language", "@direction"):
+            self.pop(key, None)
+        else:
+            super().__delitem__(key)
+
+
 class _SafeProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]  # pyld ships no type information
     """pyld's processor in safe mode: what pyld would drop raises JsonLdError; bundled contexts are
     processed once per active context; the time budget is checked once per element expanded."""
@@ -337,6 +358,9 @@ class _SafeProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]  # pyld ships
     ) -> Any:
         key = _context_key(local_ctx) if cycles is None else None
         if key is None:
+            # A context of the document's own (bundled ones are trusted and memoised): checked each time it is met,
+            # scoped contexts inside it too, since pyld processes those through here when it defines their terms.
+            context_rules.check_local_context(local_ctx)
             return super()._process_context(
                 active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
             )
@@ -348,6 +372,9 @@ class _SafeProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]  # pyld ships
             )
             _MEMO.put(memo_key, active_ctx, processed)
         return processed
+
+    def _clone_active_context(self, active_ctx: Any) -> _ActiveContext:
+        return _ActiveContext(super()._clone_active_context(active_ctx))
 
     def _expand(
         self,

@@ -2,12 +2,16 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
+from badges import documents
 from badges.models import Credential, StatusList
 from badges.services import AwardRequest, CredentialError, credential_issue
+from badges.signing import SigningRefused, data_integrity_sign
 from badges.verify import verify_credential
 from issuer.models import AuditEvent, KeyPurpose
+from issuer.selectors import active_signing_key
 from issuer.services import signing_key_create
 from tests.actors import owner
 
@@ -167,3 +171,44 @@ def test_a_name_of_only_spaces_and_controls_is_blank(achievement):
     with pytest.raises(ValidationError) as error:
         achievement.full_clean()
     assert "name" in error.value.message_dict
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The signer refuses, in words, what the verifier could not verify
+
+
+def test_the_signer_refuses_a_document_with_a_malformed_context_in_words(issuer):
+    key = active_signing_key(issuer=issuer, purpose=KeyPurpose.DATA_INTEGRITY)
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", {"@vocab": None}],
+        "id": "urn:uuid:00000000-0000-4000-8000-000000000001",
+        "type": ["VerifiableCredential", "ExampleTestCredential"],
+        "issuer": issuer.did,
+        "credentialSubject": {"id": "did:example:subject"},
+    }
+    with pytest.raises(SigningRefused) as caught:
+        data_integrity_sign(key, document)
+    assert caught.value.code == "jsonld_error"
+    assert "'ExampleTestCredential' is not defined" in caught.value.message
+
+    document["@context"] = ["https://www.w3.org/ns/credentials/v2", {"@protected": "yes"}]
+    with pytest.raises(SigningRefused) as caught:
+        data_integrity_sign(key, document)
+    assert caught.value.code == "context_malformed"
+
+
+def test_an_award_whose_document_cannot_be_signed_is_a_credential_error(achievement, monkeypatch):
+    # A defect in the document builder stands in for any document the verifier would refuse: the award is refused
+    # with a sentence (a 4xx for the API, a row's error for a bulk job), nothing is stored, nothing is sent.
+    built = documents.build_credential
+
+    def with_a_malformed_context(**kwargs):
+        document = built(**kwargs)
+        document["@context"] = [*document["@context"], {"@protected": "yes"}]
+        return document
+
+    monkeypatch.setattr(documents, "build_credential", with_a_malformed_context)
+    with pytest.raises(CredentialError, match="could not be signed: The @context is not valid JSON-LD: @protected"):
+        _issue(achievement)
+    assert Credential.objects.count() == 0
+    assert mail.outbox == []

@@ -363,7 +363,7 @@ def test_a_second_proof_with_a_bad_signature_invalidates_the_set(web: LocalServe
     second["verificationMethod"] = f"{did_web(web)}#key-2"  # a listed key that did not make this signature
     credential["proof"] = [credential["proof"], second]
     report = verify(credential, resolver=resolver(web), status_source=HttpStatusListSource(local_client()), now=NOW)
-    assert check(report, "proof") == ("failed", "proof_invalid")
+    assert check(report, "proof") == ("failed", "proof_set_invalid")
     assert report.verdict == "invalid"
 
 
@@ -371,7 +371,7 @@ def test_a_dangling_previous_proof_invalidates_the_set(web: LocalServer) -> None
     credential = _bound(web)
     credential["proof"] = {**credential["proof"], "previousProof": "urn:uuid:nowhere"}
     report = verify(credential, resolver=resolver(web), status_source=HttpStatusListSource(local_client()), now=NOW)
-    assert report.check("proof").status == "failed"  # type: ignore[union-attr]
+    assert check(report, "proof") == ("failed", "previous_proof_missing")
     assert report.verdict == "invalid"
 
 
@@ -507,12 +507,3 @@ def test_index_outside_the_list_is_indeterminate(web: LocalServer) -> None:
     report = verify(credential, resolver=resolver(web), status_source=HttpStatusListSource(local_client()), now=NOW)
     assert check(report, "status") == ("indeterminate", "status_list_invalid")
     assert report.verdict == "indeterminate"
-
-
-def test_proof_chain_loops_are_found_without_recursion() -> None:
-    from verification.checks.proof import _has_loop
-
-    chain = {f"p{n}": [f"p{n - 1}"] for n in range(1, 20_000)}  # deeper than any recursion limit
-    assert _has_loop(chain) is False
-    assert _has_loop({**chain, "p0": ["p19999"]}) is True
-    assert _has_loop({"a": ["a"]}) is True

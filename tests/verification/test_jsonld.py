@@ -153,6 +153,99 @@ def test_protected_terms_cannot_be_redefined() -> None:
 
 
 # ------------------------------------------------------------------------------------------------
+# Malformed contexts and term definitions: a refusal with a code, never an exception of pyld's
+
+
+def _predicates(document: dict[str, Any]) -> list[str]:
+    return [triple["predicate"]["value"] for triple in jsonld.to_rdf(document)["@default"]]
+
+
+@pytest.mark.parametrize("keyword", ["@vocab", "@language", "@direction"])
+@pytest.mark.parametrize("where", ["first", "after VC 2.0", "in a scoped context"])
+def test_a_null_default_resets_it_even_when_none_was_set(keyword: str, where: str) -> None:
+    # pyld 3.3.0 raised KeyError on each of these; JSON-LD 1.1 makes them no-ops when nothing was set.
+    reset = {keyword: None}
+    context: list[Any] = {
+        "first": [reset, VC2],
+        "after VC 2.0": [VC2, reset],
+        "in a scoped context": [VC2, {"note": {"@id": "https://example.org/note", "@context": reset}}],
+    }[where]
+    document = {"@context": context, "id": "urn:x", "name": "n"}
+    assert _predicates(document) == ["https://schema.org/name"]
+
+
+def test_a_null_vocab_removes_the_vocabulary_so_undefined_terms_are_refused() -> None:
+    vocabulary = {"@vocab": "https://example.org/vocab#"}
+    document = {"@context": [VC2, vocabulary], "id": "urn:x", "colour": "red"}
+    assert _predicates(document) == ["https://example.org/vocab#colour"]
+    # The VC Data Model 2.0 test of this shape: with the vocabulary removed, an undefined type is not silently kept.
+    document = {"@context": [VC2, vocabulary, {"@vocab": None}], "id": "urn:x", "type": "ExampleTestCredential"}
+    with pytest.raises(JsonLdError, match="'ExampleTestCredential' is not defined") as caught:
+        jsonld.expand(document)
+    assert caught.value.code == "jsonld_error"
+
+
+@pytest.mark.parametrize(
+    ("context", "fragment"),
+    [
+        ({"@protected": "yes"}, "@protected must be true or false"),
+        ({"p": {"@id": "https://example.org/p", "@protected": 1}}, "'p' has an @protected"),
+        ({"p": {"@id": "https://example.org/p", "@context": {"@protected": "no"}}}, "@protected must be true or false"),
+        ({"@type": {"@id": "https://example.org/type"}}, "keyword redefinition"),
+        ({"@type": "https://example.org/type"}, "keyword redefinition"),
+        ({"@type": {"@container": "@list"}}, "keyword redefinition"),
+        ({"p": {"@id": 5}}, "@id value must be a string"),
+        ({"p": {"@id": ["https://example.org/p"]}}, "@id value must be a string"),
+        ({"p": True}, "invalid term definition"),
+        ({"a": "b:x", "b": "a:y"}, "cyclic IRI mapping"),
+        ({"@vocab": 3}, "invalid vocab mapping"),
+        ({"@version": 1.0}, "invalid @version value"),
+        ({"@propagate": "no"}, "invalid @propagate value"),
+        ({"@import": 3}, "invalid @import value"),
+        ({"p": {"@id": "https://example.org/p", "@context": 7}}, "invalid scoped context"),
+    ],
+)
+def test_a_malformed_context_is_refused_as_context_malformed(context: dict[str, Any], fragment: str) -> None:
+    document = {"@context": [VC2, context], "id": "urn:x", "name": "n"}
+    with pytest.raises(ContextError, match=fragment) as caught:
+        jsonld.expand(document)
+    assert caught.value.code == "context_malformed"
+    assert caught.value.message.startswith("The @context is not valid JSON-LD")
+
+
+@pytest.mark.parametrize("context", [7, True, "not-a-url", [[VC2]], [VC2, 3], {"@context": VC2}])
+def test_a_context_of_the_wrong_type_is_refused(context: Any) -> None:
+    with pytest.raises(ContextError) as caught:
+        jsonld.expand({"@context": context, "id": "urn:x", "name": "n"})
+    # A string is read as a URL (never fetched); anything else is not a context at all.
+    assert caught.value.code == ("unknown_context" if context == "not-a-url" else "context_malformed")
+
+
+def test_a_protected_term_redefinition_is_context_malformed() -> None:
+    document = {"@context": [VC2, {"name": "https://evil.example/name"}], "id": "urn:x", "name": "n"}
+    with pytest.raises(ContextError, match="protected term redefinition") as caught:
+        jsonld.expand(document)
+    assert caught.value.code == "context_malformed"
+
+
+def test_a_default_direction_is_refused_as_unsignable() -> None:
+    document = {"@context": [VC2, {"@direction": "rtl"}], "id": "urn:x", "name": "n"}
+    with pytest.raises(JsonLdError, match="default text direction") as caught:
+        jsonld.expand(document)
+    assert caught.value.code == "jsonld_error"
+
+
+def test_an_unforeseen_failure_is_refused_in_words_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    translated = jsonld._translate(KeyError("@vocab"))
+    assert isinstance(translated, JsonLdError)
+    assert translated.message == (
+        "The document's JSON-LD could not be processed: its @context or its terms are not usable."
+    )
+    assert "KeyError" not in translated.message
+    assert [record.exc_info[0] for record in caplog.records if record.exc_info] == [KeyError]
+
+
+# ------------------------------------------------------------------------------------------------
 # Input checks before pyld
 
 

@@ -1,5 +1,5 @@
-"""The `proof` and `issuer_key` checks: every proof verifies, and the key that signed is bound to the issuer
-(verification.binding), for embedded proofs and for VC-JWT alike."""
+"""The `proof` and `issuer_key` checks: every proof of the set verifies, its chain holds, and a key that signed is
+bound to the issuer (verification.binding), for embedded proofs and for VC-JWT alike."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from verification.binding import bind
 from verification.checks.common import VerificationContext, sentence
 from verification.jwt import JwtVerification
 from verification.report import FAILED, INDETERMINATE, PASSED, SKIPPED, WARNING, Check, worst
-from verification.suites import verify_proofs
+from verification.suites import proof_set_problem, verify_proofs
 from verification.suites.base import ProofResult
 
-__all__ = ["issuer_id", "jwt_checks", "ldp_checks"]
+__all__ = ["PROOF_SET_INVALID", "issuer_id", "jwt_checks", "ldp_checks"]
+
+# Some proofs of a set verify and some do not (VC Data Integrity: a set holds only when every proof does).
+PROOF_SET_INVALID = "proof_set_invalid"
 
 # Proof suites that still verify but that a certified issuer would no longer produce.
 DEPRECATED_SUITES = {
@@ -29,13 +32,31 @@ def issuer_id(credential: dict[str, Any]) -> str | None:
 
 
 def ldp_checks(credential: dict[str, Any], ctx: VerificationContext) -> list[Check]:
-    """Every proof in the set must verify (VC Data Integrity: a proof set holds only if each proof does), and at
-    least one must be made with a key bound to the issuer; the others are bound to their own controllers by
-    resolution (an endorser's additional proof)."""
+    """`proof` and `issuer_key` for embedded proofs (VC Data Integrity 1.0, "Verify Proof Sets and Chains").
+
+    The set's structure first: previousProof references that do not resolve inside the set, resolve twice, or loop
+    make the credential invalid before any signature is checked (verification.suites.proof_sets). Then every proof
+    of the set must verify — one that does not makes the set fail, whatever the others show — and at least one must
+    be made with a key bound to the issuer (verification.binding). A proof by a key of another controller (an
+    endorser's additional proof) counts for the set once its key is confirmed by its own controller's document, as
+    every key is (verification.resolvers), but never stands in for the issuer's. A proof that could not be checked
+    (an unsupported suite, a key out of reach) leaves the set indeterminate, never valid.
+    """
     if not credential.get("proof"):
         return [
             Check("proof", FAILED, "The credential carries no proof, so nothing shows who issued it.", "no_proof"),
             Check("issuer_key", SKIPPED, "No proof, so no key to attribute.", "not_attributed"),
+        ]
+    problem = proof_set_problem(credential)
+    if problem is not None:
+        return [
+            Check("proof", FAILED, problem.message, problem.code),
+            Check(
+                "issuer_key",
+                SKIPPED,
+                "The proofs do not form a set that can be verified, so no key was attributed.",
+                "not_attributed",
+            ),
         ]
     results = verify_proofs(credential, ctx.resolver)
     if not results:
@@ -51,69 +72,40 @@ def ldp_checks(credential: dict[str, Any], ctx: VerificationContext) -> list[Che
     # A controller mismatch means the signature itself is correct; whether the key may speak for the issuer
     # is the issuer_key check's question, so the two findings are reported separately.
     signed = [result for result in results if result.verified or result.code == "controller_mismatch"]
-    broken = [r for r in results if not (r.verified or r.code == "controller_mismatch" or r.indeterminate)]
+    broken = [result for result in results if _is_broken(result)]
     unchecked = [result for result in results if result.indeterminate]
-    chain = _chain_problem(results)
-    if broken or chain:
-        first = broken[0].code if broken else "proof_chain_invalid"
-        text = message if not chain else f"{message} {chain}"
-        return [Check("proof", FAILED, text, first), _attribution(signed, credential, ctx)]
+    attribution = _attribution(signed, unchecked, credential, ctx)
+    if broken:
+        if signed or unchecked:
+            # Some proofs hold and some do not: the set fails as a set, and the message says which proof broke.
+            numbers = [str(number) for number, result in enumerate(results, start=1) if _is_broken(result)]
+            which = f"Proof {numbers[0]} does" if len(numbers) == 1 else f"Proofs {', '.join(numbers)} do"
+            text = (
+                f"{which} not verify, of the {len(results)} in the credential's proof set, and a proof set holds only "
+                f"when every proof does. {message}"
+            )
+            return [Check("proof", FAILED, text, PROOF_SET_INVALID), attribution]
+        return [Check("proof", FAILED, message, broken[0].code), attribution]
     if unchecked:
-        return [Check("proof", INDETERMINATE, message, unchecked[0].code), _attribution(signed, credential, ctx)]
+        return [Check("proof", INDETERMINATE, message, unchecked[0].code), attribution]
     chosen = signed[0]
     deprecated = _deprecated(chosen.proof)
     status = WARNING if deprecated else PASSED
     if deprecated:
         message += f" Note: {deprecated}."
-    return [Check("proof", status, message, chosen.code), _attribution(signed, credential, ctx)]
+    return [Check("proof", status, message, chosen.code), attribution]
 
 
-def _chain_problem(results: list[ProofResult]) -> str | None:
-    """A `previousProof` must name proofs of the same set and the chain must not loop (VC Data Integrity §4)."""
-    proofs = [result.proof for result in results if isinstance(result.proof, dict)]
-    ids = {proof.get("id") for proof in proofs if isinstance(proof.get("id"), str)}
-    follows: dict[str, list[str]] = {}
-    for proof in proofs:
-        previous = proof.get("previousProof")
-        if previous is None:
-            continue
-        named: list[object] = (
-            [previous] if isinstance(previous, str) else list(previous) if isinstance(previous, list) else [None]
-        )
-        if any(not isinstance(item, str) or item not in ids for item in named):
-            return "A previousProof names a proof that is not in the credential's proof set."
-        if isinstance(proof.get("id"), str):
-            follows[proof["id"]] = [item for item in named if isinstance(item, str)]
-    if _has_loop(follows):
-        return "The proofs' previousProof references form a loop."
-    return None
+def _is_broken(result: ProofResult) -> bool:
+    """Refuted: neither verified, nor signed correctly by another controller's key, nor left unchecked."""
+    return not (result.verified or result.code == "controller_mismatch" or result.indeterminate)
 
 
-def _has_loop(follows: dict[str, list[str]]) -> bool:
-    """Depth-first search with an explicit stack: a hostile chain of thousands of proofs must not exhaust the
-    interpreter's recursion limit."""
-    state: dict[str, int] = {}  # 1: on the current path, 2: finished
-    for start in follows:
-        if start in state:
-            continue
-        state[start] = 1
-        stack = [(start, iter(follows.get(start, [])))]
-        while stack:
-            node, targets = stack[-1]
-            target = next(targets, None)
-            if target is None:
-                state[node] = 2
-                stack.pop()
-            elif state.get(target) == 1:
-                return True
-            elif target not in state:
-                state[target] = 1
-                stack.append((target, iter(follows.get(target, []))))
-    return False
-
-
-def _attribution(signed: list[ProofResult], credential: dict[str, Any], ctx: VerificationContext) -> Check:
-    """issuer_key: at least one correctly signed proof's key is bound to the issuer."""
+def _attribution(
+    signed: list[ProofResult], unchecked: list[ProofResult], credential: dict[str, Any], ctx: VerificationContext
+) -> Check:
+    """issuer_key: at least one correctly signed proof's key is bound to the issuer. When none is and a proof could not
+    be checked, that proof might have been the issuer's: indeterminate, not failed."""
     if not signed:
         return Check(
             "issuer_key", SKIPPED, "No proof verified, so the key was not attributed to the issuer.", "not_attributed"
@@ -132,6 +124,14 @@ def _attribution(signed: list[ProofResult], credential: dict[str, Any], ctx: Ver
     pending = [binding for binding in bindings if binding.status == INDETERMINATE]
     if pending:
         return Check("issuer_key", INDETERMINATE, pending[0].message, pending[0].code)
+    if unchecked:
+        return Check(
+            "issuer_key",
+            INDETERMINATE,
+            f"{sentence(bindings[0].message)} Whether a proof that could not be checked was made with the issuer's "
+            "key is not known.",
+            unchecked[0].code,
+        )
     return Check("issuer_key", FAILED, bindings[0].message, bindings[0].code)
 
 

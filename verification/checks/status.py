@@ -11,7 +11,7 @@ from verification.checks.proof import issuer_id
 from verification.errors import Indeterminate
 from verification.report import INDETERMINATE, SKIPPED, Check, worst
 from verification.status import check_status
-from verification.suites import verify_proofs
+from verification.suites import proof_set_problem, verify_proofs
 
 __all__ = ["refresh_check", "status_check"]
 
@@ -22,6 +22,8 @@ def _list_signature_ok(list_credential: dict[str, Any], ctx: VerificationContext
     False when a proof fails or no key is bound; Indeterminate when that could not be established.
     """
     list_issuer = issuer_id(list_credential)
+    if proof_set_problem(list_credential) is not None:  # the same proof set and chain rules as a credential's
+        return False
     results = verify_proofs(list_credential, ctx.resolver)
     if not results or any(not r.verified and r.code != "controller_mismatch" and not r.indeterminate for r in results):
         return False

@@ -1,6 +1,7 @@
 """Embedded proofs (Data Integrity and legacy Linked Data Signatures) for credentials.
 
     verify_proofs(document, resolver) -> list[ProofResult]   one result per proof entry
+    proof_set_problem(document) -> ProofSetProblem | None     previousProof references that do not hold
     DataIntegritySigner(private_key, verification_method, created=None).sign(document)
     create_proof(document, private_key, verification_method, created=None)       eddsa-rdfc-2022
     create_jcs_proof(document, private_key, verification_method, created=None)   eddsa-jcs-2022
@@ -10,9 +11,11 @@ Verified: eddsa-rdfc-2022 (and its old name eddsa-2022), eddsa-jcs-2022, ecdsa-r
 base proof, meant for the holder only, is refused), Ed25519Signature2020, Ed25519Signature2018. The platform signs
 with the EdDSA suites only.
 
-A credential is valid when at least one supported proof verifies; deciding that, and what to do
-with `controller_mismatch` or legacy suites, is the caller's business. The contract of a suite is
-in `verification.suites.base`.
+A proof set holds only when every one of its proofs verifies, and a proof chain only when its previousProof
+references resolve inside the set without a loop (VC Data Integrity 1.0; `verification.suites.proof_sets`, checked
+before any signature). Applying that rule, and deciding what `controller_mismatch` or a legacy suite means for the
+credential, is the caller's business (verification.checks.proof). The contract of a suite is in
+`verification.suites.base`.
 """
 
 from __future__ import annotations
@@ -34,15 +37,18 @@ from verification.suites.ed25519_2018 import Ed25519Signature2018Suite
 from verification.suites.ed25519_2020 import Ed25519Signature2020Suite
 from verification.suites.eddsa_jcs import EddsaJcs2022Suite, create_jcs_proof
 from verification.suites.eddsa_rdfc import DataIntegritySigner, EddsaRdfc2022Suite, create_proof
+from verification.suites.proof_sets import ProofSetProblem, proof_set_problem
 
 __all__ = [
     "SUITES",
     "DataIntegritySigner",
     "ProofResult",
+    "ProofSetProblem",
     "ProofSuite",
     "create_jcs_proof",
     "create_proof",
     "find_suite",
+    "proof_set_problem",
     "verify_proofs",
 ]
 

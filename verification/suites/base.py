@@ -9,7 +9,7 @@ A suite is an object with a `name`, `matches(proof)` and `verify_proof(document,
 * `verify_proof` receives the full secured document (with its `proof`) and one entry of it.
   It MUST remove the proofs itself as its specification says: for a proof set the unsecured
   document is the document without ANY proof; a proof with `previousProof` (a proof chain) is
-  verified over the document carrying exactly the proofs it names.
+  verified over the document carrying exactly the proofs it names, whole (`unsecured_document`).
 * It MUST check, and report a failed ProofResult (never raise) when any check fails:
   - `proofPurpose` is "assertionMethod" and the resolved verification method lists
     "assertionMethod" among its `relationships` (code `purpose_mismatch`);
@@ -19,8 +19,8 @@ A suite is an object with a `name`, `matches(proof)` and `verify_proof(document,
     or 96 (P-384) bytes for ECDSA (code `proof_malformed`);
   - the key resolves (code `key_unresolved`) and is of the type the suite needs: Ed25519 for the
     EdDSA suites, P-256 or P-384 for the ECDSA ones (code `key_type_mismatch`);
-  - the document canonicalizes (codes `invalid_input`, `unknown_context`, `jsonld_error`,
-    `canonicalization_limit`);
+  - the document canonicalizes (codes `invalid_input`, `unknown_context`, `context_malformed`,
+    `jsonld_error`, `canonicalization_limit`);
   - the signature verifies (code `proof_invalid`);
   - the verification method's `controller` equals the credential's issuer id (`issuer` string or
     `issuer.id`); `controller_mismatch` is only reported for a signature that is otherwise valid,
@@ -31,7 +31,8 @@ A suite is an object with a `name`, `matches(proof)` and `verify_proof(document,
 
 `code` vocabulary (stable): proof_valid, proof_invalid, proof_malformed, unsupported_proof,
 key_unresolved, key_type_mismatch, purpose_mismatch, controller_mismatch, invalid_input,
-unknown_context, jsonld_error, canonicalization_limit.
+unknown_context, context_malformed, jsonld_error, canonicalization_limit, previous_proof_missing,
+previous_proof_ambiguous (and, for the set as a whole, verification.suites.proof_sets: previous_proof_cycle).
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ KEY_TYPE_MISMATCH = "key_type_mismatch"
 PURPOSE_MISMATCH = "purpose_mismatch"
 CONTROLLER_MISMATCH = "controller_mismatch"
 INVALID_INPUT = "invalid_input"
+# A proof's previousProof names a proof id no proof of the set carries, or two carry (verification.suites.proof_sets).
+PREVIOUS_PROOF_MISSING = "previous_proof_missing"
+PREVIOUS_PROOF_AMBIGUOUS = "previous_proof_ambiguous"
+PREVIOUS_PROOF_CYCLE = "previous_proof_cycle"
 
 ASSERTION_METHOD = "assertionMethod"
 
@@ -174,11 +179,24 @@ def unsecured_document(document: Mapping[str, Any], proof: Mapping[str, Any]) ->
         raise malformed("previousProof must be a proof id or a list of proof ids.")
     proofs = document.get("proof")
     proofs = proofs if isinstance(proofs, list) else [proofs]
-    by_id = {p.get("id"): p for p in proofs if isinstance(p, Mapping)}
-    missing = [item for item in wanted if item not in by_id]
-    if missing:
-        raise malformed(f"The previous proof {missing[0]!r} is not in the document's proof set.")
-    unsecured["proof"] = [by_id[item] for item in wanted]
+    by_id: dict[str, list[Mapping[str, Any]]] = {}
+    for entry in proofs:
+        if isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
+            by_id.setdefault(entry["id"], []).append(entry)
+    matching = []
+    for item in wanted:
+        carriers = by_id.get(item, [])
+        if not carriers:
+            raise ProofError(
+                f"The previous proof {item[:80]!r} is not in the document's proof set.", code=PREVIOUS_PROOF_MISSING
+            )
+        if len(carriers) > 1:
+            raise ProofError(
+                f"Two proofs of the document's proof set carry the id {item[:80]!r}.", code=PREVIOUS_PROOF_AMBIGUOUS
+            )
+        matching.append(carriers[0])
+    # The previous proofs whole, proofValue included: "Add Proof Set/Chain" secures them with the document.
+    unsecured["proof"] = matching
     return unsecured
 
 
