@@ -193,10 +193,19 @@ BY_CODE: dict[str, Promise] = {
     "proof_malformed": _(
         "The signature is damaged or not written in the form its method requires, so it confirms nothing."
     ),
-    "proof_chain_invalid": _(
-        "The credential carries several signatures that refer to one another, and those references are broken, so its "
-        "signatures do not hold as a set."
+    "proof_set_invalid": _(
+        "The credential carries several signatures, and at least one of them does not match it. Signatures hold only "
+        "as a whole set, so its content cannot be trusted."
     ),
+    "previous_proof_missing": _(
+        "One of its signatures was made on top of an earlier signature that the credential no longer carries: the "
+        "earlier one was removed or never there, so the signatures do not hold as a set."
+    ),
+    "previous_proof_ambiguous": _(
+        "One of its signatures builds on an earlier signature whose name two signatures carry, so which one it was "
+        "made over cannot be told and the signatures do not hold as a set."
+    ),
+    "previous_proof_cycle": _("Its signatures refer to one another in a loop, so none of them can ever be confirmed."),
     "key_unresolved": _(
         "The key that the signature names could not be found or cannot be used, so the signature could not be "
         "confirmed."
@@ -222,6 +231,10 @@ BY_CODE: dict[str, Promise] = {
     "invalid_input": _(
         "The credential's data could not be prepared the way its signature method requires, so the signature could "
         "not be confirmed."
+    ),
+    "context_malformed": _(
+        "The credential defines its vocabulary in a way the JSON-LD standard does not allow, so what it says cannot be "
+        "read unambiguously and its signature could not be confirmed."
     ),
     "unknown_context": _(
         "The credential refers to a vocabulary that this verifier does not know; vocabularies are never fetched from "

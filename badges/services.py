@@ -227,6 +227,7 @@ def _build(
     jwt_key = signing.jwt_key if fmt in ("jwt", "both") else None
     try:
         document = serialize(data_integrity_sign(signing.di_key, unsigned)) if with_proof else serialize(unsigned)
+        jws = jwt_sign(jwt_key, unsigned) if jwt_key is not None else ""
     except SigningRefused as exc:
         raise CredentialError(f"The credential could not be signed: {exc.message}") from exc
     return Credential(
@@ -236,7 +237,7 @@ def _build(
         signing_key=signing.di_key if with_proof else jwt_key,
         jwt_signing_key=jwt_key,
         document=document,
-        jws=jwt_sign(jwt_key, unsigned) if jwt_key is not None else "",
+        jws=jws,
         recipient_identity_hash=documents.identity_hash(email, salt),
         recipient_salt=salt,
         recipient_email=email,

@@ -61,5 +61,9 @@ def data_integrity_sign(key: SigningKey, document: dict[str, Any]) -> dict[str, 
 
 
 def jwt_sign(key: SigningKey, credential: dict[str, Any]) -> str:
-    """The VC-JWT (compact JWS) of `credential`, `kid` pointing at the key in the issuer's DID document."""
-    return encode_vc_jwt(credential, private_key_for(key), kid=key.verification_method_id)
+    """The VC-JWT (compact JWS) of `credential`, `kid` pointing at the key in the issuer's DID document. Raises
+    SigningRefused, as data_integrity_sign does, for a document that breaks the data model."""
+    try:
+        return encode_vc_jwt(credential, private_key_for(key), kid=key.verification_method_id)
+    except VerificationError as exc:
+        raise SigningRefused(exc.message, code=exc.code) from exc
