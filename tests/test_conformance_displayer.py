@@ -24,7 +24,8 @@ VCDM_11_CONTEXT = [
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
     "https://w3id.org/security/data-integrity/v2",
 ]
-PAST = "2020-01-01T00:00:00Z"
+# After the badges' validFrom (2024-05-02) and before today: a validUntil earlier than validFrom breaks the data model.
+PAST = "2025-01-01T00:00:00Z"
 
 
 @pytest.fixture
