@@ -19,7 +19,7 @@ LAYERS = [
     ("badges",),
     ("bulk", "stacking"),
     ("learners",),
-    ("api", "ob_api", "webhooks"),
+    ("api", "ob_api", "webhooks", "wallets"),
 ]
 LEVEL = {app: level for level, apps in enumerate(LAYERS) for app in apps}
 BESIDE = {"accounts", "outbox", "config"}

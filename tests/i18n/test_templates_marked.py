@@ -40,6 +40,9 @@ TRANSLATED = [
     "emails/award.txt",
     "emails/learner_sign_in.html",
     "emails/learner_sign_in.txt",
+    "emails/wallet_tx_code.html",
+    "emails/wallet_tx_code.txt",
+    "wallets/offer.html",
 ]
 # Names and formats that read the same in every language.
 UNTRANSLATED = re.compile(r"Open Badges|VC-JWT|UTC")
