@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
+from django.utils import translation
 
 from badges.services import AwardRequest, credential_issue
 from learners.views import LEARNER_SESSION_KEY
@@ -46,6 +47,14 @@ def offer_from_page(learner: Client, credential) -> str:
     found = OFFER_LINK.search(response.content.decode())
     assert found, "no offer link on the page"
     return html.unescape(found.group(1))
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    # LocaleMiddleware activates the request's language in this thread and leaves it: after a German request, a
+    # later test's e-mail (rendered in-process, where a worker would start afresh) would be German too.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

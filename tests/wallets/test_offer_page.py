@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from badges.services import credential_revoke, credential_suspend
+from badges.services import AwardRequest, credential_issue, credential_revoke, credential_suspend
 from tests.actors import owner
 from tests.wallets.conftest import award, offer_from_page, signed_in
 from wallets.models import WalletOffer, secret_hash
@@ -122,3 +122,18 @@ def test_the_page_reads_in_german(learner, lea_award):
     page = learner.post(f"/me/credentials/{lea_award.uuid}/wallet/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Scannen Sie diesen Code mit Ihrer Wallet-App" in page
     assert re.search(r'<html lang="de"', page)
+
+
+def test_the_award_email_points_to_the_page_and_carries_no_offer(achievement, run):
+    run(
+        credential_issue,
+        request=AwardRequest(achievement=achievement, email="lea@example.com"),
+        source="ui",
+        actor=owner(achievement.issuer),
+    )
+    message = mail.outbox[-1]
+    html_body = message.alternatives[0][0]
+    for body in (message.body, html_body):
+        assert "https://badges.example.test/me/" in body and "Add to wallet" in body
+        assert "openid-credential-offer" not in body and "pre-authorized" not in body
+    assert WalletOffer.objects.count() == 0
