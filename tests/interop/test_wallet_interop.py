@@ -49,7 +49,9 @@ def receive_through_a_wallet() -> list[dict[str, Any]]:
         documents = {issuer.did: did_document(issuer)}
         learner = signed_in()
         for binding, key in HOLDERS:
-            wallet = Wallet(http=DjangoClientTransport(Client(), ORIGIN), key=getattr(HolderKey, key)(), binding=binding)
+            wallet = Wallet(
+                http=DjangoClientTransport(Client(), ORIGIN), key=getattr(HolderKey, key)(), binding=binding
+            )
             for configuration in (LDP, JWT):
                 issued = wallet.receive(offer_from_page(learner, credential), configuration)
                 name = f"wallet {binding} {key} {configuration.rsplit('_', 2)[-2]}"
@@ -94,7 +96,9 @@ def test_every_bound_credential_verifies_with_every_independent_verifier(wallet_
 
 def test_every_tampered_copy_is_rejected(wallet_items, wallet_results):
     accepted = {
-        f"{item['name']} (tampered)": [v for v, ok in wallet_results.outcomes(f"{item['name']} (tampered)").items() if ok]
+        f"{item['name']} (tampered)": [
+            v for v, ok in wallet_results.outcomes(f"{item['name']} (tampered)").items() if ok
+        ]
         for item in wallet_items
     }
     assert {name: verifiers for name, verifiers in accepted.items() if verifiers} == {}
