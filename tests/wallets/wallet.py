@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import json
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -81,6 +83,24 @@ class DjangoClientTransport:
 
     def post(self, url: str, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> Answer:
         return self._answer(self.client.generic("POST", self._path(url), body, content_type, **self._meta(headers)))
+
+
+class HttpTransport:
+    """Real HTTP (the standard library's urllib), for a wallet talking to a served platform."""
+
+    def _send(self, request: urllib.request.Request) -> Answer:
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - the test server's URL
+                return Answer(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> Answer:
+        return self._send(urllib.request.Request(url, headers=headers or {}))
+
+    def post(self, url: str, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> Answer:
+        sent = {**(headers or {}), "Content-Type": content_type}
+        return self._send(urllib.request.Request(url, data=body, headers=sent, method="POST"))
 
 
 # --- the holder's key ------------------------------------------------------------------------------------------
