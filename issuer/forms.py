@@ -239,6 +239,7 @@ AUDIT_KINDS: list[tuple[str, list[tuple[str, str]]]] = [
             ("credential.suspended", "Suspended"),
             ("credential.unsuspended", "Reinstated"),
             ("credential.email_failed", "Award e-mails that failed"),
+            ("credential.added_to_wallet", "Added to learners' wallets"),
         ],
     ),
     (

@@ -10,12 +10,15 @@ SITE_URL/ims/ob/v3p0 (RFC 9207 `iss`) and clients find it through the OB 3.0 dis
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.translation import gettext, override
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy, override
 
 from badges.documents import CREDENTIAL_CONTEXT
 from wallets.models import Format
@@ -47,7 +50,7 @@ def _url(name: str) -> str:
     return f"{settings.SITE_URL}{reverse(name)}"
 
 
-def _per_language(make: Any) -> list[dict[str, Any]]:
+def _per_language(make: Callable[[], dict[str, Any]]) -> list[dict[str, Any]]:
     """One display object per language of the site (OpenID4VCI allows one per locale), made in that language."""
     shown = []
     for code, _ in settings.LANGUAGES:
@@ -72,16 +75,22 @@ def _credential_display() -> dict[str, Any]:
     }
 
 
+# The parts of the credential a wallet is told how to name (claims description, OpenID4VCI 1.0 §B.2).
+CLAIMS = [
+    (["credentialSubject", "achievement", "name"], gettext_lazy("Achievement")),
+    (["credentialSubject", "achievement", "description"], gettext_lazy("Description")),
+    (["issuer", "name"], gettext_lazy("Issuer")),
+    (["validFrom"], gettext_lazy("Awarded")),
+    (["validUntil"], gettext_lazy("Valid until")),
+]
+
+
+def _named(label: Promise) -> dict[str, Any]:
+    return {"name": str(label)}  # in the language active when it is called (_per_language's)
+
+
 def _claims() -> list[dict[str, Any]]:
-    """The parts of the credential a wallet is told how to name (claims description, OpenID4VCI 1.0 §B.2)."""
-    named = [
-        (["credentialSubject", "achievement", "name"], lambda: gettext("Achievement")),
-        (["credentialSubject", "achievement", "description"], lambda: gettext("Description")),
-        (["issuer", "name"], lambda: gettext("Issuer")),
-        (["validFrom"], lambda: gettext("Awarded")),
-        (["validUntil"], lambda: gettext("Valid until")),
-    ]
-    return [{"path": path, "display": _per_language(lambda label=label: {"name": label()})} for path, label in named]
+    return [{"path": path, "display": _per_language(partial(_named, label))} for path, label in CLAIMS]
 
 
 def configuration(fmt: Format) -> dict[str, Any]:

@@ -305,7 +305,8 @@ def _access(access_token: str | None, now: datetime) -> WalletAccessToken:
     return token
 
 
-def _requested_format(body: object) -> Format:
+def _requested_format(body: object) -> tuple[Format, dict[str, Any]]:
+    """The configuration's format, and the request as the JSON object it must be."""
     if not isinstance(body, dict):
         raise ProtocolError("invalid_credential_request", "The Credential Request must be a JSON object.")
     if "credential_response_encryption" in body:
@@ -324,7 +325,7 @@ def _requested_format(body: object) -> Format:
             "unknown_credential_configuration",
             f"Known credential configurations: {', '.join(CONFIGURATIONS)}.",
         )
-    return fmt
+    return fmt, body
 
 
 def _proof_jwt(body: dict[str, Any]) -> str:
@@ -357,10 +358,9 @@ def credential_request(
     token = _access(access_token, now)
     if malformed is not None:
         raise malformed
-    fmt = _requested_format(body)
-    assert isinstance(body, dict)
+    fmt, request = _requested_format(body)
     try:
-        proof = check_key_proof(_proof_jwt(body), audience=credential_issuer(), now=now)
+        proof = check_key_proof(_proof_jwt(request), audience=credential_issuer(), now=now)
     except ProofRefused as refused:
         raise ProtocolError("invalid_proof", refused.description) from None
     nonce_hash = secret_hash(proof.nonce)

@@ -14,6 +14,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
@@ -171,7 +172,10 @@ def token(request: HttpRequest) -> JsonResponse:
     """The token endpoint (§6): a form-encoded Token Request for the pre-authorized code grant."""
     if _media_type(request) != FORM:
         raise ProtocolError("invalid_request", f"Send the Token Request as {FORM} (RFC 6749 section 4.1.3).")
-    params = {name: request.POST.getlist(name) for name in request.POST}
+    try:
+        params = {name: request.POST.getlist(name) for name in request.POST}
+    except (RequestDataTooBig, TooManyFieldsSent):
+        raise ProtocolError("invalid_request", "The Token Request is too large.") from None
     issued = services.token_request(params=params)
     return _json({"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in})
 

@@ -16,6 +16,7 @@ from badges.services import credential_revoke, credential_suspend
 from badges.verify import verify_credential
 from issuer.models import AuditEvent
 from tests.actors import owner
+from tests.conftest import cache_warnings
 from tests.wallets.conftest import JWT, KEYS, LDP, OFFER_LINK, ORIGIN, make_wallet, offer_from_page
 from tests.wallets.wallet import jwt_payload, verify_vc_jwt_with_issuer_did
 from wallets.models import WalletOffer, WalletTakeUp
@@ -167,3 +168,9 @@ def test_the_code_mail_is_in_the_language_of_the_page(
         learner.post(f"/me/credentials/{lea_award.uuid}/wallet/", HTTP_ACCEPT_LANGUAGE="de")
     assert mail.outbox[-1].subject == "Ihr Code zum Hinzufügen eines Nachweises zu Ihrer Wallet"
     assert _mailed_code()
+
+
+def test_with_the_cache_down_the_rate_limits_let_the_wallet_through(cache_down, learner, wallet, lea_award):
+    issued = wallet.receive(offer_from_page(learner, lea_award), JWT)
+    assert jwt_payload(issued)["sub"] == wallet.did
+    assert any("wallets:" in warning for warning in cache_warnings(cache_down))
