@@ -34,6 +34,7 @@ from config.tasks import enqueue
 from issuer.selectors import NoActiveKey
 from issuer.services import audit_record
 from learners.models import LearnerProfile
+from learners.selectors import signed_names
 from wallets.binding import bound_credential
 from wallets.errors import NotYourAward, ProtocolError
 from wallets.metadata import CONFIGURATIONS, PRE_AUTHORIZED_GRANT, PROOF_TYPE, credential_issuer
@@ -184,10 +185,11 @@ def tx_code_send(*, offer_id: int, language: str | None = None, now: datetime | 
 
 def _tx_code_message(*, offer: WalletOffer, code: str) -> EmailMultiAlternatives:
     credential = offer.credential
+    achievement_name, issuer_name = signed_names(credential)  # as awarded, like the learner's pages
     context = {
         "code": code,
-        "achievement": credential.achievement.name,
-        "issuer": credential.issuer.name,
+        "achievement": achievement_name,
+        "issuer": issuer_name,
         "minutes": int(OFFER_VALIDITY.total_seconds() // 60),
         "site_url": settings.SITE_URL,
     }
