@@ -41,8 +41,6 @@ MAX_PROOF_CHARS = 8 * 1024
 # How old a proof may be, and how far ahead of our clock its iat may run (§13.8: a little skew is allowed).
 MAX_AGE = timedelta(minutes=5)
 MAX_AHEAD = timedelta(minutes=1)
-# Header members a proof may carry (§F.1); `x5c` binds to a certificate, which this issuer does not take.
-HEADER_MEMBERS = {"typ", "alg", "kid", "jwk", "x5c", "key_attestation", "trust_chain"}
 
 
 class ProofRefused(Exception):

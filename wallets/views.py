@@ -29,7 +29,7 @@ from config.client_address import client_address
 from config.http_cache import conditional
 from config.unavailable import DATABASE_ERRORS, RETRY_AFTER_SECONDS
 from learners.models import LearnerProfile
-from learners.selectors import ROW_STATE_LABELS, signed_names
+from learners.selectors import signed_names
 from learners.views import learner_required
 from wallets import metadata, selectors, services
 from wallets.errors import ProtocolError
@@ -58,8 +58,6 @@ def offer(request: HttpRequest, profile: LearnerProfile, uuid: str) -> HttpRespo
         "achievement_name": achievement_name,
         "issuer_name": issuer_name,
         "email": profile.email,
-        "state": state,
-        "state_label": ROW_STATE_LABELS.get(state, state),
         "holds": state in services.HOLDING_STATES,
         "minutes": int(services.OFFER_VALIDITY.total_seconds() // 60),
     }
