@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "ob_api",
     "backpack",
+    "wallets",
     "axes",
     "csp",
 ]
@@ -263,6 +264,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-sign-in-tokens": {"task": "learners.tasks.purge_sign_in_tokens", "schedule": 24 * 3600.0},
     # Learners reminded before their credentials expire, once per credential and threshold (badges.reminders).
     "expiry-reminders": {"task": "badges.tasks.send_expiry_reminders", "schedule": 3600.0},
+    "purge-wallet-secrets": {"task": "wallets.tasks.purge_wallet_secrets", "schedule": 24 * 3600.0},
     # What commits could not hand to the broker (it was down, or the process died right after the commit).
     "outbox-sweep": {"task": "outbox.tasks.sweep", "schedule": 30.0},
 }
@@ -371,6 +373,15 @@ AXES_VERBOSE = False  # no banner in every command's output; failures and lockou
 # and the answer does not change) and per client address (over it, 429). DRF's syntax: "5/hour", "20/h".
 SIGN_IN_MAIL_RATE_PER_ADDRESS = env.str("SIGN_IN_MAIL_RATE_PER_ADDRESS", default="5/hour")
 SIGN_IN_MAIL_RATE_PER_CLIENT = env.str("SIGN_IN_MAIL_RATE_PER_CLIENT", default="20/hour")
+
+# ----- Wallets: OpenID4VCI (docs/wallets.md, docs/decisions.md D54) -----
+# Requests to the token, nonce and credential endpoints per client address (one take-up is three of them).
+WALLET_RATE_PER_CLIENT = env.str("WALLET_RATE_PER_CLIENT", default="60/minute")
+# Wallet offers a learner may make (each may e-mail a transaction code).
+WALLET_OFFER_RATE_PER_LEARNER = env.str("WALLET_OFFER_RATE_PER_LEARNER", default="20/hour")
+# Offers need a 6-digit transaction code, e-mailed to the learner, typed into the wallet (OpenID4VCI 1.0 §4.1.1):
+# whoever sees the QR code on the learner's screen can then not take the credential without the learner's mail.
+WALLET_TX_CODE_REQUIRED = env.bool("WALLET_TX_CODE_REQUIRED", default=False)
 
 # Outbound HTTP (DID documents, status lists, verify-by-URL) goes through verification.http only.
 OUTBOUND_HTTP_TIMEOUT = env.float("OUTBOUND_HTTP_TIMEOUT", default=5.0)

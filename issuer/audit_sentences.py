@@ -286,6 +286,23 @@ def _credential_email_failed(entry: Entry) -> str:
     return _more(sentence, entry.text("error"))
 
 
+# A take-up of an award by the learner's wallet (wallets.services): the format and the kind of key it was bound to.
+_WALLET_FORMATS = {"ldp_vc": "a Data Integrity credential", "jwt_vc_json": "a VC-JWT"}
+_WALLET_BINDINGS = {"did:key": "their did:key", "did:jwk": "their did:jwk", "jwk": "a key their wallet holds"}
+
+
+@says("credential.added_to_wallet")
+def _credential_added_to_wallet(entry: Entry) -> str:
+    sentence = f"{_recipient(entry)[:1].upper()}{_recipient(entry)[1:]} added {_achievement(entry)} to a wallet"
+    if entry.text("protocol"):
+        sentence += f" through {entry.text('protocol')}"
+    what = _WALLET_FORMATS.get(entry.text("format"), entry.text("format"))
+    bound = _WALLET_BINDINGS.get(entry.text("binding"), entry.text("binding"))
+    if what:
+        sentence += f", as {what}"
+    return sentence + (f" bound to {bound}" if bound else "")
+
+
 # ----- achievements
 
 

@@ -262,6 +262,7 @@ AUDIT_KINDS: list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]] = [
             ("credential.suspended", pgettext_lazy("audit kind", "Suspended")),
             ("credential.unsuspended", pgettext_lazy("audit kind", "Reinstated")),
             ("credential.email_failed", _("Award e-mails that failed")),
+            ("credential.added_to_wallet", _("Added to learners' wallets")),
         ],
     ),
     (

@@ -78,6 +78,7 @@ PAGES: dict[str, str] = {
     "learners:qualification": LEARNER,
     "learners:profile": PUBLIC,
     "backpack:send": LEARNER,
+    "wallets:offer": LEARNER,
     "stacking:qualification-list": OWNER,
     "stacking:qualification-create": OWNER,
     "stacking:qualification-edit": OWNER,
@@ -155,6 +156,9 @@ POST_ONLY: set[str] = {
     "api-ui:token-revoke",
     "ob_api:token",
     "ob_api:revoke",
+    "wallets:token",
+    "wallets:nonce",
+    "wallets:credential",
 }
 # Routes whose GET answer is not an HTML page of ours: documents, files, JSON APIs (their 404 included).
 NOT_PAGES: set[str] = {
@@ -182,6 +186,8 @@ NOT_PAGES: set[str] = {
         "bulk-job-cancel", "bulk-job-undo", "not-found",
     )),
     *(f"ob_api:{name}" for name in ("discovery", "register", "credentials", "profile")),
+    "wallets:issuer-metadata",
+    "wallets:as-metadata",
 }  # fmt: skip
 # Pages that only exist inside a flow, each walked by its own browser test: the OAuth consent page, within a
 # wallet's authorization request (tests/e2e/test_csp_pages.py::test_the_oauth_consent_flow_reaches_the_wallet); the

@@ -337,6 +337,15 @@ RULES: dict[str, Rule] = {
     "ims/ob/v3p0/credentials": Rule(OAuthResource(), OAuthResource()),
     "ims/ob/v3p0/profile": Rule(OAuthResource(), NOT_ALLOWED),
     "ims/ob/v3p0/^(?P<rest>.*)$": Rule(Public(also=(404,)), Public(also=(404,))),
+    # wallets: the learner's offer page; the OpenID4VCI documents and endpoints, whose authorization is what the
+    # wallet presents (a pre-authorized code, an access token), never a session: the credential endpoint refuses
+    # every visitor here alike, none of them holding a token
+    "me/credentials/<uuid:uuid>/wallet/": Rule(Learner(), Learner()),
+    ".well-known/openid-credential-issuer": PUBLIC_GET,
+    ".well-known/oauth-authorization-server": PUBLIC_GET,
+    "oid4vci/token": Rule(NOT_ALLOWED, Public()),
+    "oid4vci/nonce": Rule(NOT_ALLOWED, Public()),
+    "oid4vci/credential": Rule(NOT_ALLOWED, Always(401)),
     # Django admin: its sign-in and sign-out pages are anyone's; every other page is the platform admin's
     "admin/login/": PUBLIC_FORM,
     "admin/logout/": Rule(Public(), Public()),

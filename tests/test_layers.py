@@ -19,7 +19,7 @@ LAYERS = [
     ("badges",),
     ("bulk", "stacking"),
     ("learners",),
-    ("api", "ob_api", "webhooks", "backpack"),
+    ("api", "ob_api", "webhooks", "backpack", "wallets"),
 ]
 LEVEL = {app: level for level, apps in enumerate(LAYERS) for app in apps}
 BESIDE = {"accounts", "outbox", "config"}

@@ -88,6 +88,9 @@ TRANSLATED = [
     "partials/site_icons.html",
     "errors/problem_type.html",
     "errors/problem_types.html",
+    "emails/wallet_tx_code.html",
+    "emails/wallet_tx_code.txt",
+    "wallets/offer.html",
 ]
 # Names and formats that read the same in every language.
 UNTRANSLATED = re.compile(r"Open Badges|VC-JWT|UTC")

@@ -52,6 +52,8 @@ from tests.actors import owner
 from tests.audit import said
 from tests.badges.test_notifications import FAILING_BACKEND
 from tests.stacking.conftest import group, leaf
+from tests.wallets.conftest import JWT, ORIGIN, offer_from_page, signed_in
+from tests.wallets.wallet import DjangoClientTransport, HolderKey, Wallet
 from webhooks.services import endpoint_create, endpoint_delete, endpoint_rotate_secret, endpoint_update
 
 pytestmark = pytest.mark.django_db
@@ -130,6 +132,15 @@ def test_credential_email_failed(issuer, achievement, ana, run, settings):
     assert said(issuer, "credential.email_failed") == [
         "The award e-mail for “Python Basics” to jane@example.org could not be sent: "
         "SMTPServerDisconnected: Connection unexpectedly closed"
+    ]
+
+
+def test_credential_added_to_wallet(issuer, jane, client):
+    """A take-up through the credential endpoint, by a wallet written from the OpenID4VCI text (tests/wallets)."""
+    wallet = Wallet(http=DjangoClientTransport(client, ORIGIN), key=HolderKey.p256(), binding="jwk")
+    wallet.receive(offer_from_page(signed_in("jane@example.org"), jane), JWT)
+    assert said(issuer, "credential.added_to_wallet") == [
+        "Jane Doe added “Python Basics” to a wallet through OpenID4VCI, as a VC-JWT bound to a key their wallet holds"
     ]
 
 
