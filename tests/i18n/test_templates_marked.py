@@ -40,6 +40,17 @@ TRANSLATED = [
     "emails/award.txt",
     "emails/learner_sign_in.html",
     "emails/learner_sign_in.txt",
+    "badges/achievement_detail.html",
+    "badges/achievement_field.html",
+    "badges/achievement_form.html",
+    "badges/achievement_list.html",
+    "badges/award_bulk_revoke.html",
+    "badges/award_confirm.html",
+    "badges/award_detail.html",
+    "badges/award_field.html",
+    "badges/award_form.html",
+    "badges/award_list.html",
+    "badges/dashboard_credentials.html",
 ]
 # Names and formats that read the same in every language.
 UNTRANSLATED = re.compile(r"Open Badges|VC-JWT|UTC")
