@@ -1,6 +1,6 @@
-"""The issuer's achievement and award pages in German when the browser asks for it (Accept-Language), and in English
-without: their words, their dates and their form errors. What an award signs does not depend on the language of the
-page it was made on."""
+"""The issuer's achievement, award and bulk pages in German when the browser asks for it (Accept-Language), and in
+English without: their words, their form errors, a bulk file's row errors and the figures under the progress bar.
+What an award signs does not depend on the language of the page it was made on."""
 
 from __future__ import annotations
 
@@ -8,15 +8,25 @@ import html
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
 
 from badges.models import Credential
 from badges.services import AwardRequest, credential_issue
+from bulk.jobs import bulk_job_create, bulk_job_start
+from bulk.models import BulkJob
+from bulk.views import progress_text
 from tests.actors import owner
 
 pytestmark = pytest.mark.django_db
 GERMAN = "de-DE,de;q=0.9"
+
+# Five rows: line 3 has a malformed address, line 5 none.
+MIXED = (
+    b"email,name,external_id\nada@example.org,Ada,S-1\nnot-an-address,Bob,S-2\ncy@example.org,Cy,S-3\n,Dee,S-4\n"
+    b"eve@example.org,Eve,S-5\n"
+)
 
 
 @pytest.fixture
@@ -38,6 +48,15 @@ def _page(client: Client, url: str, *, status: int = 200, **headers) -> str:
     return html.unescape(response.content.decode())
 
 
+def _upload(client: Client, issuer, data: bytes, achievement, **headers):
+    form = {"file": SimpleUploadedFile("cohort.csv", data, content_type="text/csv"), "achievement": achievement.pk}
+    return client.post(f"/manage/{issuer.slug}/bulk/new/", form, **headers)
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
 @pytest.mark.parametrize(
     ("path", "german", "english"),
     [
@@ -56,6 +75,16 @@ def _page(client: Client, url: str, *, status: int = 200, **headers) -> str:
             ["<h1>Nachweis verleihen</h1>", "E-Mail-Adresse des Empfängers", "Nur VC-JWT", "Leistung wählen"],
             ["<h1>Award a credential</h1>", "Recipient e-mail", "VC-JWT only", "Choose an achievement"],
         ),
+        (
+            "bulk/",
+            ["<h1>Sammelverleihungen</h1>", "Datei hochladen", "0 Uploads.", "Vorlage als CSV herunterladen"],
+            ["<h1>Bulk awards</h1>", "Upload a file", "0 uploads.", "Download the template CSV"],
+        ),
+        (
+            "bulk/new/",
+            ["<h1>Datei mit Verleihungen hochladen</h1>", "Datei mit Verleihungen", "In jeder Zeile angegeben"],
+            ["<h1>Upload a file of awards</h1>", "File of awards", "Named in each row"],
+        ),
     ],
 )
 def test_an_issuer_page_is_german_when_the_browser_asks_and_english_without(
@@ -71,6 +100,17 @@ def test_an_issuer_page_is_german_when_the_browser_asks_and_english_without(
     assert [phrase for phrase in english if phrase in in_german] == []
     assert [phrase for phrase in english if phrase not in in_english] == []
     assert [phrase for phrase in german if phrase in in_english] == []
+
+
+def test_the_bulk_upload_page_explains_the_columns_in_german_under_their_own_names(staff_client, issuer):
+    page = _page(staff_client, f"/manage/{issuer.slug}/bulk/new/", HTTP_ACCEPT_LANGUAGE=GERMAN)
+
+    assert (
+        "<code>email</code></th><td>Pflichtfeld. Die E-Mail-Adresse der lernenden Person; sie erhält per E-Mail "
+        "einen Link zum Nachweis.</td>"
+    ) in page
+    assert "<code>external_id</code></th><td>Optional. Ihre eigene ID" in page
+    assert "The learner's e-mail address" not in page
 
 
 def test_the_award_page_is_german_with_its_dates_and_the_signed_document_unchanged(staff_client, issuer, credential):
@@ -130,3 +170,66 @@ def test_an_award_made_on_a_german_page_signs_what_an_english_one_does(staff_cli
         return document
 
     assert award("de-1", HTTP_ACCEPT_LANGUAGE=GERMAN) == award("en-1")
+
+
+def test_a_bulk_upload_is_checked_in_german(staff_client, issuer, achievement):
+    response = _upload(staff_client, issuer, MIXED, achievement, HTTP_ACCEPT_LANGUAGE=GERMAN, follow=True)
+
+    job = BulkJob.objects.get()
+    page = html.unescape(response.content.decode())
+    assert _messages(response) == [
+        "5 Zeilen geprüft – ausstellbar: 3, nicht ausstellbar: 2 (unten aufgeführt). "
+        "Es wird nichts ausgestellt, bevor Sie bestätigen."
+    ]
+    assert 'Status: <span id="bulk-status">Geprüft</span>' in page
+    assert "Zeilen, die nicht ausgestellt werden können (2)" in page
+    assert "<tr><td>3</td><td>'not-an-address' ist keine gültige E-Mail-Adresse</td></tr>" in page
+    assert "<tr><td>5</td><td>die E-Mail-Adresse fehlt</td></tr>" in page
+    assert "3 Nachweise ausstellen</button>" in page
+    assert "Rows that cannot be issued" not in page and "is not a valid e-mail address" not in page
+    # The reasons are kept as the uploader read them; the page around them follows each reader.
+    english = _page(staff_client, f"/manage/{issuer.slug}/bulk/{job.uuid}/")
+    assert "Rows that cannot be issued (2)" in english and "Issue 3 credentials</button>" in english
+
+
+def test_a_file_that_cannot_be_read_is_refused_in_german(staff_client, issuer, achievement):
+    response = _upload(staff_client, issuer, b"email,id\nada@example.org,7\n", achievement, HTTP_ACCEPT_LANGUAGE=GERMAN)
+
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "Es wurde nichts hochgeladen." in page
+    assert (
+        "Unbekannte Spalte: 'id'. Erlaubte Spalten: email, name, achievement, evidence_url, evidence_narrative, "
+        "valid_until, external_id."
+    ) in page
+    assert BulkJob.objects.count() == 0
+
+
+def test_a_running_job_hands_the_progress_script_its_words_in_german(staff_client, issuer, achievement):
+    job, _ = bulk_job_create(
+        issuer=issuer, data=MIXED, filename="cohort.csv", achievement=achievement, actor=owner(issuer)
+    )
+    # Outside a run of its tasks the job stays queued: nothing issued yet, the page follows it.
+    bulk_job_start(job=job, actor=owner(issuer))
+
+    page = _page(staff_client, f"/manage/{issuer.slug}/bulk/{job.uuid}/", HTTP_ACCEPT_LANGUAGE=GERMAN)
+
+    assert 'data-words-done="%(handled)s von %(valid)s Zeilen erledigt"' in page
+    assert 'data-words-hours="noch etwa %(hours)s Std. %(minutes)s Min."' in page
+    assert ">0 von 3 Zeilen erledigt, 0 fehlgeschlagen</p>" in page
+    assert "Pausieren</button>" in page and "Rest abbrechen</button>" in page
+    english = _page(staff_client, f"/manage/{issuer.slug}/bulk/{job.uuid}/")
+    assert 'data-words-done="%(handled)s of %(valid)s rows done"' in english
+    assert ">0 of 3 rows done, 0 failed</p>" in english
+
+
+def test_the_progress_figures_are_written_as_the_language_writes_numbers():
+    progress = {"handled": 1234, "valid": 100_000, "failed": 5, "rate": 12.5, "eta_seconds": 4000}
+
+    with translation.override("de"):
+        german = progress_text(progress)
+    with translation.override("en"):
+        english = progress_text(progress)
+
+    assert german == "1.234 von 100.000 Zeilen erledigt, 5 fehlgeschlagen, 12,5 Zeilen/s, noch etwa 1 Std. 7 Min."
+    assert english == "1,234 of 100,000 rows done, 5 failed, 12.5 rows/s, about 1 h 7 min left"

@@ -51,6 +51,9 @@ TRANSLATED = [
     "badges/award_form.html",
     "badges/award_list.html",
     "badges/dashboard_credentials.html",
+    "bulk/create.html",
+    "bulk/detail.html",
+    "bulk/list.html",
 ]
 # Names and formats that read the same in every language.
 UNTRANSLATED = re.compile(r"Open Badges|VC-JWT|UTC")
