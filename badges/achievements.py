@@ -9,6 +9,9 @@ changes what a future credential would embed (see `badges.documents.achievement_
 `version` (`next_version`), so two credentials carrying the same version always embed the same
 achievement. Image files are never overwritten or deleted: a replaced image stays reachable at the
 URL that earlier credentials carry.
+
+Refusals are worded in the active language (the editor's page, or the API request's); what an achievement says is
+the issuer's own text and is never translated.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import ForeignObjectRel
 from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from badges import documents
 from badges.models import RESULT_TYPES, Achievement, Alignment, Credential
@@ -68,7 +73,7 @@ _EXTENSION = re.compile(r"ext:[A-Za-z0-9.\-_]+")
 # The OB 3.0 JSON schema's LanguageCode pattern: language, optional script, optional region.
 # Every tag it accepts is a well-formed BCP 47 tag; a credential with any other tag fails the schema.
 LANGUAGE_TAG = re.compile(r"[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?")
-LANGUAGE_TAG_ERROR = (
+LANGUAGE_TAG_ERROR = _(
     "Use a BCP 47 language tag: a language code, optionally a script and a region, such as en, fr-CA or zh-Hant-TW."
 )
 
@@ -193,7 +198,9 @@ def _free_slug(issuer: Issuer, name: str, exclude_pk: int | None) -> str:
 
 
 def slug_taken_error(slug: str) -> str:
-    return f"This issuer already has an achievement with the slug “{slug}”; choose another or leave it empty."
+    return gettext(
+        "This issuer already has an achievement with the slug “%(slug)s”; choose another or leave it empty."
+    ) % {"slug": slug}
 
 
 def _alignment_rows(alignments: Sequence[Mapping[str, Any]]) -> tuple[list[Alignment], list[str]]:
@@ -212,7 +219,11 @@ def _alignment_rows(alignments: Sequence[Mapping[str, Any]]) -> tuple[list[Align
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 label = field.replace("target_", "target ").replace("_", " ")
-                errors.extend(f"Alignment {position + 1}, {label}: {m}" for m in messages)
+                errors.extend(
+                    gettext("Alignment %(number)s, %(field)s: %(message)s")
+                    % {"number": position + 1, "field": label, "message": m}
+                    for m in messages
+                )
         rows.append(alignment)
     return rows, errors
 
@@ -247,11 +258,13 @@ def clean_result_description(item: Mapping[str, Any]) -> tuple[dict[str, Any], l
     out.update(name=name, resultType=result_type)
     if "id" in out and not _ABSOLUTE_URI.fullmatch(out["id"]):
         # A relative identifier cannot be signed: JSON-LD processors refuse it (docs/decisions.md D10).
-        errors.append("The result's identifier must be an absolute URI, such as https://example.org/results/1.")
+        errors.append(
+            gettext("The result's identifier must be an absolute URI, such as https://example.org/results/1.")
+        )
     if not name:
-        errors.append("Give the result a name.")
+        errors.append(gettext("Give the result a name."))
     if result_type not in RESULT_TYPES and not is_extension_type(result_type):
-        errors.append("Choose a result type from the list, or an extension such as ext:Score.")
+        errors.append(gettext("Choose a result type from the list, or an extension such as ext:Score."))
     allowed = [v for v in (_text_value(v) for v in item.get("allowedValue") or []) if v]
     if allowed:
         out["allowedValue"] = allowed
@@ -263,13 +276,16 @@ def clean_result_description(item: Mapping[str, Any]) -> tuple[dict[str, Any], l
     required = out.get("requiredValue")
     required_number = _number_or_none(required or "")
     if low is not None and high is not None and low > high:
-        errors.append(f"The minimum ({out['valueMin']}) is above the maximum ({out['valueMax']}).")
+        errors.append(
+            gettext("The minimum (%(min)s) is above the maximum (%(max)s).")
+            % {"min": out["valueMin"], "max": out["valueMax"]}
+        )
     if required is not None and allowed and required not in allowed:
-        errors.append(f"The required value “{required}” is not one of the allowed values.")
+        errors.append(gettext("The required value “%(value)s” is not one of the allowed values.") % {"value": required})
     elif required_number is not None and (
         (low is not None and required_number < low) or (high is not None and required_number > high)
     ):
-        errors.append(f"The required value {required} is outside the minimum and maximum.")
+        errors.append(gettext("The required value %(value)s is outside the minimum and maximum.") % {"value": required})
     return out, errors
 
 
@@ -283,9 +299,14 @@ def clean_result_descriptions(items: Sequence[Mapping[str, Any]]) -> tuple[list[
     seen: set[str] = set()
     for position, item in enumerate(items, start=1):
         out, problems = clean_result_description(item)
-        errors.extend(f"Result {position}: {problem}" for problem in problems)
+        errors.extend(
+            gettext("Result %(number)s: %(problem)s") % {"number": position, "problem": problem} for problem in problems
+        )
         if out["name"] and out["name"].casefold() in seen:
-            errors.append(f"Result {position}: another result is already called “{out['name']}”; names must differ.")
+            errors.append(
+                gettext("Result %(number)s: another result is already called “%(name)s”; names must differ.")
+                % {"number": position, "name": out["name"]}
+            )
         seen.add(out["name"].casefold())
         cleaned.append(out)
     return cleaned, errors
@@ -441,9 +462,12 @@ def achievement_update(
     achievement = _locked(achievement, actor)
     if expected_token is not None and expected_token != edit_token(achievement):
         raise AchievementConflict(
-            f"Someone else saved this achievement while you were editing it (it is now version "
-            f"{achievement.version}). Nothing was saved: compare with the achievement's page, then save again "
-            "to replace their changes with yours.",
+            gettext(
+                "Someone else saved this achievement while you were editing it (it is now version %(version)s). "
+                "Nothing was saved: compare with the achievement's page, then save again to replace their changes "
+                "with yours."
+            )
+            % {"version": achievement.version},
             code="conflict",
         )
     current_alignments = list(achievement.alignments.all())
@@ -483,7 +507,12 @@ def achievement_update(
         bumped = next_version(achievement.version)
         if len(bumped) > cast(int, Achievement._meta.get_field("version").max_length):  # a CharField's, always set
             raise ValidationError(
-                {"version": [f"The version “{achievement.version}” is too long to count up; ask an owner to reset it."]}
+                {
+                    "version": [
+                        gettext("The version “%(version)s” is too long to count up; ask an owner to reset it.")
+                        % {"version": achievement.version}
+                    ]
+                }
             )
         achievement.version = bumped
         changed.append("version")
@@ -547,13 +576,21 @@ def achievement_delete(*, achievement: Achievement, actor: Actor) -> None:
     awarded = Credential.objects.filter(achievement=achievement).count()
     if awarded:
         raise AchievementInUse(
-            f"{achievement.name!r} has been awarded {awarded} time{'s' if awarded != 1 else ''}: "
-            "archive it instead (its credentials stay valid)."
+            ngettext(
+                "%(name)s has been awarded %(count)s time: archive it instead (its credentials stay valid).",
+                "%(name)s has been awarded %(count)s times: archive it instead (its credentials stay valid).",
+                awarded,
+            )
+            % {"name": repr(achievement.name), "count": awarded}
         )
     if _named_by(achievement, "bulk"):
-        raise AchievementInUse(f"{achievement.name!r} is named by a bulk job: archive it instead.")
+        raise AchievementInUse(
+            gettext("%(name)s is named by a bulk job: archive it instead.") % {"name": repr(achievement.name)}
+        )
     if _named_by(achievement, "stacking"):
-        raise AchievementInUse(f"{achievement.name!r} is part of a stacking rule: archive it instead.")
+        raise AchievementInUse(
+            gettext("%(name)s is part of a stacking rule: archive it instead.") % {"name": repr(achievement.name)}
+        )
     audit_record(
         issuer=achievement.issuer,
         action="achievement.deleted",

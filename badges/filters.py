@@ -3,7 +3,8 @@ the issuer's pages and the API.
 
 The same parameter means the same thing on both. What differs is only what happens to an invalid value: a page
 shows the message next to the form and ignores that filter (the others still apply); the API answers 400 with
-the message under the parameter's name (api.filters). Parameters only the API used to take are here too, with a
+the message under the parameter's name (api.filters). Labels and messages follow the reader's language; the
+parameters' descriptions document the API and stay English. Parameters only the API used to take are here too, with a
 hidden widget: the page's form does not show them (its templates render visible fields only), and they work in
 its URLs as well. The OpenAPI schema describes each parameter from the `extend_schema_field` beside it.
 """
@@ -21,6 +22,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_filters.fields import ChoiceField
 from drf_spectacular.utils import extend_schema_field
 
@@ -116,10 +119,10 @@ class TagFilter(django_filters.ChoiceFilter):
 
 
 STATE_CHOICES = [
-    ("active", "Active"),
-    ("suspended", "Suspended"),
-    ("revoked", "Revoked"),
-    ("expired", "Expired"),
+    ("active", pgettext_lazy("credential state", "Active")),
+    ("suspended", pgettext_lazy("credential state", "Suspended")),
+    ("revoked", pgettext_lazy("credential state", "Revoked")),
+    ("expired", pgettext_lazy("credential state", "Expired")),
 ]
 
 
@@ -133,55 +136,55 @@ class CredentialFilter(django_filters.FilterSet):
 
     q = described(
         django_filters.CharFilter(
-            label="Search",
+            label=pgettext_lazy("search field", "Search"),
             method="filter_q",
             max_length=200,
             widget=forms.TextInput(attrs={"type": "search"}),
-            help_text="Recipient e-mail or name.",
+            help_text=_("Recipient e-mail or name."),
         ),
         "In the recipient's e-mail address or name (any case).",
     )
     status = described(
         django_filters.ChoiceFilter(
-            label="Status", method="filter_status", choices=STATE_CHOICES, empty_label="Any status"
+            label=_("Status"), method="filter_status", choices=STATE_CHOICES, empty_label=_("Any status")
         ),
         "active (and not expired), suspended, revoked, or expired (active, but validUntil has passed).",
-        enum=[value for value, _ in STATE_CHOICES],
+        enum=[value for value, _label in STATE_CHOICES],
     )
     achievement = described(
         AchievementRefFilter(
-            label="Achievement",
+            label=_("Achievement"),
             queryset=Achievement.objects.none(),
-            empty_label="All achievements",
-            error_messages={"invalid_choice": "That achievement is not one of this issuer's."},
+            empty_label=_("All achievements"),
+            error_messages={"invalid_choice": _("That achievement is not one of this issuer's.")},
         ),
         "Id, UUID or slug of the issuer's achievement.",
     )
     source = described(
-        django_filters.ChoiceFilter(label="Source", choices=CredentialSource.choices, empty_label="Any source"),
+        django_filters.ChoiceFilter(label=_("Source"), choices=CredentialSource.choices, empty_label=_("Any source")),
         "How it was awarded.",
         enum=list(CredentialSource.values),
     )
     since = described(
         IssuedSinceFilter(
-            label="Issued since",
+            label=_("Issued since"),
             method="filter_issued_since",
             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            error_messages={"invalid": "Enter a date, like 2030-01-31."},
+            error_messages={"invalid": _("Enter a date, like 2030-01-31.")},
         ),
         "Issued on or after this date (UTC), or at or after this ISO 8601 date-time: the same as issued_since.",
     )
     # The API's own names. Hidden: the page's form offers the search (q) and `since` instead.
     email = described(
-        django_filters.CharFilter(label="E-mail", method="filter_email", widget=forms.HiddenInput),
+        django_filters.CharFilter(label=_("E-mail"), method="filter_email", widget=forms.HiddenInput),
         "The recipient's e-mail address (any case).",
     )
     issued_since = described(
         IssuedSinceFilter(
-            label="Issued since",
+            label=_("Issued since"),
             method="filter_issued_since",
             widget=forms.HiddenInput,
-            error_messages={"invalid": "An ISO 8601 date-time, such as 2026-06-01T00:00:00Z."},
+            error_messages={"invalid": _("An ISO 8601 date-time, such as 2026-06-01T00:00:00Z.")},
         ),
         "Issued at or after this ISO 8601 date-time (or date, from midnight UTC).",
     )
@@ -224,7 +227,7 @@ class CredentialFilter(django_filters.FilterSet):
         return queryset.filter(created_at__gte=value)
 
 
-ARCHIVED_CHOICES = [("no", "Hide archived"), ("yes", "Archived only"), ("any", "Show all")]
+ARCHIVED_CHOICES = [("no", _("Hide archived")), ("yes", _("Archived only")), ("any", _("Show all"))]
 
 
 class AchievementFilter(django_filters.FilterSet):
@@ -236,28 +239,30 @@ class AchievementFilter(django_filters.FilterSet):
     which SQLite cannot query portably, so they are matched here; an issuer has hundreds of achievements at most."""
 
     q = described(
-        django_filters.CharFilter(label="Search", method="filter_q", max_length=200, widget=forms.SearchInput),
+        django_filters.CharFilter(
+            label=pgettext_lazy("search field", "Search"), method="filter_q", max_length=200, widget=forms.SearchInput
+        ),
         "In the name, description, human code or a tag (any case).",
     )
     type = described(
-        django_filters.ChoiceFilter(label="Type", field_name="achievement_type", empty_label="Any type"),
+        django_filters.ChoiceFilter(label=_("Type"), field_name="achievement_type", empty_label=_("Any type")),
         "One of the types the issuer's achievements have (Badge, Course, ext:...).",
     )
     tag = described(
-        TagFilter(label="Tag", method="filter_tag", empty_label="Any tag"),
+        TagFilter(label=_("Tag"), method="filter_tag", empty_label=_("Any tag")),
         "One of the tags the issuer's achievements have (any case).",
     )
     archived = described(
         django_filters.ChoiceFilter(
-            label="Archived", method="filter_archived", choices=ARCHIVED_CHOICES, empty_label=None
+            label=_("Archived"), method="filter_archived", choices=ARCHIVED_CHOICES, empty_label=None
         ),
         "no (the default): archived ones hidden; yes: only those; any: all.",
-        enum=[value for value, _ in ARCHIVED_CHOICES],
+        enum=[value for value, _label in ARCHIVED_CHOICES],
     )
     # The API's own name for `type`. Hidden: the page's form offers `type`.
     achievement_type = described(
         django_filters.ChoiceFilter(
-            label="Type", field_name="achievement_type", empty_label="Any type", widget=forms.HiddenInput
+            label=_("Type"), field_name="achievement_type", empty_label=_("Any type"), widget=forms.HiddenInput
         ),
         "The same as type: one of the types the issuer's achievements have.",
     )

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.forms.utils import ErrorDict, ErrorList
 from django.http import QueryDict
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from badges.achievements import (
     clean_result_description,
@@ -25,37 +27,43 @@ from issuer.images import IMAGE_ACCEPT, IMAGE_HELP, ImageError, check_image
 from issuer.models import Issuer, slug_validator
 
 EXTENSION = "ext"
-EXTENSION_LABEL = "Other: an extension (ext:…)"
-URL_ERROR = "Enter a full web address starting with https:// or http://, such as https://example.org/criteria."
+EXTENSION_LABEL = _("Other: an extension (ext:…)")
+URL_ERROR = _("Enter a full web address starting with https:// or http://, such as https://example.org/criteria.")
 
 
-def _url_field(label: str, *, required: bool, help_text: str = "") -> forms.URLField:
+def _url_field(label: Any, *, required: bool, help_text: Any = "") -> forms.URLField:
     return forms.URLField(
         label=label,
         required=required,
         max_length=200,
         assume_scheme="https",
         help_text=help_text,
-        error_messages={"invalid": URL_ERROR, "required": "Give the web address."},
+        error_messages={"invalid": URL_ERROR, "required": _("Give the web address.")},
     )
 
 
-def _resolve_extension(choice: str, extension: str, *, field: str, what: str) -> tuple[str, dict[str, str]]:
-    """The type chosen in a select with an "Other (ext:)" option and its text input."""
+def _resolve_extension(choice: str, extension: str, *, field: str, missing: str) -> tuple[str, dict[str, str]]:
+    """The type chosen in a select with an "Other (ext:)" option and its text input. `missing`: what to say when
+    "Other" is chosen and the extension left empty."""
     extension = extension.strip()
     if choice == EXTENSION:
         if not extension:
-            return "", {field: f"Type the extension {what}, such as ext:Bootcamp."}
+            return "", {field: missing}
         if not extension.startswith("ext:"):
             extension = f"ext:{extension}"
         if not is_extension_type(extension):
             return "", {
-                field: "An extension is ext: followed by letters, digits, dots, hyphens or underscores, "
-                "such as ext:Bootcamp."
+                field: gettext(
+                    "An extension is ext: followed by letters, digits, dots, hyphens or underscores, "
+                    "such as ext:Bootcamp."
+                )
             }
         return extension, {}
     if extension:
-        return "", {field: f"Choose “{EXTENSION_LABEL}” in the list to use an extension, or clear this field."}
+        return "", {
+            field: gettext("Choose “%(option)s” in the list to use an extension, or clear this field.")
+            % {"option": EXTENSION_LABEL}
+        }
     return choice, {}
 
 
@@ -79,76 +87,87 @@ class AchievementForm(_QuietMixin, forms.Form):
     # request.POST (a QueryDict) or a dict: both copy, and the copy takes a new edit token after a conflict.
     data: QueryDict | dict[str, Any]
 
-    name = forms.CharField(max_length=200, error_messages={"required": "Give the achievement a name."})
+    name = forms.CharField(
+        label=_("Name"), max_length=200, error_messages={"required": _("Give the achievement a name.")}
+    )
     slug = forms.CharField(
+        label=_("Slug"),
         max_length=50,
         required=False,
         validators=[slug_validator],
-        help_text="Used in addresses and on the command line. Leave it empty to derive it from the name.",
+        help_text=_("Used in addresses and on the command line. Leave it empty to derive it from the name."),
     )
     description = forms.CharField(
+        label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Describe the achievement: what does it certify?"},
+        error_messages={"required": _("Describe the achievement: what does it certify?")},
     )
     criteria_narrative = forms.CharField(
-        label="Narrative",
+        label=pgettext_lazy("criteria", "Narrative"),
         required=False,
         max_length=MAX_INPUT_CHARS,
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="What a learner must do to earn it. Markdown: **bold**, *italic*, lists, [links](https://…).",
+        help_text=_("What a learner must do to earn it. Markdown: **bold**, *italic*, lists, [links](https://…)."),
     )
     criteria_url = _url_field(
-        "Criteria web page",
+        _("Criteria web page"),
         required=False,
-        help_text="A page describing the criteria. Give a narrative, a page, or both.",
+        help_text=_("A page describing the criteria. Give a narrative, a page, or both."),
     )
     image = forms.FileField(
+        label=_("Image"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
         help_text=IMAGE_HELP,
     )
-    image_caption = forms.CharField(max_length=200, required=False, label="Image caption")
+    image_caption = forms.CharField(max_length=200, required=False, label=_("Image caption"))
     achievement_type = forms.ChoiceField(
-        label="Type",
+        label=_("Type"),
         choices=[*((t, t) for t in ACHIEVEMENT_TYPES), (EXTENSION, EXTENSION_LABEL)],
         initial="Badge",
     )
     achievement_type_extension = forms.CharField(
-        label="Extension type",
+        label=_("Extension type"),
         required=False,
         max_length=60,
-        help_text="Only with “Other” above, such as ext:Bootcamp.",
+        help_text=_("Only with “Other” above, such as ext:Bootcamp."),
     )
-    tags = forms.CharField(required=False, max_length=1000, help_text="Separate tags with commas.")
+    tags = forms.CharField(label=_("Tags"), required=False, max_length=1000, help_text=_("Separate tags with commas."))
     credits_available = forms.DecimalField(
-        label="Credits available",
+        label=_("Credits available"),
         required=False,
         min_value=Decimal(0),
         max_digits=8,
         decimal_places=2,
-        help_text="Credit hours or points a learner earns, such as 3 or 7.5.",
+        help_text=_("Credit hours or points a learner earns, such as 3 or 7.5."),
     )
-    field_of_study = forms.CharField(max_length=200, required=False, label="Field of study")
-    human_code = forms.CharField(max_length=60, required=False, label="Code", help_text="A code such as CS-101.")
-    specialization = forms.CharField(max_length=200, required=False)
+    field_of_study = forms.CharField(max_length=200, required=False, label=_("Field of study"))
+    human_code = forms.CharField(
+        max_length=60,
+        required=False,
+        label=pgettext_lazy("achievement code", "Code"),
+        help_text=_("A code such as CS-101."),
+    )
+    specialization = forms.CharField(label=_("Specialization"), max_length=200, required=False)
     in_language = forms.CharField(
-        label="Language",
+        label=_("Language"),
         max_length=35,
         required=False,
-        help_text="A BCP 47 language tag, such as en, fr-CA or zh-Hant-TW.",
+        help_text=_("A BCP 47 language tag, such as en, fr-CA or zh-Hant-TW."),
     )
     version = forms.CharField(
+        label=_("Version"),
         max_length=20,
         initial="1",
-        help_text="Counted up automatically whenever a change reaches new credentials.",
-        error_messages={"required": "Give a version, such as 1."},
+        help_text=_("Counted up automatically whenever a change reaches new credentials."),
+        error_messages={"required": _("Give a version, such as 1.")},
     )
     validity_days = forms.IntegerField(
-        label="Valid for (days)",
+        label=_("Valid for (days)"),
         required=False,
         min_value=1,
         max_value=36500,
-        help_text="How long a credential stays valid after it is awarded. Empty: it does not expire.",
+        help_text=_("How long a credential stays valid after it is awarded. Empty: it does not expire."),
     )
 
     # The saved state the edit form was loaded from, so a save cannot silently overwrite a newer one.
@@ -206,7 +225,9 @@ class AchievementForm(_QuietMixin, forms.Form):
         tags = parse_tags(self.cleaned_data["tags"])
         too_long = [t for t in tags if len(t) > 100]
         if too_long:
-            raise ValidationError(f"A tag may have at most 100 characters; “{too_long[0][:40]}…” is longer.")
+            raise ValidationError(
+                gettext("A tag may have at most 100 characters; “%(tag)s…” is longer.") % {"tag": too_long[0][:40]}
+            )
         return tags
 
     def clean_image(self) -> Any:
@@ -222,13 +243,13 @@ class AchievementForm(_QuietMixin, forms.Form):
         cleaned = super().clean() or {}
         narrative = (cleaned.get("criteria_narrative") or "").strip()
         if not narrative and not cleaned.get("criteria_url") and "criteria_url" not in self.errors:
-            self.add_error("criteria_narrative", "Give the criteria as a narrative, a web page, or both.")
+            self.add_error("criteria_narrative", gettext("Give the criteria as a narrative, a web page, or both."))
         if "achievement_type" in cleaned:
             resolved, errors = _resolve_extension(
                 cleaned["achievement_type"],
                 cleaned.get("achievement_type_extension", ""),
                 field="achievement_type_extension",
-                what="achievement type",
+                missing=gettext("Type the extension achievement type, such as ext:Bootcamp."),
             )
             for field, message in errors.items():
                 self.add_error(field, message)
@@ -251,18 +272,20 @@ class AchievementForm(_QuietMixin, forms.Form):
 
 class AlignmentForm(_QuietMixin, forms.Form):
     target_name = forms.CharField(
-        label="Name", max_length=200, error_messages={"required": "Give the name of what this aligns to."}
+        label=_("Name"), max_length=200, error_messages={"required": _("Give the name of what this aligns to.")}
     )
-    target_url = _url_field("Web address", required=True)
-    target_framework = forms.CharField(label="Framework", max_length=200, required=False)
-    target_code = forms.CharField(label="Code", max_length=100, required=False)
+    target_url = _url_field(_("Web address"), required=True)
+    target_framework = forms.CharField(label=_("Framework"), max_length=200, required=False)
+    target_code = forms.CharField(label=pgettext_lazy("alignment code", "Code"), max_length=100, required=False)
     target_type = forms.ChoiceField(
-        label="Type",
+        label=_("Type"),
         required=False,
-        choices=[("", "(none)"), *((t, t) for t in ALIGNMENT_TARGET_TYPES), (EXTENSION, EXTENSION_LABEL)],
+        choices=[("", _("(none)")), *((t, t) for t in ALIGNMENT_TARGET_TYPES), (EXTENSION, EXTENSION_LABEL)],
     )
-    target_type_extension = forms.CharField(label="Extension type", max_length=60, required=False)
-    target_description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    target_type_extension = forms.CharField(label=_("Extension type"), max_length=60, required=False)
+    target_description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -270,7 +293,7 @@ class AlignmentForm(_QuietMixin, forms.Form):
             cleaned.get("target_type", ""),
             cleaned.get("target_type_extension", ""),
             field="target_type_extension",
-            what="target type",
+            missing=gettext("Type the extension target type, such as ext:Bootcamp."),
         )
         for field, message in errors.items():
             self.add_error(field, message)
@@ -293,17 +316,19 @@ class AlignmentForm(_QuietMixin, forms.Form):
 
 class ResultDescriptionForm(_QuietMixin, forms.Form):
     result_id = forms.CharField(required=False, widget=forms.HiddenInput, max_length=500)
-    name = forms.CharField(max_length=200, error_messages={"required": "Give the result a name, such as Final exam."})
-    result_type = forms.ChoiceField(label="Result type", choices=[(t, t) for t in RESULT_TYPES], initial="Result")
+    name = forms.CharField(
+        label=_("Name"), max_length=200, error_messages={"required": _("Give the result a name, such as Final exam.")}
+    )
+    result_type = forms.ChoiceField(label=_("Result type"), choices=[(t, t) for t in RESULT_TYPES], initial="Result")
     allowed_values = forms.CharField(
-        label="Allowed values",
+        label=_("Allowed values"),
         required=False,
         max_length=2000,
-        help_text="Comma-separated, lowest first, such as D, C, B, A. Empty: any value.",
+        help_text=_("Comma-separated, lowest first, such as D, C, B, A. Empty: any value."),
     )
-    required_value = forms.CharField(label="Required value", max_length=100, required=False)
-    value_min = forms.CharField(label="Minimum", max_length=100, required=False)
-    value_max = forms.CharField(label="Maximum", max_length=100, required=False)
+    required_value = forms.CharField(label=_("Required value"), max_length=100, required=False)
+    value_min = forms.CharField(label=_("Minimum"), max_length=100, required=False)
+    value_max = forms.CharField(label=_("Maximum"), max_length=100, required=False)
     # Not edited here (it points at a rubric level), but carried through so saving never drops it.
     required_level = forms.CharField(required=False, widget=forms.HiddenInput, max_length=500)
 
@@ -361,7 +386,8 @@ class _RowsFormSet(forms.BaseFormSet):
     `quiet=True` shows the rows as typed without their errors, like `_QuietMixin`.
     """
 
-    row_label = "row"
+    # What the box that removes a row says, in the reader's language.
+    remove_label: Any = _("Remove this row")
     max_rows = 50
 
     def __init__(self, *args: Any, quiet: bool = False, **kwargs: Any) -> None:
@@ -372,7 +398,7 @@ class _RowsFormSet(forms.BaseFormSet):
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:
-            form.fields["DELETE"].label = f"Remove this {self.row_label}"
+            form.fields["DELETE"].label = self.remove_label
 
     @property
     def errors(self) -> list[Any]:  # ErrorDicts (Django's stubs say ErrorList)
@@ -391,11 +417,11 @@ class _RowsFormSet(forms.BaseFormSet):
 
 
 class _AlignmentRows(_RowsFormSet):
-    row_label = "alignment"
+    remove_label = _("Remove this alignment")
 
 
 class _ResultRows(_RowsFormSet):
-    row_label = "result"
+    remove_label = _("Remove this result")
 
     def clean(self) -> None:
         super().clean()
@@ -407,7 +433,7 @@ class _ResultRows(_RowsFormSet):
                 continue
             name = form.cleaned_data["name"].strip().casefold()
             if name in seen:
-                form.add_error("name", "Another result already has this name; give each result its own.")
+                form.add_error("name", gettext("Another result already has this name; give each result its own."))
             seen.add(name)
 
 

@@ -10,16 +10,19 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from badges.models import Achievement, Credential
 from badges.services import AwardRequest, CredentialError
 from issuer.models import Issuer
 
 FORMAT_CHOICES = [
-    ("ldp", "Data Integrity (recommended: verifiable everywhere, embedded proof)"),
-    ("jwt", "VC-JWT only"),
-    ("both", "Both: Data Integrity and VC-JWT"),
+    ("ldp", _("Data Integrity (recommended: verifiable everywhere, embedded proof)")),
+    ("jwt", _("VC-JWT only")),
+    ("both", _("Both: Data Integrity and VC-JWT")),
 ]
+REASON_FOR_REVOKING = _("Give a reason for revoking: it is kept in the audit trail.")
 DATETIME_WIDGET_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -38,7 +41,10 @@ class _DateTimeInput(forms.DateTimeInput):
 class AchievementChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Achievement) -> str:
         if obj.validity_days:
-            return f"{obj.name} (valid {obj.validity_days} days)"
+            return ngettext("%(name)s (valid %(days)s day)", "%(name)s (valid %(days)s days)", obj.validity_days) % {
+                "name": obj.name,
+                "days": obj.validity_days,
+            }
         return obj.name
 
 
@@ -50,62 +56,65 @@ class AwardForm(forms.Form):
 
     achievement = AchievementChoiceField(
         queryset=Achievement.objects.none(),
-        empty_label="Choose an achievement",
+        label=_("Achievement"),
+        empty_label=_("Choose an achievement"),
         error_messages={
-            "required": "Choose the achievement to award.",
-            "invalid_choice": "Choose one of this issuer's current achievements.",
+            "required": _("Choose the achievement to award."),
+            "invalid_choice": _("Choose one of this issuer's current achievements."),
         },
     )
     email = forms.EmailField(
-        label="Recipient e-mail",
+        label=_("Recipient e-mail"),
         max_length=254,
         error_messages={
-            "required": "Enter the learner's e-mail address.",
-            "invalid": "Enter a valid e-mail address, like name@example.org.",
+            "required": _("Enter the learner's e-mail address."),
+            "invalid": _("Enter a valid e-mail address, like name@example.org."),
         },
-        help_text="The learner is e-mailed a link to the credential. The address is never published: "
-        "the credential holds only a salted hash of it.",
+        help_text=_(
+            "The learner is e-mailed a link to the credential. The address is never published: "
+            "the credential holds only a salted hash of it."
+        ),
     )
     name = forms.CharField(
-        label="Recipient name",
+        label=_("Recipient name"),
         required=False,
         max_length=200,
-        help_text="Optional. Shown in the credential and on its public page.",
+        help_text=_("Optional. Shown in the credential and on its public page."),
     )
     evidence_url = forms.URLField(
-        label="Evidence URL",
+        label=_("Evidence URL"),
         required=False,
         assume_scheme="https",
         max_length=2000,
-        error_messages={"invalid": "Enter a full web address, like https://example.org/portfolio."},
-        help_text="Optional. A public page showing the learner's work.",
+        error_messages={"invalid": _("Enter a full web address, like https://example.org/portfolio.")},
+        help_text=_("Optional. A public page showing the learner's work."),
     )
     evidence_narrative = forms.CharField(
-        label="Evidence narrative",
+        label=_("Evidence narrative"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Optional. What the learner did to earn it.",
+        help_text=_("Optional. What the learner did to earn it."),
     )
     valid_from = forms.DateTimeField(
-        label="Valid from",
+        label=_("Valid from"),
         required=False,
         widget=_DateTimeInput(),
-        error_messages={"invalid": "Enter a date and time, like 2030-01-31 09:00."},
-        help_text="Optional, in UTC. Empty: from now.",
+        error_messages={"invalid": _("Enter a date and time, like 2030-01-31 09:00.")},
+        help_text=_("Optional, in UTC. Empty: from now."),
     )
     valid_until = forms.DateTimeField(
-        label="Valid until",
+        label=_("Valid until"),
         required=False,
         widget=_DateTimeInput(),
-        error_messages={"invalid": "Enter a date and time, like 2030-01-31 09:00."},
-        help_text="Optional, in UTC. Empty: the achievement's default validity, or no expiry if it has none.",
+        error_messages={"invalid": _("Enter a date and time, like 2030-01-31 09:00.")},
+        help_text=_("Optional, in UTC. Empty: the achievement's default validity, or no expiry if it has none."),
     )
     format = forms.ChoiceField(
-        label="Format",
+        label=_("Format"),
         choices=FORMAT_CHOICES,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a format.", "invalid_choice": "Choose one of the formats listed."},
+        error_messages={"required": _("Choose a format."), "invalid_choice": _("Choose one of the formats listed.")},
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
@@ -140,9 +149,9 @@ class AwardForm(forms.Form):
         valid_until: datetime | None = cleaned.get("valid_until")
         if valid_until is not None:
             if valid_from is not None and valid_until <= valid_from:
-                self.add_error("valid_until", "Valid until must be later than valid from.")
+                self.add_error("valid_until", gettext("Valid until must be later than valid from."))
             elif valid_until <= timezone.now():
-                self.add_error("valid_until", "This date has passed: the credential would be expired at once.")
+                self.add_error("valid_until", gettext("This date has passed: the credential would be expired at once."))
         return cleaned
 
     def award_request(self) -> AwardRequest:
@@ -173,8 +182,10 @@ class AwardForm(forms.Form):
             self.data = data
             self.add_error(
                 None,
-                "This form was already used to award a credential, so nothing was issued now. "
-                "Check the values below and submit again to make a new award.",
+                gettext(
+                    "This form was already used to award a credential, so nothing was issued now. "
+                    "Check the values below and submit again to make a new award."
+                ),
             )
             return
         self.add_error(field, error.message)
@@ -182,27 +193,27 @@ class AwardForm(forms.Form):
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Give a reason for revoking: it is kept in the audit trail."},
-        help_text="Required. Kept with the credential and in the audit trail; not shown on the public page.",
+        error_messages={"required": REASON_FOR_REVOKING},
+        help_text=_("Required. Kept with the credential and in the audit trail; not shown on the public page."),
     )
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Give a reason for revoking: it is kept in the audit trail.")
+            raise forms.ValidationError(REASON_FOR_REVOKING)
         return reason
 
 
 class SuspendForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Optional. Kept with the credential and in the audit trail; not shown on the public page.",
+        help_text=_("Optional. Kept with the credential and in the audit trail; not shown on the public page."),
     )
 
 
@@ -215,9 +226,9 @@ class BulkSelectionForm(forms.Form):
         queryset=Credential.objects.none(),
         to_field_name="uuid",
         error_messages={
-            "required": "Select at least one award to revoke.",
-            "invalid_choice": "One of the selected awards does not exist here.",
-            "invalid_pk_value": "One of the selected awards does not exist here.",
+            "required": _("Select at least one award to revoke."),
+            "invalid_choice": _("One of the selected awards does not exist here."),
+            "invalid_pk_value": _("One of the selected awards does not exist here."),
         },
     )
 
@@ -230,7 +241,9 @@ class BulkSelectionForm(forms.Form):
     def clean_selected(self) -> QuerySet[Credential]:
         selected = self.cleaned_data["selected"]
         if len(selected) > self.MAX_SELECTED:
-            raise forms.ValidationError(f"Select at most {self.MAX_SELECTED} awards at a time.")
+            raise forms.ValidationError(
+                gettext("Select at most %(max)s awards at a time.") % {"max": self.MAX_SELECTED}
+            )
         return selected
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from issuer.models import Issuer, NormalizedTextMixin, SigningKey, slug_validator
 
@@ -161,9 +162,9 @@ class Alignment(NormalizedTextMixin, models.Model):
 
 
 class CredentialStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
-    REVOKED = "revoked", "Revoked"
+    ACTIVE = "active", pgettext_lazy("credential state", "Active")
+    SUSPENDED = "suspended", pgettext_lazy("credential state", "Suspended")
+    REVOKED = "revoked", pgettext_lazy("credential state", "Revoked")
 
 
 # An award given with the issuer's own id for it (a bulk row's external_id) is issued under this idempotency key
@@ -193,11 +194,11 @@ def credential_state(status: str, valid_from: datetime, valid_until: datetime | 
 
 
 class CredentialSource(models.TextChoices):
-    UI = "ui", "Issuer UI"
-    API = "api", "API"
-    BULK = "bulk", "Bulk job"
-    STACKING = "stacking", "Stacking rule"
-    COMMAND = "command", "Command line"
+    UI = "ui", pgettext_lazy("credential source", "Issuer UI")
+    API = "api", pgettext_lazy("credential source", "API")
+    BULK = "bulk", pgettext_lazy("credential source", "Bulk job")
+    STACKING = "stacking", pgettext_lazy("credential source", "Stacking rule")
+    COMMAND = "command", pgettext_lazy("credential source", "Command line")
 
 
 class Credential(models.Model):

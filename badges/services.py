@@ -4,6 +4,8 @@ Each runs in one transaction that also writes its AuditEvent; side effects (even
 webhooks, later baking and e-mail) are recorded in that transaction and start once it commits (the outbox,
 docs/decisions.md D37), so nothing leaves before the data is durable and nothing is lost after.
 Each first checks that its actor may award in the credential's issuer (Action.AWARD, D34).
+A refusal (CredentialError) is worded in the active language: the page's or the API request's, the default one in a
+worker. Nothing of it is signed: what a credential says comes from the issuer's own data only.
 """
 
 from __future__ import annotations
@@ -74,22 +76,29 @@ def _validate(request: AwardRequest, now: datetime) -> tuple[str, datetime, date
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise CredentialError(f"{request.email!r} is not a valid e-mail address.", field="email") from exc
+        raise CredentialError(
+            gettext("%(email)s is not a valid e-mail address.") % {"email": repr(request.email)}, field="email"
+        ) from exc
     if request.achievement.archived:
-        raise CredentialError(f"The achievement {request.achievement.name!r} is archived.", field="achievement")
+        raise CredentialError(
+            gettext("The achievement %(name)s is archived.") % {"name": repr(request.achievement.name)},
+            field="achievement",
+        )
     valid_from = request.valid_from or now
     valid_until = request.valid_until
     if valid_until is None and request.achievement.validity_days:
         valid_until = valid_from + timedelta(days=request.achievement.validity_days)
     if valid_until is not None and valid_until <= valid_from:
-        raise CredentialError("valid_until must be later than valid_from.", field="valid_until")
+        raise CredentialError(gettext("valid_until must be later than valid_from."), field="valid_until")
     if valid_until is not None and valid_until <= now:
         raise CredentialError(
-            "valid_until is in the past: the credential would be expired at once.", field="valid_until"
+            gettext("valid_until is in the past: the credential would be expired at once."), field="valid_until"
         )
     fmt = request.format or ("both" if request.achievement.issuer.issue_jwt_by_default else "ldp")
     if fmt not in FORMATS:
-        raise CredentialError(f"Unknown format {fmt!r}; expected ldp, jwt or both.", field="format")
+        raise CredentialError(
+            gettext("Unknown format %(format)s; expected ldp, jwt or both.") % {"format": repr(fmt)}, field="format"
+        )
     url_validator = URLValidator(schemes=["https", "http"])
     for position, item in enumerate(request.evidence):
         if item.get("id"):
@@ -97,10 +106,15 @@ def _validate(request: AwardRequest, now: datetime) -> tuple[str, datetime, date
                 url_validator(item["id"])
             except ValidationError as exc:
                 raise CredentialError(
-                    f"Evidence {position + 1}: {item['id']!r} is not a URL.", field="evidence"
+                    gettext("Evidence %(number)s: %(url)s is not a URL.")
+                    % {"number": position + 1, "url": repr(item["id"])},
+                    field="evidence",
                 ) from exc
         if not any(item.get(k) for k in ("id", "narrative", "name", "description")):
-            raise CredentialError(f"Evidence {position + 1} needs a URL or a narrative.", field="evidence")
+            raise CredentialError(
+                gettext("Evidence %(number)s needs a URL or a narrative.") % {"number": position + 1},
+                field="evidence",
+            )
     _check_language(request.language)
     return email, valid_from, valid_until, fmt
 
@@ -192,7 +206,9 @@ def _existing(issuer: Issuer, request: AwardRequest, existing: Credential | None
     if existing.achievement_id != request.achievement.pk or existing.recipient_email != documents.normalize_email(
         request.email
     ):
-        raise CredentialError("This idempotency key was already used for a different award.", field="idempotency_key")
+        raise CredentialError(
+            gettext("This idempotency key was already used for a different award."), field="idempotency_key"
+        )
     return existing
 
 
@@ -299,7 +315,7 @@ def credential_issue(
             if existing is not None:
                 return existing
         forget_reserved_slots(issuer)  # the slot's reservation was lost (a restored database): reserve anew
-        raise CredentialError("The credential could not be stored; nothing was issued.") from exc
+        raise CredentialError(gettext("The credential could not be stored; nothing was issued.")) from exc
     audit_record(
         issuer=issuer,
         action="credential.issued",
@@ -502,9 +518,9 @@ def credential_revoke(*, credential: Credential, reason: str, actor: Actor) -> C
     credential = _locked(credential, actor)
     reason = reason.strip()
     if not reason:
-        raise CredentialError("A reason is required to revoke a credential.", field="reason")
+        raise CredentialError(gettext("A reason is required to revoke a credential."), field="reason")
     if credential.status == CredentialStatus.REVOKED:
-        raise CredentialError("This credential is already revoked.")
+        raise CredentialError(gettext("This credential is already revoked."))
     return _change_status(
         credential,
         purpose=StatusPurpose.REVOCATION,
@@ -536,7 +552,7 @@ def credential_revoke_many(
     ensure_of_issuer(issuer, credentials)
     reason = reason.strip()
     if not reason:
-        raise CredentialError("A reason is required to revoke a credential.", field="reason")
+        raise CredentialError(gettext("A reason is required to revoke a credential."), field="reason")
     locked = list(
         Credential.objects.select_for_update()
         .filter(issuer=issuer, pk__in=[credential.pk for credential in credentials])
@@ -573,7 +589,10 @@ def credential_suspend(*, credential: Credential, actor: Actor, reason: str = ""
     """Suspend until reinstated: the suspension list's bit is set (reversible)."""
     credential = _locked(credential, actor)
     if credential.status != CredentialStatus.ACTIVE:
-        raise CredentialError(f"Only an active credential can be suspended; this one is {credential.status}.")
+        raise CredentialError(
+            gettext("Only an active credential can be suspended; this one is %(status)s.")
+            % {"status": credential.get_status_display().lower()}
+        )
     return _change_status(
         credential,
         purpose=StatusPurpose.SUSPENSION,
@@ -591,7 +610,10 @@ def credential_unsuspend(*, credential: Credential, actor: Actor) -> Credential:
     """Reinstate a suspended credential: the suspension bit is cleared."""
     credential = _locked(credential, actor)
     if credential.status != CredentialStatus.SUSPENDED:
-        raise CredentialError(f"Only a suspended credential can be reinstated; this one is {credential.status}.")
+        raise CredentialError(
+            gettext("Only a suspended credential can be reinstated; this one is %(status)s.")
+            % {"status": credential.get_status_display().lower()}
+        )
     return _change_status(
         credential,
         purpose=StatusPurpose.SUSPENSION,

@@ -17,6 +17,7 @@ from django.db.models import Count
 from django.forms import BaseFormSet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.http import AuthenticatedHttpRequest
@@ -118,12 +119,16 @@ def _error_summary(form: AchievementForm, formsets: dict[str, BaseFormSet]) -> l
                 items.extend((field.auto_id, f"{prefix}{field.label}: {error}") for error in errors)
 
     collect(form, "")
-    for label, formset in (("Result", formsets[RESULTS]), ("Alignment", formsets[ALIGNMENTS])):
+    # The same names as the rows' legends on the page ("Result 2").
+    for row_name, formset in (
+        (gettext("Result %(number)s"), formsets[RESULTS]),
+        (gettext("Alignment %(number)s"), formsets[ALIGNMENTS]),
+    ):
         items.extend(("", str(error)) for error in formset.non_form_errors())
         for number, row in enumerate(formset.forms, start=1):
             # _should_delete_form: Django's test for a row marked DELETE, private and missing from its stubs.
             if not (formset.can_delete and formset._should_delete_form(row)):  # type: ignore[attr-defined]
-                collect(row, f"{label} {number}, ")
+                collect(row, (row_name % {"number": number}) + ", ")
     return items
 
 
@@ -177,7 +182,7 @@ def _edit(request: AuthenticatedHttpRequest, issuer: Issuer, achievement: Achiev
         try:
             if achievement is None:
                 saved = achievements.achievement_create(issuer=issuer, actor=request.user, **payload)
-                messages.success(request, f"Created “{saved.name}”.")
+                messages.success(request, gettext("Created “%(name)s”.") % {"name": saved.name})
             else:
                 saved = achievements.achievement_update(
                     achievement=achievement,
@@ -186,11 +191,15 @@ def _edit(request: AuthenticatedHttpRequest, issuer: Issuer, achievement: Achiev
                     **payload,
                 )
                 if saved.updated_at == achievement.updated_at:
-                    messages.info(request, "Nothing was changed.")
+                    messages.info(request, gettext("Nothing was changed."))
                 elif saved.version != achievement.version:
-                    messages.success(request, f"Saved “{saved.name}” as version {saved.version}.")
+                    messages.success(
+                        request,
+                        gettext("Saved “%(name)s” as version %(version)s.")
+                        % {"name": saved.name, "version": saved.version},
+                    )
                 else:
-                    messages.success(request, f"Saved “{saved.name}”.")
+                    messages.success(request, gettext("Saved “%(name)s”.") % {"name": saved.name})
             return redirect("badges:achievement-detail", issuer.slug, saved.pk)
         except achievements.AchievementConflict as exc:
             form.add_error(None, exc)
@@ -236,11 +245,13 @@ def achievement_archive(request: AuthenticatedHttpRequest, issuer: Issuer, pk: i
     achievement = _achievement(issuer, pk)
     if request.POST.get("archived", "1") == "0":
         achievements.achievement_unarchive(achievement=achievement, actor=request.user)
-        messages.success(request, f"“{achievement.name}” can be awarded again.")
+        messages.success(request, gettext("“%(name)s” can be awarded again.") % {"name": achievement.name})
     else:
         achievements.achievement_archive(achievement=achievement, actor=request.user)
         messages.success(
-            request, f"Archived “{achievement.name}”: it can no longer be awarded; its credentials stay valid."
+            request,
+            gettext("Archived “%(name)s”: it can no longer be awarded; its credentials stay valid.")
+            % {"name": achievement.name},
         )
     return redirect("badges:achievement-detail", issuer.slug, achievement.pk)
 
@@ -251,7 +262,9 @@ def markdown_preview(request: HttpRequest, issuer: Issuer) -> HttpResponse:
     """The sanitized HTML of the Markdown in `text` (or `criteria_narrative`), as a fragment."""
     text = request.POST.get("text", request.POST.get("criteria_narrative", ""))
     if len(text) > MAX_INPUT_CHARS:
-        return HttpResponse(f"At most {MAX_INPUT_CHARS} characters.", status=413, content_type="text/plain")
+        return HttpResponse(
+            gettext("At most %(count)s characters.") % {"count": MAX_INPUT_CHARS}, status=413, content_type="text/plain"
+        )
     response = HttpResponse(render_markdown(text), content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-store"
     return response

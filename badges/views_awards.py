@@ -19,6 +19,9 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.http import AuthenticatedHttpRequest
@@ -41,11 +44,11 @@ from issuer.selectors import audit_events, audit_lines
 PAGE_SIZE = 25
 
 STATE_LABELS = {
-    "active": "Active",
-    "pending": "Not yet valid",
-    "expired": "Expired",
-    "suspended": "Suspended",
-    "revoked": "Revoked",
+    "active": pgettext_lazy("credential state", "Active"),
+    "pending": pgettext_lazy("credential state", "Not yet valid"),
+    "expired": pgettext_lazy("credential state", "Expired"),
+    "suspended": pgettext_lazy("credential state", "Suspended"),
+    "revoked": pgettext_lazy("credential state", "Revoked"),
 }
 
 
@@ -72,8 +75,8 @@ def award_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpRespo
             else:
                 messages.success(
                     request,
-                    f"Awarded {credential.achievement.name} to {credential.recipient_email}. "
-                    "The learner is being e-mailed a link to it.",
+                    gettext("Awarded %(achievement)s to %(email)s. The learner is being e-mailed a link to it.")
+                    % {"achievement": credential.achievement.name, "email": credential.recipient_email},
                 )
                 return _detail(issuer, credential)
     else:
@@ -129,7 +132,10 @@ def award_export(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpRespo
             for error in errors
         ]
         return HttpResponse(
-            "Nothing was exported. Correct the filters on the awards page:\n" + "\n".join(problems) + "\n",
+            gettext("Nothing was exported. Correct the filters on the awards page:")
+            + "\n"
+            + "\n".join(problems)
+            + "\n",
             status=400,
             content_type="text/plain; charset=utf-8",
         )
@@ -162,48 +168,51 @@ def award_detail(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -
 
 @dataclass(frozen=True)
 class _StatusChange:
-    """One of the three single-credential status changes: its page texts and its rule."""
+    """One of the three single-credential status changes: its page texts (lazy: worded in the reader's language
+    when shown) and its rule. `refused` names the award's state in `%(state)s`."""
 
     verb: str
-    title: str
-    explanation: str
-    button: str
+    title: Promise
+    explanation: Promise
+    button: Promise
     button_class: str
     allowed_from: tuple[str, ...]
-    done: str
-    participle: str
+    done: Promise
+    refused: Promise
 
 
 REVOKE = _StatusChange(
     verb="revoke",
-    title="Revoke this award",
-    explanation="Revoking is permanent: the credential will fail verification everywhere from now on. "
-    "It cannot be undone; to pause a credential, suspend it instead.",
-    button="Revoke for good",
+    title=_("Revoke this award"),
+    explanation=_(
+        "Revoking is permanent: the credential will fail verification everywhere from now on. "
+        "It cannot be undone; to pause a credential, suspend it instead."
+    ),
+    button=_("Revoke for good"),
     button_class="danger",
     allowed_from=(CredentialStatus.ACTIVE, CredentialStatus.SUSPENDED),
-    done="The credential is revoked.",
-    participle="revoked",
+    done=_("The credential is revoked."),
+    refused=_("This award is %(state)s, so it cannot be revoked."),
 )
 SUSPEND = _StatusChange(
     verb="suspend",
-    title="Suspend this award",
-    explanation="While suspended, our verifier reports the credential as suspended. You can reinstate it later.",
-    button="Suspend",
+    title=_("Suspend this award"),
+    explanation=_("While suspended, our verifier reports the credential as suspended. You can reinstate it later."),
+    button=_("Suspend"),
     button_class="danger",
     allowed_from=(CredentialStatus.ACTIVE,),
-    done="The credential is suspended.",
-    participle="suspended",
+    done=_("The credential is suspended."),
+    refused=_("This award is %(state)s, so it cannot be suspended."),
 )
 UNSUSPEND = _StatusChange(
     verb="unsuspend",
-    title="Reinstate this award",
-    explanation="The credential becomes active again and verifies as before.",
-    button="Reinstate",
+    title=_("Reinstate this award"),
+    explanation=_("The credential becomes active again and verifies as before."),
+    button=_("Reinstate"),
     button_class="",
     allowed_from=(CredentialStatus.SUSPENDED,),
-    done="The credential is active again.",
-    participle="reinstated",
+    done=_("The credential is active again."),
+    refused=_("This award is %(state)s, so it cannot be reinstated."),
 )
 
 
@@ -218,6 +227,8 @@ def _status_change_page(
         "state_label": STATE_LABELS[state],
         "change": change,
         "allowed": credential.status in change.allowed_from,
+        # The state as a word inside the sentence ("This award is revoked, so …").
+        "refusal": str(change.refused) % {"state": str(STATE_LABELS[state]).lower()},
         "form": form,
     }
     return render(request, "badges/award_confirm.html", context)
@@ -240,7 +251,7 @@ def _apply(
             return _status_change_page(request, issuer, credential, change, form)
         messages.error(request, exc.message)
         return _detail(issuer, credential)
-    messages.success(request, change.done)
+    messages.success(request, str(change.done))
     return _detail(issuer, credential)
 
 
@@ -330,13 +341,17 @@ def award_bulk_revoke(request: AuthenticatedHttpRequest, issuer: Issuer) -> Http
                 issuer=issuer, credentials=selected, reason=form.cleaned_data["reason"], actor=request.user
             )
         except CredentialError as exc:
-            form.add_error(None, f"Nothing was revoked: {exc.message}")
+            form.add_error(None, gettext("Nothing was revoked: %(reason)s") % {"reason": exc.message})
         else:
-            text = f"Revoked {len(revoked)} award{'s' if len(revoked) != 1 else ''}."
+            text = ngettext("Revoked %(count)s award.", "Revoked %(count)s awards.", len(revoked)) % {
+                "count": len(revoked)
+            }
             if skipped:
-                text += (
-                    f" Skipped {len(skipped)} already revoked: " + ", ".join(c.recipient_email for c in skipped) + "."
-                )
+                text += " " + ngettext(
+                    "Skipped %(count)s already revoked: %(emails)s.",
+                    "Skipped %(count)s already revoked: %(emails)s.",
+                    len(skipped),
+                ) % {"count": len(skipped), "emails": ", ".join(c.recipient_email for c in skipped)}
             messages.success(request, text)
             return redirect(back)
     return _bulk_page(request, form, selected, back)

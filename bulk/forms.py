@@ -5,15 +5,26 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.template.defaultfilters import pluralize
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from badges.models import Achievement
 from bulk.models import BulkUpload
-from bulk.parsing import MAX_BYTES
+from bulk.parsing import MAX_BYTES, too_large
 from bulk.selectors import bulk_upload_for
 from issuer.models import Issuer
 
-TOO_LARGE = f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into smaller files."
+
+def _file_help() -> str:
+    return gettext("CSV (comma, semicolon or tab separated) or JSON lines; at most %(size)s MB.") % {
+        "size": MAX_BYTES // (1024 * 1024)
+    }
+
+
+# Worded when a page shows it, in its reader's language: a message with a figure cannot be translated at import.
+FILE_HELP = lazy(_file_help, str)()
+UNDO_REASON_REQUIRED = _("Give a reason for the undo: it is kept with every revoked credential.")
 
 
 class BulkUploadForm(forms.Form):
@@ -21,24 +32,24 @@ class BulkUploadForm(forms.Form):
     uploaded before and kept (`upload`, its UUID) stands in for the file input left empty."""
 
     file = forms.FileField(
-        label="File of awards",
+        label=_("File of awards"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.jsonl,.ndjson,.json"}),
         error_messages={
-            "required": "Choose the file to upload.",
-            "empty": "The file is empty.",
-            "invalid": "Choose the file to upload.",
+            "required": _("Choose the file to upload."),
+            "empty": _("The file is empty."),
+            "invalid": _("Choose the file to upload."),
         },
-        help_text=f"CSV (comma, semicolon or tab separated) or JSON lines; at most {MAX_BYTES // (1024 * 1024)} MB.",
+        help_text=FILE_HELP,
     )
     upload = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     achievement = forms.ModelChoiceField(
-        label="Achievement",
+        label=_("Achievement"),
         required=False,
         queryset=Achievement.objects.none(),
-        empty_label="Named in each row",
-        error_messages={"invalid_choice": "Choose one of this issuer's current achievements."},
-        help_text="Leave empty when each row names its achievement (the achievement column).",
+        empty_label=_("Named in each row"),
+        error_messages={"invalid_choice": _("Choose one of this issuer's current achievements.")},
+        help_text=_("Leave empty when each row names its achievement (the achievement column)."),
     )
 
     def __init__(self, *args: Any, issuer: Issuer, **kwargs: Any) -> None:
@@ -53,10 +64,11 @@ class BulkUploadForm(forms.Form):
         """Offer `upload` as the file: the file input becomes the way to choose another one."""
         self.kept = upload
         if upload is not None:
-            label, help_text = (
-                "Choose another file",
-                f"Optional: leave it empty to use {upload.name or 'the file above'}.",
-            )
+            label = gettext("Choose another file")
+            if upload.name:
+                help_text = gettext("Optional: leave it empty to use %(name)s.") % {"name": upload.name}
+            else:
+                help_text = gettext("Optional: leave it empty to use the file above.")
             self.fields["file"].label, self.fields["file"].help_text = label, help_text
             bound = self["file"]  # made (and kept) when the form was validated, with the label it had then
             bound.label, bound.help_text = label, help_text
@@ -75,7 +87,7 @@ class BulkUploadForm(forms.Form):
         upload = self.cleaned_data.get("file")
         # The size Django recorded while receiving it (to a temporary file), checked before the content is read.
         if upload is not None and upload.size > MAX_BYTES:
-            raise forms.ValidationError(TOO_LARGE)
+            raise forms.ValidationError(too_large())
         return upload
 
 
@@ -83,22 +95,24 @@ class BulkUndoForm(forms.Form):
     """Undo a bulk job: a reason for the audit trail, and an explicit acknowledgement of how many are revoked."""
 
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Give a reason for the undo: it is kept with every revoked credential."},
-        help_text="Required. Kept with each revoked credential and in the audit trail; not shown publicly.",
+        error_messages={"required": UNDO_REASON_REQUIRED},
+        help_text=_("Required. Kept with each revoked credential and in the audit trail; not shown publicly."),
     )
     confirm = forms.BooleanField(
-        error_messages={"required": "Tick the box to confirm that these credentials are revoked for good."},
+        error_messages={"required": _("Tick the box to confirm that these credentials are revoked for good.")},
     )
 
     def __init__(self, *args: Any, count: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["confirm"].label = f"I understand this revokes {count} credential{pluralize(count)}"
+        self.fields["confirm"].label = ngettext(
+            "I understand this revokes %(count)s credential", "I understand this revokes %(count)s credentials", count
+        ) % {"count": count}
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Give a reason for the undo: it is kept with every revoked credential.")
+            raise forms.ValidationError(UNDO_REASON_REQUIRED)
         return reason

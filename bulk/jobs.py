@@ -30,6 +30,7 @@ from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from badges.bulk_insert import insert_many
 from badges.exports import (
@@ -82,11 +83,16 @@ EMAIL_FIELD_LENGTH = BulkRow._meta.get_field("email").max_length
 
 
 class BulkJobError(Exception):
-    """The job is not in a state that allows the change; the message says why."""
+    """The job is not in a state that allows the change; the message says why, in the active language."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def _status_word(job: BulkJob) -> str:
+    """The job's status as a word inside a sentence ("a paused job"), in the active language."""
+    return job.get_status_display().lower()
 
 
 def _audit(job: BulkJob, action: str, *, actor: Actor | None = None, **data: Any) -> None:
@@ -245,9 +251,9 @@ def bulk_job_start(*, job: BulkJob, actor: Actor) -> BulkJob:
     """Confirm a validated job or resume a paused one; its chunk tasks are enqueued once this commits."""
     job = _authorized(job, actor)
     if job.status not in (BulkJobStatus.VALIDATED, BulkJobStatus.PAUSED):
-        raise BulkJobError(f"A {job.status} job cannot be started.")
+        raise BulkJobError(gettext("A %(status)s job cannot be started.") % {"status": _status_word(job)})
     if job.valid_rows == 0:
-        raise BulkJobError("The job has no valid rows to issue.")
+        raise BulkJobError(gettext("The job has no valid rows to issue."))
     resumed = job.status == BulkJobStatus.PAUSED
     now = timezone.now()
     job.status = BulkJobStatus.QUEUED
@@ -276,7 +282,7 @@ def bulk_job_pause(*, job: BulkJob, actor: Actor) -> BulkJob:
     """Stop after the chunks in progress; `bulk_job_start` resumes."""
     job = _authorized(job, actor)
     if job.status not in ACTIVE_STATUSES:
-        raise BulkJobError(f"A {job.status} job cannot be paused.")
+        raise BulkJobError(gettext("A %(status)s job cannot be paused.") % {"status": _status_word(job)})
     job.status = BulkJobStatus.PAUSED
     job.save(update_fields=["status"])
     _audit(job, "bulk.paused", actor=actor)
@@ -288,7 +294,7 @@ def bulk_job_cancel(*, job: BulkJob, actor: Actor) -> BulkJob:
     """End the job for good: rows not yet issued stay pending and are never issued by it."""
     job = _authorized(job, actor)
     if job.status in ENDED_STATUSES:
-        raise BulkJobError(f"A {job.status} job cannot be cancelled.")
+        raise BulkJobError(gettext("A %(status)s job cannot be cancelled.") % {"status": _status_word(job)})
     job.status = BulkJobStatus.CANCELLED
     job.finished_at = timezone.now()
     fields = ["status", "finished_at"]
@@ -529,11 +535,11 @@ def bulk_job_progress(job: BulkJob, *, now: datetime | None = None) -> BulkProgr
 
 def _undo_refusal(job: BulkJob) -> str | None:
     if job.status not in (BulkJobStatus.FINISHED, BulkJobStatus.CANCELLED):
-        return f"A {job.status} job cannot be undone; pause and cancel it first."
+        return gettext("A %(status)s job cannot be undone; pause and cancel it first.") % {"status": _status_word(job)}
     if job.undo_requested_at is not None:
-        return "This job has already been undone."
+        return gettext("This job has already been undone.")
     if not job.rows.filter(status=BulkRowStatus.ISSUED).exists():
-        return "This job issued no credential; there is nothing to undo."
+        return gettext("This job issued no credential; there is nothing to undo.")
     return None
 
 
@@ -543,7 +549,7 @@ def bulk_job_undo(*, job: BulkJob, reason: str, actor: Actor) -> BulkJob:
     job = _authorized(job, actor)
     reason = reason.strip()
     if not reason:
-        raise BulkJobError("A reason is required to undo a bulk job; it is shown on every revoked credential.")
+        raise BulkJobError(gettext("A reason is required to undo a bulk job; it is shown on every revoked credential."))
     refusal = _undo_refusal(job)
     if refusal is not None:
         raise BulkJobError(refusal)

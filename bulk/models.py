@@ -6,27 +6,29 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from badges.models import Achievement, Credential
 from issuer.models import Issuer
 
 
 class BulkJobStatus(models.TextChoices):
-    VALIDATED = "validated", "Validated"
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    PAUSED = "paused", "Paused"
-    CANCELLED = "cancelled", "Cancelled"
-    FINISHED = "finished", "Finished"
-    FAILED = "failed", "Failed"
+    VALIDATED = "validated", pgettext_lazy("bulk job status", "Validated")
+    QUEUED = "queued", pgettext_lazy("bulk job status", "Queued")
+    RUNNING = "running", pgettext_lazy("bulk job status", "Running")
+    PAUSED = "paused", pgettext_lazy("bulk job status", "Paused")
+    CANCELLED = "cancelled", pgettext_lazy("bulk job status", "Cancelled")
+    FINISHED = "finished", pgettext_lazy("bulk job status", "Finished")
+    FAILED = "failed", pgettext_lazy("bulk job status", "Failed")
 
 
 class BulkRowStatus(models.TextChoices):
-    INVALID = "invalid", "Invalid"  # refused by validation; kept so the preview and the result list every line
-    PENDING = "pending", "Pending"
-    ISSUED = "issued", "Issued"
-    SKIPPED = "skipped", "Skipped"
-    FAILED = "failed", "Failed"
+    # Refused by validation; kept so that the preview and the result list every line.
+    INVALID = "invalid", pgettext_lazy("bulk row status", "Invalid")
+    PENDING = "pending", pgettext_lazy("bulk row status", "Pending")
+    ISSUED = "issued", pgettext_lazy("bulk row status", "Issued")
+    SKIPPED = "skipped", pgettext_lazy("bulk row status", "Skipped")
+    FAILED = "failed", pgettext_lazy("bulk row status", "Failed")
 
 
 class BulkUpload(models.Model):

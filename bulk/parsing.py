@@ -14,7 +14,8 @@ A bare `id` is refused on purpose: in a spreadsheet it may be a student number, 
 id, and reading it as the award's external id would silently change which rows count as duplicates.
 
 Problems with the file as a whole raise `BulkFileError`; problems with one row (a ragged CSV row) are kept on
-that row (`RawRow.errors`) so the rest of the file can still be checked.
+that row (`RawRow.errors`) so the rest of the file can still be checked. Both are worded in the active language (the
+uploader's); column names are the file's own vocabulary and stay as they are.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Literal
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
@@ -78,6 +82,17 @@ class ParsedFile:
     rows: list[RawRow]
 
 
+def too_large() -> str:
+    """Why a file over MAX_BYTES is refused, in the active language."""
+    return gettext("The file is larger than %(size)s MB; split it into smaller files.") % {
+        "size": MAX_BYTES // (1024 * 1024)
+    }
+
+
+def _not_text() -> str:
+    return gettext("This is not a text file (it contains binary data); upload a CSV or JSON-lines file.")
+
+
 def canonical_column(header: str) -> str | None:
     """The accepted column a header names, or None."""
     key = re.sub(r"[\s_\-]+", " ", header.strip().lower()).strip()
@@ -86,14 +101,14 @@ def canonical_column(header: str) -> str | None:
 
 def parse_upload(data: bytes, *, filename: str | None = None) -> ParsedFile:
     if len(data) > MAX_BYTES:
-        raise BulkFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into smaller files.")
+        raise BulkFileError(too_large())
     if not data.strip():
-        raise BulkFileError("The file is empty.")
+        raise BulkFileError(gettext("The file is empty."))
     if b"\x00" in data:
-        raise BulkFileError("This is not a text file (it contains binary data); upload a CSV or JSON-lines file.")
+        raise BulkFileError(_not_text())
     text, encoding = _decode(data)
     if len(_CONTROL.findall(text[:SNIFF_BYTES])) > 0:
-        raise BulkFileError("This is not a text file (it contains binary data); upload a CSV or JSON-lines file.")
+        raise BulkFileError(_not_text())
     if _is_jsonl(text, filename):
         return _parse_jsonl(text, encoding)
     return _parse_csv(text, encoding)
@@ -124,25 +139,38 @@ def _columns(headers: list[str]) -> list[str]:
     for header in headers:
         column = canonical_column(header)
         if column is None:
-            unknown.append(header.strip() or "(blank)")
+            unknown.append(header.strip() or gettext("(blank)"))
         elif column in columns:
-            raise BulkFileError(f"The column {column!r} appears twice (as {header.strip()!r} too).")
+            raise BulkFileError(
+                gettext("The column %(column)s appears twice (as %(header)s too).")
+                % {"column": repr(column), "header": repr(header.strip())}
+            )
         else:
             columns.append(column)
     if unknown:
         raise BulkFileError(
-            f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(repr(u) for u in unknown)}. "
-            f"Accepted columns: {', '.join(COLUMNS)}."
+            ngettext(
+                "Unknown column: %(unknown)s. Accepted columns: %(accepted)s.",
+                "Unknown columns: %(unknown)s. Accepted columns: %(accepted)s.",
+                len(unknown),
+            )
+            % {"unknown": ", ".join(repr(u) for u in unknown), "accepted": ", ".join(COLUMNS)}
         )
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
-        raise BulkFileError(f"The required column {missing[0]!r} is missing. Accepted columns: {', '.join(COLUMNS)}.")
+        raise BulkFileError(
+            gettext("The required column %(column)s is missing. Accepted columns: %(accepted)s.")
+            % {"column": repr(missing[0]), "accepted": ", ".join(COLUMNS)}
+        )
     return columns
 
 
 def _check_count(rows: list[RawRow]) -> None:
     if len(rows) > MAX_ROWS:
-        raise BulkFileError(f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.")
+        raise BulkFileError(
+            gettext("The file has more than %(rows)s rows; split it into smaller files.")
+            % {"rows": number_format(MAX_ROWS, force_grouping=True)}
+        )
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -180,15 +208,20 @@ def _parse_csv(text: str, encoding: str) -> ParsedFile:
             errors = []
             # Trailing empty fields (a spreadsheet's stray delimiters) are harmless; extra content is not.
             if any(value.strip() for value in record[len(columns) :]):
-                errors.append(f"{len(record)} fields but the header has {len(columns)}; check the delimiter or quotes")
+                errors.append(
+                    gettext("%(found)s fields but the header has %(expected)s; check the delimiter or quotes")
+                    % {"found": len(record), "expected": len(columns)}
+                )
             rows.append(RawRow(line=start, values=values, errors=errors))
             _check_count(rows)
     except csv.Error as exc:
-        raise BulkFileError(f"Line {previous_end + 1}: the CSV cannot be read ({exc}).") from exc
+        raise BulkFileError(
+            gettext("Line %(line)s: the CSV cannot be read (%(reason)s).") % {"line": previous_end + 1, "reason": exc}
+        ) from exc
     if columns is None:
-        raise BulkFileError("The file is empty.")
+        raise BulkFileError(gettext("The file is empty."))
     if not rows:
-        raise BulkFileError("The file has a header but no rows.")
+        raise BulkFileError(gettext("The file has a header but no rows."))
     return ParsedFile(format="csv", encoding=encoding, delimiter=delimiter, columns=columns, rows=rows)
 
 
@@ -203,16 +236,25 @@ def _parse_jsonl(text: str, encoding: str) -> ParsedFile:
         try:
             item = json.loads(line)
         except ValueError as exc:
-            raise BulkFileError(f"Line {number}: not valid JSON ({exc.args[0].split(':')[0]}).") from exc
+            raise BulkFileError(
+                gettext("Line %(line)s: not valid JSON (%(reason)s).")
+                % {"line": number, "reason": exc.args[0].split(":")[0]}
+            ) from exc
         if not isinstance(item, dict):
-            raise BulkFileError(f"Line {number}: expected a JSON object ({{...}}), found {type(item).__name__}.")
+            raise BulkFileError(
+                gettext("Line %(line)s: expected a JSON object ({...}), found %(type)s.")
+                % {"line": number, "type": type(item).__name__}
+            )
         values: dict[str, str] = {}
         errors: list[str] = []
         for key, value in item.items():
             if key not in known:
                 column = canonical_column(key)
                 if column is None:
-                    raise BulkFileError(f"Line {number}: unknown field {key!r}. Accepted fields: {', '.join(COLUMNS)}.")
+                    raise BulkFileError(
+                        gettext("Line %(line)s: unknown field %(field)s. Accepted fields: %(accepted)s.")
+                        % {"line": number, "field": repr(key), "accepted": ", ".join(COLUMNS)}
+                    )
                 known[key] = column
                 if column not in columns:
                     columns.append(column)
@@ -222,11 +264,17 @@ def _parse_jsonl(text: str, encoding: str) -> ParsedFile:
             elif isinstance(value, str | int | float) and not isinstance(value, bool):
                 values[column] = str(value).strip()
             else:
-                errors.append(f"{key!r} must be text, found {type(value).__name__}")
+                errors.append(
+                    gettext("%(field)s must be text, found %(type)s")
+                    % {"field": repr(key), "type": type(value).__name__}
+                )
         rows.append(RawRow(line=number, values=values, errors=errors))
         _check_count(rows)
     if not rows:
-        raise BulkFileError("The file is empty.")
+        raise BulkFileError(gettext("The file is empty."))
     if "email" not in columns:
-        raise BulkFileError(f"The required field 'email' is missing. Accepted fields: {', '.join(COLUMNS)}.")
+        raise BulkFileError(
+            gettext("The required field 'email' is missing. Accepted fields: %(accepted)s.")
+            % {"accepted": ", ".join(COLUMNS)}
+        )
     return ParsedFile(format="jsonl", encoding=encoding, delimiter=None, columns=columns, rows=rows)

@@ -1,7 +1,7 @@
 """Checking every row of a parsed bulk-award file against the issuer's achievements and earlier awards.
 
-The result is a preview: rows that would be awarded and rows that would not, each with its reasons in plain words.
-Nothing is written. The database is read in a constant number of queries per 1,000 rows, never per row, so a
+The result is a preview: rows that would be awarded and rows that would not, each with its reasons in plain words,
+in the active language (the uploader's: they are stored with the job as that person read them). Nothing is written. The database is read in a constant number of queries per 1,000 rows, never per row, so a
 file of 100,000 rows is checked in seconds.
 """
 
@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from badges import documents
 from badges.models import EXTERNAL_ID_PREFIX, Achievement, Credential, CredentialStatus
@@ -51,7 +52,7 @@ class InvalidRow:
 
     def describe(self) -> str:
         """One line for the uploader, e.g. "line 7: 'bob@' is not a valid e-mail address"."""
-        return f"line {self.line}: " + "; ".join(self.reasons)
+        return gettext("line %(line)s: %(reasons)s") % {"line": self.line, "reasons": "; ".join(self.reasons)}
 
 
 @dataclass
@@ -75,9 +76,9 @@ def validate_rows(
     without it, every row names its own achievement by id, UUID or slug."""
     now = now or timezone.now()
     if achievement is not None and achievement.issuer_id != issuer.pk:
-        raise ValueError("The achievement belongs to another issuer.")
+        raise ValueError(gettext("The achievement belongs to another issuer."))
     if achievement is None and "achievement" not in parsed.columns:
-        raise ValueError("The file has no 'achievement' column; choose the achievement to award.")
+        raise ValueError(gettext("The file has no 'achievement' column; choose the achievement to award."))
     refs = {row.values.get("achievement", "") for row in parsed.rows} - {""}
     achievements = _achievements_by_ref(issuer=issuer, refs=refs)
 
@@ -91,7 +92,7 @@ def validate_rows(
         chosen = _achievement(values.get("achievement", ""), achievement, achievements, reasons)
         name = values.get("name", "")
         if len(name) > NAME_MAX_LENGTH:
-            reasons.append(f"name is longer than {NAME_MAX_LENGTH} characters")
+            reasons.append(gettext("name is longer than %(max)s characters") % {"max": NAME_MAX_LENGTH})
         evidence = _evidence(values.get("evidence_url", ""), values.get("evidence_narrative", ""), reasons)
         valid_until = _valid_until(values.get("valid_until", ""), now, reasons)
         external_id = values.get("external_id", "")
@@ -104,7 +105,7 @@ def validate_rows(
             identity = ("award", str(chosen.pk), email)
         if identity is not None:
             if identity in first_line:
-                reasons.append(f"duplicate of line {first_line[identity]} in this file")
+                reasons.append(gettext("duplicate of line %(line)s in this file") % {"line": first_line[identity]})
             else:
                 first_line[identity] = row.line
 
@@ -113,7 +114,9 @@ def validate_rows(
             key = idempotency_key_for(external_id=external_id, achievement=chosen, email=email)
             if len(key) > KEY_MAX_LENGTH:
                 reasons.append(
-                    "external_id is too long" if external_id else "e-mail address is too long for a bulk award"
+                    gettext("external_id is too long")
+                    if external_id
+                    else gettext("e-mail address is too long for a bulk award")
                 )
         if reasons:
             reasons_by_line[row.line] = reasons
@@ -137,7 +140,9 @@ def validate_rows(
     for candidate in candidates:
         public_id = awarded.get(candidate.line)
         if public_id:
-            reasons_by_line[candidate.line] = [f"already awarded (credential {public_id})"]
+            reasons_by_line[candidate.line] = [
+                gettext("already awarded (credential %(credential)s)") % {"credential": public_id}
+            ]
         else:
             preview.valid.append(candidate)
     preview.invalid = [InvalidRow(line=line, reasons=reasons) for line, reasons in sorted(reasons_by_line.items())]
@@ -189,13 +194,13 @@ def _achievements_by_ref(*, issuer: Issuer, refs: set[str]) -> dict[str, Achieve
 
 def _email(raw: str, reasons: list[str]) -> tuple[str, bool]:
     if not raw:
-        reasons.append("the e-mail address is missing")
+        reasons.append(gettext("the e-mail address is missing"))
         return "", False
     email = documents.normalize_email(raw)
     try:
         validate_email(email)
     except ValidationError:
-        reasons.append(f"{raw!r} is not a valid e-mail address")
+        reasons.append(gettext("%(email)s is not a valid e-mail address") % {"email": repr(raw)})
         return email, False
     return email, True
 
@@ -206,19 +211,22 @@ def _achievement(
     found: Achievement | None
     if given is not None:
         if ref and achievements.get(ref) != given:
-            reasons.append(f"achievement {ref!r} does not match the chosen achievement {given.slug!r}")
+            reasons.append(
+                gettext("achievement %(given)s does not match the chosen achievement %(chosen)s")
+                % {"given": repr(ref), "chosen": repr(given.slug)}
+            )
             return None
         found = given
     elif not ref:
-        reasons.append("the achievement is missing")
+        reasons.append(gettext("the achievement is missing"))
         return None
     else:
         found = achievements.get(ref)
         if found is None:
-            reasons.append(f"unknown achievement {ref!r}")
+            reasons.append(gettext("unknown achievement %(achievement)s") % {"achievement": repr(ref)})
             return None
     if found.archived:
-        reasons.append(f"achievement {found.slug!r} is archived")
+        reasons.append(gettext("achievement %(achievement)s is archived") % {"achievement": repr(found.slug)})
         return None
     return found
 
@@ -229,7 +237,7 @@ def _evidence(url: str, narrative: str, reasons: list[str]) -> list[dict[str, An
         try:
             _url_validator(url)
         except ValidationError:
-            reasons.append(f"evidence URL {url!r} is not an http(s) URL")
+            reasons.append(gettext("evidence URL %(url)s is not an http(s) URL") % {"url": repr(url)})
         else:
             item["id"] = url
     if narrative:
@@ -247,12 +255,12 @@ def _valid_until(raw: str, now: datetime, reasons: list[str]) -> datetime | None
         try:
             value = datetime.fromisoformat(raw)
         except ValueError:
-            reasons.append(f"valid_until {raw!r} is not an ISO 8601 date or date-time")
+            reasons.append(gettext("valid_until %(value)s is not an ISO 8601 date or date-time") % {"value": repr(raw)})
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
     if value <= now:
-        reasons.append(f"valid_until {raw} is in the past")
+        reasons.append(gettext("valid_until %(value)s is in the past") % {"value": raw})
         return None
     return value
 

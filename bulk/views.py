@@ -16,11 +16,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.http import AuthenticatedHttpRequest
-from bulk.forms import TOO_LARGE, BulkUndoForm, BulkUploadForm
+from bulk.forms import BulkUndoForm, BulkUploadForm
 from bulk.jobs import (
     BulkJobError,
     bulk_job_cancel,
@@ -32,7 +34,7 @@ from bulk.jobs import (
     bulk_upload_keep,
 )
 from bulk.models import BulkJob, BulkJobStatus, BulkRow, BulkRowStatus
-from bulk.parsing import MAX_BYTES, BulkFileError
+from bulk.parsing import COLUMNS, MAX_BYTES, BulkFileError, too_large
 from bulk.selectors import bulk_upload_for
 from issuer.models import Issuer
 from issuer.permissions import Action, issuer_required
@@ -43,6 +45,22 @@ TEMPLATE_CSV = settings.BASE_DIR / "templates" / "bulk" / "template.csv"
 # The form's own fields (achievement, CSRF token) around the file; a larger request is refused unread.
 MAX_REQUEST_BYTES = MAX_BYTES + 64 * 1024
 IN_PROGRESS = (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING, BulkJobStatus.PAUSED)
+# What each column of a file holds, as the upload page explains it. The names are the file's vocabulary, the same in
+# every language; only the explanations are translated.
+COLUMN_HELP = {
+    "email": _("Required. The learner's e-mail address; they are e-mailed a link to the credential."),
+    "name": _("Optional. The learner's name, shown in the credential."),
+    "achievement": _(
+        "The achievement's slug, UUID or id. Required in every row unless you choose the achievement above."
+    ),
+    "evidence_url": _("Optional. A public page showing the learner's work."),
+    "evidence_narrative": _("Optional. What the learner did to earn it."),
+    "valid_until": _("Optional. The expiry date, like 2030-12-31; empty: the achievement's default validity."),
+    "external_id": _(
+        "Optional. Your own id for the award (a student or enrolment number); uploading the same id again never "
+        "awards twice."
+    ),
+}
 
 
 def _job(issuer: Issuer, uuid: Any) -> BulkJob:
@@ -55,28 +73,47 @@ def _detail(issuer: Issuer, job: BulkJob) -> HttpResponse:
     return redirect("bulk:bulk-detail", issuer.slug, job.uuid)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{pluralize(count)}"
+def _number(value: float, decimals: int | None = None) -> str:
+    """A figure as the reader's language writes it (1,234.5 or 1.234,5)."""
+    return number_format(value, decimals, force_grouping=True)
 
 
-def duration_text(seconds: int | None) -> str:
+def progress_words() -> dict[str, str]:
+    """The parts of the figures under the progress bar, in the active language. The page hands them to the progress
+    script (data attributes), which words the live figures with them: one wording, and in the reader's language."""
+    return {
+        "done": gettext("%(handled)s of %(valid)s rows done"),
+        "failed": gettext("%(failed)s failed"),
+        "rate": gettext("%(rate)s rows/s"),
+        "seconds": gettext("about %(seconds)s s left"),
+        "minutes": gettext("about %(minutes)s min left"),
+        "hours": gettext("about %(hours)s h %(minutes)s min left"),
+    }
+
+
+def duration_text(seconds: int | None, words: dict[str, str] | None = None) -> str:
     """ "about 3 min left"-style wording for an ETA; the progress script words it the same way."""
     if seconds is None:
         return ""
+    words = words or progress_words()
     if seconds < 60:
-        return f"about {max(seconds, 1)} s left"
+        return words["seconds"] % {"seconds": max(seconds, 1)}
     if seconds < 3600:
-        return f"about {round(seconds / 60)} min left"
+        return words["minutes"] % {"minutes": round(seconds / 60)}
     hours, rest = divmod(seconds, 3600)
-    return f"about {hours} h {round(rest / 60)} min left"
+    return words["hours"] % {"hours": hours, "minutes": round(rest / 60)}
 
 
 def progress_text(progress: dict[str, Any]) -> str:
     """ "X of N rows done, F failed, R rows/s, about T left": the figures under the progress bar."""
-    parts = [f"{progress['handled']:,} of {progress['valid']:,} rows done", f"{progress['failed']:,} failed"]
+    words = progress_words()
+    parts = [
+        words["done"] % {"handled": _number(progress["handled"]), "valid": _number(progress["valid"])},
+        words["failed"] % {"failed": _number(progress["failed"])},
+    ]
     if progress["rate"] is not None:
-        parts.append(f"{progress['rate']:.1f} rows/s")
-    if eta := duration_text(progress["eta_seconds"]):
+        parts.append(words["rate"] % {"rate": _number(progress["rate"], 1)})
+    if eta := duration_text(progress["eta_seconds"], words):
         parts.append(eta)
     return ", ".join(parts)
 
@@ -111,7 +148,7 @@ def bulk_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpRespon
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
         # Refused before the body is parsed: nothing of a huge upload is read or written to disk.
-        return _upload_page(request, BulkUploadForm(issuer=issuer), status=400, error=TOO_LARGE)
+        return _upload_page(request, BulkUploadForm(issuer=issuer), status=400, error=too_large())
     form = BulkUploadForm(request.POST, request.FILES, issuer=issuer)
     form.is_valid()
     kept, parsed = form.cleaned_data.get("upload"), None
@@ -133,10 +170,26 @@ def bulk_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpRespon
     except BulkFileError as exc:
         form.add_error(exc.field, str(exc))
         return _upload_page(request, form, status=400)
-    text = f"Checked {_plural(preview.total, 'row')}: {len(preview.valid):,} can be issued"
+    figures = {
+        "total": _number(preview.total),
+        "valid": _number(len(preview.valid)),
+        "invalid": _number(len(preview.invalid)),
+    }
     if preview.invalid:
-        text += f", {len(preview.invalid):,} cannot (listed below)"
-    messages.success(request, text + ". Nothing is issued until you confirm.")
+        text = ngettext(
+            "Checked %(total)s row: %(valid)s can be issued, %(invalid)s cannot (listed below). "
+            "Nothing is issued until you confirm.",
+            "Checked %(total)s rows: %(valid)s can be issued, %(invalid)s cannot (listed below). "
+            "Nothing is issued until you confirm.",
+            preview.total,
+        )
+    else:
+        text = ngettext(
+            "Checked %(total)s row: %(valid)s can be issued. Nothing is issued until you confirm.",
+            "Checked %(total)s rows: %(valid)s can be issued. Nothing is issued until you confirm.",
+            preview.total,
+        )
+    messages.success(request, text % figures)
     return _detail(issuer, job)
 
 
@@ -146,7 +199,13 @@ def _upload_initial(request: HttpRequest) -> dict[str, Any]:
 
 
 def _upload_page(request: HttpRequest, form: BulkUploadForm, *, status: int = 200, error: str = "") -> HttpResponse:
-    context = {"nav": "bulk", "form": form, "kept": form.kept, "error": error}
+    context = {
+        "nav": "bulk",
+        "form": form,
+        "kept": form.kept,
+        "error": error,
+        "columns": [(column, COLUMN_HELP[column]) for column in COLUMNS],
+    }
     return render(request, "bulk/create.html", context, status=status)
 
 
@@ -187,6 +246,7 @@ def _detail_page(
         "job": job,
         "progress": progress,
         "progress_text": progress_text(progress),
+        "progress_words": progress_words(),
         "in_progress": job.status in IN_PROGRESS,
         # The page follows the job by itself while something is under way (bulk-progress.js).
         "following": job.status in IN_PROGRESS or progress["undo"] == "requested",
@@ -242,11 +302,31 @@ def bulk_start(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> 
         job.refresh_from_db()
         if job.status == BulkJobStatus.FINISHED:
             # Without a broker the job ran in this request: say what happened, not what will.
-            text = f"Finished: {job.done_rows:,} of {_plural(job.valid_rows, 'row')} done"
-            return text + (f", {job.failed_rows:,} failed." if job.failed_rows else ".")
+            figures = {
+                "done": _number(job.done_rows),
+                "valid": _number(job.valid_rows),
+                "failed": _number(job.failed_rows),
+            }
+            if job.failed_rows:
+                text = ngettext(
+                    "Finished: %(done)s of %(valid)s row done, %(failed)s failed.",
+                    "Finished: %(done)s of %(valid)s rows done, %(failed)s failed.",
+                    job.valid_rows,
+                )
+            else:
+                text = ngettext(
+                    "Finished: %(done)s of %(valid)s row done.",
+                    "Finished: %(done)s of %(valid)s rows done.",
+                    job.valid_rows,
+                )
+            return text % figures
         if resumed:
-            return "Resumed: the remaining rows are being issued."
-        return f"Started: {_plural(job.valid_rows, 'credential')} are being issued and e-mailed."
+            return gettext("Resumed: the remaining rows are being issued.")
+        return ngettext(
+            "Started: %(count)s credential is being issued and e-mailed.",
+            "Started: %(count)s credentials are being issued and e-mailed.",
+            job.valid_rows,
+        ) % {"count": _number(job.valid_rows)}
 
     return _act(request, issuer, uuid, start)
 
@@ -256,7 +336,7 @@ def bulk_start(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> 
 def bulk_pause(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> HttpResponse:
     def pause(job: BulkJob) -> str:
         bulk_job_pause(job=job, actor=request.user)
-        return "Paused: rows being issued now finish, then nothing more until you resume."
+        return gettext("Paused: rows being issued now finish, then nothing more until you resume.")
 
     return _act(request, issuer, uuid, pause)
 
@@ -270,8 +350,12 @@ def bulk_cancel(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) ->
         discarded = job.status == BulkJobStatus.VALIDATED
         job = bulk_job_cancel(job=job, actor=request.user)
         if discarded:
-            return "Discarded: nothing was issued."
-        return f"Cancelled: {_plural(job.done_rows, 'row')} were done; the others will not be issued."
+            return gettext("Discarded: nothing was issued.")
+        return ngettext(
+            "Cancelled: %(count)s row was done; the others will not be issued.",
+            "Cancelled: %(count)s rows were done; the others will not be issued.",
+            job.done_rows,
+        ) % {"count": _number(job.done_rows)}
 
     return _act(request, issuer, uuid, cancel)
 
@@ -284,7 +368,7 @@ def bulk_undo(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> H
     form = BulkUndoForm(request.POST, count=_issued_count(job))
     if not form.is_valid():
         if not bulk_job_progress(job).can_undo:
-            messages.error(request, "This job cannot be undone.")
+            messages.error(request, gettext("This job cannot be undone."))
             return _detail(issuer, job)
         return _detail_page(request, issuer, job, undo_form=form, status=400)
     try:
@@ -292,5 +376,5 @@ def bulk_undo(request: AuthenticatedHttpRequest, issuer: Issuer, uuid: Any) -> H
     except BulkJobError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Undo requested: the credentials of this job are being revoked.")
+        messages.success(request, gettext("Undo requested: the credentials of this job are being revoked."))
     return _detail(issuer, job)

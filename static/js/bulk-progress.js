@@ -5,27 +5,39 @@
 // swapped in place, so that what fits the new state appears (the results, the undo, resume) with the server's own
 // markup; polling goes on while the new state is still under way. A file of our own under
 // 'self': nothing inline, as the Content-Security-Policy requires (docs/decisions.md D35, D48). Without JavaScript,
-// the page refreshes itself every 5 s instead (a <noscript> meta refresh).
+// the page refreshes itself every 5 s instead (a <noscript> meta refresh). No words of its own: the figures are worded
+// with the parts the page gives in the reader's language (data-words-* on #bulk-progress-text, from
+// bulk.views.progress_words) and written as that language writes numbers (<html lang>).
 (function () {
   "use strict";
   const INTERVAL_MS = 1000;
   const RETRY_MS = 5000;
 
-  const number = (n) => n.toLocaleString("en");
+  const LANGUAGE = document.documentElement.lang || "en";
+  const number = (n) => n.toLocaleString(LANGUAGE);
+  const decimal = (n) => n.toLocaleString(LANGUAGE, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+  // A part such as "%(handled)s of %(valid)s rows done" with its values put in (Python's named placeholders).
+  function fill(part, values) {
+    return (part || "").replace(/%\((\w+)\)s/g, (whole, name) => (name in values ? values[name] : whole));
+  }
 
   // The same wording as bulk.views.duration_text.
-  function duration(seconds) {
+  function duration(seconds, words) {
     if (seconds === null || seconds === undefined) return "";
-    if (seconds < 60) return `about ${Math.max(seconds, 1)} s left`;
-    if (seconds < 3600) return `about ${Math.round(seconds / 60)} min left`;
-    return `about ${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min left`;
+    if (seconds < 60) return fill(words.seconds, { seconds: Math.max(seconds, 1) });
+    if (seconds < 3600) return fill(words.minutes, { minutes: Math.round(seconds / 60) });
+    return fill(words.hours, { hours: Math.floor(seconds / 3600), minutes: Math.round((seconds % 3600) / 60) });
   }
 
   // The same wording as bulk.views.progress_text.
-  function describe(p) {
-    const parts = [`${number(p.handled)} of ${number(p.valid)} rows done`, `${number(p.failed)} failed`];
-    if (p.rate !== null && p.rate !== undefined) parts.push(`${p.rate.toFixed(1)} rows/s`);
-    const eta = duration(p.eta_seconds);
+  function describe(p, words) {
+    const parts = [
+      fill(words.done, { handled: number(p.handled), valid: number(p.valid) }),
+      fill(words.failed, { failed: number(p.failed) }),
+    ];
+    if (p.rate !== null && p.rate !== undefined) parts.push(fill(words.rate, { rate: decimal(p.rate) }));
+    const eta = duration(p.eta_seconds, words);
     if (eta) parts.push(eta);
     return parts.join(", ");
   }
@@ -38,7 +50,17 @@
       bar.value = progress.percent;
       bar.textContent = `${Math.round(progress.percent)}%`;
     }
-    if (text) text.textContent = describe(progress);
+    if (text) {
+      const words = text.dataset;
+      text.textContent = describe(progress, {
+        done: words.wordsDone,
+        failed: words.wordsFailed,
+        rate: words.wordsRate,
+        seconds: words.wordsSeconds,
+        minutes: words.wordsMinutes,
+        hours: words.wordsHours,
+      });
+    }
     if (label) label.textContent = progress.status_label;
     for (const figure of document.querySelectorAll("[data-progress]")) {
       const value = progress[figure.dataset.progress];

@@ -91,6 +91,20 @@ TRANSLATED = [
     "emails/wallet_tx_code.html",
     "emails/wallet_tx_code.txt",
     "wallets/offer.html",
+    "badges/achievement_detail.html",
+    "badges/achievement_field.html",
+    "badges/achievement_form.html",
+    "badges/achievement_list.html",
+    "badges/award_bulk_revoke.html",
+    "badges/award_confirm.html",
+    "badges/award_detail.html",
+    "badges/award_field.html",
+    "badges/award_form.html",
+    "badges/award_list.html",
+    "badges/dashboard_credentials.html",
+    "bulk/create.html",
+    "bulk/detail.html",
+    "bulk/list.html",
 ]
 # Names and formats that read the same in every language.
 UNTRANSLATED = re.compile(r"Open Badges|VC-JWT|UTC")
