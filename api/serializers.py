@@ -63,6 +63,12 @@ class BulkRowInputSerializer(StrictSerializer):
     external_id = serializers.CharField(
         required=False, allow_blank=True, allow_null=True, help_text="Your id of the award: never awarded twice."
     )
+    language = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="The language of the award e-mail (en, de); empty: the issuer's default.",
+    )
 
 
 class BulkJobJsonInputSerializer(StrictSerializer):

@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from badges.languages import language_choices
 from badges.models import Achievement, Credential
 from badges.services import AwardRequest, CredentialError
 from issuer.models import Issuer
@@ -81,6 +83,15 @@ class AwardForm(forms.Form):
         max_length=200,
         help_text=_("Optional. Shown in the credential and on its public page."),
     )
+    language = forms.ChoiceField(
+        label=_("Language of the e-mail"),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the languages listed.")},
+        help_text=_(
+            "The language the learner reads. A language the learner chose on this platform comes first; the "
+            "credential is the same in every language."
+        ),
+    )
     evidence_url = forms.URLField(
         label=_("Evidence URL"),
         required=False,
@@ -127,6 +138,7 @@ class AwardForm(forms.Form):
         "valid_until": "valid_until",
         "format": "format",
         "evidence": "evidence_url",
+        "language": "language",
     }
 
     def __init__(self, *args: Any, issuer: Issuer, **kwargs: Any) -> None:
@@ -136,6 +148,11 @@ class AwardForm(forms.Form):
             issuer=issuer, archived=False
         )
         self.fields["format"].initial = "both" if issuer.issue_jwt_by_default else "ldp"
+        default = dict(language_choices()).get(issuer.language or settings.LANGUAGE_CODE, "")
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
+            ("", gettext("The issuer's default (%(language)s)") % {"language": default}),
+            *language_choices(),
+        ]
         if not self.is_bound:
             self.fields["idempotency_key"].initial = new_idempotency_key()
         elif not self.data.get("idempotency_key"):
@@ -169,6 +186,7 @@ class AwardForm(forms.Form):
             valid_until=data["valid_until"],
             format=data["format"],
             idempotency_key=data["idempotency_key"] or None,
+            language=data.get("language") or "",
         )
 
     def add_service_error(self, error: CredentialError) -> None:

@@ -33,13 +33,11 @@ from badges.languages import recipient_language, supported_language
 from badges.models import Credential, CredentialStatus, ExpiryReminder
 from badges.notifications import DEFAULT_TIMEOUT_SECONDS, TRANSIENT_ERRORS
 from config.tasks import enqueue_many, enqueue_tasks
-from issuer.models import Issuer
+from issuer.models import MAX_REMINDER_DAYS, Issuer, clean_reminder_days
 from issuer.services import audit_record
 
 logger = logging.getLogger(__name__)
 
-MAX_THRESHOLD_DAYS = 365
-MAX_THRESHOLDS = 5
 # The issuer's copy lists this many reminders of a run by name, and counts the rest.
 DIGEST_LISTS = 500
 # Candidates read and written per transaction: a cohort of 100,000 expiring on the same day is reminded in steps
@@ -62,27 +60,13 @@ class ReminderRun:
 def thresholds_of(issuer: Issuer) -> list[int]:
     """The issuer's thresholds, valid ones only, nearest last ([30, 7])."""
     days = issuer.expiry_reminder_days if isinstance(issuer.expiry_reminder_days, list) else []
-    valid = {d for d in days if isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= MAX_THRESHOLD_DAYS}
+    valid = {d for d in days if isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= MAX_REMINDER_DAYS}
     return sorted(valid, reverse=True)
 
 
 def clean_thresholds(value: object) -> list[int]:
-    """Thresholds as an issuer types them ("30, 7" or [30, 7]); raises ValueError saying what is wrong."""
-    if isinstance(value, str):
-        parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
-        try:
-            numbers = [int(part) for part in parts]
-        except ValueError as exc:
-            raise ValueError(gettext("Enter whole numbers of days separated by commas, for example 30, 7.")) from exc
-    elif isinstance(value, list) and all(isinstance(d, int) and not isinstance(d, bool) for d in value):
-        numbers = list(value)
-    else:
-        raise ValueError(gettext("Enter whole numbers of days separated by commas, for example 30, 7."))
-    if any(not 1 <= d <= MAX_THRESHOLD_DAYS for d in numbers):
-        raise ValueError(gettext("Each number of days must be between 1 and %(most)d.") % {"most": MAX_THRESHOLD_DAYS})
-    if len(set(numbers)) > MAX_THRESHOLDS:
-        raise ValueError(gettext("At most %(count)d reminders per credential.") % {"count": MAX_THRESHOLDS})
-    return sorted(set(numbers), reverse=True)
+    """Thresholds as an issuer types them; see issuer.models.clean_reminder_days."""
+    return clean_reminder_days(value)
 
 
 def _threshold_for(valid_until: datetime, awarded: datetime, thresholds: list[int], now: datetime) -> int | None:

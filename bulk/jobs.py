@@ -166,6 +166,7 @@ def _job_create(
             valid_until=row.valid_until,
             external_id=row.external_id,
             idempotency_key=row.idempotency_key,
+            language=row.language,
         )
         for row in preview.valid
     ]
@@ -349,6 +350,7 @@ def _process_chunk(*, job_id: int, size: int) -> int:
                 evidence=row.evidence,
                 valid_until=row.valid_until,
                 idempotency_key=row.idempotency_key,
+                language=row.language,
             )
             for row in rows
         ]

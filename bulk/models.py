@@ -101,6 +101,7 @@ class BulkRow(models.Model):
     evidence = models.JSONField(default=list, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=16, blank=True, default="")  # of the award e-mail (D52)
     idempotency_key = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=BulkRowStatus.choices, default=BulkRowStatus.PENDING)
     credential = models.ForeignKey(Credential, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)

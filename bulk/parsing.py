@@ -9,6 +9,7 @@ Accepted columns, matched case-insensitively with spaces, hyphens and underscore
     evidence_narrative  evidence narrative
     valid_until    valid until, expires
     external_id    external id
+    language       language (of the award e-mail: en, de; empty for the issuer's default)
 
 A bare `id` is refused on purpose: in a spreadsheet it may be a student number, a row number or a credential
 id, and reading it as the award's external id would silently change which rows count as duplicates.
@@ -35,7 +36,16 @@ MAX_ROWS = 100_000
 DELIMITERS = ",;\t|"
 SNIFF_BYTES = 64 * 1024
 
-COLUMNS = ["email", "name", "achievement", "evidence_url", "evidence_narrative", "valid_until", "external_id"]
+COLUMNS = [
+    "email",
+    "name",
+    "achievement",
+    "evidence_url",
+    "evidence_narrative",
+    "valid_until",
+    "external_id",
+    "language",
+]
 REQUIRED_COLUMNS = ["email"]
 
 _ALIASES = {
@@ -52,6 +62,7 @@ _ALIASES = {
     "valid until": "valid_until",
     "expires": "valid_until",
     "external id": "external_id",
+    "language": "language",
 }
 # C0 controls other than TAB, LF and CR: text files do not contain them, binary files are full of them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

@@ -43,6 +43,7 @@ class ValidRow:
     valid_until: datetime | None
     external_id: str
     idempotency_key: str
+    language: str = ""  # of the award e-mail (D52); "" for the issuer's default
 
 
 @dataclass
@@ -96,6 +97,7 @@ def validate_rows(
         evidence = _evidence(values.get("evidence_url", ""), values.get("evidence_narrative", ""), reasons)
         valid_until = _valid_until(values.get("valid_until", ""), now, reasons)
         external_id = values.get("external_id", "")
+        language = _language(values.get("language", ""), reasons)
 
         # Duplicates are found among all rows, valid or not: fixing line 3 must not make line 9 a second award.
         identity: tuple[str, ...] | None = None
@@ -132,6 +134,7 @@ def validate_rows(
                 valid_until=valid_until,
                 external_id=external_id,
                 idempotency_key=key,
+                language=language,
             )
         )
 
@@ -243,6 +246,19 @@ def _evidence(url: str, narrative: str, reasons: list[str]) -> list[dict[str, An
     if narrative:
         item["narrative"] = narrative
     return [item] if item else []
+
+
+def _language(raw: str, reasons: list[str]) -> str:
+    """The award e-mail's language: one of settings.LANGUAGES by its code, or empty."""
+    value = raw.strip().lower()
+    codes = [code for code, _name in settings.LANGUAGES]
+    if value and value not in codes:
+        reasons.append(
+            gettext("language %(value)s is not offered; expected one of %(codes)s, or empty")
+            % {"value": repr(raw), "codes": ", ".join(codes)}
+        )
+        return ""
+    return value
 
 
 def _valid_until(raw: str, now: datetime, reasons: list[str]) -> datetime | None:

@@ -60,6 +60,10 @@ COLUMN_HELP = {
         "Optional. Your own id for the award (a student or enrolment number); uploading the same id again never "
         "awards twice."
     ),
+    "language": _(
+        "Optional. The language of the learner's e-mail, en or de; empty: the issuer's default. A language the "
+        "learner chose on this platform comes first."
+    ),
 }
 
 

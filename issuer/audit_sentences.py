@@ -54,6 +54,9 @@ _PROFILE_FIELDS = {
     "issue_jwt_by_default": pgettext_lazy("profile field", "issue jwt by default"),
     "embed_images": pgettext_lazy("profile field", "embed images"),
     "brand_color": pgettext_lazy("profile field", "brand color"),
+    "language": pgettext_lazy("profile field", "language of e-mails"),
+    "expiry_reminder_days": pgettext_lazy("profile field", "expiry reminders"),
+    "expiry_reminder_copy": pgettext_lazy("profile field", "copy of reminders"),
     "other_identifiers": pgettext_lazy("profile field", "other identifiers"),
     "image": pgettext_lazy("profile field", "image"),
 }
@@ -287,20 +290,42 @@ def _credential_email_failed(entry: Entry) -> str:
 
 
 # A take-up of an award by the learner's wallet (wallets.services): the format and the kind of key it was bound to.
-_WALLET_FORMATS = {"ldp_vc": "a Data Integrity credential", "jwt_vc_json": "a VC-JWT"}
-_WALLET_BINDINGS = {"did:key": "their did:key", "did:jwk": "their did:jwk", "jwk": "a key their wallet holds"}
+_WALLET_FORMATS = {"ldp_vc": _("a Data Integrity credential"), "jwt_vc_json": _("a VC-JWT")}
+_WALLET_BINDINGS = {"did:key": _("their did:key"), "did:jwk": _("their did:jwk"), "jwk": _("a key their wallet holds")}
 
 
 @says("credential.added_to_wallet")
 def _credential_added_to_wallet(entry: Entry) -> str:
-    sentence = f"{_recipient(entry)[:1].upper()}{_recipient(entry)[1:]} added {_achievement(entry)} to a wallet"
-    if entry.text("protocol"):
-        sentence += f" through {entry.text('protocol')}"
+    recipient = _recipient(entry)
+    values = {"recipient": recipient[:1].upper() + recipient[1:], "achievement": _achievement(entry)}
+    protocol = entry.text("protocol")
+    if protocol:
+        sentence = gettext("%(recipient)s added %(achievement)s to a wallet through %(protocol)s") % {
+            **values,
+            "protocol": protocol,
+        }
+    else:
+        sentence = gettext("%(recipient)s added %(achievement)s to a wallet") % values
     what = _WALLET_FORMATS.get(entry.text("format"), entry.text("format"))
     bound = _WALLET_BINDINGS.get(entry.text("binding"), entry.text("binding"))
+    if what and bound:
+        return gettext("%(sentence)s, as %(what)s bound to %(bound)s") % {
+            "sentence": sentence,
+            "what": what,
+            "bound": bound,
+        }
     if what:
-        sentence += f", as {what}"
-    return sentence + (f" bound to {bound}" if bound else "")
+        return gettext("%(sentence)s, as %(what)s") % {"sentence": sentence, "what": what}
+    return sentence
+
+
+@says("credential.expiry_reminded")
+def _credential_expiry_reminded(entry: Entry) -> str:
+    return ngettext(
+        "%(to)s was reminded that %(achievement)s expires in %(days)s day",
+        "%(to)s was reminded that %(achievement)s expires within %(days)s days",
+        entry.count("days"),
+    ) % {"to": _award_email_to(entry), "achievement": _achievement(entry), "days": entry.count("days")}
 
 
 # ----- achievements

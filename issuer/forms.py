@@ -6,6 +6,7 @@ import re
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
@@ -14,7 +15,15 @@ from django.utils.translation import gettext_lazy as _
 
 from issuer.branding import brand_color_validator
 from issuer.images import IMAGE_ACCEPT, IMAGE_HELP, ImageError, check_image
-from issuer.models import IDENTIFIER_EXTENSION, IDENTIFIER_TYPES, Issuer, KeyAlgorithm, KeyPurpose, Role
+from issuer.models import (
+    IDENTIFIER_EXTENSION,
+    IDENTIFIER_TYPES,
+    Issuer,
+    KeyAlgorithm,
+    KeyPurpose,
+    Role,
+    clean_reminder_days,
+)
 from issuer.selectors import SYSTEM_ACTOR, AuditFilters
 from issuer.services import PROFILE_PLAIN_FIELDS
 
@@ -81,6 +90,28 @@ class ProfileForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"placeholder": "#0b57d0", "autocomplete": "off", "spellcheck": "false"}),
     )
+    language = forms.ChoiceField(
+        required=False,
+        label=_("Language of e-mails"),
+        help_text=_(
+            "Award e-mails and reminders to learners who chose no language on this platform, and the copies sent to "
+            "your contact address, are written in it. Credentials are the same in every language."
+        ),
+    )
+    expiry_reminder_days = forms.CharField(
+        required=False,
+        max_length=40,
+        label=_("Remind learners before a credential expires"),
+        help_text=_(
+            "Days before expiry, separated by commas, for example 30, 7. Each learner is reminded once per number. "
+            "Empty: no reminders."
+        ),
+    )
+    expiry_reminder_copy = forms.BooleanField(
+        required=False,
+        label=_("Send a copy of each reminder run to the contact e-mail"),
+        help_text=_("A list of the learners reminded, one e-mail per run."),
+    )
     image = forms.FileField(
         required=False,
         label=_("Logo"),
@@ -88,9 +119,25 @@ class ProfileForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        default = dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, settings.LANGUAGE_CODE)
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
+            ("", gettext("The site's default (%(language)s)") % {"language": default}),
+            *settings.LANGUAGES,
+        ]
+
     @classmethod
     def initial_for(cls, issuer: Issuer) -> dict[str, Any]:
-        return {name: getattr(issuer, name) for name in (*PROFILE_FORM_FIELDS, "image")}
+        initial = {name: getattr(issuer, name) for name in (*PROFILE_FORM_FIELDS, "image")}
+        initial["expiry_reminder_days"] = ", ".join(str(days) for days in issuer.expiry_reminder_days or [])
+        return initial
+
+    def clean_expiry_reminder_days(self) -> list[int]:
+        try:
+            return clean_reminder_days(self.cleaned_data["expiry_reminder_days"])
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
 
     def clean_address_country_code(self) -> str:
         value = self.cleaned_data["address_country_code"].strip().upper()

@@ -12,8 +12,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from issuer.branding import brand_color_validator
 from issuer.dids import did_for_slug
@@ -43,6 +43,30 @@ class NormalizedTextMixin:
 
 def default_expiry_reminder_days() -> list[int]:
     return [30, 7]
+
+
+MAX_REMINDER_DAYS = 365
+MAX_REMINDERS = 5
+
+
+def clean_reminder_days(value: object) -> list[int]:
+    """Thresholds as an issuer types them ("30, 7" or [30, 7]), nearest last; raises ValueError saying what is wrong
+    (D58)."""
+    wrong_form = gettext("Enter whole numbers of days separated by commas, for example 30, 7.")
+    if isinstance(value, str):
+        parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        if not all(part.isdigit() for part in parts):
+            raise ValueError(wrong_form)
+        numbers = [int(part) for part in parts]
+    elif isinstance(value, list) and all(isinstance(d, int) and not isinstance(d, bool) for d in value):
+        numbers = list(value)
+    else:
+        raise ValueError(wrong_form)
+    if any(not 1 <= d <= MAX_REMINDER_DAYS for d in numbers):
+        raise ValueError(gettext("Each number of days must be between 1 and %(most)d.") % {"most": MAX_REMINDER_DAYS})
+    if len(set(numbers)) > MAX_REMINDERS:
+        raise ValueError(gettext("At most %(count)d reminders per credential.") % {"count": MAX_REMINDERS})
+    return sorted(set(numbers), reverse=True)
 
 
 class Issuer(NormalizedTextMixin, models.Model):

@@ -40,6 +40,7 @@ from issuer.models import (
     KeyState,
     Role,
     SigningKey,
+    clean_reminder_days,
 )
 from issuer.permissions import Action, Actor, audit_label, audit_user, authorize, authorize_platform
 from verification.keys import ed25519_public_to_multibase, public_jwk
@@ -275,6 +276,9 @@ PROFILE_PLAIN_FIELDS = (
     "issue_jwt_by_default",
     "embed_images",
     "brand_color",
+    "language",
+    "expiry_reminder_days",
+    "expiry_reminder_copy",
 )
 PROFILE_FIELDS = frozenset({*PROFILE_PLAIN_FIELDS, "other_identifiers", "image"})
 
@@ -316,6 +320,16 @@ def issuer_update(*, issuer: Issuer, actor: Actor, **fields: Any) -> Issuer:
     image = fields.pop("image", None)
     if "other_identifiers" in fields:
         fields["other_identifiers"] = _clean_identifiers(fields["other_identifiers"])
+    if "language" in fields and fields["language"] not in ("", *(code for code, _name in settings.LANGUAGES)):
+        offered = ", ".join(code for code, _name in settings.LANGUAGES)
+        raise ValidationError(
+            {"language": gettext("Choose one of the languages offered (%(offered)s), or none.") % {"offered": offered}}
+        )
+    if "expiry_reminder_days" in fields:
+        try:
+            fields["expiry_reminder_days"] = clean_reminder_days(fields["expiry_reminder_days"])
+        except ValueError as exc:
+            raise ValidationError({"expiry_reminder_days": str(exc)}) from exc
     issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
     before = {name: getattr(issuer, name) for name in fields}
     for name, value in fields.items():

@@ -268,3 +268,18 @@ def test_result_cells_that_would_run_as_formulas_are_quoted(issuer, achievement)
         f'2,ada@example.org,"\'=HYPERLINK(""https://evil.example"")",\'@S-1,Python Basics,issued,,{_links(ada)}',
         "3,'=1+1,,,,invalid,'=1+1' is not a valid e-mail address,,,,",
     ]
+
+
+def test_a_language_column_sets_each_award_emails_language_and_a_wrong_one_is_reported(issuer, achievement):
+    """D52: the issuer's LMS knows its learners' languages; the credential itself is the same in any language."""
+    data = _csv("email,name,language", "ada@example.org,Ada,de", "bo@example.org,Bo,", "cy@example.org,Cy,fr")
+    job, preview = _create(issuer, achievement, data)
+
+    assert [row.describe() for row in preview.invalid] == [
+        "line 4: language 'fr' is not offered; expected one of en, de, or empty"
+    ]
+    bulk_job_start(job=job, actor=owner(issuer))
+    _run(job)
+
+    languages = dict(Credential.objects.values_list("recipient_email", "language"))
+    assert languages == {"ada@example.org": "de", "bo@example.org": ""}

@@ -148,7 +148,7 @@ def test_unknown_columns_are_named_with_the_accepted_ones():
         parse_upload(b"email,id,Score\na@example.org,1,2\n")
     assert str(caught.value) == (
         "Unknown columns: 'id', 'Score'. "
-        "Accepted columns: email, name, achievement, evidence_url, evidence_narrative, valid_until, external_id."
+        "Accepted columns: email, name, achievement, evidence_url, evidence_narrative, valid_until, external_id, language."
     )
 
 

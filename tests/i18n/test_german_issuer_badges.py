@@ -200,7 +200,7 @@ def test_a_file_that_cannot_be_read_is_refused_in_german(staff_client, issuer, a
     assert "Es wurde nichts hochgeladen." in page
     assert (
         "Unbekannte Spalte: 'id'. Erlaubte Spalten: email, name, achievement, evidence_url, evidence_narrative, "
-        "valid_until, external_id."
+        "valid_until, external_id, language."
     ) in page
     assert BulkJob.objects.count() == 0
 

@@ -121,6 +121,23 @@ def test_credential_emailed(issuer, achievement, ana, run, mailoutbox):
     assert said(issuer, "credential.emailed") == ["The award e-mail for “Python Basics” was sent to jane@example.org"]
 
 
+def test_credential_expiry_reminded(issuer, achievement, ana, run, mailoutbox):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from badges.reminders import expiry_reminders_run
+
+    request = AwardRequest(
+        achievement=achievement, email="jane@example.org", valid_until=timezone.now() + timedelta(days=60)
+    )
+    credential = credential_issue(request=request, source="ui", actor=ana, notify=False)
+    run(expiry_reminders_run, now=credential.valid_until - timedelta(days=6))
+    assert said(issuer, "credential.expiry_reminded") == [
+        "jane@example.org was reminded that “Python Basics” expires within 7 days"
+    ]
+
+
 def test_credential_email_failed(issuer, achievement, ana, run, settings):
     settings.EMAIL_BACKEND = FAILING_BACKEND  # the SMTP boundary, refusing
     run(

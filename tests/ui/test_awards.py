@@ -178,6 +178,32 @@ def test_award_issues_a_verifying_credential_and_emails_the_learner(
     assert credential.notified_at is not None
 
 
+def test_the_award_form_chooses_the_emails_language(
+    client_as, achievement, mailoutbox, tasks_in_process, django_capture_on_commit_callbacks
+):
+    """D52: in German for a learner the issuer knows reads German; the issuer's default when none is chosen."""
+    issuer = achievement.issuer
+    page = client_as("owner").get(f"/manage/{issuer.slug}/awards/new/").content.decode()
+    assert "The issuer&#x27;s default (English)" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_as("owner").post(f"/manage/{issuer.slug}/awards/new/", _form(achievement, language="de"))
+
+    assert Credential.objects.get().language == "de"
+    (message,) = mailoutbox
+    assert message.subject == "Sie haben Python Basics von Test University erhalten"
+
+
+def test_an_emails_language_not_offered_is_refused_beside_the_field(client_as, achievement):
+    response = client_as("owner").post(
+        f"/manage/{achievement.issuer.slug}/awards/new/", _form(achievement, language="fr")
+    )
+
+    assert response.status_code == 200
+    assert "Choose one of the languages listed." in response.content.decode()
+    assert not Credential.objects.exists()
+
+
 @pytest.mark.parametrize(("fmt", "has_proof", "has_jws"), [("jwt", False, True), ("both", True, True)])
 def test_award_format_choice(client_as, achievement, fmt, has_proof, has_jws):
     client_as("owner").post(f"/manage/{achievement.issuer.slug}/awards/new/", _form(achievement, format=fmt))
