@@ -313,7 +313,7 @@ class VcIssueCredentialApi(TokenIssuerApi):
 class StatusEntrySerializer(serializers.Serializer):
     type = serializers.CharField(required=False)
     status = serializers.ChoiceField(
-        choices=["revoked", "suspended", "active"],
+        choices=CredentialStatus.choices,
         help_text="revoked (for good), suspended, or active (reinstate a suspended credential).",
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
@@ -326,7 +326,7 @@ class StatusInputSerializer(serializers.Serializer):
 
 class StatusResultSerializer(serializers.Serializer):
     credentialId = serializers.CharField()
-    status = serializers.ChoiceField(choices=["revoked", "suspended", "active"])
+    status = serializers.ChoiceField(choices=CredentialStatus.choices)
 
 
 class VcCredentialStatusApi(TokenIssuerApi):
