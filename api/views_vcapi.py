@@ -19,7 +19,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import JSONParser
@@ -140,16 +140,23 @@ class PublicVerifyApi(APIView):
             raise VerifierUnavailable() from exc
 
 
-class VerifyResultSerializer(serializers.Serializer):
-    """The 200 answer of both verify endpoints, for the OpenAPI schema only."""
-
-    verified = serializers.BooleanField(help_text="True only when the verdict is valid.")
-    checks = serializers.ListField(child=serializers.CharField(), help_text="The ids of the checks that passed.")
-    warnings = serializers.ListField(child=serializers.DictField(), help_text="{id, code, message} of each warning.")
-    errors = serializers.ListField(
-        child=serializers.DictField(), help_text="{id, code, message} of each check that failed or was not finished."
-    )
-    verificationReport = serializers.DictField(help_text="The platform's whole report (docs/verification.md).")
+# The 200 answer of both verify endpoints, for the OpenAPI schema only; written inline because a serializer class
+# cannot have a field named `errors` (DRF's own attribute).
+VerifyResultSerializer = inline_serializer(
+    name="VcVerifyResult",
+    fields={
+        "verified": serializers.BooleanField(help_text="True only when the verdict is valid."),
+        "checks": serializers.ListField(child=serializers.CharField(), help_text="The ids of the checks that passed."),
+        "warnings": serializers.ListField(
+            child=serializers.DictField(), help_text="{id, code, message} of each warning."
+        ),
+        "errors": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="{id, code, message} of each check that failed or could not be completed.",
+        ),
+        "verificationReport": serializers.DictField(help_text="The platform's whole report (docs/verification.md)."),
+    },
+)
 
 
 class VerifyCredentialInputSerializer(serializers.Serializer):
