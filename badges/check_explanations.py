@@ -214,6 +214,22 @@ BY_CODE: dict[str, Promise] = {
         "The key that the signature names is of a kind that cannot have made this signature, so the signature does "
         "not hold."
     ),
+    # presentations (verification.presentation, POST /api/vc/presentations/verify)
+    "challenge_mismatch": _(
+        "The presentation was made for another request: it does not carry the challenge the verifier asked for, so it "
+        "may be a copy replayed from elsewhere."
+    ),
+    "domain_mismatch": _(
+        "The presentation was made for another website or service than the one checking it, so it does not count here."
+    ),
+    "holder_mismatch": _(
+        "The presentation is signed by someone other than the holder it names, so it does not show that the holder "
+        "presented it."
+    ),
+    "holder_not_subject": _(
+        "A credential in the presentation is about someone other than the person presenting it. That can be right (a "
+        "parent for a child), but check that the holder may present it."
+    ),
     "purpose_mismatch": _(
         "The key that signed was not published for issuing credentials, so a signature made with it does not count."
     ),

@@ -334,3 +334,35 @@ class ExpiryReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credential_id} {self.days}d"
+
+
+class ClientFormat(models.TextChoices):
+    EDDSA_RDFC = "eddsa-rdfc-2022", "Data Integrity, eddsa-rdfc-2022"
+    EDDSA_JCS = "eddsa-jcs-2022", "Data Integrity, eddsa-jcs-2022"
+    VC_JWT = "vc-jwt", "VC-JWT"
+
+
+class ClientCredential(models.Model):
+    """A credential an issuer's program composed and the platform signed with the issuer's key (the VC-API issue
+    endpoint, D61). Not an award: no achievement, no learner, no e-mail. The signed document is not kept (the
+    program has it; it may name people the platform otherwise knows nothing of): only its id, the status slot the
+    platform added, and a digest of what was handed out."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="client_credentials")
+    credential_id = models.CharField(max_length=500, db_index=True, help_text="The credential's `id`.")
+    format = models.CharField(max_length=20, choices=ClientFormat.choices)
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the signed credential as handed out.")
+    status = models.CharField(max_length=10, choices=CredentialStatus.choices, default=CredentialStatus.ACTIVE)
+    status_reason = models.TextField(blank=True)
+    # Null when the program sent a credentialStatus of its own: then the platform keeps no status for it.
+    status_sequence = models.PositiveIntegerField(null=True, blank=True)
+    status_index = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.issuer.slug} {self.credential_id}"

@@ -40,6 +40,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/v1/", include("api.urls")),
+    path("api/vc/", include("api.urls_vcapi")),
     path("ims/ob/v3p0/", include("ob_api.urls")),
     path("", include("api.urls_ui")),
 ]

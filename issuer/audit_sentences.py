@@ -268,6 +268,44 @@ def _credential_unsuspended(entry: Entry) -> str:
     }
 
 
+def _signed_credential(entry: Entry) -> str:
+    return quoted(entry.text("credential", default=gettext("a credential")))
+
+
+@says("client_credential.signed")
+def _client_credential_signed(entry: Entry) -> str:
+    return gettext("%(actor)s had the credential %(credential)s signed") % {
+        "actor": entry.actor,
+        "credential": _signed_credential(entry),
+    }
+
+
+@says("client_credential.revoked")
+def _client_credential_revoked(entry: Entry) -> str:
+    sentence = gettext("%(actor)s revoked the signed credential %(credential)s") % {
+        "actor": entry.actor,
+        "credential": _signed_credential(entry),
+    }
+    return with_reason(sentence, entry.text("reason"))
+
+
+@says("client_credential.suspended")
+def _client_credential_suspended(entry: Entry) -> str:
+    sentence = gettext("%(actor)s suspended the signed credential %(credential)s") % {
+        "actor": entry.actor,
+        "credential": _signed_credential(entry),
+    }
+    return with_reason(sentence, entry.text("reason"))
+
+
+@says("client_credential.unsuspended")
+def _client_credential_unsuspended(entry: Entry) -> str:
+    return gettext("%(actor)s reinstated the signed credential %(credential)s") % {
+        "actor": entry.actor,
+        "credential": _signed_credential(entry),
+    }
+
+
 def _award_email_to(entry: Entry) -> str:
     return entry.text("to") or entry.name("email", default=gettext("the learner"))
 

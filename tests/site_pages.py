@@ -186,6 +186,7 @@ NOT_PAGES: set[str] = {
         "bulk-job-cancel", "bulk-job-undo", "not-found",
     )),
     *(f"ob_api:{name}" for name in ("discovery", "register", "credentials", "profile")),
+    *(f"vcapi:{name}" for name in ("issue", "verify", "status", "verify-presentation")),
     "wallets:issuer-metadata",
     "wallets:as-metadata",
 }  # fmt: skip

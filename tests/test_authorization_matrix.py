@@ -161,6 +161,20 @@ class IssuerApi(Access):
 
 
 @dataclass(frozen=True)
+class IssuerToken(Access):
+    """A VC-API issuer operation (/api/vc/): only an issuer's API token with `credentials:write` (the issuer is the
+    token's, the URL names none): without credentials 401; a session or a token without the scope 403; A's and
+    B's tokens let through (each acts on its own issuer); 405 for a method the view does not take."""
+
+    def check(self, identity: str | None, *, documented: bool = True) -> Check:
+        if identity in (None, "learner", OAUTH):
+            return exactly(401)
+        if identity in ("a-token", "b-token"):
+            return served() if documented else exactly(405)
+        return exactly(403)
+
+
+@dataclass(frozen=True)
 class PlatformAdmin(Access):
     """Django admin: a superuser passes its gate (what a ModelAdmin then allows is its own policy: adding to the
     append-only audit log is 403 for them too); everyone else is sent to the admin's sign-in."""
@@ -195,6 +209,9 @@ class OAuthClient(Access):
 class Rule:
     read: Access  # GET
     write: Access  # POST
+
+
+VC_API_TOKEN = Rule(IssuerToken(), IssuerToken())
 
 
 def page(*actions: Action, write: Access | None = None) -> Rule:
@@ -268,6 +285,11 @@ RULES: dict[str, Rule] = {
     "verify": PUBLIC_FORM,
     "verify/<uuid:uuid>": PUBLIC_GET,
     "api/v1/verify": Rule(NOT_ALLOWED, Public()),
+    # the VC-API (D61): verifying is public like api/v1/verify; issuing and status take an issuer's token
+    "api/vc/credentials/verify": Rule(NOT_ALLOWED, Public()),
+    "api/vc/presentations/verify": Rule(NOT_ALLOWED, Public()),
+    "api/vc/credentials/issue": VC_API_TOKEN,
+    "api/vc/credentials/status": VC_API_TOKEN,
     # achievements, awards
     "manage/<slug:slug>/achievements/": VIEW_ONLY,
     "manage/<slug:slug>/achievements/new/": form(EDIT),
@@ -402,6 +424,10 @@ API_RULES: dict[str, Rule] = {
         )
     },
     "/api/v1/verify": Rule(NOT_ALLOWED, Public()),
+    "/api/vc/credentials/verify": Rule(NOT_ALLOWED, Public()),
+    "/api/vc/presentations/verify": Rule(NOT_ALLOWED, Public()),
+    "/api/vc/credentials/issue": VC_API_TOKEN,
+    "/api/vc/credentials/status": VC_API_TOKEN,
 }
 
 # --- the routes, the schema's operations -----------------------------------------------------------------------

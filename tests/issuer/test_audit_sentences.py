@@ -346,6 +346,33 @@ def test_credentials_awarded_through_a_token_name_it(issuer, achievement, ana):
     ]
 
 
+def test_credentials_signed_through_the_vc_api(issuer, ana):
+    from api.permissions import token_actor
+    from badges.client_credentials import client_credential_issue, client_credential_set_status
+
+    token, _ = token_create(issuer=issuer, name="CRM sync", scopes=["credentials:write"], actor=ana)
+    actor = token_actor(token)
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": "urn:uuid:5b0c1f0e-9d4e-4a43-8d55-7f0f3f3e2a11",
+        "type": ["VerifiableCredential"],
+        "credentialSubject": {"id": "did:example:ada"},
+    }
+    client_credential_issue(issuer=issuer, credential=document, fmt="eddsa-rdfc-2022", actor=actor)
+    for status in ("suspended", "active", "revoked"):
+        client_credential_set_status(
+            issuer=issuer, credential_id=document["id"], status=status, actor=actor, reason="test"
+        )
+    via = f"Ana Lopez via API token {token.prefix} (CRM sync)"
+    named = "“urn:uuid:5b0c1f0e-9d4e-4a43-8d55-7f0f3f3e2a11”"
+    assert said(issuer, "client_credential.signed") == [f"{via} had the credential {named} signed"]
+    assert said(issuer, "client_credential.suspended") == [
+        f"{via} suspended the signed credential {named} — reason: test"
+    ]
+    assert said(issuer, "client_credential.unsuspended") == [f"{via} reinstated the signed credential {named}"]
+    assert said(issuer, "client_credential.revoked") == [f"{via} revoked the signed credential {named} — reason: test"]
+
+
 def test_webhooks(issuer, ana):
     endpoint, _ = endpoint_create(
         issuer=issuer, url="https://hooks.example.org/in", events=["credential.issued"], actor=ana

@@ -43,7 +43,9 @@ import re
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
@@ -75,6 +77,21 @@ PREVIOUS_PROOF_AMBIGUOUS = "previous_proof_ambiguous"
 PREVIOUS_PROOF_CYCLE = "previous_proof_cycle"
 
 ASSERTION_METHOD = "assertionMethod"
+AUTHENTICATION = "authentication"
+# The purpose a proof must state and its key be listed under: assertionMethod for a credential. A presentation's
+# proof is checked by the same suites with `authentication` (verification.presentation), set for that one call
+# rather than threaded through every suite's signature.
+_PURPOSE: ContextVar[str] = ContextVar("proof_purpose", default=ASSERTION_METHOD)
+
+
+@contextmanager
+def proof_purpose(purpose: str) -> Iterator[None]:
+    """Within the block, proofs are checked for `purpose` instead of assertionMethod."""
+    token = _PURPOSE.set(purpose)
+    try:
+        yield
+    finally:
+        _PURPOSE.reset(token)
 
 
 @dataclass(frozen=True)
@@ -202,19 +219,19 @@ def unsecured_document(document: Mapping[str, Any], proof: Mapping[str, Any]) ->
 
 def resolve_assertion_method(resolver: KeyResolver, proof: Mapping[str, Any]) -> VerificationMethod:
     """Resolve the proof's verification method and check it may make assertions (any key type)."""
-    if proof.get("proofPurpose") != ASSERTION_METHOD:
+    purpose = _PURPOSE.get()
+    if proof.get("proofPurpose") != purpose:
+        needs = "a credential" if purpose == ASSERTION_METHOD else "a presentation"
         raise ProofError(
-            f"The proofPurpose is {proof.get('proofPurpose')!r}; a credential needs 'assertionMethod'.",
+            f"The proofPurpose is {proof.get('proofPurpose')!r}; {needs} needs {purpose!r}.",
             code=PURPOSE_MISMATCH,
         )
     vm_id = proof.get("verificationMethod")
     if not isinstance(vm_id, str) or not vm_id:
         raise malformed("The proof's verificationMethod must be a URL.")
     method = resolver.resolve(vm_id)
-    if ASSERTION_METHOD not in method.relationships:
-        raise ProofError(
-            f"The key {vm_id} is not listed under assertionMethod by its controller.", code=PURPOSE_MISMATCH
-        )
+    if purpose not in method.relationships:
+        raise ProofError(f"The key {vm_id} is not listed under {purpose} by its controller.", code=PURPOSE_MISMATCH)
     return method
 
 
