@@ -59,6 +59,13 @@ class IssuerSerializer(serializers.Serializer):
     brand_color = serializers.CharField(
         help_text="The colour of the issuer's public pages, #rrggbb; empty for the platform's own."
     )
+    language = serializers.CharField(
+        help_text="The language of e-mails to learners who chose none, and of the issuer's copies; empty: the site's."
+    )
+    expiry_reminder_days = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Days before expiry that learners are reminded, nearest last."
+    )
+    expiry_reminder_copy = serializers.BooleanField(help_text="The contact address gets a list of each reminder run.")
     image = serializers.SerializerMethodField()
     did = serializers.CharField(help_text="The issuer's did:web identifier: credentials name it as their issuer.")
     did_document = serializers.SerializerMethodField()
@@ -101,6 +108,14 @@ class IssuerUpdateSerializer(StrictSerializer):
     issue_jwt_by_default = serializers.BooleanField(required=False)
     embed_images = serializers.BooleanField(required=False)
     brand_color = _text(7, help_text="The colour of the public pages, as #rrggbb (for example #7a1f5c); empty: none.")
+    language = _text(16, help_text="The language of e-mails (en, de); empty: the site's default.")
+    expiry_reminder_days = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        max_length=5,
+        help_text="Days before expiry (1-365) that learners are reminded, once per number; [] for none.",
+    )
+    expiry_reminder_copy = serializers.BooleanField(required=False)
 
 
 # ----- achievements

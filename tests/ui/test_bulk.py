@@ -238,7 +238,7 @@ def test_upload_json_lines(client_as, issuer, achievement):
             "wrong columns",
             _csv("mail,full name", "ada@example.org,Ada"),
             "Unknown columns: 'mail', 'full name'. Accepted columns: email, name, achievement, evidence_url, "
-            "evidence_narrative, valid_until, external_id.",
+            "evidence_narrative, valid_until, external_id, language.",
         ),
         ("too large", b"a" * (MAX_BYTES + 1), "The file is larger than 20 MB; split it into smaller files."),
     ],

@@ -43,6 +43,8 @@ def form_data(**overrides: object) -> dict[str, object]:
         "postal_code": "",
         "address_country": "",
         "address_country_code": "",
+        "language": "",
+        "expiry_reminder_days": "30, 7",
         "identifiers-TOTAL_FORMS": "2",
         "identifiers-INITIAL_FORMS": "0",
         "identifiers-MIN_NUM_FORMS": "0",
