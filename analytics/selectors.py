@@ -55,9 +55,9 @@ def analytics_figures(issuer: Issuer, *, months: int = 12, today: date | None = 
     for day, achievement_id, kind, count in daily_counts(issuer, starts[0]):
         per_month[kind][day.replace(day=1)] += count
         per_achievement[achievement_id][kind] += count
-    charts = []
+    charts: list[dict[str, Any]] = []
     for kind in Kind:
-        points = [{"month": start, "count": per_month[kind][start]} for start in starts]
+        points: list[dict[str, Any]] = [{"month": start, "count": per_month[kind][start]} for start in starts]
         peak = max(point["count"] for point in points) or 1
         for index, point in enumerate(points):  # a 100-unit-wide slot per month, 110 high (as badges' chart)
             point["height"] = round(100 * point["count"] / peak)
@@ -73,7 +73,7 @@ def analytics_figures(issuer: Issuer, *, months: int = 12, today: date | None = 
             }
         )
     names = dict(Achievement.objects.filter(issuer=issuer, pk__in=list(per_achievement)).values_list("pk", "name"))
-    achievements = sorted(
+    achievements: list[dict[str, Any]] = sorted(
         (
             {"name": names.get(achievement_id, ""), "counts": [counts[kind] for kind in Kind]}
             for achievement_id, counts in per_achievement.items()
