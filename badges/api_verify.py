@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from badges.verify import verify_credential
+from badges.verify import note_verification, verify_credential
 from badges.verify_headline import facts, headline, reason
 from config.problems import PayloadTooLarge, Problem
 from config.ratelimit import RateThrottle
@@ -261,6 +261,7 @@ class VerifyApi(APIView):
             raise InvalidInput(exc.message) from exc
         except PlatformUnavailable as exc:
             raise VerifierUnavailable() from exc
+        note_verification(report)
         # Only additions to the report's keys: programs written against `Report.to_dict()` read it unchanged.
         body = report.to_dict()
         body["headline"] = headline(report, recipient=recipient or "")

@@ -5,7 +5,9 @@ verifier raises PlatformUnavailable (callers answer 503), never "invalid"."""
 
 from __future__ import annotations
 
+import logging
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -14,7 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from badges.models import StatusList, StatusPurpose
+from badges.activity import Activity, note
+from badges.models import Credential, StatusList, StatusPurpose
 from issuer.dids import did_for_slug, slug_from_did
 from issuer.models import Issuer
 from issuer.selectors import did_document_for_did
@@ -25,6 +28,8 @@ from verification.report import Report
 from verification.resolvers import CompositeResolver, DidWebResolver
 from verification.service import verify
 from verification.status import HttpStatusListSource, TrustedStatusList
+
+logger = logging.getLogger(__name__)
 
 _STATUS_URL = re.compile(r"^/issuers/(?P<slug>[a-z0-9-]+)/status/(?P<purpose>[a-z]+)/(?P<sequence>\d+)$")
 
@@ -201,3 +206,32 @@ def verify_credential(
         limits=verification_limits(max_credential_bytes),
         fetcher=client,
     )
+
+
+def note_verification(report: Report) -> None:
+    """Count a verification for the issuer when the credential checked is one of ours (badges.activity): its `id` is
+    one of our credentials' pages and its issuer is that credential's issuer, whatever the verdict — a revoked
+    credential checked by an employer was verified all the same. Anything else (another platform's, an OB 2.0
+    assertion, a document too broken to name its issuer) is not counted. Never raises: a failure is logged."""
+    credential = report.credential if isinstance(report.credential, dict) else {}
+    credential_id = credential.get("id")
+    issuer_id = (report.summary.get("issuer") or {}).get("id") or ""
+    prefix = f"{settings.SITE_URL}/credentials/"
+    if not isinstance(credential_id, str) or not credential_id.startswith(prefix):
+        return
+    slug = slug_from_did(issuer_id) if isinstance(issuer_id, str) else None
+    if slug is None:
+        return
+    try:
+        found = (
+            Credential.objects.filter(uuid=uuid.UUID(credential_id[len(prefix) :]), issuer__slug=slug)
+            .values_list("issuer_id", "achievement_id")
+            .first()
+        )
+    except ValueError:  # not a UUID after the prefix
+        return
+    except DatabaseError:
+        logger.warning("Could not look up the verified credential %s to count it", credential_id, exc_info=True)
+        return
+    if found is not None:
+        note(Activity.VERIFICATION, issuer_id=found[0], achievement_id=found[1])

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from badges.api_verify import VerifyRateThrottle
 from badges.check_explanations import CHECK_TITLES, STATUS_LABELS, explanation, reads_verifier_language
 from badges.models import Credential
-from badges.verify import fetch_credential, verify_credential
+from badges.verify import fetch_credential, note_verification, verify_credential
 from badges.verify_headline import facts, headline, http_url, reason
 from config import ratelimit
 from issuer.dids import slug_from_did
@@ -178,6 +178,7 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         return _form_page(request, form, status=status)
     except PlatformUnavailable:
         return _unavailable(request, form)
+    note_verification(report)
     return _result_page(request, report, recipient=source["recipient"] or "")
 
 
@@ -191,6 +192,7 @@ def verify_our_credential(request: HttpRequest, uuid: str) -> HttpResponse:
         report = verify_credential(data)
     except PlatformUnavailable:
         return _unavailable(request, VerifyForm())
+    note_verification(report)
     return _result_page(request, report, credential=credential)
 
 

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "bulk",
     "learners",
     "stacking",
+    "analytics",
     "api",
     "webhooks",
     "oauth2_provider",
@@ -397,6 +398,10 @@ VERIFY_MAX_JSON_ARRAY = env.int("VERIFY_MAX_JSON_ARRAY", default=10_000)
 VERIFY_MAX_JSON_VALUES = env.int("VERIFY_MAX_JSON_VALUES", default=100_000)
 VERIFY_TIME_BUDGET = env.float("VERIFY_TIME_BUDGET", default=3.0)  # seconds per verification, fetches included
 VERIFY_OUTBOUND_BUDGET = env.float("VERIFY_OUTBOUND_BUDGET", default=2.0)  # seconds all its fetches may take
+
+# Issuer analytics (D62): page views, verifications and shares are counted in each process's memory and written to
+# the database at most this often (seconds; 0 writes every count at once), and when the process exits.
+ANALYTICS_FLUSH_SECONDS = env.float("ANALYTICS_FLUSH_SECONDS", default=10.0)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

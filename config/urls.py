@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("webhooks.urls")),
     path("", include("backpack.urls")),
     path("", include("wallets.urls")),
+    path("", include("analytics.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI's start-up script as a file of its own (?script), not inline: the Content-Security-Policy runs
     # scripts from files only. The template moves the page's inline style to a static file.

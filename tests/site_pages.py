@@ -172,6 +172,8 @@ NOT_PAGES: set[str] = {
     "badges:status-list",
     "badges:api-verify",
     "badges:award-export",
+    "badges:credential-share",
+    "analytics:export",
     "bulk:bulk-template",
     "bulk:bulk-progress",
     "bulk:bulk-results",
@@ -355,6 +357,7 @@ def build_site(django_user_model: Any) -> Site:
         "name": issuer.image.name,
         "rest": "nothing-here",
         "color": BRAND_COLOR[1:],
+        "target": "linkedin",
     }
     job_uuid = {"uuid": job.uuid}
     kwargs: dict[str, dict[str, Any]] = {

@@ -278,6 +278,7 @@ RULES: dict[str, Rule] = {
     "invitations/<str:token>/": PUBLIC_FORM,  # the e-mailed token is the authorization (D13)
     # credentials, achievements: public pages
     "credentials/<uuid:uuid>": PUBLIC_GET,
+    "credentials/<uuid:uuid>/share/<slug:target>": PUBLIC_GET,  # a counted redirect to LinkedIn or an e-mail
     "credentials/<uuid:uuid>/clr": PUBLIC_GET,
     "issuers/<slug:slug>/status/<str:purpose>/<int:sequence>": PUBLIC_GET,
     "issuers/<slug:slug>/": PUBLIC_GET,
@@ -299,6 +300,7 @@ RULES: dict[str, Rule] = {
     "manage/<slug:slug>/achievements/<int:pk>/archive/": post_only(EDIT),
     "manage/<slug:slug>/awards/": VIEW_ONLY,
     "manage/<slug:slug>/awards/export.csv": VIEW_ONLY,
+    "manage/<slug:slug>/analytics.csv": VIEW_ONLY,
     "manage/<slug:slug>/awards/new/": form(AWARD),
     "manage/<slug:slug>/awards/revoke/": post_only(AWARD),
     "manage/<slug:slug>/awards/<uuid:uuid>/": VIEW_ONLY,
@@ -520,6 +522,7 @@ def _value(name: str, before: str, route: str, world: World) -> str:
         "purpose": "revocation",
         "sequence": str(objects["credential"].status_sequence),
         "decision": "accept",
+        "target": "linkedin",
         "uidb64": objects["reset_uid"],
         "object_id": str(objects["credential"].pk),
         "content_type_id": "1",

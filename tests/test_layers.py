@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# Lowest first; apps in one layer do not import each other. bulk is its own app once it leaves badges.
+# Lowest first; apps in one layer do not import each other. bulk is its own app once it leaves badges. analytics
+# stands above badges, which tells it what readers do through badges.activity, and below wallets and backpack,
+# which register where it reads their take-ups and sends (analytics.sources).
 LAYERS = [
     ("verification",),
     ("issuer",),
     ("badges",),
-    ("bulk", "stacking"),
+    ("bulk", "stacking", "analytics"),
     ("learners",),
     ("api", "ob_api", "webhooks", "backpack", "wallets"),
 ]

@@ -102,6 +102,7 @@ TRANSLATED = [
     "badges/award_form.html",
     "badges/award_list.html",
     "badges/dashboard_credentials.html",
+    "analytics/dashboard_panel.html",
     "bulk/create.html",
     "bulk/detail.html",
     "bulk/list.html",

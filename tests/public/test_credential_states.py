@@ -19,10 +19,10 @@ HTML = "text/html"
 
 # What shares a badge, or passes it off as valid: none of it may be on the page of one that does not hold.
 SHARING = (
-    "linkedin.com/profile/add",
+    "/share/linkedin",
     "Add to LinkedIn profile",
     "Share by e-mail",
-    "mailto:",
+    "/share/email",
     "data-copy=",
     'id="share-url"',
     '<figure class="qr">',

@@ -150,7 +150,12 @@ def test_linkedin_link_has_exact_parameters(client, achievement):
     valid_until = datetime(2028, 11, 30, 12, 0, tzinfo=UTC)
     Credential.objects.filter(pk=credential.pk).update(valid_from=valid_from, valid_until=valid_until)
     html = _page(client, credential)
-    href = unescape(re.search(r'<a class="button secondary" href="([^"]+)"[^>]*>Add to LinkedIn profile</a>', html)[1])
+    link = unescape(re.search(r'<a class="button secondary" href="([^"]+)"[^>]*>Add to LinkedIn profile</a>', html)[1])
+    # Through the share link, which counts the share for the issuer's analytics, then on to LinkedIn's form.
+    assert link == f"/credentials/{credential.uuid}/share/linkedin"
+    followed = client.get(link)
+    assert followed.status_code == 302
+    href = followed["Location"]
     parts = urlsplit(href)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "www.linkedin.com", "/profile/add")
     assert parse_qs(parts.query, keep_blank_values=True, strict_parsing=True) == {
@@ -191,7 +196,9 @@ def test_linkedin_url_encodes_everything():
 def test_share_by_email_and_copy_link(client, achievement):
     credential = _issue(achievement)
     html = _page(client, credential)
-    href = unescape(re.search(r'<a class="button secondary" href="(mailto:[^"]+)">Share by e-mail</a>', html)[1])
+    link = unescape(re.search(r'<a class="button secondary" href="([^"]+)">Share by e-mail</a>', html)[1])
+    assert link == f"/credentials/{credential.uuid}/share/email"
+    href = client.get(link)["Location"]
     assert href == mailto_url(
         subject="Python Basics, awarded by Test University",
         body=f"Python Basics, awarded by Test University:\n{credential.public_id}",

@@ -174,3 +174,12 @@ def test_with_the_cache_down_the_rate_limits_let_the_wallet_through(cache_down, 
     issued = wallet.receive(offer_from_page(learner, lea_award), JWT)
     assert jwt_payload(issued)["sub"] == wallet.did
     assert any("wallets:" in warning for warning in cache_warnings(cache_down))
+
+
+def test_take_ups_are_in_the_issuers_analytics(learner, phone, lea_award):
+    from analytics.sources import daily_counts
+
+    make_wallet(phone, "did:key").receive(offer_from_page(learner, lea_award), LDP)
+    counts = [(kind, count) for _day, achievement_id, kind, count in daily_counts(lea_award.issuer)]
+    assert ("wallet", 1) in counts
+    assert {kind for kind, _ in counts} == {"issued", "wallet"}
