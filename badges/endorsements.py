@@ -126,10 +126,13 @@ def _touch(issuer: Issuer, achievement: Achievement | None) -> None:
 
 
 def _audit_data(endorsement: Endorsement) -> dict[str, Any]:
-    data: dict[str, Any] = {"endorser": endorsement.endorser_name or endorsement.endorser_identifier}
-    data["issuer"] = endorsement.issuer.slug
-    if endorsement.achievement_id:
-        data["achievement"] = endorsement.achievement.slug if endorsement.achievement else ""
+    """Names as they were when it happened: the sentences of the audit log read them (issuer.audit_sentences)."""
+    data: dict[str, Any] = {
+        "endorser": endorsement.endorser_name or endorsement.endorser_identifier,
+        "issuer": endorsement.issuer.name,
+    }
+    if endorsement.achievement is not None:
+        data["achievement"] = endorsement.achievement.name
     return data
 
 

@@ -252,7 +252,9 @@ def test_an_endorsement_made_elsewhere_that_does_not_verify_is_refused_with_the_
     forged = json.loads(_signed(_outside(achievement.public_id)))
     forged["credentialSubject"]["endorsementComment"] = "Better than it said."
 
-    with pytest.raises(EndorsementError, match="did not find this endorsement valid: .*signature does not match") as refused:
+    with pytest.raises(
+        EndorsementError, match="did not find this endorsement valid: .*signature does not match"
+    ) as refused:
         endorsement_add(issuer=issuer, text=json.dumps(forged), actor=owner(issuer))
 
     assert refused.value.field == "credential"
