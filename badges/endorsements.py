@@ -323,8 +323,10 @@ def endorsement_add(*, issuer: Issuer, text: str, actor: Actor) -> Endorsement:
     subject_id = subject.get("id") if isinstance(subject, dict) else None
     achievement: Achievement | None = None
     if subject_id != issuer.did:
-        found = _ACHIEVEMENT_URL.match(subject_id[len(settings.SITE_URL) :]) if isinstance(subject_id, str) else None
-        if found and subject_id.startswith(settings.SITE_URL + "/"):
+        site = settings.SITE_URL
+        ours = isinstance(subject_id, str) and subject_id.startswith(site + "/")
+        found = _ACHIEVEMENT_URL.match(str(subject_id)[len(site) :]) if ours else None
+        if found:
             achievement = Achievement.objects.filter(issuer=issuer, uuid=found["uuid"]).first()
         if achievement is None:
             raise EndorsementError(

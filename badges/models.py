@@ -394,4 +394,4 @@ class Endorsement(models.Model):
 
     @property
     def subject_name(self) -> str:
-        return self.achievement.name if self.achievement_id else self.issuer.name
+        return self.achievement.name if self.achievement is not None else self.issuer.name
