@@ -8,6 +8,7 @@ otherwise valid signature (docs/decisions.md).
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -15,7 +16,7 @@ from typing import Any
 
 from django.db.models.fields.files import FieldFile
 
-from badges.models import Achievement, Alignment, StatusList
+from badges.models import Achievement, Alignment, Endorsement, EndorsementState, StatusList
 from issuer.images import image_data_uri, image_url
 from issuer.models import Issuer
 from verification.text import clean_text
@@ -25,6 +26,9 @@ OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 OB_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 CREDENTIAL_CONTEXT = [VC_V2, OB_V3, OB_EXTENSIONS]
+# Accepted endorsements copied into an achievement or an issuer profile, newest first (D63): each is verified in full
+# wherever the credential is, so a few; the verifier checks 20 at most per credential (MAX_ENDORSEMENTS).
+MAX_EMBEDDED_ENDORSEMENTS = 5
 
 
 def _line(value: str) -> str:
@@ -89,7 +93,26 @@ def issuer_profile(issuer: Issuer) -> dict[str, Any]:
             {"type": "IdentifierEntry", "identifier": _line(e["identifier"]), "identifierType": e["identifierType"]}
             for e in issuer.other_identifiers
         ]
+    if issuer.pk is not None:
+        profile.update(embedded_endorsements(issuer=issuer, achievement=None))
     return profile
+
+
+def embedded_endorsements(*, issuer: Issuer, achievement: Achievement | None) -> dict[str, list[Any]]:
+    """`endorsement` and `endorsementJwt` of an Achievement or a Profile (OB 3.0 §B.1.2, §B.1.14): the accepted
+    endorsements as their endorsers signed them, untouched (cleaning a string would break their proofs)."""
+    rows = (
+        Endorsement.objects.filter(issuer=issuer, achievement=achievement, state=EndorsementState.ACCEPTED)
+        .order_by("-decided_at", "-id")
+        .values_list("document", "jws")[:MAX_EMBEDDED_ENDORSEMENTS]
+    )
+    found: dict[str, list[Any]] = {}
+    for document, jws in rows:
+        if document:
+            found.setdefault("endorsement", []).append(json.loads(document))
+        else:
+            found.setdefault("endorsementJwt", []).append(jws)
+    return found
 
 
 def _alignment(alignment: Alignment) -> dict[str, Any]:
@@ -154,6 +177,8 @@ def achievement_document(achievement: Achievement, alignments: list[Alignment] |
             doc[key] = _line(value)
     if achievement.result_descriptions:
         doc["resultDescription"] = [_result_description(r, achievement) for r in achievement.result_descriptions]
+    if achievement.pk is not None:
+        doc.update(embedded_endorsements(issuer=achievement.issuer, achievement=achievement))
     return doc
 
 

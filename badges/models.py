@@ -366,3 +366,62 @@ class ClientCredential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer.slug} {self.credential_id}"
+class EndorsementState(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("endorsement state", "Waiting for a decision")
+    ACCEPTED = "accepted", pgettext_lazy("endorsement state", "Accepted")
+    DECLINED = "declined", pgettext_lazy("endorsement state", "Declined")
+    WITHDRAWN = "withdrawn", pgettext_lazy("endorsement state", "Withdrawn")
+
+
+class Endorsement(models.Model):
+    """An OB 3.0 EndorsementCredential about an achievement of this platform or about one of its issuers (D63).
+
+    The endorser is an issuer of this platform (`endorser`, which signed it with its key and can withdraw it through
+    its status list), or someone elsewhere with their own key (`endorser` empty: the issuer added the signed
+    credential it was given, after the verifier found it valid). The endorsed issuer (`issuer`) decides whether it
+    shows: only accepted endorsements are listed on its pages and embedded in what it signs from then on.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="endorsements_received")
+    # Empty: the issuer itself is endorsed.
+    achievement = models.ForeignKey(
+        Achievement, on_delete=models.PROTECT, related_name="endorsements", null=True, blank=True
+    )
+    endorser = models.ForeignKey(
+        Issuer, on_delete=models.PROTECT, related_name="endorsements_given", null=True, blank=True
+    )
+    endorser_identifier = models.CharField(max_length=500, help_text="The endorsement's issuer id (a DID or URL).")
+    endorser_name = models.CharField(max_length=200, blank=True)
+    credential_id = models.CharField(max_length=500, help_text="The EndorsementCredential's own id.")
+    comment = models.TextField(blank=True, help_text="Its endorsementComment, as signed.")
+    # The signed credential exactly as made or given: JSON with an embedded proof, or else a VC-JWT.
+    document = models.TextField(blank=True)
+    jws = models.TextField(blank=True)
+    valid_from = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=EndorsementState.choices, default=EndorsementState.PENDING)
+    # The endorser's status slot, for an endorsement signed here: withdrawing it sets its revocation bit.
+    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    status_sequence = models.PositiveIntegerField(null=True, blank=True)
+    status_index = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "credential_id"], name="endorsement_unique_per_issuer"),
+            models.CheckConstraint(condition=Q(document="") & ~Q(jws="") | ~Q(document=""), name="endorsement_signed"),
+        ]
+        indexes = [models.Index(fields=["issuer", "state"]), models.Index(fields=["achievement", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.endorser_name or self.endorser_identifier} → {self.achievement or self.issuer}"
+
+    @property
+    def subject_name(self) -> str:
+        return self.achievement.name if self.achievement is not None else self.issuer.name

@@ -3,6 +3,7 @@ from django.urls import path
 from badges import views, views_public
 from badges.urls_achievements import urlpatterns as achievement_patterns
 from badges.urls_awards import urlpatterns as award_patterns
+from badges.urls_endorsements import urlpatterns as endorsement_patterns
 from badges.urls_verify import urlpatterns as verify_patterns
 
 app_name = "badges"
@@ -14,5 +15,6 @@ urlpatterns = [
     path("achievements/<uuid:uuid>", views_public.achievement_public, name="achievement-public"),
     *achievement_patterns,
     *award_patterns,
+    *endorsement_patterns,
     *verify_patterns,
 ]

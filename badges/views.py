@@ -32,6 +32,8 @@ from badges.verify_headline import reason
 from badges.views_verify import VERDICT_LABELS, check_rows
 from config.http_cache import IMMUTABLE, REVALIDATE, conditional, etag_of, page_cache_control, public_cache
 from issuer.models import Issuer, SigningKey
+from verification.errors import VerificationError
+from verification.inputs import unverified_jws_credential
 
 logger = logging.getLogger(__name__)
 
@@ -312,6 +314,7 @@ def _page_fragments(credential: Credential, state: str) -> dict[str, Any]:
         "issuer_url": issuer.get("url", "") if isinstance(issuer, dict) else "",
         "alignments": _alignments(achievement.get("alignment")),
         "evidence": _evidence(document.get("evidence")),
+        "endorsements": [*_endorsements(achievement, of_issuer=""), *_endorsements(issuer, of_issuer=issuer_name)],
         "state": state,
         "state_label": label,
         "state_explanation": explanation,
@@ -403,6 +406,35 @@ def _alignments(value: Any) -> list[dict[str, str]]:
             }
         )
     return out
+
+
+def _endorsements(holder: Any, *, of_issuer: str) -> list[dict[str, str]]:
+    """Who endorsed the achievement or the issuer, and what they said, as signed into the credential (D63): the
+    embedded EndorsementCredentials and the payloads of the VC-JWT ones. The live verification above checks them."""
+    if not isinstance(holder, dict):
+        return []
+    items = [item for item in holder.get("endorsement") or [] if isinstance(item, dict)]
+    items += [found for token in holder.get("endorsementJwt") or [] if (found := _jwt_credential(token))]
+    out = []
+    for item in items:
+        issuer = item.get("issuer")
+        endorser = (issuer.get("name") or issuer.get("id")) if isinstance(issuer, dict) else issuer
+        subject = item.get("credentialSubject")
+        comment = subject.get("endorsementComment") if isinstance(subject, dict) else ""
+        if isinstance(endorser, str) and endorser:
+            out.append(
+                {"endorser": endorser, "comment": comment if isinstance(comment, str) else "", "of_issuer": of_issuer}
+            )
+    return out
+
+
+def _jwt_credential(token: Any) -> dict[str, Any] | None:
+    if not isinstance(token, str):
+        return None
+    try:
+        return unverified_jws_credential(token)
+    except VerificationError:
+        return None
 
 
 def _evidence(value: Any) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from badges.endorsements import shown_endorsements
 from badges.markdown import render_markdown
 from badges.models import Achievement
 from config.http_cache import conditional, page_cache_control
@@ -20,7 +21,8 @@ def issuer_public(request: HttpRequest, slug: str) -> HttpResponseBase:
     """The issuer's profile and the achievements it currently awards (archived ones are not listed)."""
     issuer = get_object_or_404(Issuer, slug=slug)
     achievements = Achievement.objects.filter(issuer=issuer, archived=False).order_by("name")
-    response = render(request, "public/issuer.html", {"profile": issuer, "achievements": achievements})
+    context = {"profile": issuer, "achievements": achievements, "endorsements": _listed(issuer, None)}
+    response = render(request, "public/issuer.html", context)
     return conditional(request, response, cache_control=page_cache_control(request, response))
 
 
@@ -34,6 +36,15 @@ def achievement_public(request: HttpRequest, uuid: str) -> HttpResponseBase:
         "issuer": achievement.issuer,
         "criteria": render_markdown(achievement.criteria_narrative),
         "alignments": list(achievement.alignments.all()),
+        "endorsements": _listed(achievement.issuer, achievement),
     }
     response = render(request, "public/achievement.html", context)
     return conditional(request, response, cache_control=page_cache_control(request, response))
+
+
+def _listed(issuer: Issuer, achievement: Achievement | None) -> list[dict[str, str]]:
+    """The endorsements the issuer accepted, as the pages list them (D63)."""
+    return [
+        {"endorser": e.endorser_name or e.endorser_identifier, "comment": e.comment}
+        for e in shown_endorsements(issuer=issuer, achievement=achievement)
+    ]

@@ -42,12 +42,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--awards", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--endorsements", type=int, default=0, help="accepted endorsements of the achievement, embedded in each award"
+    )
     args = parser.parse_args()
 
     benchdb.start_embedded("bench_award")
     from django.db import connection
 
-    award, owner = _setup()
+    award, owner = _setup(args.endorsements)
     award(owner, record_only=False)  # warm: caches of keys, contexts, the default badge image
 
     rows = []
@@ -74,11 +77,12 @@ def main() -> None:
     print(f"{'commit of a one-row insert':<34}{floor:>12,.0f}{1000 / floor:>10.2f}  (the disk's floor)")
 
 
-def _setup() -> tuple[Callable[..., int], Any]:
+def _setup(endorsements: int = 0) -> tuple[Callable[..., int], Any]:
     from django.contrib.auth import get_user_model
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
+    from badges.endorsements import endorsement_decide, endorsement_give
     from badges.models import Achievement
     from badges.services import AwardRequest, credential_issue
     from issuer.permissions import Actor, SystemActor
@@ -96,6 +100,13 @@ def _setup() -> tuple[Callable[..., int], Any]:
         description="Writes small Python programs.",
         criteria_narrative="Pass the final assessment.",
     )
+    for number in range(endorsements):  # each by an issuer of its own: one endorser endorses a thing once
+        endorser = issuer_create(slug=f"endorser-{number}", name=f"Endorser {number}", actor=SystemActor("bench"))
+        given = endorsement_give(
+            endorser=endorser, issuer=issuer, achievement=achievement, comment="Rigorous.", actor=SystemActor("bench")
+        )
+        endorsement_decide(endorsement=given, accept=True, actor=owner)
+    achievement = Achievement.objects.select_related("issuer").get(pk=achievement.pk)
     numbers = iter(range(10**9))
     hand_over = outbox.hand_over
 

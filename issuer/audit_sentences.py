@@ -745,6 +745,50 @@ def _partnership_ended(entry: Entry) -> str:
     }
 
 
+# ----- endorsements (D63)
+
+
+def _endorsed(entry: Entry) -> dict[str, str]:
+    """What was endorsed: an achievement (with its issuer) or the issuer itself; and by whom."""
+    issuer = entry.text("issuer", gettext("another issuer"))
+    achievement = entry.text("achievement")
+    subject = (
+        gettext("%(achievement)s of %(issuer)s") % {"achievement": quoted(achievement), "issuer": issuer}
+        if achievement
+        else issuer
+    )
+    return {"actor": entry.actor, "subject": subject, "endorser": entry.text("endorser", gettext("an endorser"))}
+
+
+@says("endorsement.given")
+def _endorsement_given(entry: Entry) -> str:
+    return gettext("%(actor)s endorsed %(subject)s") % _endorsed(entry)
+
+
+@says("endorsement.withdrawn")
+def _endorsement_withdrawn(entry: Entry) -> str:
+    return gettext("%(actor)s withdrew this issuer's endorsement of %(subject)s") % _endorsed(entry)
+
+
+@says("endorsement.accepted")
+def _endorsement_accepted(entry: Entry) -> str:
+    return gettext("%(actor)s accepted the endorsement of %(subject)s by %(endorser)s") % _endorsed(entry)
+
+
+@says("endorsement.declined")
+def _endorsement_declined(entry: Entry) -> str:
+    return gettext("%(actor)s declined or stopped showing the endorsement of %(subject)s by %(endorser)s") % _endorsed(
+        entry
+    )
+
+
+@says("endorsement.added")
+def _endorsement_added(entry: Entry) -> str:
+    return gettext("%(actor)s added the endorsement of %(subject)s by %(endorser)s, signed elsewhere") % _endorsed(
+        entry
+    )
+
+
 # ----- the platform
 
 

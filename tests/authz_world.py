@@ -80,6 +80,7 @@ def _learner_session(email: str) -> str:
 def build_world(media_root: Path) -> World:
     from api.services import token_create
     from badges.achievements import achievement_create
+    from badges.endorsements import endorsement_give
     from badges.services import AwardRequest, credential_issue
     from bulk.jobs import bulk_job_create, bulk_job_finish, bulk_job_process_chunk, bulk_job_start
     from issuer.models import Invitation, KeyPurpose, KeyState, SigningKey
@@ -172,6 +173,11 @@ def build_world(media_root: Path) -> World:
     )  # fmt: skip
     _, b_secret = token_create(issuer=b, name="theirs", actor=users["stranger"])
     partnership = partnership_request(issuer=b, partner=a, actor=users["stranger"])  # A decides
+    # B endorses A's achievement (A decides), and A endorses B's (A may withdraw it).
+    endorsement = endorsement_give(
+        endorser=b, issuer=a, achievement=component, comment="Sound.", actor=users["stranger"]
+    )
+    endorsement_given = endorsement_give(endorser=a, issuer=b, achievement=b_achievement, comment="Solid.", actor=owner)
     key = SigningKey.objects.get(issuer=a, purpose=KeyPurpose.DATA_INTEGRITY, state=KeyState.ACTIVE)
 
     learner_api_profile_put(
@@ -205,6 +211,8 @@ def build_world(media_root: Path) -> World:
         "key": key,
         "membership": a.memberships.get(user=users["viewer"]),
         "partnership": partnership,
+        "endorsement": endorsement,
+        "endorsement_given": endorsement_given,
         "learner_profile": profile,
         "sign_in_token": sign_in_token,
         "reset_uid": urlsafe_base64_encode(force_bytes(owner.pk)),

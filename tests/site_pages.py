@@ -85,6 +85,7 @@ PAGES: dict[str, str] = {
     "stacking:qualification-apply": OWNER,
     "stacking:qualification-deactivate": OWNER,
     "stacking:partnership-list": OWNER,
+    "badges:endorsement-list": OWNER,
     "webhooks:endpoint-list": OWNER,
     "webhooks:endpoint-detail": OWNER,
     "api-ui:tokens": OWNER,
@@ -149,6 +150,10 @@ POST_ONLY: set[str] = {
     "learners:language",
     "stacking:partnership-request",
     "stacking:partnership-decide",
+    "badges:endorsement-create",
+    "badges:endorsement-add",
+    "badges:endorsement-withdraw",
+    "badges:endorsement-decide",
     "webhooks:endpoint-rotate",
     "webhooks:endpoint-delete",
     "webhooks:endpoint-enable",
@@ -261,6 +266,7 @@ def build_site(django_user_model: Any) -> Site:
     """One of everything, through the services (tasks run in this process: the caller's `tasks_in_process`)."""
     from api.services import token_create
     from badges.achievements import achievement_update
+    from badges.endorsements import endorsement_decide, endorsement_give
     from badges.models import Achievement
     from badges.services import AwardRequest, credential_issue
     from bulk.jobs import bulk_job_create, bulk_job_start
@@ -319,6 +325,11 @@ def build_site(django_user_model: Any) -> Site:
         actor=owner,
     )
     partnership_request(issuer=partner, partner=issuer, actor=SETUP)
+    # An endorsement of the badge, shown on its public page and on the endorsements page.
+    endorsement = endorsement_give(
+        endorser=partner, issuer=issuer, achievement=python, comment="Carefully assessed.", actor=SETUP
+    )
+    endorsement_decide(endorsement=endorsement, accept=True, actor=owner)
     rows = b"email,name\nada@example.org,Ada\nnot-an-address,Bob\n"
     job, _ = bulk_job_create(issuer=issuer, data=rows, filename="c.csv", achievement=sql, actor=owner)  # in preview
     finished, _ = bulk_job_create(issuer=issuer, data=rows, filename="d.csv", achievement=sql, actor=owner)

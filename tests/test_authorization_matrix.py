@@ -341,6 +341,13 @@ RULES: dict[str, Rule] = {
     "manage/<slug:slug>/partnerships/": VIEW_ONLY,
     "manage/<slug:slug>/partnerships/request/": post_only(*STACKING_WRITE),
     "manage/<slug:slug>/partnerships/<int:pk>/<slug:decision>/": post_only(*STACKING_WRITE),
+    # endorsements (D63): giving one signs with the issuer's key, as an award does; what others' endorsements show
+    # on the issuer's pages and in its credentials is decided by those who word its profile
+    "manage/<slug:slug>/endorsements/": VIEW_ONLY,
+    "manage/<slug:slug>/endorsements/new/": post_only(AWARD),
+    "manage/<slug:slug>/endorsements/add/": post_only(Action.EDIT_PROFILE),
+    "manage/<slug:slug>/endorsements/<uuid:uuid>/withdraw/": post_only(AWARD),
+    "manage/<slug:slug>/endorsements/<uuid:uuid>/<slug:decision>/": post_only(Action.EDIT_PROFILE),
     # webhooks, API tokens: they act for the whole issuer, like keys
     "manage/<slug:slug>/webhooks/": form(KEYS),
     "manage/<slug:slug>/webhooks/<uuid:uuid>/": form(KEYS),
@@ -493,6 +500,7 @@ UUID_OF = {
     "bulk-jobs": "job",
     "webhooks": "endpoint",
     "backpack": "credential",
+    "endorsements": "endorsement",
 }
 REGEX_VALUES = {"app_label": "issuer", "url": "nowhere/", "rest": "nowhere", "color": "7a1f5c"}
 
@@ -506,6 +514,7 @@ def _value(name: str, before: str, route: str, world: World) -> str:
         return "not-found" if route.startswith("errors/") else world.a.slug
     if name == "uuid":
         kind = "stacked" if route.endswith("/clr") else UUID_OF[before]
+        kind = "endorsement_given" if route.endswith("/withdraw/") else kind
         return str(objects[kind].uuid)
     if name == "pk":
         return str(objects["achievement" if before == "achievements" else "partnership"].pk)

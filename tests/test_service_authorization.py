@@ -24,7 +24,14 @@ from badges.achievements import (
     achievement_unarchive,
     achievement_update,
 )
-from badges.models import Achievement, Credential, CredentialStatus
+from badges.endorsements import (
+    EndorsementError,
+    endorsement_add,
+    endorsement_decide,
+    endorsement_give,
+    endorsement_withdraw,
+)
+from badges.models import Achievement, Credential, CredentialStatus, Endorsement
 from badges.services import (
     AwardRequest,
     CredentialError,
@@ -84,10 +91,12 @@ from webhooks.services import (
 VIEW, EDIT, AWARD = Action.VIEW, Action.EDIT_ACHIEVEMENTS, Action.AWARD
 KEYS, STAFF, PROFILE = Action.MANAGE_KEYS, Action.MANAGE_STAFF, Action.EDIT_PROFILE
 # What a permitted call may still answer: the service's own domain refusals, after authorization.
-DOMAIN_ERRORS = (IssuerError, CredentialError, BulkJobError, StackingError, AchievementInUse, ValidationError)
+DOMAIN_ERRORS = (
+    IssuerError, CredentialError, BulkJobError, StackingError, AchievementInUse, ValidationError, EndorsementError
+)  # fmt: skip
 MODELS = (
     AuditEvent, IssuerMembership, Invitation, SigningKey, Achievement, Credential, BulkJob, Qualification,
-    Partnership, WebhookEndpoint, WebhookDelivery, ApiToken,
+    Partnership, WebhookEndpoint, WebhookDelivery, ApiToken, Endorsement,
 )  # fmt: skip
 
 Call = Callable[[World, Any], Any]
@@ -225,6 +234,22 @@ WRITES: dict[str, tuple[tuple[Action, ...], Call]] = {
         STACKING_WRITE,
         lambda w, actor: partnership_answer(partnership=w.fresh("partnership"), accept=True, actor=actor),
     ),
+    "endorsement_give": (
+        (Action.AWARD,),
+        lambda w, actor: endorsement_give(endorser=w.a, issuer=w.b, achievement=None, comment="Yes.", actor=actor),
+    ),
+    "endorsement_decide": (
+        (Action.EDIT_PROFILE,),
+        lambda w, actor: endorsement_decide(endorsement=w.fresh("endorsement"), accept=True, actor=actor),
+    ),
+    "endorsement_withdraw": (
+        (Action.AWARD,),
+        lambda w, actor: endorsement_withdraw(endorsement=w.fresh("endorsement_given"), actor=actor),
+    ),
+    "endorsement_add": (
+        (Action.EDIT_PROFILE,),
+        lambda w, actor: endorsement_add(issuer=w.a, text='{"not": "an endorsement"}', actor=actor),
+    ),
     "endpoint_create": (
         (KEYS,),
         lambda w, actor: endpoint_create(
@@ -318,6 +343,7 @@ def test_every_write_service_is_in_the_table():
     """A new write service of these modules must say who may call it (or be a private helper)."""
     import api.services
     import badges.achievements
+    import badges.endorsements
     import badges.services
     import bulk.jobs
     import issuer.services
@@ -325,7 +351,7 @@ def test_every_write_service_is_in_the_table():
     import webhooks.services
 
     prefixes = ("issuer_", "membership_", "staff_", "invitation_", "signing_key_", "achievement_", "credential_",
-                "bulk_job_", "bulk_upload", "qualification_", "partnership_", "endpoint_", "token_")  # fmt: skip
+                "bulk_job_", "bulk_upload", "qualification_", "partnership_", "endpoint_", "token_", "endorsement_")  # fmt: skip
     # Reads, checks, and the work the platform does for a job or a rule already authorized (a system actor).
     not_writes = {
         "invitation_accept",  # the e-mailed invitation is the authorization (D13)
@@ -334,6 +360,7 @@ def test_every_write_service_is_in_the_table():
         "qualification_preview", "qualification_progress", "token_mark_used", "issuer_create",
         # the outbox's e-mails for an invitation or a membership already authorized when it was written (D37)
         "invitation_email_send", "staff_added_email_send",
+        "endorsement_subject", "endorsement_credential",  # a look-up and a document builder
     }  # fmt: skip
     found = {
         name
@@ -341,6 +368,7 @@ def test_every_write_service_is_in_the_table():
             issuer.services,
             badges.services,
             badges.achievements,
+            badges.endorsements,
             bulk.jobs,
             stacking.services,
             webhooks.services,

@@ -46,6 +46,8 @@ TRANSLATED = [
     "emails/learner_sign_in.txt",
     "stacking/_rule_node.html",
     "stacking/partnerships.html",
+    "badges/endorsements.html",
+    "badges/_endorsements.html",
     "stacking/qualification_apply.html",
     "stacking/qualification_deactivate.html",
     "stacking/qualification_form.html",

@@ -489,6 +489,35 @@ def test_partnerships(issuer, other_issuer, ana):
     assert said(other_issuer, "partnership.ended") == ["olga declined or ended the partnership with Test University"]
 
 
+# ----- endorsements
+
+
+def test_endorsements(issuer, other_issuer, ana, achievement):
+    from badges.endorsements import endorsement_add, endorsement_decide, endorsement_give, endorsement_withdraw
+    from tests.endorsements.test_services import _outside, _signed
+
+    given = endorsement_give(
+        endorser=other_issuer, issuer=issuer, achievement=achievement, comment="Good.", actor=owner(other_issuer)
+    )
+    endorsement_decide(endorsement=given, accept=True, actor=ana)
+    endorsement_decide(endorsement=given, accept=False, actor=ana)
+    endorsement_withdraw(endorsement=given, actor=owner(other_issuer))
+    endorsement_add(issuer=issuer, text=_signed(_outside(issuer.did)), actor=ana)
+    assert said(other_issuer, "endorsement.given") == ["olga endorsed “Python Basics” of Test University"]
+    assert said(issuer, "endorsement.accepted") == [
+        "Ana Lopez accepted the endorsement of “Python Basics” of Test University by Other Academy"
+    ]
+    assert said(issuer, "endorsement.declined") == [
+        "Ana Lopez declined or stopped showing the endorsement of “Python Basics” of Test University by Other Academy"
+    ]
+    assert said(other_issuer, "endorsement.withdrawn") == [
+        "olga withdrew this issuer's endorsement of “Python Basics” of Test University"
+    ]
+    assert said(issuer, "endorsement.added") == [
+        "Ana Lopez added the endorsement of Test University by Skills Council, signed elsewhere"
+    ]
+
+
 # ----- the platform's own rows, and what no renderer knows
 
 
