@@ -24,6 +24,7 @@ from badges.achievements import (
     achievement_unarchive,
     achievement_update,
 )
+from badges.lifecycle import credential_correct, credential_renew, credential_resend
 from badges.models import Achievement, Credential, CredentialStatus
 from badges.services import (
     AwardRequest,
@@ -191,6 +192,20 @@ WRITES: dict[str, tuple[tuple[Action, ...], Call]] = {
         (AWARD,),
         lambda w, actor: credential_unsuspend(credential=w.fresh("credential"), actor=actor),
     ),
+    "credential_renew": (
+        (AWARD,),
+        lambda w, actor: credential_renew(credential=w.fresh("credential"), actor=actor, source="ui"),
+    ),
+    "credential_correct": (
+        (AWARD,),
+        lambda w, actor: credential_correct(
+            credential=w.fresh("credential"), name="Corrected", actor=actor, source="ui"
+        ),
+    ),
+    "credential_resend": (
+        (AWARD,),
+        lambda w, actor: credential_resend(credential=w.fresh("credential"), actor=actor),
+    ),
     "bulk_job_create": (
         (AWARD,),
         lambda w, actor: bulk_job_create(
@@ -318,6 +333,7 @@ def test_every_write_service_is_in_the_table():
     """A new write service of these modules must say who may call it (or be a private helper)."""
     import api.services
     import badges.achievements
+    import badges.lifecycle
     import badges.services
     import bulk.jobs
     import issuer.services
@@ -340,6 +356,7 @@ def test_every_write_service_is_in_the_table():
         for module in (
             issuer.services,
             badges.services,
+            badges.lifecycle,
             badges.achievements,
             bulk.jobs,
             stacking.services,
@@ -409,6 +426,9 @@ def test_a_credential_of_another_issuer_cannot_be_changed_with_this_issuers_auth
     for change in (
         lambda: credential_revoke(credential=theirs, reason="x", actor=actor),
         lambda: credential_suspend(credential=theirs, actor=actor),
+        lambda: credential_renew(credential=theirs, actor=actor, source="ui"),
+        lambda: credential_correct(credential=theirs, name="X", actor=actor, source="ui"),
+        lambda: credential_resend(credential=theirs, actor=actor),
     ):
         with pytest.raises(NotAuthorized, match="in Globex Institute"):
             change()
