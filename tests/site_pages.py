@@ -184,6 +184,7 @@ NOT_PAGES: set[str] = {
     *(f"api:{name}" for name in (
         "issuer", "achievements", "achievement-detail", "achievement-archive", "achievement-unarchive",
         "credentials", "credential-detail", "credential-revoke", "credential-suspend", "credential-unsuspend",
+        "credential-renew", "credential-correct", "credential-resend",
         "qualifications", "qualification-detail", "qualification-deactivate", "qualification-progress",
         "bulk-jobs", "bulk-job-detail", "bulk-job-rows", "bulk-job-results", "bulk-job-start", "bulk-job-pause",
         "bulk-job-cancel", "bulk-job-undo", "not-found",

@@ -380,6 +380,9 @@ API_RULES: dict[str, Rule] = {
             "/credentials/{uuid}/revoke",
             "/credentials/{uuid}/suspend",
             "/credentials/{uuid}/unsuspend",
+            "/credentials/{uuid}/renew",
+            "/credentials/{uuid}/correct",
+            "/credentials/{uuid}/resend",
         )
     },
     **{
