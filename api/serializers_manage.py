@@ -320,10 +320,29 @@ class CredentialSummarySerializer(serializers.Serializer):
         }
 
 
+class ReplacementLinkSerializer(serializers.Serializer):
+    id = serializers.URLField(help_text="The other credential's id (its public page).")
+    kind = serializers.ChoiceField(choices=["renewal", "correction"], help_text="How the newer replaces the older.")
+
+
 class CredentialSerializer(CredentialSummarySerializer):
     evidence = serializers.ListField(child=serializers.DictField())
     document = serializers.SerializerMethodField()
     jws = serializers.SerializerMethodField()
+    replaces = serializers.SerializerMethodField()
+    replaced_by = serializers.SerializerMethodField()
+
+    @extend_schema_field(ReplacementLinkSerializer(allow_null=True))
+    def get_replaces(self, credential: Credential) -> dict[str, str] | None:
+        """The credential this one renews or corrects (D64)."""
+        older = credential.replaces
+        return {"id": older.public_id, "kind": credential.replacement} if older is not None else None
+
+    @extend_schema_field(ReplacementLinkSerializer(allow_null=True))
+    def get_replaced_by(self, credential: Credential) -> dict[str, str] | None:
+        """The credential that renewed or corrected this one (D64)."""
+        newer = Credential.objects.filter(replaces=credential).only("uuid", "replacement").first()
+        return {"id": newer.public_id, "kind": newer.replacement} if newer is not None else None
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_document(self, credential: Credential) -> dict[str, Any]:

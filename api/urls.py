@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from api import views_achievements, views_bulk, views_credentials, views_issuer, views_stacking
+from api import views_achievements, views_bulk, views_credentials, views_issuer, views_lifecycle, views_stacking
 
 app_name = "api"
 
@@ -25,6 +25,9 @@ urlpatterns = [
     path(f"{CREDENTIAL}/revoke", views_credentials.CredentialRevokeApi.as_view(), name="credential-revoke"),
     path(f"{CREDENTIAL}/suspend", views_credentials.CredentialSuspendApi.as_view(), name="credential-suspend"),
     path(f"{CREDENTIAL}/unsuspend", views_credentials.CredentialUnsuspendApi.as_view(), name="credential-unsuspend"),
+    path(f"{CREDENTIAL}/renew", views_lifecycle.CredentialRenewApi.as_view(), name="credential-renew"),
+    path(f"{CREDENTIAL}/correct", views_lifecycle.CredentialCorrectApi.as_view(), name="credential-correct"),
+    path(f"{CREDENTIAL}/resend", views_lifecycle.CredentialResendApi.as_view(), name="credential-resend"),
     path(f"{ISSUER}/qualifications", views_stacking.QualificationListCreateApi.as_view(), name="qualifications"),
     path(QUALIFICATION, views_stacking.QualificationDetailApi.as_view(), name="qualification-detail"),
     path(

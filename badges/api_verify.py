@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from badges.selectors import credential_lineage
 from badges.verify import note_verification, verify_credential
 from badges.verify_headline import facts, headline, reason
 from config.problems import PayloadTooLarge, Problem
@@ -118,6 +119,14 @@ class VerifyFactsSerializer(serializers.Serializer):
     endorsements = VerifyEndorsementFactsSerializer(many=True)
 
 
+class VerifyReplacementSerializer(serializers.Serializer):
+    id = serializers.URLField(help_text="The other credential's id.")
+    kind = serializers.ChoiceField(choices=["renewal", "correction"])
+    reason = serializers.CharField(
+        required=False, help_text="In replacedBy, when this credential is revoked: the issuer's reason, as recorded."
+    )
+
+
 class VerifyReportSerializer(serializers.Serializer):
     """The 200 answer, for the OpenAPI schema only (the view returns the report's own dictionary)."""
 
@@ -136,6 +145,14 @@ class VerifyReportSerializer(serializers.Serializer):
         "could not be checked, or how many warnings a valid credential carries."
     )
     facts = VerifyFactsSerializer()
+    replaces = VerifyReplacementSerializer(
+        allow_null=True, help_text="For a credential of this platform: the one it renews or corrects; else null."
+    )
+    replacedBy = VerifyReplacementSerializer(
+        allow_null=True,
+        help_text="For a credential of this platform: the one that renewed it, or corrected it (this one is then "
+        "revoked, its status reason `Superseded by <id>`); else null.",
+    )
 
 
 class InvalidInput(Problem):
@@ -267,4 +284,7 @@ class VerifyApi(APIView):
         body["headline"] = headline(report, recipient=recipient or "")
         body["reason"] = reason(report)
         body["facts"] = facts(report, recipient=recipient or "")
+        # For a credential of this platform: the one it renews or corrects and the one that replaced it (D64).
+        credential_id = report.credential.get("id") if isinstance(report.credential, dict) else None
+        body.update(credential_lineage(credential_id))
         return Response(body)

@@ -201,6 +201,13 @@ class CredentialSource(models.TextChoices):
     COMMAND = "command", pgettext_lazy("credential source", "Command line")
 
 
+class Replacement(models.TextChoices):
+    """How a credential came to replace another (D64)."""
+
+    RENEWAL = "renewal", pgettext_lazy("credential replacement", "Renewal")
+    CORRECTION = "correction", pgettext_lazy("credential replacement", "Correction")
+
+
 class Credential(models.Model):
     """An award: the signed OpenBadgeCredential exactly as issued, and what we need to manage it."""
 
@@ -226,6 +233,10 @@ class Credential(models.Model):
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     source = models.CharField(max_length=10, choices=CredentialSource.choices)
     awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    # The credential this one renews or corrects (D64). One-to-one: a credential has one successor at most, so its
+    # pages can name it, and a renewal and a correction of the same award cannot both happen.
+    replaces = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by")
+    replacement = models.CharField(max_length=10, choices=Replacement.choices, blank=True, default="")
     # Delivery of the award e-mail to the learner: when it went out, or why the last attempt failed.
     # The language the issuer chose for the award's e-mails (D52); a learner's own choice comes first.
     language = models.CharField(max_length=16, blank=True, default="")
@@ -366,6 +377,8 @@ class ClientCredential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer.slug} {self.credential_id}"
+
+
 class EndorsementState(models.TextChoices):
     PENDING = "pending", pgettext_lazy("endorsement state", "Waiting for a decision")
     ACCEPTED = "accepted", pgettext_lazy("endorsement state", "Accepted")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -73,6 +74,26 @@ def award_email_send(*, credential: Credential, raise_transient: bool = False) -
     if credential.status == CredentialStatus.REVOKED:
         _record_failure(credential, "Not sent: the credential was revoked before the e-mail went out.")
         return
+    _deliver(credential, raise_transient=raise_transient)
+
+
+def award_email_resend(*, credential: Credential, requested_at: datetime, raise_transient: bool = False) -> None:
+    """Send the award e-mail again, as an issuer asked at `requested_at` (badges.lifecycle.credential_resend, D64).
+
+    Sent unless an award e-mail already went out since the request (a task delivered twice sends once), and not for
+    a credential revoked or suspended meanwhile. The outcome is recorded as for the first e-mail.
+    """
+    if credential.notified_at is not None and credential.notified_at >= requested_at:
+        return
+    if credential.status != CredentialStatus.ACTIVE:
+        _record_failure(
+            credential, "Not sent again: the credential was revoked or suspended before the e-mail went out."
+        )
+        return
+    _deliver(credential, raise_transient=raise_transient)
+
+
+def _deliver(credential: Credential, *, raise_transient: bool) -> None:
     language = recipient_language(
         email=credential.recipient_email, chosen=credential.language, issuer_default=credential.issuer.language
     )

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -43,6 +43,40 @@ def credential_by_ref(ref: str) -> Credential | None:
         return Credential.objects.select_related("issuer", "achievement").filter(uuid=uuid.UUID(ref)).first()
     except ValueError:
         return None
+
+
+def credential_lineage(credential_id: Any) -> dict[str, dict[str, str] | None]:
+    """For a credential id of this platform: the credential it renews or corrects (`replaces`) and the one that
+    renewed or corrected it (`replacedBy`, with the revocation's `reason` when this one is revoked), each as
+    {"id", "kind"} or None (D64). Any other id: both None. One
+    query; what a document claims is not read, only our records of the id."""
+    lineage: dict[str, dict[str, str] | None] = {"replaces": None, "replacedBy": None}
+    prefix = f"{settings.SITE_URL}/credentials/"
+    if not isinstance(credential_id, str) or not credential_id.startswith(prefix):
+        return lineage
+    try:
+        key = uuid.UUID(credential_id[len(prefix) :])
+    except ValueError:
+        return lineage
+    successor = Credential.objects.filter(replaces_id=OuterRef("pk"))
+    row = (
+        Credential.objects.filter(uuid=key)
+        .annotate(successor_uuid=Subquery(successor.values("uuid")[:1]))
+        .annotate(successor_kind=Subquery(successor.values("replacement")[:1]))
+        .values("replacement", "replaces__uuid", "successor_uuid", "successor_kind", "status", "status_reason")
+        .first()
+    )
+    if row is None:
+        return lineage
+    if row["replaces__uuid"] is not None:
+        lineage["replaces"] = {"id": f"{prefix}{row['replaces__uuid']}", "kind": row["replacement"]}
+    if row["successor_uuid"] is not None:
+        successor_link = {"id": f"{prefix}{row['successor_uuid']}", "kind": row["successor_kind"]}
+        if row["status"] == CredentialStatus.REVOKED:
+            # The issuer's words, as recorded ("Superseded by <id>"): status lists carry no reason.
+            successor_link["reason"] = row["status_reason"]
+        lineage["replacedBy"] = successor_link
+    return lineage
 
 
 def credential_figures(issuer: Issuer, *, months: int = 12) -> dict[str, Any]:

@@ -7,6 +7,7 @@ of 100,000 never delays a single award's e-mail behind it and each kind can get 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from celery import Task, shared_task
@@ -15,7 +16,7 @@ from django.db import InterfaceError, OperationalError, transaction
 
 from badges.follow_ups import FollowUps
 from badges.models import Credential
-from badges.notifications import TRANSIENT_ERRORS, award_email_send
+from badges.notifications import TRANSIENT_ERRORS, award_email_resend, award_email_send
 from badges.reminders import expiry_digest_send, expiry_reminder_send, expiry_reminders_run
 from config.tasks import enqueue_many
 
@@ -44,6 +45,28 @@ def send_award_email(self: Task, credential_id: int) -> None:
         return
     will_retry = not self.request.is_eager and self.request.retries < cast(int, self.max_retries)  # 3, set above
     award_email_send(credential=credential, raise_transient=will_retry)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    max_retries=3,
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    rate_limit=settings.AWARD_EMAIL_RATE_LIMIT,
+)
+def resend_award_email(self: Task, credential_id: int, requested_at: str) -> None:
+    """E-mail the learner about an award again, as an issuer asked (badges.lifecycle.credential_resend). Safe to run
+    twice: the service sends nothing when an award e-mail went out since `requested_at` (ISO 8601)."""
+    credential = Credential.objects.select_related("issuer", "achievement").filter(pk=credential_id).first()
+    if credential is None:
+        return
+    will_retry = not self.request.is_eager and self.request.retries < cast(int, self.max_retries)  # 3, set above
+    award_email_resend(
+        credential=credential, requested_at=datetime.fromisoformat(requested_at), raise_transient=will_retry
+    )
 
 
 @shared_task(acks_late=True)

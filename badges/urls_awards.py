@@ -1,6 +1,6 @@
 from django.urls import path
 
-from badges import views_awards
+from badges import views_awards, views_lifecycle
 
 urlpatterns = [
     path("manage/<slug:slug>/awards/", views_awards.award_list, name="award-list"),
@@ -11,4 +11,7 @@ urlpatterns = [
     path("manage/<slug:slug>/awards/<uuid:uuid>/revoke/", views_awards.award_revoke, name="award-revoke"),
     path("manage/<slug:slug>/awards/<uuid:uuid>/suspend/", views_awards.award_suspend, name="award-suspend"),
     path("manage/<slug:slug>/awards/<uuid:uuid>/unsuspend/", views_awards.award_unsuspend, name="award-unsuspend"),
+    path("manage/<slug:slug>/awards/<uuid:uuid>/renew/", views_lifecycle.award_renew, name="award-renew"),
+    path("manage/<slug:slug>/awards/<uuid:uuid>/correct/", views_lifecycle.award_correct, name="award-correct"),
+    path("manage/<slug:slug>/awards/<uuid:uuid>/resend/", views_lifecycle.award_resend, name="award-resend"),
 ]

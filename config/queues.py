@@ -4,6 +4,7 @@ QUEUE_KINDS = ("email", "baking", "bulk", "webhooks")
 TASK_QUEUE_KIND = {
     "badges.tasks.send_award_email": "email",
     "badges.tasks.send_award_emails": "email",
+    "badges.tasks.resend_award_email": "email",
     "badges.tasks.send_expiry_reminder": "email",
     "badges.tasks.send_expiry_digest": "email",
     "badges.tasks.bake_credential": "baking",

@@ -327,6 +327,35 @@ def _credential_email_failed(entry: Entry) -> str:
     return _more(sentence, entry.text("error"))
 
 
+@says("credential.renewed")
+def _credential_renewed(entry: Entry) -> str:
+    sentence = gettext("%(actor)s renewed %(recipient)s's %(achievement)s") % {
+        "actor": entry.actor,
+        "achievement": _achievement(entry),
+        "recipient": _recipient(entry),
+    }
+    return _more(sentence, entry.text("successor"))
+
+
+@says("credential.corrected")
+def _credential_corrected(entry: Entry) -> str:
+    sentence = gettext("%(actor)s corrected %(recipient)s's %(achievement)s") % {
+        "actor": entry.actor,
+        "achievement": _achievement(entry),
+        "recipient": _recipient(entry),
+    }
+    return _more(sentence, entry.text("successor"))
+
+
+@says("credential.resent")
+def _credential_resent(entry: Entry) -> str:
+    return gettext("%(actor)s sent the award e-mail for %(achievement)s to %(to)s again") % {
+        "actor": entry.actor,
+        "achievement": _achievement(entry),
+        "to": _award_email_to(entry),
+    }
+
+
 # A take-up of an award by the learner's wallet (wallets.services): the format and the kind of key it was bound to.
 _WALLET_FORMATS = {"ldp_vc": _("a Data Integrity credential"), "jwt_vc_json": _("a VC-JWT")}
 _WALLET_BINDINGS = {"did:key": _("their did:key"), "did:jwk": _("their did:jwk"), "jwk": _("a key their wallet holds")}

@@ -67,6 +67,9 @@ PAGES: dict[str, str] = {
     "badges:award-revoke": OWNER,
     "badges:award-suspend": OWNER,
     "badges:award-unsuspend": OWNER,
+    "badges:award-renew": OWNER,
+    "badges:award-correct": OWNER,
+    "badges:award-resend": OWNER,
     "badges:verify": PUBLIC,
     "badges:verify-credential": PUBLIC,
     "bulk:bulk-list": OWNER,
@@ -188,6 +191,7 @@ NOT_PAGES: set[str] = {
     *(f"api:{name}" for name in (
         "issuer", "achievements", "achievement-detail", "achievement-archive", "achievement-unarchive",
         "credentials", "credential-detail", "credential-revoke", "credential-suspend", "credential-unsuspend",
+        "credential-renew", "credential-correct", "credential-resend",
         "qualifications", "qualification-detail", "qualification-deactivate", "qualification-progress",
         "bulk-jobs", "bulk-job-detail", "bulk-job-rows", "bulk-job-results", "bulk-job-start", "bulk-job-pause",
         "bulk-job-cancel", "bulk-job-undo", "not-found",

@@ -307,6 +307,9 @@ RULES: dict[str, Rule] = {
     "manage/<slug:slug>/awards/<uuid:uuid>/revoke/": form(AWARD),
     "manage/<slug:slug>/awards/<uuid:uuid>/suspend/": form(AWARD),
     "manage/<slug:slug>/awards/<uuid:uuid>/unsuspend/": form(AWARD),
+    "manage/<slug:slug>/awards/<uuid:uuid>/renew/": form(AWARD),
+    "manage/<slug:slug>/awards/<uuid:uuid>/correct/": form(AWARD),
+    "manage/<slug:slug>/awards/<uuid:uuid>/resend/": form(AWARD),
     # bulk
     "manage/<slug:slug>/bulk/": VIEW_ONLY,
     "manage/<slug:slug>/bulk/new/": form(AWARD),
@@ -408,6 +411,9 @@ API_RULES: dict[str, Rule] = {
             "/credentials/{uuid}/revoke",
             "/credentials/{uuid}/suspend",
             "/credentials/{uuid}/unsuspend",
+            "/credentials/{uuid}/renew",
+            "/credentials/{uuid}/correct",
+            "/credentials/{uuid}/resend",
         )
     },
     **{

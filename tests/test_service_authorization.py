@@ -31,6 +31,7 @@ from badges.endorsements import (
     endorsement_give,
     endorsement_withdraw,
 )
+from badges.lifecycle import credential_correct, credential_renew, credential_resend
 from badges.models import Achievement, Credential, CredentialStatus, Endorsement
 from badges.services import (
     AwardRequest,
@@ -200,6 +201,20 @@ WRITES: dict[str, tuple[tuple[Action, ...], Call]] = {
         (AWARD,),
         lambda w, actor: credential_unsuspend(credential=w.fresh("credential"), actor=actor),
     ),
+    "credential_renew": (
+        (AWARD,),
+        lambda w, actor: credential_renew(credential=w.fresh("credential"), actor=actor, source="ui"),
+    ),
+    "credential_correct": (
+        (AWARD,),
+        lambda w, actor: credential_correct(
+            credential=w.fresh("credential"), name="Corrected", actor=actor, source="ui"
+        ),
+    ),
+    "credential_resend": (
+        (AWARD,),
+        lambda w, actor: credential_resend(credential=w.fresh("credential"), actor=actor),
+    ),
     "bulk_job_create": (
         (AWARD,),
         lambda w, actor: bulk_job_create(
@@ -344,6 +359,7 @@ def test_every_write_service_is_in_the_table():
     import api.services
     import badges.achievements
     import badges.endorsements
+    import badges.lifecycle
     import badges.services
     import bulk.jobs
     import issuer.services
@@ -367,6 +383,7 @@ def test_every_write_service_is_in_the_table():
         for module in (
             issuer.services,
             badges.services,
+            badges.lifecycle,
             badges.achievements,
             badges.endorsements,
             bulk.jobs,
@@ -437,6 +454,9 @@ def test_a_credential_of_another_issuer_cannot_be_changed_with_this_issuers_auth
     for change in (
         lambda: credential_revoke(credential=theirs, reason="x", actor=actor),
         lambda: credential_suspend(credential=theirs, actor=actor),
+        lambda: credential_renew(credential=theirs, actor=actor, source="ui"),
+        lambda: credential_correct(credential=theirs, name="X", actor=actor, source="ui"),
+        lambda: credential_resend(credential=theirs, actor=actor),
     ):
         with pytest.raises(NotAuthorized, match="in Globex Institute"):
             change()

@@ -5,9 +5,11 @@ knows, or whose data has another shape, still read as a sentence, never as JSON.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from api.services import token_create, token_revoke
 from badges.achievements import (
@@ -17,6 +19,7 @@ from badges.achievements import (
     achievement_unarchive,
     achievement_update,
 )
+from badges.lifecycle import credential_correct, credential_renew, credential_resend
 from badges.services import AwardRequest, credential_issue, credential_revoke, credential_suspend, credential_unsuspend
 from bulk.jobs import (
     bulk_job_cancel,
@@ -109,6 +112,35 @@ def test_credential_unsuspended(issuer, jane, ana):
     credential_unsuspend(credential=jane, actor=ana)
     assert said(issuer, "credential.suspended") == ["Ana Lopez suspended Jane Doe's “Python Basics”"]
     assert said(issuer, "credential.unsuspended") == ["Ana Lopez reinstated Jane Doe's “Python Basics”"]
+
+
+def test_credential_renewed(issuer, achievement, ana):
+    jane = credential_issue(
+        request=AwardRequest(
+            achievement=achievement,
+            email="jane@example.org",
+            name="Jane Doe",
+            valid_until=timezone.now() + timedelta(days=30),
+        ),
+        source="ui",
+        actor=ana,
+    )
+    renewal = credential_renew(credential=jane, actor=ana, source="ui")
+    assert said(issuer, "credential.renewed") == [f"Ana Lopez renewed Jane Doe's “Python Basics”: {renewal.public_id}"]
+
+
+def test_credential_corrected(issuer, jane, ana):
+    correction = credential_correct(credential=jane, name="Jane Dough", actor=ana, source="ui")
+    assert said(issuer, "credential.corrected") == [
+        f"Ana Lopez corrected Jane Doe's “Python Basics”: {correction.public_id}"
+    ]
+
+
+def test_credential_resent(issuer, jane, ana):
+    credential_resend(credential=jane, actor=ana)
+    assert said(issuer, "credential.resent") == [
+        "Ana Lopez sent the award e-mail for “Python Basics” to jane@example.org again"
+    ]
 
 
 def test_credential_emailed(issuer, achievement, ana, run, mailoutbox):

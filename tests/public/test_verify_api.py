@@ -56,7 +56,10 @@ def test_json_body(client, achievement, content_type):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     body = response.json()
-    assert set(body) == {"valid", "verdict", "format", "checks", "credential", "headline", "reason", "facts"}
+    assert set(body) == {
+        "valid", "verdict", "format", "checks", "credential", "headline", "reason", "facts", "replaces", "replacedBy"
+    }  # fmt: skip
+    assert (body["replaces"], body["replacedBy"]) == (None, None)
     assert (body["valid"], body["verdict"]) == (True, "valid")
     assert body["reason"] == "Every check passed."
     assert body["format"] == "ldp"

@@ -42,7 +42,9 @@ def test_api_reports_a_baked_hosted_assertion(client, site: Site) -> None:
     assert response.status_code == 200
     body = response.json()
     # The 3.0 shape, with the page's sentence and facts added (D43).
-    assert set(body) == {"valid", "verdict", "format", "checks", "credential", "headline", "reason", "facts"}
+    assert set(body) == {
+        "valid", "verdict", "format", "checks", "credential", "headline", "reason", "facts", "replaces", "replacedBy"
+    }  # fmt: skip
     assert (body["valid"], body["verdict"], body["format"]) == (True, "valid", "ob2-hosted")
     assert {check["id"]: check["status"] for check in body["checks"]}["recipient"] == "passed"
     assert body["credential"]["achievement"]["name"] == "Awesome Robotics Badge"
