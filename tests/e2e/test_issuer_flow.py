@@ -138,7 +138,7 @@ def test_issuer_awards_and_revokes_a_credential(
     # 2. The only issuer's dashboard.
     expect(page).to_have_url(f"{base}/manage/uni/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Test University")
-    expect(page.get_by_role("heading", name="Credentials")).to_be_visible()
+    expect(page.get_by_role("heading", name="Credentials", exact=True)).to_be_visible()
     a11y(page)
     screenshot("dashboard")
 
