@@ -11,13 +11,22 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 
 from badges import documents
 from badges.models import Achievement
 
-# OB 3.0 ResultStatusType.
-RESULT_STATUSES = ["Completed", "Enrolled", "Failed", "InProgress", "OnHold", "Provisional", "Withdrew"]
+# OB 3.0 ResultStatusType, and each as a reader reads it; a credential signs the term, never the words.
+STATUS_LABELS = {
+    "Completed": pgettext_lazy("result status", "Completed"),
+    "Enrolled": pgettext_lazy("result status", "Enrolled"),
+    "Failed": pgettext_lazy("result status", "Failed"),
+    "InProgress": pgettext_lazy("result status", "In progress"),
+    "OnHold": pgettext_lazy("result status", "On hold"),
+    "Provisional": pgettext_lazy("result status", "Provisional"),
+    "Withdrew": pgettext_lazy("result status", "Withdrew"),
+}
+RESULT_STATUSES = list(STATUS_LABELS)
 # The result types whose value is a number; a description's valueMin and valueMax bound it.
 NUMERIC_TYPES = frozenset({"GradePointAverage", "Percent", "PredictedScore", "RawScore", "RubricScore", "ScaledScore"})
 MAX_VALUE_LENGTH = 200

@@ -26,6 +26,7 @@ from badges.selectors import credential_status_since
 from badges.sharing import linkedin_add_url, mailto_url, qr_svg
 from badges.status_lists import LIST_VALIDITY, status_list_document
 from badges.verify import verify_credential
+from badges.verify_headline import achieved as achieved_in
 from badges.verify_headline import reason
 from badges.views_verify import VERDICT_LABELS, check_rows
 from config.http_cache import IMMUTABLE, REVALIDATE, conditional, etag_of, page_cache_control, public_cache
@@ -218,7 +219,7 @@ PAGE_STATE = ("revocation_version", "suspension_version", "key_state", "jwt_key_
 
 
 # Bumped when the fragments change shape, so a shared cache (Redis outlives a deploy) never mixes two versions.
-PAGE_FRAGMENTS_VERSION = 3
+PAGE_FRAGMENTS_VERSION = 4
 PAGE_PARTS = ("head", "summary", "sharing")
 
 
@@ -293,6 +294,7 @@ def _page_fragments(credential: Credential, state: str) -> dict[str, Any]:
     # Shown and shared: the achievement's own image, else the baked default badge.
     display_image = image_url or f"{page_url}?format=png"
     shareable = state == SHAREABLE_STATE
+    achieved = achieved_in(document)
     context = {
         "credential": credential,
         "name": name,
@@ -307,6 +309,9 @@ def _page_fragments(credential: Credential, state: str) -> dict[str, Any]:
         "issuer_url": issuer.get("url", "") if isinstance(issuer, dict) else "",
         "alignments": _alignments(achievement.get("alignment")),
         "evidence": _evidence(document.get("evidence")),
+        "achieved": achieved,
+        # Markdown (OB 3.0), rendered and sanitized like the criteria.
+        "achieved_narrative": render_markdown(achieved["narrative"]) if achieved["narrative"] else "",
         "state": state,
         "state_label": label,
         "state_explanation": explanation,
@@ -368,6 +373,7 @@ def _evidence(value: Any) -> list[dict[str, Any]]:
         entry = {
             "url": url if isinstance(url, str) and url.startswith(("https://", "http://")) else "",
             "name": str(item.get("name") or ""),
+            "genre": str(item.get("genre") or ""),
             "description": str(item.get("description") or ""),
             "narrative": render_markdown(item["narrative"]) if isinstance(item.get("narrative"), str) else "",
         }
