@@ -224,8 +224,7 @@ class AwardForm(forms.Form):
         ref = self.data.get("achievement") if self.is_bound else self.initial.get("achievement")
         if not str(ref or "").isdigit():
             return None
-        queryset = cast(forms.ModelChoiceField, self.fields["achievement"]).queryset
-        return queryset.filter(pk=int(str(ref))).first()
+        return Achievement.objects.filter(issuer=self.issuer, archived=False, pk=int(str(ref))).first()
 
     def _add_result_fields(self, achievement: Achievement | None) -> list[tuple[str, dict[str, Any]]]:
         """One field per result description of the achievement: a list of its allowed values or of the statuses, a

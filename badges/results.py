@@ -77,14 +77,21 @@ def _text(item: Mapping[str, Any], key: str) -> str:
     return documents.clean_line(str(value)).strip()
 
 
-def check_results(achievement: Achievement, results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def check_results(
+    achievement: Achievement,
+    results: Sequence[Mapping[str, Any]],
+    *,
+    descriptions: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """The OB 3.0 Result objects for `results` ({result_description, value, achieved_level, status}), in order.
 
     Raises ResultError for an unknown description, a description answered twice, a value that is not allowed or
-    out of bounds, a level the description does not list, or a status outside ResultStatusType."""
+    out of bounds, a level the description does not list, or a status outside ResultStatusType. `descriptions`:
+    the achievement's, as `described` gives them, when the caller holds them already (a bulk file's rows)."""
     if not results:
         return []
-    descriptions = described(achievement)
+    if descriptions is None:
+        descriptions = described(achievement)
     out: list[dict[str, Any]] = []
     seen: set[int] = set()
     for position, item in enumerate(results):
