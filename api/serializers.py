@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from bulk.jobs import bulk_job_progress
 from bulk.models import BulkJob, BulkRow, BulkRowStatus
-from bulk.parsing import COLUMNS, MAX_ROWS
+from bulk.parsing import COLUMNS, MAX_ROWS, RESULT_COLUMN_PREFIX
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -69,6 +69,36 @@ class BulkRowInputSerializer(StrictSerializer):
         allow_null=True,
         help_text="The language of the award e-mail (en, de); empty: the issuer's default.",
     )
+    result = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="The value, level or status of the result, for an achievement with one result description.",
+    )
+    results = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text="For several result descriptions: each one's name or id → its value, level or status (the file's "
+        "`result:<name>` columns).",
+    )
+    awarded_date = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="A date or date-time (ISO 8601), not in the future.",
+    )
+    activity_start_date = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, help_text="A date or date-time (ISO 8601)."
+    )
+    activity_end_date = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, help_text="A date or date-time, not before the start."
+    )
+    narrative = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, help_text="What the learner did (Markdown)."
+    )
+    evidence_name = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, help_text="The title of the evidence."
+    )
 
 
 class BulkJobJsonInputSerializer(StrictSerializer):
@@ -92,7 +122,11 @@ class BulkJobFileInputSerializer(StrictSerializer):
 def rows_as_jsonl(rows: list[dict[str, Any]]) -> bytes:
     """JSON rows as the JSON-lines file the bulk parser reads: line N is rows[N-1]."""
     lines = [
-        json.dumps({column: row[column] for column in COLUMNS if row.get(column) is not None}, ensure_ascii=False)
+        json.dumps(
+            {column: row[column] for column in COLUMNS if row.get(column) is not None}
+            | {f"{RESULT_COLUMN_PREFIX}{ref}": value for ref, value in (row.get("results") or {}).items()},
+            ensure_ascii=False,
+        )
         for row in rows
     ]
     return ("\n".join(lines) + "\n").encode("utf-8")

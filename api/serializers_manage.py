@@ -15,6 +15,7 @@ from rest_framework import serializers
 
 from api.serializers import AchievementRefSerializer, StrictSerializer, absolute
 from badges.models import Achievement, Credential, CredentialStatus
+from badges.results import RESULT_STATUSES
 from issuer.images import image_url
 from issuer.models import Issuer
 from stacking.models import OnComponentLoss
@@ -220,8 +221,29 @@ class AchievementSerializer(serializers.Serializer):
 
 class EvidenceSerializer(StrictSerializer):
     id = serializers.CharField(required=False, max_length=2000, help_text="A URL of the work.")
-    narrative = _text(10_000)
-    name = _text(200)
+    narrative = _text(10_000, help_text="How the work shows the achievement (Markdown).")
+    name = _text(200, help_text="The work's title.")
+    description = _text(2000, help_text="What the work is.")
+    genre = _text(200, help_text="Its kind, such as Project, Essay or Portfolio.")
+
+
+class ResultInputSerializer(StrictSerializer):
+    """One OB 3.0 Result, checked against the achievement's result description it names (D65)."""
+
+    result_description = serializers.CharField(
+        max_length=2000,
+        help_text="The achievement's result description: its `id`, its `name` or its position (0-based).",
+    )
+    value = _text(
+        200,
+        help_text="The score or grade: one of the description's `allowedValue`, or a number between "
+        "its `valueMin` and `valueMax`.",
+    )
+    achieved_level = _text(2000, help_text="The `id` of one of the description's `rubricCriterionLevel` entries.")
+    status = _text(
+        40,
+        help_text="One of " + ", ".join(RESULT_STATUSES) + "; required when the description's `resultType` is Status.",
+    )
 
 
 def _check_date(value: datetime | None) -> datetime | None:
@@ -253,11 +275,33 @@ class AwardInputSerializer(StrictSerializer):
         help_text="The language of the award's e-mails; default: the issuer's. A language the learner chose on "
         "this platform comes first. Never changes the credential.",
     )
+    results = ResultInputSerializer(many=True, required=False, max_length=20)  # type: ignore[call-arg]  # as above
+    awarded_date = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When it was awarded (`awardedDate`); not in the future."
+    )
+    activity_start_date = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When the learner's activity began (`activityStartDate`)."
+    )
+    activity_end_date = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="When it ended (`activityEndDate`); not before `activity_start_date`.",
+    )
+    narrative = _text(10_000, help_text="What this learner did to earn it (Markdown), signed into the credential.")
 
     def validate_valid_from(self, value: datetime | None) -> datetime | None:
         return _check_date(value)
 
     def validate_valid_until(self, value: datetime | None) -> datetime | None:
+        return _check_date(value)
+
+    def validate_awarded_date(self, value: datetime | None) -> datetime | None:
+        return _check_date(value)
+
+    def validate_activity_start_date(self, value: datetime | None) -> datetime | None:
+        return _check_date(value)
+
+    def validate_activity_end_date(self, value: datetime | None) -> datetime | None:
         return _check_date(value)
 
 

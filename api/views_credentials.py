@@ -87,7 +87,9 @@ class CredentialListCreateApi(CredentialApiView):
         summary="Award a credential (build, sign, store, e-mail the learner)",
         description=(
             "Send an `Idempotency-Key` header to retry safely: the same key with the same body answers with the "
-            "credential issued first, and never issues a second one."
+            "credential issued first, and never issues a second one. Results are checked against the achievement's "
+            "result descriptions; a refusal names the member at fault, such as `results[0].value` or "
+            "`activity_end_date`."
         ),
         parameters=[IDEMPOTENCY_KEY],
         request=AwardInputSerializer,
@@ -101,7 +103,28 @@ class CredentialListCreateApi(CredentialApiView):
                     "name": "Ada Lovelace",
                     "evidence": [{"id": "https://lms.example.org/work/17", "name": "Final project"}],
                 },
-            )
+            ),
+            OpenApiExample(
+                "Award with results, dates and a narrative",
+                request_only=True,
+                value={
+                    "achievement": "python-basics",
+                    "email": "ada@example.org",
+                    "results": [{"result_description": "Final", "value": "87"}],
+                    "awarded_date": "2025-06-30T12:00:00Z",
+                    "activity_start_date": "2025-04-01T00:00:00Z",
+                    "activity_end_date": "2025-06-28T00:00:00Z",
+                    "narrative": "Built a parser and its tests.",
+                    "evidence": [
+                        {
+                            "id": "https://lms.example.org/work/17",
+                            "name": "Final project",
+                            "genre": "Project",
+                            "description": "The parser and its tests.",
+                        }
+                    ],
+                },
+            ),
         ],
         responses={201: CredentialSerializer, **problems(400, 409, 415, 422, *COMMON_ERRORS)},
     )
@@ -122,6 +145,11 @@ class CredentialListCreateApi(CredentialApiView):
             format=fields.get("format"),
             idempotency_key=award_key(request, key) if key is not None else None,
             language=fields.get("language", ""),
+            results=[dict(item) for item in fields.get("results", [])],
+            awarded_date=fields.get("awarded_date"),
+            activity_start_date=fields.get("activity_start_date"),
+            activity_end_date=fields.get("activity_end_date"),
+            narrative=fields.get("narrative", ""),
         )
 
         def create() -> Response:

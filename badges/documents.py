@@ -39,6 +39,11 @@ def _text(value: str) -> str:
     return clean_text(value, multiline=True)
 
 
+def clean_line(value: str) -> str:
+    """A one-line string as it may enter a signed document."""
+    return _line(value)
+
+
 def xsd_datetime(value: datetime) -> str:
     """UTC, second precision, `Z` suffix: the DateTimeZ form the OB schema and every verifier accept."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -176,13 +181,14 @@ def achievement_document(achievement: Achievement, alignments: list[Alignment] |
         if value:
             doc[key] = _line(value)
     if achievement.result_descriptions:
-        doc["resultDescription"] = [_result_description(r, achievement) for r in achievement.result_descriptions]
+        doc["resultDescription"] = [result_description(r, achievement) for r in achievement.result_descriptions]
     if achievement.pk is not None:
         doc.update(embedded_endorsements(issuer=achievement.issuer, achievement=achievement))
     return doc
 
 
-def _result_description(item: dict[str, Any], achievement: Achievement) -> dict[str, Any]:
+def result_description(item: dict[str, Any], achievement: Achievement) -> dict[str, Any]:
+    """One ResultDescription as signed; without an `id` of its own, one made from the achievement's and its name."""
     doc: dict[str, Any] = {
         "id": item.get("id") or f"{achievement.public_id}#result-{_line(item['name']).lower().replace(' ', '-')}",
         "type": ["ResultDescription"],
@@ -235,8 +241,15 @@ def build_credential(
     evidence: list[dict[str, Any]],
     credential_status: dict[str, Any] | None,
     recipient_name: str = "",
+    results: list[dict[str, Any]] | None = None,
+    awarded_date: datetime | None = None,
+    activity_start_date: datetime | None = None,
+    activity_end_date: datetime | None = None,
+    narrative: str = "",
 ) -> dict[str, Any]:
-    """The unsigned OpenBadgeCredential. Takes pre-built issuer/achievement parts so a bulk run builds them once."""
+    """The unsigned OpenBadgeCredential. Takes pre-built issuer/achievement parts so a bulk run builds them once.
+
+    `results` are OB 3.0 Result objects already checked against the achievement (badges.results)."""
     subject: dict[str, Any] = {
         "type": ["AchievementSubject"],
         "identifier": [
@@ -253,6 +266,14 @@ def build_credential(
     if recipient_name:
         # Shown by wallets and displayers; the e-mail address itself is only ever published hashed.
         subject["name"] = recipient_name
+    if results:
+        subject["result"] = results
+    if activity_start_date is not None:
+        subject["activityStartDate"] = xsd_datetime(activity_start_date)
+    if activity_end_date is not None:
+        subject["activityEndDate"] = xsd_datetime(activity_end_date)
+    if narrative:
+        subject["narrative"] = _text(narrative)
     doc: dict[str, Any] = {
         "@context": list(CREDENTIAL_CONTEXT),
         "id": credential_id,
@@ -263,6 +284,8 @@ def build_credential(
     }
     if valid_until is not None:
         doc["validUntil"] = xsd_datetime(valid_until)
+    if awarded_date is not None:
+        doc["awardedDate"] = xsd_datetime(awarded_date)
     doc["credentialSubject"] = subject
     if evidence:
         doc["evidence"] = evidence_document(evidence)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from badges import results as award_results
 from badges.languages import language_choices
 from badges.models import Achievement, Credential
 from badges.services import AwardRequest, CredentialError
@@ -26,6 +27,8 @@ FORMAT_CHOICES = [
 ]
 REASON_FOR_REVOKING = _("Give a reason for revoking: it is kept in the audit trail.")
 DATETIME_WIDGET_FORMAT = "%Y-%m-%dT%H:%M"
+DATETIME_INVALID = _("Enter a date and time, like 2030-01-31 09:00.")
+RESULT_PREFIX = "result_"
 
 
 def new_idempotency_key() -> str:
@@ -107,6 +110,52 @@ class AwardForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Optional. What the learner did to earn it."),
     )
+    evidence_name = forms.CharField(
+        label=_("Evidence title"),
+        required=False,
+        max_length=200,
+        help_text=_("Optional. The work's title, like “Final project”."),
+    )
+    evidence_description = forms.CharField(
+        label=_("Evidence description"),
+        required=False,
+        max_length=2000,
+        help_text=_("Optional. What the work is."),
+    )
+    evidence_genre = forms.CharField(
+        label=_("Evidence kind"),
+        required=False,
+        max_length=200,
+        help_text=_("Optional. Such as Project, Essay or Portfolio."),
+    )
+    narrative = forms.CharField(
+        label=_("Narrative of this award"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Optional. What this learner did, in their credential; Markdown."),
+    )
+    awarded_date = forms.DateTimeField(
+        label=_("Awarded on"),
+        required=False,
+        widget=_DateTimeInput(),
+        error_messages={"invalid": DATETIME_INVALID},
+        help_text=_("Optional, in UTC. When it was awarded, if not now; never in the future."),
+    )
+    activity_start_date = forms.DateTimeField(
+        label=_("Activity began"),
+        required=False,
+        widget=_DateTimeInput(),
+        error_messages={"invalid": DATETIME_INVALID},
+        help_text=_("Optional, in UTC. When the course or activity began."),
+    )
+    activity_end_date = forms.DateTimeField(
+        label=_("Activity ended"),
+        required=False,
+        widget=_DateTimeInput(),
+        error_messages={"invalid": DATETIME_INVALID},
+        help_text=_("Optional, in UTC. When it ended."),
+    )
     valid_from = forms.DateTimeField(
         label=_("Valid from"),
         required=False,
@@ -128,6 +177,8 @@ class AwardForm(forms.Form):
         error_messages={"required": _("Choose a format."), "invalid_choice": _("Choose one of the formats listed.")},
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+    # The achievement whose result inputs the page drew: a submission for another one draws its inputs first.
+    results_for = forms.CharField(widget=forms.HiddenInput, max_length=20, required=False)
 
     # CredentialError.field -> the form field where the message belongs (None: above the form).
     SERVICE_FIELDS: dict[str, str | None] = {
@@ -139,6 +190,10 @@ class AwardForm(forms.Form):
         "format": "format",
         "evidence": "evidence_url",
         "language": "language",
+        "narrative": "narrative",
+        "awarded_date": "awarded_date",
+        "activity_start_date": "activity_start_date",
+        "activity_end_date": "activity_end_date",
     }
 
     def __init__(self, *args: Any, issuer: Issuer, **kwargs: Any) -> None:
@@ -153,6 +208,10 @@ class AwardForm(forms.Form):
             ("", gettext("The issuer's default (%(language)s)") % {"language": default}),
             *language_choices(),
         ]
+        self.chosen = self._chosen_achievement()
+        self.result_fields = self._add_result_fields(self.chosen)
+        if not self.is_bound:
+            self.initial["results_for"] = str(self.chosen.pk) if self.chosen else ""
         if not self.is_bound:
             self.fields["idempotency_key"].initial = new_idempotency_key()
         elif not self.data.get("idempotency_key"):
@@ -160,8 +219,43 @@ class AwardForm(forms.Form):
             self.data = self.data.copy()
             self.data["idempotency_key"] = new_idempotency_key()
 
+    def _chosen_achievement(self) -> Achievement | None:
+        """The achievement the form is for: the one submitted, else the one preselected."""
+        ref = self.data.get("achievement") if self.is_bound else self.initial.get("achievement")
+        if not str(ref or "").isdigit():
+            return None
+        return Achievement.objects.filter(issuer=self.issuer, archived=False, pk=int(str(ref))).first()
+
+    def _add_result_fields(self, achievement: Achievement | None) -> list[tuple[str, dict[str, Any]]]:
+        """One field per result description of the achievement: a list of its allowed values or of the statuses, a
+        number within its bounds, or text. Each is optional; named `result_<position>`."""
+        if achievement is None:
+            return []
+        added = []
+        for position, description in enumerate(award_results.described(achievement)):
+            name = f"{RESULT_PREFIX}{position}"
+            self.fields[name] = _result_field(description)
+            added.append((name, description))
+        return added
+
+    def results_unseen(self) -> bool:
+        """Whether the achievement submitted has results the page did not draw inputs for (it was chosen on the
+        page, without JavaScript): the form is drawn again with them rather than awarding without them. A
+        submission that does not say which inputs it drew (a script posting the form) is taken as it is."""
+        drawn = self.data.get("results_for")
+        return bool(self.result_fields) and drawn is not None and drawn != str(self.chosen.pk if self.chosen else "")
+
+    def result_inputs(self) -> list[forms.BoundField]:
+        return [self[name] for name, _description in self.result_fields]
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        awarded = cleaned.get("awarded_date")
+        if awarded is not None and awarded > timezone.now():
+            self.add_error("awarded_date", gettext("This date is in the future: give the day it was awarded."))
+        start, end = cleaned.get("activity_start_date"), cleaned.get("activity_end_date")
+        if start is not None and end is not None and end < start:
+            self.add_error("activity_end_date", gettext("The activity cannot end before it began."))
         valid_from: datetime | None = cleaned.get("valid_from")
         valid_until: datetime | None = cleaned.get("valid_until")
         if valid_until is not None:
@@ -174,9 +268,21 @@ class AwardForm(forms.Form):
     def award_request(self) -> AwardRequest:
         data = self.cleaned_data
         evidence: list[dict[str, Any]] = []
-        if data["evidence_url"] or data["evidence_narrative"].strip():
-            item = {"id": data["evidence_url"], "narrative": data["evidence_narrative"].strip()}
+        item = {
+            "id": data["evidence_url"],
+            "narrative": data["evidence_narrative"].strip(),
+            "name": data["evidence_name"].strip(),
+            "description": data["evidence_description"].strip(),
+            "genre": data["evidence_genre"].strip(),
+        }
+        if any(item.values()):
             evidence.append({key: value for key, value in item.items() if value})
+        results = []
+        for position, (name, description) in enumerate(self.result_fields):
+            value = (data.get(name) or "").strip()
+            if value:
+                member = "status" if description["resultType"] == "Status" else "value"
+                results.append({"result_description": position, member: value})
         return AwardRequest(
             achievement=data["achievement"],
             email=data["email"],
@@ -187,11 +293,20 @@ class AwardForm(forms.Form):
             format=data["format"],
             idempotency_key=data["idempotency_key"] or None,
             language=data.get("language") or "",
+            results=results,
+            awarded_date=data["awarded_date"],
+            activity_start_date=data["activity_start_date"],
+            activity_end_date=data["activity_end_date"],
+            narrative=data["narrative"].strip(),
         )
 
     def add_service_error(self, error: CredentialError) -> None:
         """Show a refusal of the service next to the input it concerns."""
         field = self.SERVICE_FIELDS.get(error.field or "")
+        if error.field and error.field.startswith("results["):
+            # results[<position>].<member>: the form names its result fields by the description's position.
+            position = error.field[len("results[") :].split("]")[0]
+            field = f"{RESULT_PREFIX}{position}" if f"{RESULT_PREFIX}{position}" in self.fields else None
         if error.field == "idempotency_key":
             # The form was already used for a different award (e.g. resubmitted after going back and
             # changing it): nothing was issued now; a fresh key lets the user submit the new award.
@@ -207,6 +322,59 @@ class AwardForm(forms.Form):
             )
             return
         self.add_error(field, error.message)
+
+
+def _result_field(description: dict[str, Any]) -> forms.Field:
+    """The input for one result description; its name is the issuer's own words, shown as data."""
+    label = description["name"]
+    low, high = description.get("valueMin"), description.get("valueMax")
+    if description["resultType"] == "Status":
+        choices = [
+            ("", gettext("Not given")),
+            *((s, award_results.STATUS_LABELS[s]) for s in award_results.RESULT_STATUSES),
+        ]
+        return forms.ChoiceField(
+            label=label,
+            required=False,
+            choices=choices,
+            help_text=_("Optional. The learner's status."),
+            error_messages={"invalid_choice": _("Choose one of the statuses listed.")},
+        )
+    if description.get("allowedValue"):
+        return forms.ChoiceField(
+            label=label,
+            required=False,
+            choices=[("", gettext("Not given")), *((v, v) for v in description["allowedValue"])],
+            help_text=_("Optional. One of the values the achievement allows."),
+            error_messages={"invalid_choice": _("Choose one of the values listed.")},
+        )
+    if description["resultType"] in award_results.NUMERIC_TYPES or low or high:
+        attrs: dict[str, Any] = {"step": "any", "inputmode": "decimal"}
+        if low:
+            attrs["min"] = low
+        if high:
+            attrs["max"] = high
+        if low and high:
+            help_text = gettext("Optional. A number from %(min)s to %(max)s.") % {"min": low, "max": high}
+        elif low:
+            help_text = gettext("Optional. A number, at least %(min)s.") % {"min": low}
+        elif high:
+            help_text = gettext("Optional. A number, at most %(max)s.") % {"max": high}
+        else:
+            help_text = gettext("Optional. A number.")
+        return forms.CharField(
+            label=label,
+            required=False,
+            max_length=award_results.MAX_VALUE_LENGTH,
+            widget=forms.NumberInput(attrs=attrs),
+            help_text=help_text,
+        )
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=award_results.MAX_VALUE_LENGTH,
+        help_text=_("Optional. The learner's result."),
+    )
 
 
 class RevokeForm(forms.Form):

@@ -17,7 +17,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,6 +32,7 @@ from badges.events import CredentialEvent, publish_on_commit
 from badges.follow_ups import follow_up_on_commit
 from badges.languages import supported_language
 from badges.models import Achievement, Credential, CredentialSource, CredentialStatus, StatusPurpose
+from badges.results import ResultError, check_results
 from badges.signing import SigningRefused, data_integrity_sign, jwt_sign
 from badges.status_lists import allocate_slots, forget_reserved_slots, set_status_bit, set_status_bits, take_slot
 from issuer.models import AuditEvent, Issuer, KeyPurpose
@@ -64,6 +65,23 @@ class AwardRequest:
     format: str | None = None  # "ldp" (default), "jwt" or "both"; None: the issuer's default
     idempotency_key: str | None = None
     language: str = ""  # of the award's e-mails, one of settings.LANGUAGES; "" for the issuer's default (D52)
+    # What the learner achieved (D65): results against the achievement's result descriptions, each a dict of
+    # result_description (its id, name or 0-based position) and value, achieved_level and/or status.
+    results: list[dict[str, Any]] = field(default_factory=list)
+    awarded_date: datetime | None = None
+    activity_start_date: datetime | None = None
+    activity_end_date: datetime | None = None
+    narrative: str = ""
+
+
+class _Checked(NamedTuple):
+    """A request's values once checked, as they are signed."""
+
+    email: str
+    valid_from: datetime
+    valid_until: datetime | None
+    format: str
+    results: list[dict[str, Any]]
 
 
 def serialize(document: dict[str, Any]) -> str:
@@ -71,7 +89,7 @@ def serialize(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
-def _validate(request: AwardRequest, now: datetime) -> tuple[str, datetime, datetime | None, str]:
+def _validate(request: AwardRequest, now: datetime) -> _Checked:
     email = documents.normalize_email(request.email)
     try:
         validate_email(email)
@@ -116,7 +134,23 @@ def _validate(request: AwardRequest, now: datetime) -> tuple[str, datetime, date
                 field="evidence",
             )
     _check_language(request.language)
-    return email, valid_from, valid_until, fmt
+    _check_dates(request, now)
+    try:
+        results = check_results(request.achievement, request.results)
+    except ResultError as exc:
+        raise CredentialError(exc.message, field=exc.field) from exc
+    return _Checked(email, valid_from, valid_until, fmt, results)
+
+
+def _check_dates(request: AwardRequest, now: datetime) -> None:
+    """An award is dated when it happened: not later than now; an activity ends no earlier than it started."""
+    if request.awarded_date is not None and request.awarded_date > now:
+        raise CredentialError(
+            gettext("awarded_date is in the future; an award is dated when it was made."), field="awarded_date"
+        )
+    start, end = request.activity_start_date, request.activity_end_date
+    if start is not None and end is not None and end < start:
+        raise CredentialError(gettext("activity_end_date is before activity_start_date."), field="activity_end_date")
 
 
 def _check_language(language: str) -> None:
@@ -215,14 +249,14 @@ def _existing(issuer: Issuer, request: AwardRequest, existing: Credential | None
 def _build(
     *,
     request: AwardRequest,
-    checked: tuple[str, datetime, datetime | None, str],
+    checked: _Checked,
     signing: _Signing,
     slot: tuple[Any, int],
     source: str,
     actor: Actor,
 ) -> Credential:
     """Build and sign one credential (not saved)."""
-    email, valid_from, valid_until, fmt = checked
+    email, valid_from, valid_until, fmt, results = checked
     status_list, index = slot
     credential_uuid = uuid.uuid4()
     salt = documents.new_salt()
@@ -238,6 +272,11 @@ def _build(
         evidence=request.evidence,
         credential_status=documents.status_entry(status_list, index),
         recipient_name=name,
+        results=results,
+        awarded_date=request.awarded_date,
+        activity_start_date=request.activity_start_date,
+        activity_end_date=request.activity_end_date,
+        narrative=request.narrative.strip(),
     )
     with_proof = fmt in ("ldp", "both")
     jwt_key = signing.jwt_key if fmt in ("jwt", "both") else None
@@ -370,7 +409,7 @@ def credential_issue_many(
         raise CredentialError("Every award of a batch must be of the same issuer.")
     found = _issued_under(issuer, [request.idempotency_key for request in requests if request.idempotency_key])
     now = timezone.now().replace(microsecond=0)
-    todo: list[tuple[int, tuple[str, datetime, datetime | None, str]]] = []
+    todo: list[tuple[int, _Checked]] = []
     for position, request in enumerate(requests):
         try:
             existing = _existing(issuer, request, found.get(request.idempotency_key or ""))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from badges.check_explanations import CHECK_TITLES, explanation, in_reader_words, reads_verifier_language
+from badges.results import STATUS_LABELS
 from verification.report import FAILED, PASSED, Check, Report
 
 # What could not be completed, in words an HR reader follows; `True` when trying again later may help.
@@ -184,9 +185,11 @@ def facts(report: Report, *, recipient: str = "") -> dict[str, Any]:
         "recipient": _recipient(report, recipient),
         "issued": plain_date(_text(summary.get("validFrom"))),
         "expires": plain_date(_text(summary.get("validUntil"))),
+        **achieved(credential),
         "evidence": [
             {
                 "name": _text(item.get("name")),
+                "genre": _text(item.get("genre")),
                 "description": _text(item.get("description")),
                 "narrative": _text(item.get("narrative")),
                 "url": http_url(item.get("id")),
@@ -205,6 +208,62 @@ def facts(report: Report, *, recipient: str = "") -> dict[str, Any]:
             for endorsement in report.endorsements
         ],
     }
+
+
+# What a Result's resultType measures, as a reader names it (D65); any other type reads as "Result".
+_SCORES = frozenset({"Percent", "PredictedScore", "RawScore", "RubricScore", "ScaledScore"})
+_GRADES = frozenset({"LetterGrade", "GradePointAverage"})
+_LEVELS = frozenset({"PerformanceLevel", "RubricCriterionLevel"})
+
+
+def achieved(credential: dict[str, Any]) -> dict[str, Any]:
+    """What the learner achieved, as any OB 3.0 credential says it (ours or another platform's): the results
+    against the achievement's result descriptions, the awarded date, the activity's dates and the narrative.
+    Words for kinds and statuses are the reader's; every value is the credential's text, shown as it is."""
+    subject = _node(credential.get("credentialSubject"))
+    achievement = _node(subject.get("achievement"))
+    descriptions = {
+        item["id"]: item for item in _items(achievement.get("resultDescription")) if isinstance(item.get("id"), str)
+    }
+    return {
+        "results": [entry for entry in (_result(r, descriptions) for r in _items(subject.get("result"))) if entry],
+        "awarded": plain_date(_text(credential.get("awardedDate"))),
+        "activityStart": plain_date(_text(subject.get("activityStartDate"))),
+        "activityEnd": plain_date(_text(subject.get("activityEndDate"))),
+        "narrative": _text(subject.get("narrative")),
+    }
+
+
+def _result(result: dict[str, Any], descriptions: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """One result as {name, kind, value}: "Final", "Score", "87 / 100"."""
+    description = descriptions.get(str(result.get("resultDescription")), {})
+    kind_of = description.get("resultType")
+    value = _text(result.get("value"))
+    level_id = _text(result.get("achievedLevel"))
+    status = _text(result.get("status"))
+    if level_id:
+        levels = {
+            str(item.get("id")): _text(item.get("name")) for item in _items(description.get("rubricCriterionLevel"))
+        }
+        kind, shown = gettext("Level"), levels.get(level_id) or level_id
+    elif value and kind_of in _SCORES:
+        high = _text(description.get("valueMax"))
+        kind = gettext("Score")
+        shown = gettext("%(value)s / %(max)s") % {"value": value, "max": high} if high else value
+    elif value and kind_of in _GRADES:
+        kind, shown = gettext("Grade"), value
+    elif value and kind_of in _LEVELS:
+        kind, shown = gettext("Level"), value
+    elif value:
+        kind, shown = gettext("Result"), value
+    elif status:
+        kind, shown = gettext("Status"), str(STATUS_LABELS.get(status, status))
+    else:
+        return None
+    entry = {"name": _short(_text(description.get("name"))), "kind": kind, "value": shown, "status": None}
+    if status and (value or level_id):
+        entry["status"] = str(STATUS_LABELS.get(status, status))
+    return entry
 
 
 def headline(report: Report, *, recipient: str = "") -> str:

@@ -28,6 +28,7 @@ from badges.selectors import credential_status_since
 from badges.sharing import linkedin_add_url, mailto_url, qr_svg
 from badges.status_lists import LIST_VALIDITY, status_list_document
 from badges.verify import verify_credential
+from badges.verify_headline import achieved as achieved_in
 from badges.verify_headline import reason
 from badges.views_verify import VERDICT_LABELS, check_rows
 from config.http_cache import IMMUTABLE, REVALIDATE, conditional, etag_of, page_cache_control, public_cache
@@ -300,6 +301,7 @@ def _page_fragments(credential: Credential, state: str) -> dict[str, Any]:
     # Shown and shared: the achievement's own image, else the baked default badge.
     display_image = image_url or f"{page_url}?format=png"
     shareable = state == SHAREABLE_STATE
+    achieved = achieved_in(document)
     context = {
         "credential": credential,
         "name": name,
@@ -315,6 +317,9 @@ def _page_fragments(credential: Credential, state: str) -> dict[str, Any]:
         "alignments": _alignments(achievement.get("alignment")),
         "evidence": _evidence(document.get("evidence")),
         "endorsements": [*_endorsements(achievement, of_issuer=""), *_endorsements(issuer, of_issuer=issuer_name)],
+        "achieved": achieved,
+        # Markdown (OB 3.0), rendered and sanitized like the criteria.
+        "achieved_narrative": render_markdown(achieved["narrative"]) if achieved["narrative"] else "",
         "state": state,
         "state_label": label,
         "state_explanation": explanation,
@@ -447,6 +452,7 @@ def _evidence(value: Any) -> list[dict[str, Any]]:
         entry = {
             "url": url if isinstance(url, str) and url.startswith(("https://", "http://")) else "",
             "name": str(item.get("name") or ""),
+            "genre": str(item.get("genre") or ""),
             "description": str(item.get("description") or ""),
             "narrative": render_markdown(item["narrative"]) if isinstance(item.get("narrative"), str) else "",
         }

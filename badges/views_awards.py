@@ -63,9 +63,14 @@ def _detail(issuer: Issuer, credential: Credential) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @issuer_required(Action.AWARD)
 def award_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpResponse:
+    results_drawn = False
     if request.method == "POST":
         form = AwardForm(request.POST, issuer=issuer)
-        if form.is_valid():
+        if form.results_unseen():
+            # The achievement was chosen on this page: draw its result inputs, keeping what was typed.
+            form = AwardForm(initial=request.POST.dict(), issuer=issuer)
+            results_drawn = True
+        elif form.is_valid():
             try:
                 credential = credential_issue(
                     request=form.award_request(), source=CredentialSource.UI, actor=request.user
@@ -84,7 +89,8 @@ def award_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpRespo
         if (ref := request.GET.get("achievement", "")).isdigit():
             initial["achievement"] = int(ref)
         form = AwardForm(initial=initial, issuer=issuer)
-    return render(request, "badges/award_form.html", {"nav": "awards", "form": form})
+    context = {"nav": "awards", "form": form, "results_drawn": results_drawn}
+    return render(request, "badges/award_form.html", context)
 
 
 @require_safe

@@ -167,6 +167,11 @@ def _job_create(
             external_id=row.external_id,
             idempotency_key=row.idempotency_key,
             language=row.language,
+            results=row.results,
+            awarded_date=row.awarded_date,
+            activity_start_date=row.activity_start_date,
+            activity_end_date=row.activity_end_date,
+            narrative=row.narrative,
         )
         for row in preview.valid
     ]
@@ -351,6 +356,11 @@ def _process_chunk(*, job_id: int, size: int) -> int:
                 valid_until=row.valid_until,
                 idempotency_key=row.idempotency_key,
                 language=row.language,
+                results=row.results,
+                awarded_date=row.awarded_date,
+                activity_start_date=row.activity_start_date,
+                activity_end_date=row.activity_end_date,
+                narrative=row.narrative,
             )
             for row in rows
         ]

@@ -102,6 +102,12 @@ class BulkRow(models.Model):
     valid_until = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=200, blank=True)
     language = models.CharField(max_length=16, blank=True, default="")  # of the award e-mail (D52)
+    # D65: what the award signs besides, as the file gave it (results name their description by id).
+    results = models.JSONField(default=list, blank=True)
+    awarded_date = models.DateTimeField(null=True, blank=True)
+    activity_start_date = models.DateTimeField(null=True, blank=True)
+    activity_end_date = models.DateTimeField(null=True, blank=True)
+    narrative = models.TextField(blank=True, default="")
     idempotency_key = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=BulkRowStatus.choices, default=BulkRowStatus.PENDING)
     credential = models.ForeignKey(Credential, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)

@@ -10,6 +10,13 @@ Accepted columns, matched case-insensitively with spaces, hyphens and underscore
     valid_until    valid until, expires
     external_id    external id
     language       language (of the award e-mail: en, de; empty for the issuer's default)
+    result         result (the value, level or status of an achievement's one result description)
+    result:<name>  result: followed by a result description's name or id, one column for each (D65)
+    awarded_date   awarded date, awarded on
+    activity_start_date  activity start date, activity start
+    activity_end_date    activity end date, activity end
+    narrative      narrative
+    evidence_name  evidence name, evidence title
 
 A bare `id` is refused on purpose: in a spreadsheet it may be a student number, a row number or a credential
 id, and reading it as the award's external id would silently change which rows count as duplicates.
@@ -45,7 +52,15 @@ COLUMNS = [
     "valid_until",
     "external_id",
     "language",
+    "result",
+    "awarded_date",
+    "activity_start_date",
+    "activity_end_date",
+    "narrative",
+    "evidence_name",
 ]
+# `result:<name or id>`: one column per result description of the achievement (D65); the name is kept as written.
+RESULT_COLUMN_PREFIX = "result:"
 REQUIRED_COLUMNS = ["email"]
 
 _ALIASES = {
@@ -63,7 +78,18 @@ _ALIASES = {
     "expires": "valid_until",
     "external id": "external_id",
     "language": "language",
+    "result": "result",
+    "awarded date": "awarded_date",
+    "awarded on": "awarded_date",
+    "activity start date": "activity_start_date",
+    "activity start": "activity_start_date",
+    "activity end date": "activity_end_date",
+    "activity end": "activity_end_date",
+    "narrative": "narrative",
+    "evidence name": "evidence_name",
+    "evidence title": "evidence_name",
 }
+_RESULT_COLUMN = re.compile(r"\s*result\s*:\s*(\S.*?)\s*$", re.IGNORECASE)
 # C0 controls other than TAB, LF and CR: text files do not contain them, binary files are full of them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -104,8 +130,15 @@ def _not_text() -> str:
     return gettext("This is not a text file (it contains binary data); upload a CSV or JSON-lines file.")
 
 
+def _accepted() -> str:
+    return ", ".join([*COLUMNS, f"{RESULT_COLUMN_PREFIX}<name>"])
+
+
 def canonical_column(header: str) -> str | None:
     """The accepted column a header names, or None."""
+    named = _RESULT_COLUMN.fullmatch(header)
+    if named:
+        return RESULT_COLUMN_PREFIX + named.group(1)
     key = re.sub(r"[\s_\-]+", " ", header.strip().lower()).strip()
     return _ALIASES.get(key)
 
@@ -165,13 +198,13 @@ def _columns(headers: list[str]) -> list[str]:
                 "Unknown columns: %(unknown)s. Accepted columns: %(accepted)s.",
                 len(unknown),
             )
-            % {"unknown": ", ".join(repr(u) for u in unknown), "accepted": ", ".join(COLUMNS)}
+            % {"unknown": ", ".join(repr(u) for u in unknown), "accepted": _accepted()}
         )
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise BulkFileError(
             gettext("The required column %(column)s is missing. Accepted columns: %(accepted)s.")
-            % {"column": repr(missing[0]), "accepted": ", ".join(COLUMNS)}
+            % {"column": repr(missing[0]), "accepted": _accepted()}
         )
     return columns
 
@@ -264,7 +297,7 @@ def _parse_jsonl(text: str, encoding: str) -> ParsedFile:
                 if column is None:
                     raise BulkFileError(
                         gettext("Line %(line)s: unknown field %(field)s. Accepted fields: %(accepted)s.")
-                        % {"line": number, "field": repr(key), "accepted": ", ".join(COLUMNS)}
+                        % {"line": number, "field": repr(key), "accepted": _accepted()}
                     )
                 known[key] = column
                 if column not in columns:
@@ -285,7 +318,6 @@ def _parse_jsonl(text: str, encoding: str) -> ParsedFile:
         raise BulkFileError(gettext("The file is empty."))
     if "email" not in columns:
         raise BulkFileError(
-            gettext("The required field 'email' is missing. Accepted fields: %(accepted)s.")
-            % {"accepted": ", ".join(COLUMNS)}
+            gettext("The required field 'email' is missing. Accepted fields: %(accepted)s.") % {"accepted": _accepted()}
         )
     return ParsedFile(format="jsonl", encoding=encoding, delimiter=None, columns=columns, rows=rows)

@@ -21,15 +21,17 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from badges import documents
+from badges import results as award_results
 from badges.models import EXTERNAL_ID_PREFIX, Achievement, Credential, CredentialStatus
 from badges.selectors import is_numeric_id
-from bulk.parsing import ParsedFile
+from bulk.parsing import RESULT_COLUMN_PREFIX, ParsedFile
 from issuer.models import Issuer
 
 BATCH_SIZE = 1_000
 # CharFields: their max_length is always set.
 KEY_MAX_LENGTH = cast(int, Credential._meta.get_field("idempotency_key").max_length)
 NAME_MAX_LENGTH = cast(int, Credential._meta.get_field("recipient_name").max_length)
+NARRATIVE_MAX_LENGTH = 10_000
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
@@ -44,6 +46,12 @@ class ValidRow:
     external_id: str
     idempotency_key: str
     language: str = ""  # of the award e-mail (D52); "" for the issuer's default
+    # D65: results as the award service takes them (each naming its description by id), dates, narrative.
+    results: list[dict[str, Any]] = field(default_factory=list)
+    awarded_date: datetime | None = None
+    activity_start_date: datetime | None = None
+    activity_end_date: datetime | None = None
+    narrative: str = ""
 
 
 @dataclass
@@ -84,6 +92,7 @@ def validate_rows(
     achievements = _achievements_by_ref(issuer=issuer, refs=refs)
 
     candidates: list[ValidRow] = []
+    descriptions: dict[int, list[dict[str, Any]]] = {}  # by achievement: built once per file, not per row
     reasons_by_line: dict[int, list[str]] = {}
     first_line: dict[tuple[str, ...], int] = {}
     for row in parsed.rows:
@@ -94,10 +103,26 @@ def validate_rows(
         name = values.get("name", "")
         if len(name) > NAME_MAX_LENGTH:
             reasons.append(gettext("name is longer than %(max)s characters") % {"max": NAME_MAX_LENGTH})
-        evidence = _evidence(values.get("evidence_url", ""), values.get("evidence_narrative", ""), reasons)
+        evidence = _evidence(
+            values.get("evidence_url", ""),
+            values.get("evidence_narrative", ""),
+            values.get("evidence_name", ""),
+            reasons,
+        )
         valid_until = _valid_until(values.get("valid_until", ""), now, reasons)
         external_id = values.get("external_id", "")
         language = _language(values.get("language", ""), reasons)
+        results = _results(values, chosen, descriptions, reasons)
+        awarded_date = _moment(values, "awarded_date", reasons)
+        start = _moment(values, "activity_start_date", reasons)
+        end = _moment(values, "activity_end_date", reasons)
+        if awarded_date is not None and awarded_date > now:
+            reasons.append(gettext("awarded_date %(value)s is in the future") % {"value": values["awarded_date"]})
+        if start is not None and end is not None and end < start:
+            reasons.append(gettext("activity_end_date is before activity_start_date"))
+        narrative = values.get("narrative", "")
+        if len(narrative) > NARRATIVE_MAX_LENGTH:
+            reasons.append(gettext("narrative is longer than %(max)s characters") % {"max": NARRATIVE_MAX_LENGTH})
 
         # Duplicates are found among all rows, valid or not: fixing line 3 must not make line 9 a second award.
         identity: tuple[str, ...] | None = None
@@ -135,6 +160,11 @@ def validate_rows(
                 external_id=external_id,
                 idempotency_key=key,
                 language=language,
+                results=results,
+                awarded_date=awarded_date,
+                activity_start_date=start,
+                activity_end_date=end,
+                narrative=narrative,
             )
         )
 
@@ -234,7 +264,81 @@ def _achievement(
     return found
 
 
-def _evidence(url: str, narrative: str, reasons: list[str]) -> list[dict[str, Any]]:
+def _results(
+    values: dict[str, str],
+    achievement: Achievement | None,
+    known: dict[int, list[dict[str, Any]]],
+    reasons: list[str],
+) -> list[dict[str, Any]]:
+    """The row's results: `result` answers the achievement's one result description, `result:<name or id>` the
+    one it names. Each is checked as the award service checks it; a refusal names its column."""
+    columns = [(c, v) for c, v in values.items() if (c == "result" or c.startswith(RESULT_COLUMN_PREFIX)) and v]
+    if not columns or achievement is None:
+        return []
+    if achievement.pk not in known:
+        known[achievement.pk] = award_results.described(achievement)
+    descriptions = known[achievement.pk]
+    out: list[dict[str, Any]] = []
+    answered: set[int] = set()
+    for column, value in columns:
+        if column == "result":
+            if len(descriptions) != 1:
+                reasons.append(
+                    gettext(
+                        "result: the achievement %(achievement)s has %(count)s result descriptions; give each in a "
+                        "column result:<name>"
+                    )
+                    % {"achievement": repr(achievement.slug), "count": len(descriptions)}
+                )
+                continue
+            position = 0
+        else:
+            ref = column[len(RESULT_COLUMN_PREFIX) :]
+            found = award_results.find_description(descriptions, ref)
+            if found is None:
+                reasons.append(
+                    gettext("%(column)s: the achievement %(achievement)s has no result description %(ref)s")
+                    % {"column": column, "achievement": repr(achievement.slug), "ref": repr(ref)}
+                )
+                continue
+            position = found
+        description = descriptions[position]
+        if position in answered:
+            reasons.append(gettext("%(column)s: the result is given twice") % {"column": column})
+            continue
+        answered.add(position)
+        member = "status" if description["resultType"] == "Status" else "value"
+        item = {"result_description": description["id"], member: value}
+        try:
+            award_results.check_results(achievement, [item], descriptions=descriptions)
+        except award_results.ResultError as exc:
+            reasons.append(gettext("%(column)s: %(reason)s") % {"column": column, "reason": exc.message})
+            continue
+        out.append(item)
+    return out
+
+
+def _moment(values: dict[str, str], column: str, reasons: list[str]) -> datetime | None:
+    """An ISO 8601 date (its start, UTC) or date-time (UTC when no offset is given)."""
+    raw = values.get(column, "")
+    if not raw:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(raw), time.min, tzinfo=UTC)
+    except ValueError:
+        pass
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        reasons.append(
+            gettext("%(column)s %(value)s is not an ISO 8601 date or date-time")
+            % {"column": column, "value": repr(raw)}
+        )
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _evidence(url: str, narrative: str, name: str, reasons: list[str]) -> list[dict[str, Any]]:
     item: dict[str, Any] = {}
     if url:
         try:
@@ -245,6 +349,8 @@ def _evidence(url: str, narrative: str, reasons: list[str]) -> list[dict[str, An
             item["id"] = url
     if narrative:
         item["narrative"] = narrative
+    if name:
+        item["name"] = name
     return [item] if item else []
 
 

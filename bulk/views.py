@@ -64,6 +64,15 @@ COLUMN_HELP = {
         "Optional. The language of the learner's e-mail, en or de; empty: the issuer's default. A language the "
         "learner chose on this platform comes first."
     ),
+    "result": _(
+        "Optional. The learner's result (a score, grade or status) for an achievement with one result description. "
+        "For several, give a column result:<name> for each, named after the result."
+    ),
+    "awarded_date": _("Optional. When it was awarded, like 2030-06-30; empty: now. Never in the future."),
+    "activity_start_date": _("Optional. When the course or activity began, like 2030-04-01."),
+    "activity_end_date": _("Optional. When it ended, like 2030-06-28."),
+    "narrative": _("Optional. What this learner did, signed into their credential."),
+    "evidence_name": _("Optional. The title of the learner's work."),
 }
 
 

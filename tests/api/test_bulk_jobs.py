@@ -337,3 +337,42 @@ def test_without_a_broker_start_answers_with_the_finished_job(transactional_db, 
     assert response.status_code == 200
     assert response.json()["status"] == "finished"
     assert response.json()["progress"]["done"] == 2
+
+
+def test_json_rows_with_results_dates_and_narrative(api, issuer, achievement):
+    # given: the fixture's achievement has one result description, "Final"; a second makes `results` necessary
+    achievement.result_descriptions = [*achievement.result_descriptions, {"name": "Completion", "resultType": "Status"}]
+    achievement.save()
+    rows = [
+        {
+            "email": "ada@example.org",
+            "results": {"Final": "87", "Completion": "Completed"},
+            "awarded_date": "2024-06-30",
+            "activity_start_date": "2024-04-01",
+            "activity_end_date": "2024-06-28",
+            "narrative": "Built a parser.",
+            "evidence_name": "Final project",
+            "evidence_url": "https://example.org/work",
+        },
+        {"email": "bob@example.org", "result": "87"},
+        {"email": "cy@example.org", "results": {"Final": "lots"}},
+    ]
+    # when
+    body = api.post(jobs_url(), {"achievement": str(achievement.uuid), "rows": rows}).json()
+    # then
+    assert (body["progress"]["valid"], body["progress"]["invalid"]) == (1, 2)
+    invalid = api.get(body["links"]["rows"].removeprefix(SITE), {"status": "invalid"}).json()["results"]
+    assert [(row["line"], row["error"]) for row in invalid] == [
+        (
+            2,
+            "result: the achievement 'python-basics' has 2 result descriptions; give each in a column result:<name>",
+        ),
+        (3, "result:Final: The value of 'Final' must be a number, like 87 or 3.5; 'lots' is not."),
+    ]
+    row = BulkRow.objects.get(job__uuid=body["id"], status="pending")
+    assert row.results == [
+        {"result_description": f"{achievement.public_id}#result-final", "value": "87"},
+        {"result_description": f"{achievement.public_id}#result-completion", "status": "Completed"},
+    ]
+    assert (row.awarded_date.isoformat(), row.narrative) == ("2024-06-30T00:00:00+00:00", "Built a parser.")
+    assert row.evidence == [{"id": "https://example.org/work", "name": "Final project"}]

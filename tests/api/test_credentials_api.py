@@ -329,3 +329,89 @@ def test_session_roles(staff, credential, who):  # noqa: F811
     assert Credential.objects.count() == (2 if expected_award == 201 else 1)
     if expected_award == 201:
         assert Credential.objects.get(uuid=award.json()["id"]).awarded_by == staff[who]
+
+
+def test_award_with_results_dates_narrative_and_evidence(api, achievement):
+    # given
+    achievement.result_descriptions = [
+        {"name": "Final", "resultType": "Percent", "valueMin": "0", "valueMax": "100"},
+        {"name": "Completion", "resultType": "Status"},
+    ]
+    achievement.save()
+    evidence = {
+        "id": "https://lms.example.org/work/17",
+        "name": "Project",
+        "genre": "Project",
+        "description": "A parser",
+    }
+    # when
+    response = api.post(
+        URL,
+        {
+            **AWARD,
+            "results": [
+                {"result_description": "Final", "value": "87"},
+                {"result_description": 1, "status": "Completed"},
+            ],
+            "awarded_date": "2024-06-30T12:00:00Z",
+            "activity_start_date": "2024-04-01T00:00:00+02:00",
+            "activity_end_date": "2024-06-28T00:00:00Z",
+            "narrative": "Built a parser.",
+            "evidence": [evidence],
+        },
+    )
+    # then
+    assert response.status_code == 201, response.content
+    document = response.json()["document"]
+    assert document["awardedDate"] == "2024-06-30T12:00:00Z"
+    subject = document["credentialSubject"]
+    assert subject["result"] == [
+        {"type": ["Result"], "resultDescription": f"{achievement.public_id}#result-final", "value": "87"},
+        {"type": ["Result"], "resultDescription": f"{achievement.public_id}#result-completion", "status": "Completed"},
+    ]
+    assert (subject["activityStartDate"], subject["activityEndDate"]) == (
+        "2024-03-31T22:00:00Z",
+        "2024-06-28T00:00:00Z",
+    )
+    assert subject["narrative"] == "Built a parser."
+    assert document["evidence"] == [{"type": ["Evidence"], **evidence}]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"results": [{"result_description": "Oral", "value": "1"}]}, "results[0].result_description"),
+        ({"results": [{"result_description": "Final", "value": "a lot"}]}, "results[0].value"),
+        ({"results": [{"result_description": "Final", "value": "80", "status": "Done"}]}, "results[0].status"),
+        (
+            {"results": [{"result_description": "Final", "achieved_level": "https://x.example/1"}]},
+            "results[0].achieved_level",
+        ),
+        ({"awarded_date": "2999-01-01T00:00:00Z"}, "awarded_date"),
+        (
+            {"activity_start_date": "2024-02-01T00:00:00Z", "activity_end_date": "2024-01-01T00:00:00Z"},
+            "activity_end_date",
+        ),
+    ],
+)
+def test_results_and_dates_the_rules_refuse_are_422_naming_the_member(api, achievement, change, field):
+    problem = assert_problem(api.post(URL, {**AWARD, **change}), 422, "invalid-request")
+
+    assert list(problem["errors"]) == [field]
+    assert Credential.objects.count() == 0
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"results": [{"value": "80"}]}, "results[0].result_description"),
+        ({"results": [{"result_description": "Final", "score": "80"}]}, "results[0].score"),
+        ({"awarded_date": "30.06.2024"}, "awarded_date"),
+    ],
+)
+def test_results_and_dates_of_the_wrong_shape_are_400(api, achievement, change, field):
+    problem = assert_problem(api.post(URL, {**AWARD, **change}), 400, "invalid-request")
+
+    assert list(problem["errors"]) == [field]
+    assert Credential.objects.count() == 0

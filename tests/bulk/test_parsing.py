@@ -148,7 +148,8 @@ def test_unknown_columns_are_named_with_the_accepted_ones():
         parse_upload(b"email,id,Score\na@example.org,1,2\n")
     assert str(caught.value) == (
         "Unknown columns: 'id', 'Score'. "
-        "Accepted columns: email, name, achievement, evidence_url, evidence_narrative, valid_until, external_id, language."
+        "Accepted columns: email, name, achievement, evidence_url, evidence_narrative, valid_until, external_id, language, "
+        "result, awarded_date, activity_start_date, activity_end_date, narrative, evidence_name, result:<name>."
     )
 
 
@@ -185,9 +186,15 @@ def test_template_is_a_valid_upload():
         "name",
         "achievement",
         "evidence_url",
+        "evidence_name",
         "evidence_narrative",
         "valid_until",
         "external_id",
+        "result",
+        "awarded_date",
+        "activity_start_date",
+        "activity_end_date",
+        "narrative",
     ]
     assert len(parsed.rows) == 2
     assert all(not row.errors for row in parsed.rows)

@@ -200,7 +200,8 @@ def test_a_file_that_cannot_be_read_is_refused_in_german(staff_client, issuer, a
     assert "Es wurde nichts hochgeladen." in page
     assert (
         "Unbekannte Spalte: 'id'. Erlaubte Spalten: email, name, achievement, evidence_url, evidence_narrative, "
-        "valid_until, external_id, language."
+        "valid_until, external_id, language, result, awarded_date, activity_start_date, activity_end_date, narrative, "
+        "evidence_name, result:<name>."
     ) in page
     assert BulkJob.objects.count() == 0
 

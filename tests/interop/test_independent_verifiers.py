@@ -336,7 +336,21 @@ def issue_with_the_platform() -> list[dict[str, Any]]:
                     email=f"zoë.{algorithm.lower()}@example.org".replace("ë", "e"),
                     name="Zoë Ångström 李",
                     format="both",
-                    evidence=[{"id": "https://example.org/work/ü", "narrative": "Projet réalisé ✅"}],
+                    evidence=[
+                        {
+                            "id": "https://example.org/work/ü",
+                            "narrative": "Projet réalisé ✅",
+                            "name": "Analyse — 数据",
+                            "description": "Étude de cas",
+                            "genre": "Projet",
+                        }
+                    ],
+                    # What the learner achieved (D65): each verifier must read these terms from the OB context.
+                    results=[{"result_description": "Note finale", "value": "87"}],
+                    awarded_date=datetime(2024, 6, 30, 12, tzinfo=UTC),
+                    activity_start_date=datetime(2024, 4, 1, tzinfo=UTC),
+                    activity_end_date=datetime(2024, 6, 28, tzinfo=UTC),
+                    narrative="A mené l'analyse **seule** — 独立 ✅",
                 ),
                 source="api",
                 actor=SETUP,

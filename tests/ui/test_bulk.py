@@ -238,7 +238,8 @@ def test_upload_json_lines(client_as, issuer, achievement):
             "wrong columns",
             _csv("mail,full name", "ada@example.org,Ada"),
             "Unknown columns: 'mail', 'full name'. Accepted columns: email, name, achievement, evidence_url, "
-            "evidence_narrative, valid_until, external_id, language.",
+            "evidence_narrative, valid_until, external_id, language, result, awarded_date, activity_start_date, "
+            "activity_end_date, narrative, evidence_name, result:<name>.",
         ),
         ("too large", b"a" * (MAX_BYTES + 1), "The file is larger than 20 MB; split it into smaller files."),
     ],
@@ -374,7 +375,10 @@ def test_template_csv(client_as, issuer):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="bulk-awards-template.csv"'
     header = response.content.decode().splitlines()[0]
-    assert header == "email,name,achievement,evidence_url,evidence_narrative,valid_until,external_id"
+    assert header == (
+        "email,name,achievement,evidence_url,evidence_name,evidence_narrative,valid_until,external_id,result,"
+        "awarded_date,activity_start_date,activity_end_date,narrative"
+    )
 
 
 def test_progress_json(client_as, run, issuer, achievement):
