@@ -67,8 +67,12 @@ def award_create(request: AuthenticatedHttpRequest, issuer: Issuer) -> HttpRespo
     if request.method == "POST":
         form = AwardForm(request.POST, issuer=issuer)
         if form.results_unseen():
-            # The achievement was chosen on this page: draw its result inputs, keeping what was typed.
-            form = AwardForm(initial=request.POST.dict(), issuer=issuer)
+            # The achievement was chosen on this page: draw its result inputs, keeping what was typed, and say
+            # at once what else is wrong, so that one more submission awards. Nothing is awarded from this post.
+            data = request.POST.copy()
+            data["results_for"] = str(form.chosen.pk) if form.chosen else ""
+            form = AwardForm(data, issuer=issuer)
+            form.is_valid()
             results_drawn = True
         elif form.is_valid():
             try:

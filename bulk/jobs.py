@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from badges.bulk_insert import insert_many
@@ -620,11 +620,14 @@ def bulk_job_report_send(*, job_id: int) -> None:
         job.save(update_fields=["uploader_notified_at"])
     page = reverse("bulk:bulk-detail", args=[job.issuer.slug, job.uuid])
     context = {"job": job, "progress": bulk_job_progress(job), "page_url": f"{settings.SITE_URL}{page}"}
-    subject = " ".join(f"Bulk awards finished: {job.source_name or job.uuid}".split())
+    # Sent by a task: in the issuer's language (D52).
+    with translation.override(job.issuer.language or settings.LANGUAGE_CODE):
+        subject = gettext("Bulk awards finished: %(file)s") % {"file": job.source_name or job.uuid}
+        body = render_to_string("emails/bulk_finished.txt", context)
     try:
         EmailMessage(
-            subject=subject,
-            body=render_to_string("emails/bulk_finished.txt", context),
+            subject=" ".join(subject.split()),
+            body=body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[user.email],
             headers={"Auto-Submitted": "auto-generated"},

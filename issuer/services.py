@@ -20,7 +20,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +41,7 @@ from issuer.models import (
     Role,
     SigningKey,
     clean_reminder_days,
+    role_in_sentence,
 )
 from issuer.permissions import Action, Actor, audit_label, audit_user, authorize, authorize_platform
 from verification.keys import ed25519_public_to_multibase, public_jwk
@@ -449,17 +450,19 @@ def invitation_email_send(*, invitation_id: int) -> bool:
         # earlier one (which was never sent, unless this task already ran once before the change).
         Invitation.objects.filter(pk=invitation.pk).update(token_hash=token_hash)
     issuer = invitation.issuer
-    _send_mail(
-        to=invitation.email,
-        subject=f"Invitation to join {issuer.name}",
-        template="emails/staff_invitation.txt",
-        context={
-            "issuer": issuer,
-            "role": Role(invitation.role).label,
-            "invitation": invitation,
-            "link": f"{settings.SITE_URL}{reverse('issuer:invitation-accept', args=[token])}",
-        },
-    )
+    # Sent by a task: in the issuer's language (D52).
+    with translation.override(issuer.language or settings.LANGUAGE_CODE):
+        _send_mail(
+            to=invitation.email,
+            subject=gettext("Invitation to join %(issuer)s") % {"issuer": issuer.name},
+            template="emails/staff_invitation.txt",
+            context={
+                "issuer": issuer,
+                "role": role_in_sentence(invitation.role),
+                "invitation": invitation,
+                "link": f"{settings.SITE_URL}{reverse('issuer:invitation-accept', args=[token])}",
+            },
+        )
     return True
 
 
@@ -470,17 +473,18 @@ def staff_added_email_send(*, membership_id: int) -> bool:
     if membership is None or not membership.user.email:
         return False
     issuer, user = membership.issuer, membership.user
-    _send_mail(
-        to=user.email,
-        subject=f"You are now on the staff of {issuer.name}",
-        template="emails/staff_added.txt",
-        context={
-            "issuer": issuer,
-            "user": user,
-            "role": Role(membership.role).label,
-            "link": f"{settings.SITE_URL}{reverse('issuer:manage-index')}",
-        },
-    )
+    with translation.override(issuer.language or settings.LANGUAGE_CODE):
+        _send_mail(
+            to=user.email,
+            subject=gettext("You are now on the staff of %(issuer)s") % {"issuer": issuer.name},
+            template="emails/staff_added.txt",
+            context={
+                "issuer": issuer,
+                "user": user,
+                "role": role_in_sentence(membership.role),
+                "link": f"{settings.SITE_URL}{reverse('issuer:manage-index')}",
+            },
+        )
     return True
 
 
