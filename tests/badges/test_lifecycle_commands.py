@@ -39,7 +39,7 @@ def _run(*args):
     return out.getvalue()
 
 
-def test_renew_credential(achievement, mailoutbox, django_capture_on_commit_callbacks):
+def test_renew_credential(achievement, mailoutbox, tasks_in_process, django_capture_on_commit_callbacks):
     credential = _issue(achievement)
     with django_capture_on_commit_callbacks(execute=True):
         out = _run("renew_credential", credential.public_id, "--valid-until", "2031-01-31T00:00:00Z")
@@ -85,7 +85,7 @@ def test_correct_credential_with_an_unknown_achievement(achievement):
         _run("correct_credential", str(credential.uuid), "--achievement", "nope")
 
 
-def test_resend_credential(achievement, mailoutbox, django_capture_on_commit_callbacks):
+def test_resend_credential(achievement, mailoutbox, tasks_in_process, django_capture_on_commit_callbacks):
     credential = _issue(achievement)
     with django_capture_on_commit_callbacks(execute=True):
         out = _run("resend_credential", str(credential.uuid))
@@ -123,7 +123,9 @@ def test_lifecycle_bulk_renews_and_reports_each_line(achievement, tmp_path):
     assert Credential.objects.count() == 5
 
 
-def test_lifecycle_bulk_resends(achievement, tmp_path, mailoutbox, django_capture_on_commit_callbacks):
+def test_lifecycle_bulk_resends(
+    achievement, tmp_path, mailoutbox, tasks_in_process, django_capture_on_commit_callbacks
+):
     first, second = _issue(achievement), _issue(achievement, "max@example.com")
     ids = tmp_path / "ids.csv"
     ids.write_text(f"{first.uuid}\n{second.uuid}\n")

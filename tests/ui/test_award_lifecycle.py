@@ -54,7 +54,7 @@ def test_the_detail_page_offers_the_three_actions_to_awarders_only(client_as, ac
     assert f"/awards/{credential.uuid}/renew/" not in page
 
 
-def test_renew_from_the_page(client_as, achievement, mailoutbox, django_capture_on_commit_callbacks):
+def test_renew_from_the_page(client_as, achievement, mailoutbox, tasks_in_process, django_capture_on_commit_callbacks):
     credential = _issue(achievement)
     client = client_as("awarder")
     page = client.get(f"/manage/uni/awards/{credential.uuid}/renew/")
@@ -141,7 +141,7 @@ def test_another_issuers_achievement_is_not_offered(client_as, achievement, othe
     assert Credential.objects.count() == 1
 
 
-def test_resend_from_the_page(client_as, achievement, mailoutbox, django_capture_on_commit_callbacks):
+def test_resend_from_the_page(client_as, achievement, mailoutbox, tasks_in_process, django_capture_on_commit_callbacks):
     credential = _issue(achievement)
     with django_capture_on_commit_callbacks(execute=True):
         response = client_as("awarder").post(f"/manage/uni/awards/{credential.uuid}/resend/", follow=True)
