@@ -21,18 +21,21 @@ from badges.reminders import expiry_digest_send, expiry_reminder_send, expiry_re
 from config.tasks import enqueue_many
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
+# Every e-mail to a learner (award, resend, expiry reminder): retried 3 times with backoff on transient mail failures,
+# and rate-limited per worker so that a relay's limit holds however many are queued.
+LEARNER_EMAIL_TASK: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "max_retries": 3,
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "rate_limit": settings.AWARD_EMAIL_RATE_LIMIT,
+}
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    max_retries=3,
-    retry_backoff=30,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    rate_limit=settings.AWARD_EMAIL_RATE_LIMIT,
-)
+@shared_task(**LEARNER_EMAIL_TASK)
 def send_award_email(self: Task, credential_id: int) -> None:
     """E-mail the learner about an award. Safe to run twice: the service skips a notified credential.
 
@@ -47,16 +50,7 @@ def send_award_email(self: Task, credential_id: int) -> None:
     award_email_send(credential=credential, raise_transient=will_retry)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    max_retries=3,
-    retry_backoff=30,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    rate_limit=settings.AWARD_EMAIL_RATE_LIMIT,
-)
+@shared_task(**LEARNER_EMAIL_TASK)
 def resend_award_email(self: Task, credential_id: int, requested_at: str) -> None:
     """E-mail the learner about an award again, as an issuer asked (badges.lifecycle.credential_resend). Safe to run
     twice: the service sends nothing when an award e-mail went out since `requested_at` (ISO 8601)."""
@@ -85,16 +79,7 @@ def send_expiry_reminders() -> int:
     return expiry_reminders_run().total
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    max_retries=3,
-    retry_backoff=30,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    rate_limit=settings.AWARD_EMAIL_RATE_LIMIT,
-)
+@shared_task(**LEARNER_EMAIL_TASK)
 def send_expiry_reminder(self: Task, reminder_id: int) -> None:
     """E-mail one expiry reminder; it is claimed first, so a reminder queued twice is sent once."""
     will_retry = not self.request.is_eager and self.request.retries < cast(int, self.max_retries)  # 3, set above
